@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh machine (Python 3.11, Node 20, npm):
+#   make dev    set up, then run the local platform (`lancer dev`)
+#   make test   set up, then run the whole test suite
+# Both are safe to run again.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup dev test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+setup: $(STAMP) node_modules/.package-lock.json
+
+dev: setup
+	$(BIN)/lancer dev
+
+test: setup
+	bash scripts/ensure_services.sh
+	bash scripts/run_tests.sh $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/lancer bench indexer
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

@@ -1,0 +1,118 @@
+"""Session-wide test resources: a private PostgreSQL database, a private Redis key prefix, anvil chains.
+
+Every run creates its own database (dropped at the end) and its own Redis key prefix, so parallel
+runs on one machine never see each other's data. Nothing here is mocked.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from redis import Redis
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from indexer.anvil import AnvilProcess
+from indexer.db import make_engine
+from indexer.migrate import upgrade
+from indexer.registry import ChainRegistry, load_registry, with_rpc_urls
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+LOCAL_CHAIN_IDS = (31337, 31338)
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def _create_database(name: str) -> str:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_factory(run_id: str) -> Iterator[Callable[[str], str]]:
+    """Creates extra migrated databases (for tests that need a pristine one); all dropped at the end."""
+    created: list[str] = []
+
+    def make(label: str) -> str:
+        name = f"lancer_test_{run_id}_{label}"
+        url = _create_database(name)
+        created.append(name)
+        upgrade(url)
+        return url
+
+    yield make
+    for name in created:
+        _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def database_url(database_factory: Callable[[str], str]) -> str:
+    return database_factory("main")
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_prefix(run_id: str) -> Iterator[str]:
+    prefix = f"lancer-test-{run_id}:"
+    yield prefix
+    client = Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return REDIS_URL
+
+
+@pytest.fixture
+def anvil_factory() -> Iterator[Callable[..., AnvilProcess]]:
+    """Start throwaway anvil nodes (stopped after the test), e.g. for reorg and crash tests."""
+    started: list[AnvilProcess] = []
+
+    def start(chain_id: int = 31337, **kwargs: object) -> AnvilProcess:
+        node = AnvilProcess(chain_id, **kwargs).start()  # type: ignore[arg-type]
+        started.append(node)
+        return node
+
+    yield start
+    for node in started:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def anvil_chains() -> Iterator[dict[int, AnvilProcess]]:
+    """The two local chains of the default registry (31337, 31338), on free ports, for the session."""
+    nodes = {cid: AnvilProcess(cid).start() for cid in LOCAL_CHAIN_IDS}
+    yield nodes
+    for node in nodes.values():
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def local_registry(anvil_chains: dict[int, AnvilProcess]) -> ChainRegistry:
+    return with_rpc_urls(load_registry(), {cid: [node.url] for cid, node in anvil_chains.items()})
