@@ -1,0 +1,218 @@
+"""Deploy Lancer's contracts to registered chains, idempotently.
+
+For each chain: LancerToken, Treasury (with its splits), the Escrow implementation and the
+EscrowFactory, in that order. Progress is written to `deployments/<chainId>.json` after every
+contract, so an interrupted run resumes where it stopped. A second run deploys nothing and says so;
+a contract whose compiled artifact changed since it was deployed is reported, and only redeployed
+with ``redeploy_changed``. The file remembers the chain's genesis hash, so a restarted local chain
+(new genesis) is recognised and deployed afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from web3 import HTTPProvider, Web3
+from web3.exceptions import ContractLogicError
+
+from contracts.artifacts import artifact_hash, build_info, load_artifact
+from contracts.deploy_config import DeploySettings, SplitConfig, deployer_account, splits_for
+from indexer.deployments import DeployedContract, Deployment, load_deployment, save_deployment
+from indexer.errors import ConfigError, LancerError
+from indexer.registry import ChainConfig
+
+CONTRACT_ORDER = ("LancerToken", "Treasury", "Escrow", "EscrowFactory")
+
+
+class DeployError(LancerError):
+    """A deployment transaction failed or the chain does not match the registry."""
+
+
+class Outcome(StrEnum):
+    DEPLOYED = "deployed"
+    UNCHANGED = "unchanged"
+    CHANGED = "artifact changed, not redeployed"
+    REDEPLOYED = "redeployed"
+
+
+@dataclass
+class ChainReport:
+    chain: str
+    chain_id: int
+    path: Path
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def deployed_anything(self) -> bool:
+        return any(o in (Outcome.DEPLOYED, Outcome.REDEPLOYED) for o in self.outcomes.values())
+
+
+def connect(chain: ChainConfig, timeout: float = 15.0) -> Web3:
+    """A Web3 on the first RPC URL of the chain that answers with the registry's chain id."""
+    failures = []
+    for url in chain.rpc_url_strings:
+        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
+        try:
+            remote_id = w3.eth.chain_id
+        except Exception as exc:  # any transport failure: try the next URL
+            failures.append(f"{url}: {type(exc).__name__}")
+            continue
+        if remote_id != chain.chain_id:
+            raise DeployError(f"{url} serves chain id {remote_id}, but the registry says {chain.name} is {chain.chain_id}")
+        return w3
+    raise DeployError(f"no RPC URL of {chain.name} answered ({'; '.join(failures)})")
+
+
+class ChainDeployer:
+    """Deploys and configures Lancer on one chain."""
+
+    def __init__(
+        self,
+        chain: ChainConfig,
+        w3: Web3,
+        account: LocalAccount,
+        settings: DeploySettings,
+        deployments_dir: Path,
+        *,
+        redeploy_changed: bool = False,
+        on_step: Callable[[str], None] = lambda _msg: None,
+    ) -> None:
+        self.chain = chain
+        self.w3 = w3
+        self.account = account
+        self.settings = settings
+        self.deployments_dir = deployments_dir
+        self.redeploy_changed = redeploy_changed
+        self.on_step = on_step
+        self.splits: list[SplitConfig] = splits_for(chain, settings)
+
+    def run(self) -> ChainReport:
+        genesis = self.w3.eth.get_block(0)["hash"].to_0x_hex()
+        existing = load_deployment(self.deployments_dir, self.chain.chain_id)
+        report = ChainReport(self.chain.name, self.chain.chain_id, self.deployments_dir / f"{self.chain.chain_id}.json")
+        now = datetime.now(UTC)
+        if existing is not None and existing.genesis_hash != genesis:
+            report.notes.append("the chain was reset (new genesis block): deploying afresh")
+            existing = None
+        deployment = existing or Deployment(
+            chain_id=self.chain.chain_id,
+            chain_name=self.chain.name,
+            genesis_hash=genesis,
+            deployer=self.account.address,
+            deployed_at=now,
+            updated_at=now,
+        )
+        deployment.compiler = build_info()["compiler"]
+        deployment.config = {
+            "platform_fee_bps": self.settings.platform_fee_bps,
+            "token_cap": str(self.settings.token_cap),
+            "splits": [s.model_dump() for s in self.splits],
+        }
+        for name in CONTRACT_ORDER:
+            self.on_step(name)
+            args = self._constructor_args(name, deployment)
+            report.outcomes[name] = self._ensure(name, args, deployment)
+            if report.outcomes[name] in (Outcome.DEPLOYED, Outcome.REDEPLOYED):
+                deployment.updated_at = datetime.now(UTC)
+                save_deployment(self.deployments_dir, deployment)
+        if not report.deployed_anything and existing is None:
+            save_deployment(self.deployments_dir, deployment)
+        return report
+
+    def _constructor_args(self, name: str, deployment: Deployment) -> list[Any]:
+        admin = self.account.address
+        if name == "LancerToken":
+            return [admin, self.settings.token_cap]
+        if name == "Treasury":
+            return [admin, [[s.to, s.bps, s.kind_bytes32] for s in self.splits]]
+        if name == "Escrow":
+            return []
+        if name == "EscrowFactory":
+            return [
+                admin,
+                deployment.contracts["Escrow"].address,
+                deployment.contracts["Treasury"].address,
+                self.settings.platform_fee_bps,
+            ]
+        raise ValueError(name)
+
+    def _ensure(self, name: str, args: list[Any], deployment: Deployment) -> Outcome:
+        current = deployment.contracts.get(name)
+        wanted_hash = artifact_hash(name)
+        recorded_args = _jsonable(args)
+        if current is not None and self.w3.eth.get_code(current.address) not in (b"", b"\x00"):
+            if current.artifact_hash == wanted_hash and current.constructor_args == recorded_args:
+                return Outcome.UNCHANGED
+            if not self.redeploy_changed:
+                return Outcome.CHANGED
+            outcome = Outcome.REDEPLOYED
+        else:
+            outcome = Outcome.DEPLOYED
+        address, tx_hash, block = self._deploy(name, args)
+        deployment.contracts[name] = DeployedContract(
+            address=address,
+            tx_hash=tx_hash,
+            block_number=block,
+            artifact_hash=wanted_hash,
+            constructor_args=recorded_args,
+        )
+        return outcome
+
+    def _deploy(self, name: str, args: list[Any]) -> tuple[str, str, int]:
+        artifact = load_artifact(name)
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["deploymentBytecode"]["bytecode"])
+        try:
+            tx = factory.constructor(*args).build_transaction(
+                {
+                    "from": self.account.address,
+                    "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
+                    "chainId": self.chain.chain_id,
+                }
+            )
+        except ContractLogicError as exc:
+            raise DeployError(f"{name} constructor would revert on {self.chain.name}: {exc}") from None
+        signed = self.account.sign_transaction(tx)
+        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=300)
+        if receipt["status"] != 1 or not receipt["contractAddress"]:
+            raise DeployError(f"deploying {name} on {self.chain.name} failed in tx {tx_hash.to_0x_hex()}")
+        return receipt["contractAddress"], tx_hash.to_0x_hex(), int(receipt["blockNumber"])
+
+
+def _jsonable(args: list[Any]) -> list[Any]:
+    """Constructor args as they are recorded in the deployment file (bytes as hex, ints exact)."""
+    out: list[Any] = []
+    for arg in args:
+        if isinstance(arg, bytes):
+            out.append("0x" + arg.hex())
+        elif isinstance(arg, list):
+            out.append(_jsonable(arg))
+        elif isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > 2**53:
+            out.append(str(arg))
+        else:
+            out.append(arg)
+    return out
+
+
+def deploy_chain(
+    chain: ChainConfig,
+    settings: DeploySettings,
+    *,
+    redeploy_changed: bool = False,
+    on_step: Callable[[str], None] = lambda _msg: None,
+) -> ChainReport:
+    account = deployer_account(chain, settings)
+    w3 = connect(chain)
+    if w3.eth.get_balance(account.address) == 0:
+        raise ConfigError(f"the deployer {account.address} has no {chain.native_currency.symbol} on {chain.name}")
+    deployer = ChainDeployer(
+        chain, w3, account, settings, settings.deployments_dir, redeploy_changed=redeploy_changed, on_step=on_step
+    )
+    return deployer.run()
