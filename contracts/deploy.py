@@ -79,7 +79,7 @@ class ChainDeployer:
         w3: Web3,
         account: LocalAccount,
         settings: DeploySettings,
-        deployments_dir: Path,
+        splits: list[SplitConfig],
         *,
         redeploy_changed: bool = False,
         on_step: Callable[[str], None] = lambda _msg: None,
@@ -88,10 +88,10 @@ class ChainDeployer:
         self.w3 = w3
         self.account = account
         self.settings = settings
-        self.deployments_dir = deployments_dir
+        self.deployments_dir = settings.deployments_dir
         self.redeploy_changed = redeploy_changed
         self.on_step = on_step
-        self.splits: list[SplitConfig] = splits_for(chain, settings)
+        self.splits = splits
 
     def run(self) -> ChainReport:
         genesis = self.w3.eth.get_block(0)["hash"].to_0x_hex()
@@ -100,6 +100,10 @@ class ChainDeployer:
         now = datetime.now(UTC)
         if existing is not None and existing.genesis_hash != genesis:
             report.notes.append("the chain was reset (new genesis block): deploying afresh")
+            existing = None
+        elif existing is not None and not any(self._has_code(c.address) for c in existing.contracts.values()):
+            # anvil restarted without its state keeps the same genesis but loses every contract.
+            report.notes.append("no recorded contract has code on the chain (was it reset?): deploying afresh")
             existing = None
         deployment = existing or Deployment(
             chain_id=self.chain.chain_id,
@@ -147,7 +151,7 @@ class ChainDeployer:
         current = deployment.contracts.get(name)
         wanted_hash = artifact_hash(name)
         recorded_args = _jsonable(args)
-        if current is not None and self.w3.eth.get_code(current.address) not in (b"", b"\x00"):
+        if current is not None and self._has_code(current.address):
             if current.artifact_hash == wanted_hash and current.constructor_args == recorded_args:
                 return Outcome.UNCHANGED
             if not self.redeploy_changed:
@@ -164,6 +168,9 @@ class ChainDeployer:
             constructor_args=recorded_args,
         )
         return outcome
+
+    def _has_code(self, address: str) -> bool:
+        return len(self.w3.eth.get_code(address)) > 0
 
     def _deploy(self, name: str, args: list[Any]) -> tuple[str, str, int]:
         artifact = load_artifact(name)
@@ -201,18 +208,32 @@ def _jsonable(args: list[Any]) -> list[Any]:
     return out
 
 
+@dataclass(frozen=True)
+class DeployPlan:
+    """What will be deployed where, validated before any transaction is sent."""
+
+    chain: ChainConfig
+    account: LocalAccount
+    splits: list[SplitConfig]
+
+
+def plan_deploy(chain: ChainConfig, settings: DeploySettings) -> DeployPlan:
+    return DeployPlan(chain, deployer_account(chain, settings), splits_for(chain, settings))
+
+
 def deploy_chain(
     chain: ChainConfig,
     settings: DeploySettings,
     *,
+    plan: DeployPlan | None = None,
     redeploy_changed: bool = False,
     on_step: Callable[[str], None] = lambda _msg: None,
 ) -> ChainReport:
-    account = deployer_account(chain, settings)
+    plan = plan or plan_deploy(chain, settings)
     w3 = connect(chain)
-    if w3.eth.get_balance(account.address) == 0:
-        raise ConfigError(f"the deployer {account.address} has no {chain.native_currency.symbol} on {chain.name}")
+    if w3.eth.get_balance(plan.account.address) == 0:
+        raise ConfigError(f"the deployer {plan.account.address} has no {chain.native_currency.symbol} on {chain.name}")
     deployer = ChainDeployer(
-        chain, w3, account, settings, settings.deployments_dir, redeploy_changed=redeploy_changed, on_step=on_step
+        chain, w3, plan.account, settings, plan.splits, redeploy_changed=redeploy_changed, on_step=on_step
     )
     return deployer.run()

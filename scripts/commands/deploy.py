@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from contracts.deploy import CONTRACT_ORDER, ChainReport, Outcome, deploy_chain
+from contracts.deploy import CONTRACT_ORDER, ChainReport, Outcome, deploy_chain, plan_deploy
 from contracts.deploy_config import DeploySettings
 
 
@@ -14,17 +14,20 @@ def run_deploy(chain_names: str, *, redeploy_changed: bool = False, console: Con
     console = console or Console(stderr=True)
     settings = DeploySettings()
     chains = settings.registry().select(chain_names)
+    # Every chain's configuration is checked before the first transaction is sent anywhere.
+    plans = [plan_deploy(chain, settings) for chain in chains]
     reports = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        for chain in chains:
+        for plan in plans:
+            chain = plan.chain
             task = progress.add_task(f"{chain.name}", total=len(CONTRACT_ORDER))
 
             def step(name: str, task_id: int = task, chain_name: str = chain.name) -> None:
                 progress.update(task_id, description=f"{chain_name}: {name}")
                 progress.advance(task_id)
 
-            reports.append(deploy_chain(chain, settings, redeploy_changed=redeploy_changed, on_step=step))
+            reports.append(deploy_chain(chain, settings, plan=plan, redeploy_changed=redeploy_changed, on_step=step))
     for report in reports:
         _print_report(console, report)
     return reports
