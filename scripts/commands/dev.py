@@ -1,27 +1,42 @@
 """`lancer dev`: the whole local platform in one command.
 
-Starts the registry's local anvil chains (state kept in the data folder, so a second run resumes
-the same chains), deploys the contracts to each (idempotent), and keeps running until Ctrl-C, which
-stops every process cleanly.
+PostgreSQL and Redis from DATABASE_URL/REDIS_URL, else embedded ones with data under DATA_DIR;
+the registry's local anvil chains (state kept under DATA_DIR, so a second run resumes them);
+migrations; contracts deployed to each chain (idempotent); the demo scenario once per chain; one
+indexer per chain, an rq worker and the API as child processes. It waits until the index holds the
+demo, prints where to look, and runs until Ctrl-C, which stops every process cleanly.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import signal
+import subprocess
+import sys
 import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
 from urllib.parse import urlparse
 
 import click
+import httpx
 from rich.console import Console
+from web3 import Web3
 
+from contracts.demo import DemoResult, run_demo
 from indexer.anvil import AnvilProcess
+from indexer.deployments import load_deployment
+from indexer.embedded import EmbeddedServices, start_embedded
 from indexer.errors import ConfigError
+from indexer.migrate import upgrade
 from indexer.registry import ChainConfig
-from indexer.settings import get_chain_settings
+from indexer.settings import ChainSettings, get_chain_settings
 from scripts.commands.deploy import run_deploy
 
 
-def start_local_chain(chain: ChainConfig, data_dir) -> AnvilProcess:  # type: ignore[no-untyped-def]
+def start_local_chain(chain: ChainConfig, data_dir: Path) -> AnvilProcess:
     url = urlparse(chain.rpc_url_strings[0])
     if url.hostname not in ("127.0.0.1", "localhost") or not url.port:
         raise ConfigError(f"local chain {chain.name} must have an RPC URL on 127.0.0.1 with a port")
@@ -34,29 +49,137 @@ def start_local_chain(chain: ChainConfig, data_dir) -> AnvilProcess:  # type: ig
     ).start()
 
 
+def demo_once(chain: ChainConfig, settings: ChainSettings, console: Console) -> DemoResult | None:
+    """Play the demo on a chain unless this deployment already had it (the marker names the factory)."""
+    deployment = load_deployment(settings.deployments_dir, chain.chain_id)
+    if deployment is None:
+        raise ConfigError(f"no deployment for {chain.name}")
+    marker = settings.data_dir / "demo" / f"{chain.chain_id}.json"
+    factory = deployment.address("EscrowFactory")
+    if marker.is_file():
+        saved = json.loads(marker.read_text())
+        if saved.get("factory") == factory:
+            return DemoResult(**saved["result"])
+    console.print(f"{chain.name}: playing the demo scenario")
+    result = run_demo(Web3(Web3.HTTPProvider(chain.rpc_url_strings[0])), deployment)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"factory": factory, "result": asdict(result)}, indent=2))
+    return result
+
+
+class Children:
+    """The platform's long-running processes; if one dies, the others are stopped too."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, *args: str) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "scripts.cli", *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def dead(self) -> list[str]:
+        return [name for name, proc in self.procs.items() if proc.poll() is not None]
+
+    def stop(self, timeout: float = 15.0) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_for(check: object, what: str, timeout: float, children: Children) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if children.dead():
+            raise ConfigError(f"{', '.join(children.dead())} exited while waiting for {what}; see {children.log_dir}")
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise ConfigError(f"timed out after {timeout:.0f}s waiting for {what}; see the logs in {children.log_dir}")
+
+
+def print_summary(console: Console, base: str, demos: dict[str, DemoResult]) -> None:
+    console.print("\n[bold green]Lancer is running.[/bold green] Try:")
+    console.print(f"  API docs          {base}/docs")
+    console.print(f"  chains            {base}/v1/chains")
+    for name, demo in demos.items():
+        console.print(f"  [{name}] balances  {base}/v1/accounts/{demo.accounts['client']}/balances")
+        console.print(f"  [{name}] escrow    {base}/v1/escrows/{demo.chain_id}/{demo.escrows['completed_lnc']}")
+    console.print(f"  treasury          {base}/v1/treasury")
+    console.print(f"  carbon summary    {base}/v1/carbon/summary")
+    console.print(f"  metrics           {base}/metrics")
+    console.print("Ctrl-C stops everything.\n")
+
+
 @click.command("dev")
-def dev_command() -> None:
-    """Run the local platform: two anvil chains with Lancer deployed (Ctrl-C stops it)."""
+@click.option("--port", default=8000, show_default=True, help="Port of the API")
+@click.option("--timeout", default=180.0, show_default=True, help="Seconds to wait for the stack to be ready")
+def dev_command(port: int, timeout: float) -> None:
+    """Run the local platform: databases, two chains, contracts, demo, indexers, worker and API."""
     console = Console(stderr=True)
     settings = get_chain_settings()
     chains = settings.registry().local_chains
     if not chains:
         raise ConfigError("the chain registry has no local chains (\"local\": true) for `lancer dev`")
-    (settings.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+    log_dir = settings.data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     nodes: list[AnvilProcess] = []
+    services: EmbeddedServices | None = None
+    children: Children | None = None
     try:
+        services = start_embedded(settings.data_dir, database_url=settings.database_url, redis_url=settings.redis_url)
+        console.print(f"database: {'embedded' if not settings.database_url else 'DATABASE_URL'}, "
+                      f"redis: {'embedded' if not settings.redis_url else 'REDIS_URL'} (data in {settings.data_dir})")
+        upgrade(services.database_url)
         for chain in chains:
             nodes.append(start_local_chain(chain, settings.data_dir))
             console.print(f"chain {chain.name} ({chain.chain_id}) at {chain.rpc_url_strings[0]}")
         run_deploy(",".join(c.name for c in chains), console=console)
-        console.print("Lancer dev stack is up. Ctrl-C stops it.")
+        demos = {c.name: d for c in chains if (d := demo_once(c, settings, console)) is not None}
+
+        env = {**os.environ, "DATABASE_URL": services.database_url, "REDIS_URL": services.redis_url,
+               "DEPLOYMENTS_DIR": str(settings.deployments_dir)}
+        children = Children(env, log_dir)
+        for chain in chains:
+            children.start(f"indexer-{chain.name}", "index", "--chain", chain.name)
+        children.start("worker", "worker")
+        children.start("api", "api", "--host", "127.0.0.1", "--port", str(port))
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: httpx.get(f"{base}/health/readiness", timeout=2).status_code == 200,
+                 "the API to be ready", timeout, children)
+
+        def indexed() -> bool:
+            status = {c["chain_id"]: c for c in httpx.get(f"{base}/v1/chains", timeout=5).json()["items"]}
+            return all((status.get(d.chain_id) or {}).get("indexed_block", -1) >= d.last_block for d in demos.values())
+
+        wait_for(indexed, "the index to hold the demo", timeout, children)
+        print_summary(console, base, demos)
         while not stop.wait(0.5):
-            pass
+            if children.dead():
+                raise ConfigError(f"{', '.join(children.dead())} exited; see the logs in {log_dir}")
     except KeyboardInterrupt:
         pass
     finally:
         console.print("stopping...")
+        if children is not None:
+            children.stop()
         for node in reversed(nodes):
             node.stop()
+        if services is not None:
+            services.stop()
+        console.print("stopped.")
