@@ -1,0 +1,173 @@
+"""Deterministic gas report: run every user-facing function once on a fresh anvil.
+
+Uses plain web3.py against an anvil this module starts itself (fixed accounts, fixed chain id, fixed
+start timestamp), so two runs give identical gasUsed figures for the same artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from web3 import Web3
+from web3.contract import Contract
+from web3.logs import DISCARD
+
+from contracts.artifacts import build_info, load_artifact
+from contracts.build import REPO_ROOT
+
+ANVIL = REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+REPORT_PATH = REPO_ROOT / "contracts" / "gas-report.json"
+ZERO = "0x" + "00" * 20
+DAY = 24 * 3600
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def anvil() -> Iterator[Web3]:
+    """A fresh anvil on a random local port; stopped on exit."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(ANVIL), "--port", str(port), "--chain-id", "31337", "--timestamp", "1700000000", "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+        for _ in range(200):
+            try:
+                if w3.is_connected():
+                    break
+            except Exception:  # noqa: BLE001 - not listening yet
+                pass
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("anvil did not start")
+        yield w3
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+class _Runner:
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+        self.accounts = w3.eth.accounts  # anvil's unlocked default accounts
+        self.actions: dict[str, dict[str, Any]] = {}
+
+    def deploy(self, name: str, *args: Any) -> Contract:
+        art = load_artifact(name)
+        factory = self.w3.eth.contract(abi=art["abi"], bytecode=art["deploymentBytecode"]["bytecode"])
+        receipt = self._wait(factory.constructor(*args).transact({"from": self.accounts[0]}))
+        return self.w3.eth.contract(address=receipt["contractAddress"], abi=art["abi"])
+
+    def at(self, name: str, address: str) -> Contract:
+        return self.w3.eth.contract(address=address, abi=load_artifact(name)["abi"])
+
+    def _wait(self, tx_hash: bytes) -> Any:
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
+        if receipt["status"] != 1:
+            raise RuntimeError(f"transaction failed: {tx_hash.hex()}")
+        return receipt
+
+    def send(self, action: str, contract_name: str, contract: Contract, fn: str, *args: Any,
+             sender: str, value: int = 0) -> Any:
+        """Send one transaction; record it under `action` when the name is not empty."""
+        tx = getattr(contract.functions, fn)(*args).transact({"from": sender, "value": value})
+        receipt = self._wait(tx)
+        if action:
+            self.actions[action] = {"gasUsed": int(receipt["gasUsed"]), "contract": contract_name, "function": fn}
+        return receipt
+
+
+def run_scenario(w3: Web3) -> dict[str, dict[str, Any]]:
+    """Execute every user-facing function once; return gas per action."""
+    r = _Runner(w3)
+    admin, client, freelancer, arbiter, other, ops, climate = r.accounts[:7]
+    kind = lambda s: s.encode().ljust(32, b"\0")  # noqa: E731
+
+    token = r.deploy("LancerToken", admin, 10**27)
+    usd = r.deploy("TestToken")
+    treasury = r.deploy("Treasury", admin, [(ops, 7000, kind("ops")), (climate, 3000, kind("climate"))])
+    impl = r.deploy("Escrow")
+    factory = r.deploy("EscrowFactory", admin, impl.address, treasury.address, 250)
+
+    r.send("token.mint", "LancerToken", token, "mint", client, 10**21, sender=admin)
+    r.send("token.transfer", "LancerToken", token, "transfer", freelancer, 10**18, sender=client)
+    r.send("token.approve", "LancerToken", token, "approve", other, 10**18, sender=client)
+    r.send("token.transfer_from", "LancerToken", token, "transferFrom", client, arbiter, 10**17, sender=other)
+    r.send("token.burn", "LancerToken", token, "burn", 10**17, sender=client)
+
+    meta = b"\x11" * 32
+    amounts = [10**18, 2 * 10**18, 3 * 10**18, 4 * 10**18]
+
+    def created(receipt: Any) -> Contract:
+        (log,) = factory.events.EscrowCreated().process_receipt(receipt, errors=DISCARD)  # skip the clone's Initialized log
+        return r.at("Escrow", log["args"]["escrow"])
+
+    # native escrow: fund, accept, submit, release, auto-release, dispute, resolve, refund
+    rc = r.send("escrow.create", "EscrowFactory", factory, "createEscrow",
+                client, freelancer, arbiter, ZERO, amounts, DAY, meta, sender=other)
+    e = created(rc)
+    r.send("escrow.fund_native", "Escrow", e, "fund", sender=client, value=sum(amounts))
+    r.send("escrow.accept", "Escrow", e, "accept", sender=freelancer)
+    r.send("escrow.submit", "Escrow", e, "submitMilestone", 0, b"\x22" * 32, sender=freelancer)
+    r.send("escrow.release", "Escrow", e, "releaseMilestone", 0, sender=client)
+    r.send("", "Escrow", e, "submitMilestone", 1, b"\x22" * 32, sender=freelancer)
+    w3.provider.make_request("evm_increaseTime", [DAY + 1])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    r.send("escrow.auto_release", "Escrow", e, "releaseMilestone", 1, sender=other)
+    r.send("escrow.dispute", "Escrow", e, "openDispute", 2, b"\x33" * 32, sender=client)
+    r.send("escrow.resolve", "Escrow", e, "resolveDispute", 2, 6000, sender=arbiter)
+    r.send("escrow.refund", "Escrow", e, "refundMilestone", 3, sender=freelancer)
+
+    # ERC20 escrow created deterministically
+    rc = r.send("escrow.create_deterministic", "EscrowFactory", factory, "createEscrowDeterministic",
+                client, freelancer, arbiter, usd.address, [5 * 10**6], DAY, meta, b"\x05" * 32, sender=other)
+    e2 = created(rc)
+    r.send("", "TestToken", usd, "mint", client, 5 * 10**6, sender=client)
+    r.send("", "TestToken", usd, "approve", e2.address, 5 * 10**6, sender=client)
+    r.send("escrow.fund_erc20", "Escrow", e2, "fund", sender=client)
+    r.send("", "Escrow", e2, "accept", sender=freelancer)
+    r.send("escrow.release_erc20", "Escrow", e2, "releaseMilestone", 0, sender=client)
+
+    # treasury
+    r.send("treasury.deposit_fee", "Treasury", treasury, "depositFee", ZERO, 10**15, b"\x44" * 32,
+           sender=other, value=10**15)
+    r.send("treasury.distribute", "Treasury", treasury, "distribute", ZERO, sender=other)
+    r.send("treasury.distribute_erc20", "Treasury", treasury, "distribute", usd.address, sender=other)
+    r.send("treasury.record_offset", "Treasury", treasury, "recordOffset", b"\x07" * 32, 125_000,
+           "https://registry.example/cert/7", sender=admin)
+    r.send("treasury.set_splits", "Treasury", treasury, "setSplits",
+           [(ops, 5000, kind("ops")), (climate, 5000, kind("climate"))], sender=admin)
+    r.send("factory.set_fee_bps", "EscrowFactory", factory, "setFeeBps", 300, sender=admin)
+    r.send("factory.set_treasury", "EscrowFactory", factory, "setTreasury", other, sender=admin)
+    return dict(sorted(r.actions.items()))
+
+
+def generate() -> dict[str, Any]:
+    """Run the scenario on a fresh anvil and return the full report."""
+    with anvil() as w3:
+        actions = run_scenario(w3)
+    return {
+        "compiler": build_info()["compiler"]["version"],
+        "generatedFrom": "scripts/gas_report.py",
+        "actions": actions,
+    }
+
+
+def write_report(path: Path = REPORT_PATH) -> dict[str, Any]:
+    report = generate()
+    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return report
