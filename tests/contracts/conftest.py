@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,17 @@ def system(provider: Any, actors: Actors) -> System:
     return System(token, usd, fot, treasury, implementation, factory)
 
 
+@contextmanager
+def isolated() -> Iterator[None]:
+    """evm_snapshot / evm_revert around a block. Unlike ape's chain.isolate(), which silently
+    swallows exceptions raised inside it, failures propagate."""
+    snapshot = ape.chain.snapshot()
+    try:
+        yield
+    finally:
+        ape.chain.restore(snapshot)
+
+
 @pytest.fixture(autouse=True)
 def _isolate(request: pytest.FixtureRequest) -> Iterator[None]:
     """Revert every test's chain changes (only for tests that touch the chain)."""
@@ -102,7 +114,7 @@ def _isolate(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     request.getfixturevalue("system")
-    with ape.chain.isolate():
+    with isolated():
         yield
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web3.exceptions import ContractLogicError
 
-from tests.contracts.conftest import FEE_BPS, Actors, System, container
+from tests.contracts.conftest import FEE_BPS, Actors, System, container, isolated
 
 ZERO = "0x" + "00" * 20
 REVIEW = 1000  # seconds; a "warp" jumps 2 * REVIEW so timing never sits on a boundary
@@ -203,5 +203,5 @@ def test_random_action_sequences(
     system: System, actors: Actors, native: bool, amounts: list[int], actions: list[tuple[Any, ...]]
 ) -> None:
     # accept first in most runs so that the interesting post-accept states are reached
-    with ape.chain.isolate():
+    with isolated():
         _run(system, actors, native, amounts, [("accept", "freelancer"), *actions])
