@@ -1,0 +1,104 @@
+"""HTTP load for `lancer bench api`: wrk when installed, else a bounded Python load generator.
+
+Only ever aimed at the API this machine runs on loopback; each run is bounded in time.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import statistics
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    url: str
+    tool: str
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not match:
+        raise ValueError(f"unexpected wrk latency {text!r}")
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
+
+
+def parse_wrk(url: str, output: str) -> LoadResult:
+    requests = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", output).group(1))  # type: ignore[union-attr]
+    duration = re.search(r"requests in ([\d.]+\w+)", output).group(1)  # type: ignore[union-attr]
+    seconds = _ms(duration) / 1000.0
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    errors = 0
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if socket_errors:
+        errors += sum(int(g) for g in socket_errors.groups())
+    return LoadResult(url, "wrk", requests, errors, seconds, p50, p99)
+
+
+def run_wrk(url: str, seconds: int, connections: int, threads: int = 2) -> LoadResult:
+    cmd = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
+    return parse_wrk(url, out)
+
+
+def run_python(url: str, seconds: int, connections: int) -> LoadResult:
+    """Closed-loop load from `connections` threads with keep-alive clients, for machines without wrk."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker() -> None:
+        nonlocal errors
+        mine: list[float] = []
+        bad = 0
+        with httpx.Client(timeout=10.0) as client:
+            while time.monotonic() < deadline:
+                start = time.perf_counter()
+                try:
+                    ok = client.get(url).status_code < 400
+                except httpx.HTTPError:
+                    ok = False
+                mine.append((time.perf_counter() - start) * 1000.0)
+                bad += 0 if ok else 1
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=worker) for _ in range(connections)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.monotonic() - started
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return LoadResult(url, "python", len(latencies), errors, elapsed, cuts[49], cuts[98])
+
+
+def run_load(url: str, seconds: int = 10, connections: int = 32) -> LoadResult:
+    if shutil.which("wrk"):
+        return run_wrk(url, seconds, connections)
+    return run_python(url, seconds, connections)
