@@ -66,6 +66,7 @@ def siwe_login(body: s.SiweIn, request: Request, engine: Annotated[Engine, Depen
 def mfa_login(body: s.MfaIn, request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> s.TokenPair:
     claims = service.read_mfa_pending(request, body.mfa_token)
     user_id = uuid.UUID(claims["sub"])
+    service.ensure_mfa_pending_unspent(request, claims)
     with Db(engine, expire_on_commit=False) as db:
         factor = service.verify_second_factor(request, db, user_id, body.code, body.backup_code, "auth.mfa")
         service.spend_mfa_pending(request, claims)

@@ -197,10 +197,18 @@ def read_mfa_pending(request: Request, token: str) -> dict:
         raise Problem(401, f"MFA token rejected: {exc}; sign in again", type_="invalid-mfa-token") from None
 
 
+def _spent_key(request: Request, claims: dict) -> str:
+    return f"{request.app.state.settings.redis_key_prefix}mfa:spent:{claims['jti']}"
+
+
+def ensure_mfa_pending_unspent(request: Request, claims: dict) -> None:
+    if request.app.state.redis.exists(_spent_key(request, claims)):
+        raise Problem(401, "MFA token was already used; sign in again", type_="invalid-mfa-token")
+
+
 def spend_mfa_pending(request: Request, claims: dict) -> None:
     """An MFA-pending token yields one session: mark its jti used (until it would expire anyway)."""
-    settings: ApiSettings = request.app.state.settings
-    key = f"{settings.redis_key_prefix}mfa:spent:{claims['jti']}"
+    key = _spent_key(request, claims)
     ttl = max(int(claims["exp"]) - int(_now().timestamp()), 1) + 10
     if not request.app.state.redis.set(key, b"1", nx=True, ex=ttl):
         raise Problem(401, "MFA token was already used; sign in again", type_="invalid-mfa-token")

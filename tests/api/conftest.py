@@ -93,9 +93,8 @@ def siwe_body(client: TestClient, account: Any, **kwargs: Any) -> dict[str, str]
     return {"message": message, "signature": sign(account, message)}
 
 
-def login(client: TestClient, account: Any, **kwargs: Any) -> dict[str, Any]:
-    r = client.post("/v1/auth/siwe", json=siwe_body(client, account, **kwargs),
-                    headers={"User-Agent": kwargs.get("ua", "pytest-device")})
+def login(client: TestClient, account: Any, ua: str = "pytest-device", **kwargs: Any) -> dict[str, Any]:
+    r = client.post("/v1/auth/siwe", json=siwe_body(client, account, **kwargs), headers={"User-Agent": ua})
     assert r.status_code == 200, r.text
     return r.json()
 
