@@ -390,7 +390,7 @@ def authenticate_api_key(engine: Engine, redis: Redis, settings: ApiSettings, pr
     if prefix is None:
         return None
     now = _now()
-    with Db(engine) as db:
+    with Db(engine, expire_on_commit=False) as db:
         row = db.execute(select(ApiKey, User.deleted_at).join(User, User.id == ApiKey.user_id)
                          .where(ApiKey.prefix == prefix)).first()
         if row is None:
