@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from redis import Redis
 
+from api.audit.router import router as audit_router
+from api.auth import install_openapi, public
 from api.health.router import router as health_router
+from api.identity.crypto import KeyRing
+from api.identity.router import router as identity_router
+from api.identity.tokens import TokenSigner
+from api.middleware import install_middleware
+from api.privacy.router import router as privacy_router
 from api.problems import install_problem_handlers
+from api.ratelimit import RateLimiter
 from api.settings import ApiSettings, get_settings
 from indexer.db import make_engine
 
@@ -22,7 +30,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(settings.database_url, pool_size=10, max_overflow=20)
-        app.state.redis = Redis.from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
+        app.state.redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=5)
+        app.state.ratelimiter = RateLimiter(app.state.redis, settings.redis_key_prefix)
         try:
             yield
         finally:
@@ -32,20 +41,41 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Lancer API",
         version="1.0.0",
-        description="Read API over Lancer's multichain index, identity (SIWE + TOTP), reputation.",
+        description="Read API over Lancer's multichain index, identity (SIWE + TOTP), reputation.\n\n"
+        "Errors are RFC 9457 `application/problem+json`. Each operation states its auth requirement "
+        "(`x-lancer-auth`) and rate-limit class (`x-rate-limit`).",
         lifespan=lifespan,
+        # The docs routes are added below with an explicit auth declaration, like every route.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
+    app.state.registry = settings.registry()
+    app.state.token_signer = TokenSigner(settings.jwt_key_ring(), settings.jwt_active_kid or "",
+                                         settings.jwt_issuer)
+    app.state.totp_keyring = KeyRing(settings.totp_key_ring(), settings.totp_active_kid or "")
     install_problem_handlers(app)
-
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-        request.state.request_id = rid
-        with structlog.contextvars.bound_contextvars(request_id=rid):
-            response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        return response
+    install_middleware(app, settings)
 
     app.include_router(health_router)
+    app.include_router(identity_router)
+    app.include_router(audit_router)
+    app.include_router(privacy_router)
+    install_openapi(app)
+    _install_docs(app)
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[public(rate="none")])
+    def openapi_json() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[public(rate="none")])
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - docs")
+
+    @app.get("/redoc", include_in_schema=False, dependencies=[public(rate="none")])
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - reference")

@@ -1,12 +1,36 @@
-"""API settings: everything the HTTP service needs, on top of the shared chain settings."""
+"""API settings: everything the HTTP service needs, on top of the shared chain settings.
+
+Secrets are ``SecretStr`` and never appear in logs or error messages. In ``development`` and ``test``
+missing secrets are replaced by ephemeral random keys at start-up (with a warning: tokens and 2FA
+secrets then do not survive a restart); in ``production`` the service refuses to start without them.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import secrets
+import warnings
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from indexer.errors import ConfigError
 from indexer.settings import ChainSettings
+from indexer.types import checksum
+
+
+def _parse_key_ring(raw: str, name: str) -> dict[str, str]:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigError(f"{name} must be a JSON object of key id -> key") from None
+    if not isinstance(data, dict) or not data or not all(
+        isinstance(k, str) and k and isinstance(v, str) and v for k, v in data.items()
+    ):
+        raise ConfigError(f"{name} must be a non-empty JSON object of key id -> key (strings)")
+    return data
 
 
 class ApiSettings(ChainSettings):
@@ -16,6 +40,112 @@ class ApiSettings(ChainSettings):
     cors_origins: list[str] = Field(default_factory=list, description="JSON list of allowed origins")
     max_body_bytes: int = Field(1_048_576, ge=1024)
     environment: str = Field("development", pattern="^(development|test|production)$")
+    trust_forwarded_for: bool = Field(False, description="Take the client IP from X-Forwarded-For (behind a proxy)")
+
+    # Sign-In with Ethereum (EIP-4361).
+    siwe_domain: str = Field("localhost:3000", description="RFC 3986 authority the dApp is served from")
+    siwe_uri: str = Field("http://localhost:3000", description="URI the SIWE message must name")
+    siwe_clock_skew_seconds: int = Field(60, ge=0, le=600)
+    siwe_max_age_seconds: int = Field(600, ge=30, le=86_400, description="Oldest accepted issuedAt")
+    siwe_nonce_ttl_seconds: int = Field(300, ge=10, le=3600)
+    siwe_rpc_timeout_seconds: float = Field(5.0, gt=0, le=60)
+
+    # Tokens. HS256: one service both issues and verifies, so a symmetric key ring is enough.
+    jwt_keys: SecretStr | None = Field(None, description='JSON {"kid": "secret (>= 32 bytes)"}')
+    jwt_active_kid: str | None = None
+    jwt_issuer: str = "lancer-api"
+    access_token_ttl_seconds: int = Field(300, ge=30, le=3600)
+    refresh_token_ttl_seconds: int = Field(30 * 86_400, ge=300, le=365 * 86_400)
+    mfa_pending_ttl_seconds: int = Field(300, ge=30, le=1800)
+
+    # TOTP secrets at rest: AES-256-GCM key ring.
+    totp_encryption_keys: SecretStr | None = Field(None, description='JSON {"kid": "base64 of 32 bytes"}')
+    totp_active_kid: str | None = None
+    totp_issuer: str = "Lancer"
+    mfa_max_failures: int = Field(5, ge=1, le=100)
+    mfa_lock_seconds: int = Field(300, ge=1, le=86_400)
+
+    # Rate limits: requests per window, per client IP and per principal (user or API key).
+    ratelimit_enabled: bool = True
+    ratelimit_window_seconds: int = Field(60, ge=1, le=3600)
+    ratelimit_ip_per_window: int = Field(300, ge=1)
+    ratelimit_principal_per_window: int = Field(600, ge=1)
+    ratelimit_auth_ip_per_window: int = Field(30, ge=1, description="Stricter budget of /v1/auth routes")
+
+    admin_addresses: list[str] = Field(default_factory=list, description="JSON list of admin wallets")
+    deletion_grace_seconds: int = Field(30 * 86_400, ge=0, le=365 * 86_400)
+    export_ttl_seconds: int = Field(7 * 86_400, ge=60)
+    max_api_keys_per_user: int = Field(50, ge=1, le=1000)
+    max_wallets_per_user: int = Field(20, ge=1, le=1000)
+
+    @field_validator("admin_addresses")
+    @classmethod
+    def _checksum_admins(cls, values: list[str]) -> list[str]:
+        return [checksum(v) for v in values]
+
+    @field_validator("siwe_uri")
+    @classmethod
+    def _uri_has_scheme(cls, value: str) -> str:
+        if "://" not in value and not value.startswith(("did:", "urn:")):
+            raise ValueError("SIWE_URI must be an absolute URI, e.g. https://app.example.com")
+        return value
+
+    @model_validator(mode="after")
+    def _secrets(self) -> ApiSettings:
+        missing = []
+        if self.jwt_keys is None:
+            missing.append("JWT_KEYS")
+        if self.totp_encryption_keys is None:
+            missing.append("TOTP_ENCRYPTION_KEYS")
+        if missing and self.environment == "production":
+            raise ConfigError(f"{', '.join(missing)} must be set when ENVIRONMENT=production")
+        if missing:
+            warnings.warn(
+                f"{', '.join(missing)} not set: using ephemeral random keys (tokens and 2FA secrets "
+                "will not survive a restart)",
+                stacklevel=2,
+            )
+        if self.jwt_keys is None:
+            self.jwt_keys = SecretStr(json.dumps({"ephemeral": secrets.token_urlsafe(48)}))
+            self.jwt_active_kid = "ephemeral"
+        if self.totp_encryption_keys is None:
+            self.totp_encryption_keys = SecretStr(
+                json.dumps({"ephemeral": base64.b64encode(secrets.token_bytes(32)).decode()})
+            )
+            self.totp_active_kid = "ephemeral"
+        # Validate the key rings now, so a bad value fails at start-up with a clear message.
+        jwt_ring = self.jwt_key_ring()
+        self.jwt_active_kid = self.jwt_active_kid or sorted(jwt_ring)[-1]
+        if self.jwt_active_kid not in jwt_ring:
+            raise ConfigError("JWT_ACTIVE_KID names no key in JWT_KEYS")
+        if any(len(v.encode()) < 32 for v in jwt_ring.values()):
+            raise ConfigError("every JWT_KEYS secret must be at least 32 bytes")
+        totp_ring = self.totp_key_ring()
+        self.totp_active_kid = self.totp_active_kid or sorted(totp_ring)[-1]
+        if self.totp_active_kid not in totp_ring:
+            raise ConfigError("TOTP_ACTIVE_KID names no key in TOTP_ENCRYPTION_KEYS")
+        return self
+
+    def jwt_key_ring(self) -> dict[str, str]:
+        assert self.jwt_keys is not None
+        return _parse_key_ring(self.jwt_keys.get_secret_value(), "JWT_KEYS")
+
+    def totp_key_ring(self) -> dict[str, bytes]:
+        assert self.totp_encryption_keys is not None
+        ring: dict[str, bytes] = {}
+        for kid, value in _parse_key_ring(self.totp_encryption_keys.get_secret_value(), "TOTP_ENCRYPTION_KEYS").items():
+            try:
+                key = base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                raise ConfigError(f"TOTP_ENCRYPTION_KEYS[{kid!r}] is not base64") from None
+            if len(key) != 32:
+                raise ConfigError(f"TOTP_ENCRYPTION_KEYS[{kid!r}] must decode to 32 bytes (AES-256)")
+            ring[kid] = key
+        return ring
+
+    @property
+    def redis_url_or_default(self) -> str:
+        return self.redis_url or "redis://127.0.0.1:6379/0"
 
 
 @lru_cache(maxsize=1)

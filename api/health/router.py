@@ -10,18 +10,21 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis import Redis
 from sqlalchemy import Engine, text
 
+from api.auth import public
 from api.deps import get_engine, get_redis
 from indexer.migrate import is_current
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health/liveness", summary="The process is up")
+@router.get("/health/liveness", summary="The process is up", dependencies=[public(rate="none")])
 def liveness() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/health/readiness", summary="Database, Redis and migrations are usable")
+@router.get(
+    "/health/readiness", summary="Database, Redis and migrations are usable", dependencies=[public(rate="none")]
+)
 def readiness(
     engine: Annotated[Engine, Depends(get_engine)], redis: Annotated[Redis, Depends(get_redis)]
 ) -> JSONResponse:
@@ -42,6 +45,6 @@ def readiness(
     return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response, dependencies=[public(rate="none")])
 def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

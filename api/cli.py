@@ -1,0 +1,36 @@
+"""`lancer api` (uvicorn serving create_app) and `lancer worker` (rq worker on the app's queue)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("api")
+@click.option("--host", default=None, help="Bind address (default: API_HOST)")
+@click.option("--port", type=int, default=None, help="Port (default: API_PORT)")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes")
+def api_command(host: str | None, port: int | None, workers: int) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from api.settings import get_settings
+
+    settings = get_settings()
+    uvicorn.run("api.app:create_app", factory=True, host=host or settings.api_host, port=port or settings.api_port,
+                workers=workers, proxy_headers=settings.trust_forwarded_for, server_header=False, log_config=None)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty")
+def worker_command(burst: bool) -> None:
+    """Run an rq worker for the API's background jobs (exports, deletions)."""
+    from redis import Redis
+    from rq import Worker
+
+    from api.jobs import configure, queue_name
+    from api.settings import get_settings
+
+    settings = get_settings()
+    configure(settings)
+    redis = Redis.from_url(settings.redis_url_or_default)
+    Worker([queue_name(settings)], connection=redis).work(burst=burst, with_scheduler=True)

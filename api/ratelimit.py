@@ -1,0 +1,88 @@
+"""Rate limits in Redis, shared by every API process (fixed window, one atomic Lua script).
+
+A bucket is ``(name, identity)``: e.g. ``("ip", "203.0.113.9")``, ``("auth-ip", ...)``,
+``("principal", "user:<uuid>")``. The first hit of a window sets its expiry, so the window is
+measured by Redis' clock alone and several processes agree on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from redis import Redis
+from redis.exceptions import RedisError
+
+log = structlog.get_logger(__name__)
+
+_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window ends
+    allowed: bool
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(max(self.reset, 1))
+        return headers
+
+
+class RateLimiter:
+    def __init__(self, redis: Redis, key_prefix: str) -> None:
+        self._redis = redis
+        self._prefix = key_prefix
+        self._script = redis.register_script(_SCRIPT)
+
+    def hit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
+        """Count one request; None when Redis is unreachable (rate limiting then fails open, logged)."""
+        key = f"{self._prefix}rl:{bucket}:{identity}"
+        try:
+            count, ttl = self._script(keys=[key], args=[window])
+        except RedisError:
+            log.error("rate limiter unavailable; allowing request", bucket=bucket)
+            return None
+        count, ttl = int(count), int(ttl)
+        return Verdict(limit=limit, remaining=max(limit - count, 0), reset=max(ttl, 0), allowed=count <= limit)
+
+    def count_failure(self, bucket: str, identity: str, window: int) -> int:
+        """Increment a failure counter (e.g. wrong 2FA codes); raises RedisError: callers fail closed."""
+        count, _ = self._script(keys=[f"{self._prefix}rl:{bucket}:{identity}"], args=[window])
+        return int(count)
+
+    def failures(self, bucket: str, identity: str) -> tuple[int, int]:
+        key = f"{self._prefix}rl:{bucket}:{identity}"
+        pipe = self._redis.pipeline()
+        pipe.get(key)
+        pipe.ttl(key)
+        value, ttl = pipe.execute()
+        return int(value or 0), max(int(ttl), 0)
+
+    def clear(self, bucket: str, identity: str) -> None:
+        self._redis.delete(f"{self._prefix}rl:{bucket}:{identity}")
+
+
+def most_restrictive(verdicts: list[Verdict | None]) -> Verdict | None:
+    present = [v for v in verdicts if v is not None]
+    if not present:
+        return None
+    blocked = [v for v in present if not v.allowed]
+    if blocked:
+        return max(blocked, key=lambda v: v.reset)
+    return min(present, key=lambda v: (v.remaining, -v.reset))
