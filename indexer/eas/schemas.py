@@ -159,7 +159,17 @@ def decode_data(definition: str, data: bytes) -> dict[str, Any]:
         values = abi_decode([f.abi_type for f in fields], data, strict=True)
     except Exception as exc:
         raise SchemaError(f"data does not decode as {definition!r}: {exc}") from None
-    return {f.name: v for f, v in zip(fields, values, strict=True)}
+    return {f.name: _checksummed(f.abi_type, v) for f, v in zip(fields, values, strict=True)}
+
+
+def _checksummed(abi_type: str, value: Any) -> Any:
+    """eth-abi decodes addresses in lower case; Lancer shows them EIP-55 checksummed everywhere."""
+    if abi_type.endswith("]"):
+        return tuple(_checksummed(abi_type[: abi_type.rindex("[")], v) for v in value)
+    if abi_type.startswith("("):
+        inner = _split_top_level(abi_type[1:-1])
+        return tuple(_checksummed(t, v) for t, v in zip(inner, value, strict=True))
+    return to_checksum_address(value) if abi_type == "address" else value
 
 
 def jsonable(value: Any) -> Any:
