@@ -16,6 +16,13 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIR_NAME = "contracts/src"
 DEFAULT_ARTIFACTS_DIR = REPO_ROOT / "contracts" / "artifacts"
+# Third-party contracts we deploy ourselves on local chains, compiled from their npm packages (pinned in
+# package.json) with the same compiler and settings as ours. Source unit name -> contract names to keep.
+# Names are node_modules-relative import paths, so the bytecode does not depend on the checkout path.
+EXTERNAL_SOURCES: dict[str, tuple[str, ...]] = {
+    "@ethereum-attestation-service/eas-contracts/contracts/SchemaRegistry.sol": ("SchemaRegistry",),
+    "@ethereum-attestation-service/eas-contracts/contracts/EAS.sol": ("EAS",),
+}
 BUILD_INFO_NAME = "build-info.json"
 EXPECTED_COMPILER_PREFIX = "0.8.29+"
 
@@ -54,12 +61,25 @@ def _sources(root: Path) -> dict[str, Path]:
     return {p.relative_to(root).as_posix(): p for p in files}
 
 
+def _external_sources(root: Path) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for name in sorted(EXTERNAL_SOURCES):
+        path = root / "node_modules" / name
+        if not path.is_file():
+            raise CompileError(f"{name} not found under {root / 'node_modules'}; run `npm ci`")
+        found[name] = path
+    return found
+
+
 def standard_json_input(root: Path | None = None) -> dict[str, Any]:
-    """The solc standard-JSON input for every source under contracts/src."""
+    """The solc standard-JSON input: every source under contracts/src plus EXTERNAL_SOURCES."""
     root = root or REPO_ROOT
+    # The external sources are listed explicitly (not only imported) so build-info.json records their
+    # hashes: an npm upgrade of the EAS package then shows up as changed sources.
+    files = {**_sources(root), **_external_sources(root)}
     return {
         "language": "Solidity",
-        "sources": {name: {"content": path.read_text(encoding="utf-8")} for name, path in _sources(root).items()},
+        "sources": {name: {"content": path.read_text(encoding="utf-8")} for name, path in sorted(files.items())},
         "settings": SETTINGS,
     }
 
@@ -95,7 +115,7 @@ def _hex(obj: str) -> str:
 
 
 def compile_all(root: Path | None = None) -> dict[str, dict[str, Any]]:
-    """Compile every contract under contracts/src; return ethpm ContractType dicts by contract name.
+    """Compile every contract under contracts/src (and EXTERNAL_SOURCES); return ContractType dicts by name.
 
     Interfaces and abstract contracts (empty bytecode) are left out. Contract names must be unique.
     """
@@ -107,9 +127,13 @@ def compile_all(root: Path | None = None) -> dict[str, dict[str, Any]]:
 def _contract_types(output: dict[str, Any]) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for source_id, contracts in sorted(output.get("contracts", {}).items()):
-        if not source_id.startswith(SOURCE_DIR_NAME + "/"):
+        ours = source_id.startswith(SOURCE_DIR_NAME + "/")
+        wanted_external = EXTERNAL_SOURCES.get(source_id, ())
+        if not ours and not wanted_external:
             continue  # OpenZeppelin and other dependencies: no artifacts of their own
         for name, data in sorted(contracts.items()):
+            if not ours and name not in wanted_external:
+                continue
             evm = data["evm"]
             if not evm["bytecode"]["object"]:
                 continue

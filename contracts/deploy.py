@@ -1,7 +1,7 @@
 """Deploy Lancer's contracts to registered chains, idempotently.
 
 For each chain: LancerToken, Treasury (with its splits), the Escrow implementation and the
-EscrowFactory, in that order. Progress is written to `deployments/<chainId>.json` after every
+EscrowFactory, in that order; then each DeployExtension (default: EAS, see contracts.eas_deploy). Progress is written to `deployments/<chainId>.json` after every
 contract, so an interrupted run resumes where it stopped. A second run deploys nothing and says so;
 a contract whose compiled artifact changed since it was deployed is reported, and only redeployed
 with ``redeploy_changed``. The file remembers the chain's genesis hash, so a restarted local chain
@@ -10,12 +10,12 @@ with ``redeploy_changed``. The file remembers the chain's genesis hash, so a res
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
@@ -39,6 +39,12 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     CHANGED = "artifact changed, not redeployed"
     REDEPLOYED = "redeployed"
+    REGISTERED = "registered"  # e.g. an EAS schema, by an extension
+    EXTERNAL = "uses the official deployment"  # e.g. EAS on a public chain: nothing deployed
+
+
+CHANGING_OUTCOMES = (Outcome.DEPLOYED, Outcome.REDEPLOYED, Outcome.REGISTERED)
+NO_OP_OUTCOMES = (Outcome.UNCHANGED, Outcome.EXTERNAL)
 
 
 @dataclass
@@ -46,12 +52,49 @@ class ChainReport:
     chain: str
     chain_id: int
     path: Path
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # Lancer's own contracts (CONTRACT_ORDER)
+    extension_outcomes: dict[str, Outcome] = field(default_factory=dict)  # e.g. "EAS", "schema verified_skill"
     notes: list[str] = field(default_factory=list)
 
     @property
     def deployed_anything(self) -> bool:
-        return any(o in (Outcome.DEPLOYED, Outcome.REDEPLOYED) for o in self.outcomes.values())
+        return any(o in CHANGING_OUTCOMES for o in (*self.outcomes.values(), *self.extension_outcomes.values()))
+
+    @property
+    def all_outcomes(self) -> dict[str, Outcome]:
+        return {**self.outcomes, **self.extension_outcomes}
+
+
+class DeployExtension(Protocol):
+    """Something deployed and configured on each chain after Lancer's own contracts (e.g. EAS).
+
+    Its contracts go through the same machinery as ours (artifact hashes, redeploy on change, the
+    deployment file); ``configure`` then runs idempotent steps (e.g. registering schemas) and must
+    make no transaction when there is nothing to do.
+    """
+
+    name: str
+
+    def contracts(self, chain: ChainConfig) -> Sequence[str]:
+        """Artifact names to deploy on this chain, in order (may be empty, e.g. on public chains)."""
+        ...
+
+    def constructor_args(self, name: str, deployment: Deployment) -> list[Any]: ...
+
+    def configure(self, deployer: ChainDeployer, deployment: Deployment, report: ChainReport) -> None:
+        """Post-deploy steps; record outcomes in ``report.extension_outcomes``."""
+        ...
+
+
+def default_extensions() -> list[DeployExtension]:
+    from contracts.eas_deploy import EasExtension  # imported here: eas_deploy imports this module
+
+    return [EasExtension()]
+
+
+def step_names(chain: ChainConfig, extensions: Sequence[DeployExtension]) -> list[str]:
+    """The progress steps of one chain's deploy, for progress bars."""
+    return [*CONTRACT_ORDER, *(n for e in extensions for n in [*e.contracts(chain), e.name])]
 
 
 def connect(chain: ChainConfig, timeout: float = 15.0) -> Web3:
@@ -83,7 +126,9 @@ class ChainDeployer:
         *,
         redeploy_changed: bool = False,
         on_step: Callable[[str], None] = lambda _msg: None,
+        extensions: Sequence[DeployExtension] | None = None,
     ) -> None:
+        self.extensions = list(default_extensions() if extensions is None else extensions)
         self.chain = chain
         self.w3 = w3
         self.account = account
@@ -124,11 +169,43 @@ class ChainDeployer:
             args = self._constructor_args(name, deployment)
             report.outcomes[name] = self._ensure(name, args, deployment)
             if report.outcomes[name] in (Outcome.DEPLOYED, Outcome.REDEPLOYED):
-                deployment.updated_at = datetime.now(UTC)
-                save_deployment(self.deployments_dir, deployment)
+                self.save(deployment)
+        for extension in self.extensions:
+            for name in extension.contracts(self.chain):
+                self.on_step(name)
+                outcome = self._ensure(name, extension.constructor_args(name, deployment), deployment)
+                report.extension_outcomes[name] = outcome
+                if outcome in CHANGING_OUTCOMES:
+                    self.save(deployment)
+            self.on_step(extension.name)
+            extension.configure(self, deployment, report)
         if not report.deployed_anything and existing is None:
             save_deployment(self.deployments_dir, deployment)
         return report
+
+    def save(self, deployment: Deployment) -> None:
+        """Write progress now, so an interrupted run resumes after the last finished step."""
+        deployment.updated_at = datetime.now(UTC)
+        save_deployment(self.deployments_dir, deployment)
+
+    def send(self, label: str, call: Any) -> tuple[str, int]:
+        """Sign and send a contract call from the deployer; (tx hash, block). DeployError if it fails."""
+        try:
+            tx = call.build_transaction(
+                {
+                    "from": self.account.address,
+                    "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
+                    "chainId": self.chain.chain_id,
+                }
+            )
+        except ContractLogicError as exc:
+            raise DeployError(f"{label} would revert on {self.chain.name}: {exc}") from None
+        signed = self.account.sign_transaction(tx)
+        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=300)
+        if receipt["status"] != 1:
+            raise DeployError(f"{label} on {self.chain.name} failed in tx {tx_hash.to_0x_hex()}")
+        return tx_hash.to_0x_hex(), int(receipt["blockNumber"])
 
     def _constructor_args(self, name: str, deployment: Deployment) -> list[Any]:
         admin = self.account.address
@@ -168,6 +245,9 @@ class ChainDeployer:
             constructor_args=recorded_args,
         )
         return outcome
+
+    def has_code(self, address: str) -> bool:
+        return self._has_code(address)
 
     def _has_code(self, address: str) -> bool:
         return len(self.w3.eth.get_code(address)) > 0
@@ -228,12 +308,14 @@ def deploy_chain(
     plan: DeployPlan | None = None,
     redeploy_changed: bool = False,
     on_step: Callable[[str], None] = lambda _msg: None,
+    extensions: Sequence[DeployExtension] | None = None,
 ) -> ChainReport:
     plan = plan or plan_deploy(chain, settings)
     w3 = connect(chain)
     if w3.eth.get_balance(plan.account.address) == 0:
         raise ConfigError(f"the deployer {plan.account.address} has no {chain.native_currency.symbol} on {chain.name}")
     deployer = ChainDeployer(
-        chain, w3, plan.account, settings, plan.splits, redeploy_changed=redeploy_changed, on_step=on_step
+        chain, w3, plan.account, settings, plan.splits, redeploy_changed=redeploy_changed, on_step=on_step,
+        extensions=extensions,
     )
     return deployer.run()

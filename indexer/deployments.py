@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from indexer.errors import ConfigError
-from indexer.types import ChecksumAddress, checksum
+from indexer.types import ChecksumAddress, Hex32, checksum
 
 # Contract name in the deployment file -> prefix of its environment override.
 ENV_OVERRIDE_PREFIX = {
@@ -35,6 +35,30 @@ class DeployedContract(BaseModel):
     constructor_args: list[object] = Field(default_factory=list)
 
 
+class EasSchemaRecord(BaseModel):
+    """One registered EAS schema; the UID is keccak256(abi.encodePacked(definition, resolver, revocable))."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    uid: Hex32
+    definition: str
+    revocable: bool
+    resolver: ChecksumAddress
+    tx_hash: str | None = None  # None when it was registered before (by anyone)
+
+
+class EasRecord(BaseModel):
+    """Where EAS is on this chain and which of Lancer's schemas are registered there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    eas: ChecksumAddress
+    schema_registry: ChecksumAddress
+    version: str  # EAS.version(): the EIP-712 domain version of offchain attestations
+    deployed_by_lancer: bool  # True on local chains; False where the official deployment is used
+    schemas: dict[str, EasSchemaRecord] = Field(default_factory=dict)
+
+
 class Deployment(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -47,6 +71,7 @@ class Deployment(BaseModel):
     compiler: dict[str, object] = Field(default_factory=dict)
     contracts: dict[str, DeployedContract] = Field(default_factory=dict)
     config: dict[str, object] = Field(default_factory=dict)
+    eas: EasRecord | None = None
 
     @property
     def start_block(self) -> int:

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from indexer.errors import ConfigError, UnknownChainError
+from indexer.types import ChecksumAddress
 
 DEFAULT_REGISTRY_PATH = Path(__file__).with_name("chains.default.json")
 
@@ -66,8 +67,9 @@ class ChainConfig(_Strict):
     carbon: CarbonFactor
     testnet: bool = False
     local: bool = False
-    eas_address: str | None = None
-    eas_schema_registry_address: str | None = None
+    # The official EAS deployment on this chain (None: none known; on local chains Lancer deploys its own).
+    eas_address: ChecksumAddress | None = None
+    eas_schema_registry_address: ChecksumAddress | None = None
 
     @field_validator("rpc_urls")
     @classmethod

@@ -6,7 +6,15 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from contracts.deploy import CONTRACT_ORDER, ChainReport, Outcome, deploy_chain, plan_deploy
+from contracts.deploy import (
+    NO_OP_OUTCOMES,
+    ChainReport,
+    Outcome,
+    default_extensions,
+    deploy_chain,
+    plan_deploy,
+    step_names,
+)
 from contracts.deploy_config import DeploySettings
 
 
@@ -21,13 +29,18 @@ def run_deploy(chain_names: str, *, redeploy_changed: bool = False, console: Con
     with Progress(*columns, console=console, transient=True) as progress:
         for plan in plans:
             chain = plan.chain
-            task = progress.add_task(f"{chain.name}", total=len(CONTRACT_ORDER))
+            extensions = default_extensions()
+            task = progress.add_task(f"{chain.name}", total=len(step_names(chain, extensions)))
 
             def step(name: str, task_id: int = task, chain_name: str = chain.name) -> None:
                 progress.update(task_id, description=f"{chain_name}: {name}")
                 progress.advance(task_id)
 
-            reports.append(deploy_chain(chain, settings, plan=plan, redeploy_changed=redeploy_changed, on_step=step))
+            reports.append(
+                deploy_chain(
+                    chain, settings, plan=plan, redeploy_changed=redeploy_changed, on_step=step, extensions=extensions
+                )
+            )
     for report in reports:
         _print_report(console, report)
     return reports
@@ -36,10 +49,10 @@ def run_deploy(chain_names: str, *, redeploy_changed: bool = False, console: Con
 def _print_report(console: Console, report: ChainReport) -> None:
     for note in report.notes:
         console.print(f"{report.chain}: {note}")
-    if not report.deployed_anything and all(o is Outcome.UNCHANGED for o in report.outcomes.values()):
+    if not report.deployed_anything and all(o in NO_OP_OUTCOMES for o in report.all_outcomes.values()):
         console.print(f"{report.chain} ({report.chain_id}): already deployed, nothing to do ({report.path})")
         return
-    for name, outcome in report.outcomes.items():
+    for name, outcome in report.all_outcomes.items():
         style = "yellow" if outcome is Outcome.CHANGED else "green"
         console.print(f"{report.chain} ({report.chain_id}): {name}: [{style}]{outcome}[/{style}]")
     if any(o is Outcome.CHANGED for o in report.outcomes.values()):
@@ -51,5 +64,6 @@ def _print_report(console: Console, report: ChainReport) -> None:
 @click.option("--chains", "chain_names", required=True, help="Comma-separated chain names from the registry")
 @click.option("--redeploy-changed", is_flag=True, help="Redeploy contracts whose compiled artifact changed")
 def deploy_command(chain_names: str, redeploy_changed: bool) -> None:
-    """Deploy Token, Treasury, Escrow and EscrowFactory to each chain; a second run is a no-op."""
+    """Deploy Token, Treasury, Escrow, EscrowFactory (and EAS where needed, registering Lancer's EAS
+    schemas) to each chain; a second run is a no-op."""
     run_deploy(chain_names, redeploy_changed=redeploy_changed)
