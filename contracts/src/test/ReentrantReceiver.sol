@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @notice TEST ONLY. A contract party that, when it receives native currency, calls back into a
+///         configured target (e.g. Escrow.releaseMilestone or Treasury.distribute) and records whether
+///         that re-entry succeeded. It swallows the re-entry's failure so the outer payout can finish
+///         and the test can inspect `reentered` / `lastError`.
+contract ReentrantReceiver {
+    address public immutable owner;
+    address public target;
+    bytes public payload;
+    uint256 public attempts;
+    bool public reentered;
+    bytes public lastError;
+    uint256 public received;
+
+    error NotOwner();
+    error CallFailed(bytes reason);
+
+    constructor() {
+        owner = msg.sender;
+    }
+
+    /// @notice Configure the call attempted on every receipt of native currency.
+    function setAttack(address target_, bytes calldata payload_) external {
+        if (msg.sender != owner) revert NotOwner();
+        target = target_;
+        payload = payload_;
+    }
+
+    /// @notice Let the test act through this contract (accept, submit, ...). Bubbles failures up.
+    function exec(address to, bytes calldata data) external payable returns (bytes memory) {
+        if (msg.sender != owner) revert NotOwner();
+        (bool ok, bytes memory ret) = to.call{value: msg.value}(data);
+        if (!ok) revert CallFailed(ret);
+        return ret;
+    }
+
+    receive() external payable {
+        received += msg.value;
+        if (target == address(0)) return;
+        attempts += 1;
+        (bool ok, bytes memory ret) = target.call(payload);
+        if (ok) {
+            reentered = true;
+        } else {
+            lastError = ret;
+        }
+    }
+}
