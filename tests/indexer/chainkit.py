@@ -42,6 +42,16 @@ class Platform:
     escrows: list[str] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random(1))
 
+    def canonical_escrows(self) -> list[str]:
+        """Escrows the canonical chain knows (after a reorg some of ``escrows`` may be gone)."""
+        logs = self.factory.events.EscrowCreated.get_logs(from_block=0)
+        return [entry["args"]["escrow"] for entry in logs]
+
+    def reorg(self, depth: int) -> None:
+        """Replace the last ``depth`` blocks by empty ones (new hashes), then resync our escrow list."""
+        self.node.rpc("anvil_reorg", [depth, []])
+        self.escrows = self.canonical_escrows()
+
     def escrow(self, address: str) -> Contract:
         return _contract(self.w3, "Escrow", address)
 

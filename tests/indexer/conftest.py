@@ -67,11 +67,12 @@ def assert_index_matches_chain(engine: Engine, platform: Platform) -> None:
             "SELECT * FROM escrows WHERE chain_id = :c"), {"c": chain_id})}
         milestones = {(r.escrow, r.index): r for r in conn.execute(text(
             "SELECT * FROM escrow_milestones WHERE chain_id = :c"), {"c": chain_id})}
-    holders = set(platform.users) | {platform.admin, platform.treasury.address} | set(platform.escrows)
+    holders = set(platform.users) | {platform.admin, platform.treasury.address} | set(platform.canonical_escrows())
     for h in holders:
         assert balances.get(h, 0) == platform.token.functions.balanceOf(h).call(), h
-    assert set(escrows) == set(platform.escrows)
-    for address in platform.escrows:
+    canonical = platform.canonical_escrows()
+    assert set(escrows) == set(canonical)
+    for address in canonical:
         esc = platform.escrow(address)
         row = escrows[address]
         funded, released, refunded, fees = esc.functions.totals().call()
@@ -85,3 +86,31 @@ def assert_index_matches_chain(engine: Engine, platform: Platform) -> None:
             m = milestones[(address, i)]
             assert (int(m.amount), m.status) == (amount, status), (address, i)
     assert w3.eth.block_number >= 0
+
+
+def snapshot(engine: Engine, chain_id: int, upto: int | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """Every indexed row of a chain (optionally only rows at or below block ``upto``), sorted."""
+    queries = {
+        "events": "SELECT block_number, block_hash, log_index, tx_hash, address, event_name, args::text FROM events",
+        "transactions": "SELECT tx_hash, block_number, block_hash, gas_used, effective_gas_price FROM transactions",
+        "token_transfers": "SELECT block_number, log_index, from_address, to_address, value FROM token_transfers",
+        "treasury_inflows": "SELECT block_number, log_index, token, amount, escrow FROM treasury_inflows",
+        "treasury_distributions": "SELECT block_number, log_index, to_address, amount, kind FROM treasury_distributions",
+    }
+    if upto is None:
+        queries |= {
+            "token_balances": "SELECT token, holder, balance, block_number FROM token_balances",
+            "escrows": "SELECT address, status, funded_amount, released, refunded, fees, block_number FROM escrows",
+            "escrow_milestones": "SELECT escrow, index, status, to_freelancer, to_client, fee FROM escrow_milestones",
+        }
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for name, sql in queries.items():
+            where = " WHERE chain_id = :c" + (" AND block_number <= :u" if upto is not None else "")
+            out[name] = sorted(tuple(r) for r in conn.execute(text(sql + where), {"c": chain_id, "u": upto}))
+    return out
+
+
+def chain_row(engine: Engine, chain_id: int) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT * FROM chains WHERE chain_id = :c"), {"c": chain_id}).one()
