@@ -1,0 +1,256 @@
+"""Indexer tables (SQLAlchemy Core, own MetaData). The migration `i0002_chain_index` creates them.
+
+Conventions: money and token amounts are NUMERIC(78,0) (a uint256 fits), addresses are stored
+checksummed, hashes as 0x-hex text, times as timestamptz (UTC). Every chain-derived row carries the
+block number it comes from, so "confirmed" is simply ``block_number <= chains.confirmed_block``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+Amount = Numeric(78, 0)
+Address = String(42)
+Hash = String(66)
+
+# One row per indexed chain: the cursor (last fully written block) and what the node reported.
+chains = Table(
+    "chains",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("block_hash", Hash, nullable=True),
+    Column("start_block", BigInteger, nullable=False),
+    Column("head_block", BigInteger, nullable=True),
+    Column("safe_block", BigInteger, nullable=True),
+    Column("finalized_block", BigInteger, nullable=True),
+    Column("confirmed_block", BigInteger, nullable=False, server_default="-1"),
+    Column("head_seen_at", DateTime(timezone=True), nullable=True),
+    Column("reorg_count", Integer, nullable=False, server_default="0"),
+    Column("last_reorg_depth", Integer, nullable=True),
+    Column("max_reorg_depth", Integer, nullable=False, server_default="0"),
+    Column("last_reorg_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Headers the engine has verified: all blocks of the unconfirmed window, blocks with events, batch ends.
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("number", BigInteger, nullable=False),
+    Column("hash", Hash, nullable=False),
+    Column("parent_hash", Hash, nullable=False),
+    Column("timestamp", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("chain_id", "number"),
+)
+
+# Raw decoded logs of the platform contracts: the source every projection is rebuilt from.
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("block_hash", Hash, nullable=False),
+    Column("block_time", DateTime(timezone=True), nullable=False),
+    Column("tx_hash", Hash, nullable=False),
+    Column("tx_index", Integer, nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("address", Address, nullable=False),
+    Column("contract", Text, nullable=False),
+    Column("event_name", Text, nullable=False),
+    Column("args", JSONB, nullable=False),
+    UniqueConstraint("chain_id", "block_hash", "log_index", name="uq_events_chain_block_log"),
+    Index("ix_events_chain_block", "chain_id", "block_number", "log_index"),
+    Index("ix_events_chain_address", "chain_id", "address", "block_number"),
+    Index("ix_events_chain_tx", "chain_id", "tx_hash"),
+)
+
+# Transactions that emitted platform events, with gas from their receipts.
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("tx_hash", Hash, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("block_hash", Hash, nullable=False),
+    Column("tx_index", Integer, nullable=False),
+    Column("from_address", Address, nullable=False),
+    Column("to_address", Address, nullable=True),
+    Column("gas_used", BigInteger, nullable=False),
+    Column("effective_gas_price", Amount, nullable=False),
+    Column("fee_wei", Amount, nullable=False),
+    Column("status", SmallInteger, nullable=False),
+    PrimaryKeyConstraint("chain_id", "tx_hash"),
+    Index("ix_transactions_chain_block", "chain_id", "block_number"),
+    Index("ix_transactions_chain_from", "chain_id", "from_address"),
+)
+
+# --- projections -------------------------------------------------------------------------------
+
+token_transfers = Table(
+    "token_transfers",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("block_time", DateTime(timezone=True), nullable=False),
+    Column("tx_hash", Hash, nullable=False),
+    Column("token", Address, nullable=False),
+    Column("from_address", Address, nullable=False),
+    Column("to_address", Address, nullable=False),
+    Column("value", Amount, nullable=False),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+    Index("ix_token_transfers_from", "chain_id", "from_address", "block_number"),
+    Index("ix_token_transfers_to", "chain_id", "to_address", "block_number"),
+)
+
+# Latest balance per holder; confirmed / as-of balances subtract the transfers above that block.
+token_balances = Table(
+    "token_balances",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("token", Address, nullable=False),
+    Column("holder", Address, nullable=False),
+    Column("balance", Amount, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    PrimaryKeyConstraint("chain_id", "token", "holder"),
+)
+
+escrows = Table(
+    "escrows",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("address", Address, nullable=False),
+    Column("factory", Address, nullable=False),
+    Column("client", Address, nullable=False),
+    Column("freelancer", Address, nullable=False),
+    Column("arbiter", Address, nullable=False),
+    Column("token", Address, nullable=False),
+    Column("total", Amount, nullable=False),
+    Column("milestone_count", Integer, nullable=False),
+    Column("review_period", BigInteger, nullable=False),
+    Column("metadata_hash", Hash, nullable=False),
+    Column("fee_bps", Integer, nullable=False),
+    Column("treasury", Address, nullable=True),
+    Column("status", Text, nullable=False),
+    Column("funded_amount", Amount, nullable=False),
+    Column("released", Amount, nullable=False),
+    Column("refunded", Amount, nullable=False),
+    Column("fees", Amount, nullable=False),
+    Column("accepted", Boolean, nullable=False),
+    Column("completed", Boolean, nullable=False),
+    Column("created_block", BigInteger, nullable=False),
+    Column("created_tx", Hash, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    PrimaryKeyConstraint("chain_id", "address"),
+    Index("ix_escrows_client", "chain_id", "client"),
+    Index("ix_escrows_freelancer", "chain_id", "freelancer"),
+)
+
+escrow_milestones = Table(
+    "escrow_milestones",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("escrow", Address, nullable=False),
+    Column("index", Integer, nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("status", SmallInteger, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=True),
+    Column("deliverable_hash", Hash, nullable=True),
+    Column("to_freelancer", Amount, nullable=False),
+    Column("to_client", Amount, nullable=False),
+    Column("fee", Amount, nullable=False),
+    Column("disputed_by", Address, nullable=True),
+    Column("block_number", BigInteger, nullable=False),
+    PrimaryKeyConstraint("chain_id", "escrow", "index"),
+)
+
+treasury_inflows = Table(
+    "treasury_inflows",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("block_time", DateTime(timezone=True), nullable=False),
+    Column("tx_hash", Hash, nullable=False),
+    Column("treasury", Address, nullable=False),
+    Column("token", Address, nullable=False),
+    Column("from_address", Address, nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("ref", Hash, nullable=False),
+    Column("escrow", Address, nullable=True),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+)
+
+treasury_distributions = Table(
+    "treasury_distributions",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("block_time", DateTime(timezone=True), nullable=False),
+    Column("tx_hash", Hash, nullable=False),
+    Column("treasury", Address, nullable=False),
+    Column("token", Address, nullable=False),
+    Column("to_address", Address, nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("kind", Hash, nullable=False),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+)
+
+# Every SplitsUpdated event's splits; the current splits are those of the highest block.
+treasury_splits = Table(
+    "treasury_splits",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("treasury", Address, nullable=False),
+    Column("to_address", Address, nullable=False),
+    Column("bps", Integer, nullable=False),
+    Column("kind", Hash, nullable=False),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index", "position"),
+)
+
+carbon_offsets = Table(
+    "carbon_offsets",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("block_time", DateTime(timezone=True), nullable=False),
+    Column("tx_hash", Hash, nullable=False),
+    Column("treasury", Address, nullable=False),
+    Column("certificate_id", Hash, nullable=False),
+    Column("grams_co2e", Amount, nullable=False),
+    Column("uri", Text, nullable=False),
+    Column("recorded_by", Address, nullable=False),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+)
+
+# Tables whose rows all carry (chain_id, block_number) and are deleted above a reorg's ancestor.
+PER_BLOCK_TABLES = (events, transactions, token_transfers, treasury_inflows, treasury_distributions,
+                    treasury_splits, carbon_offsets)

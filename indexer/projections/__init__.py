@@ -1,0 +1,59 @@
+"""Projections: tables derived only from raw events, each rebuildable with ``lancer index rebuild``.
+
+Each projection module exposes ``apply(conn, chain_id, events)`` (events of one batch, in chain
+order, after the raw events of that batch were inserted in the same transaction),
+``rollback(conn, chain_id, ancestor)`` (undo everything above block ``ancestor``; called while the
+raw events above it still exist) and ``clear(conn, chain_id)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import Connection, select, tuple_
+
+from indexer import models
+from indexer.decode import DecodedEvent
+from indexer.projections import escrows, tokens, treasury
+
+PROJECTIONS: tuple[ModuleType, ...] = (tokens, escrows, treasury)
+
+
+def apply_all(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> None:
+    for projection in PROJECTIONS:
+        projection.apply(conn, chain_id, events)
+
+
+def rollback_all(conn: Connection, chain_id: int, ancestor: int) -> None:
+    for projection in PROJECTIONS:
+        projection.rollback(conn, chain_id, ancestor)
+
+
+def event_from_row(row: Any) -> DecodedEvent:
+    return DecodedEvent(
+        chain_id=row.chain_id, block_number=row.block_number, block_hash=row.block_hash,
+        block_time=row.block_time, tx_hash=row.tx_hash, tx_index=row.tx_index, log_index=row.log_index,
+        address=row.address, contract=row.contract, event_name=row.event_name, args=row.args,
+    )
+
+
+def rebuild(conn: Connection, chain_id: int, chunk: int = 20_000) -> int:
+    """Clear and replay every projection of a chain from its raw events; returns events replayed."""
+    for projection in PROJECTIONS:
+        projection.clear(conn, chain_id)
+    e = models.events
+    after = (-1, -1)
+    replayed = 0
+    while True:
+        rows = conn.execute(
+            select(e).where(e.c.chain_id == chain_id, tuple_(e.c.block_number, e.c.log_index) > after)
+            .order_by(e.c.block_number, e.c.log_index).limit(chunk)
+        ).all()
+        if not rows:
+            return replayed
+        batch = [event_from_row(r) for r in rows]
+        apply_all(conn, chain_id, batch)
+        replayed += len(batch)
+        after = batch[-1].key

@@ -1,0 +1,548 @@
+"""The sync engine of one chain: cursor, adaptive ranges, a bounded fetch-ahead pipeline, reorg
+handling, and one database transaction per batch.
+
+Threads: a fetcher pulls ranges (headers, logs, receipts) ahead of the writer into a bounded queue,
+so RPC latency and database writes overlap. The writer is the only one that decides what is true:
+it checks every batch's parent hash against the cursor, and on a mismatch stops the fetcher, walks
+back to the common ancestor, rolls back in one transaction and restarts the fetcher there.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+
+from indexer import metrics, models
+from indexer.contracts import ContractSet
+from indexer.decode import DecodedEvent, EventDecoder, checksum_address, event_topics
+from indexer.projections import apply_all, rollback_all
+from indexer.registry import ChainConfig
+from indexer.rpc import InvalidResponse, RangeTooLarge, RpcClient, RpcError, RpcTimeout
+
+log = structlog.get_logger(__name__)
+
+# Above this many known children, getLogs filters by event topics only and drops foreign logs here:
+# nodes cap (or choke on) long address lists.
+ADDRESS_FILTER_LIMIT = 1000
+_EPOCH = datetime.fromtimestamp(0, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    number: int
+    hash: str
+    parent_hash: str
+    timestamp: int
+
+    @property
+    def time(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp, UTC)
+
+    @classmethod
+    def from_rpc(cls, block: dict[str, Any] | None, expected: int | None = None) -> Header:
+        if not block or "hash" not in block:
+            raise InvalidResponse(f"no block {expected}")
+        header = cls(int(block["number"], 16), block["hash"], block["parentHash"], int(block["timestamp"], 16))
+        if expected is not None and header.number != expected:
+            raise InvalidResponse(f"asked for block {expected}, got {header.number}")
+        return header
+
+
+@dataclass(slots=True)
+class Tip:
+    head: int
+    head_hash: str
+    safe: int | None = None
+    finalized: int | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    start: int
+    end: int
+    headers: dict[int, Header]
+    events: list[DecodedEvent]
+    transactions: list[dict[str, Any]]
+    tip: Tip
+
+
+@dataclass(slots=True)
+class Idle:
+    """The fetcher reached the head; carries the head's hash so a same-height reorg is still seen."""
+
+    tip: Tip
+
+
+@dataclass
+class SyncOptions:
+    initial_range: int = 200
+    max_range: int = 5000
+    pipeline_depth: int = 4
+    poll_interval: float | None = None  # default: half the chain's block time
+    receipt_batch: int = 100
+
+
+@dataclass
+class Cursor:
+    number: int
+    hash: str | None
+
+
+@dataclass
+class SyncStats:
+    batches: int = 0
+    blocks: int = 0
+    events: int = 0
+    reorgs: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class ChainReader:
+    """Everything read from the node for one range, checked for consistency on the way."""
+
+    def __init__(self, chain: ChainConfig, contract_set: ContractSet, rpc: RpcClient, options: SyncOptions) -> None:
+        self.chain = chain
+        self.contract_set = contract_set
+        self.rpc = rpc
+        self.options = options
+        self.decoder = EventDecoder(contract_set)
+        self.static_addresses = list(contract_set.static_addresses)
+        self.child_topics = sorted({t for ch in contract_set.children for t in event_topics(ch.abi)})
+        self.child_sources = [(ch, addr.lower()) for ch, addr in contract_set.child_sources()]
+        self._block_receipts: bool | None = None
+
+    def tip(self) -> Tip:
+        calls: list[tuple[str, list[object]]] = [("eth_getBlockByNumber", ["latest", False])]
+        tag = self.chain.finality.tag
+        if tag:
+            calls.append(("eth_getBlockByNumber", [tag, False]))
+        replies = self.rpc.batch(calls)
+        head = Header.from_rpc(replies[0])
+        tip = Tip(head=head.number, head_hash=head.hash)
+        if tag and replies[1]:
+            number = int(replies[1]["number"], 16)
+            if tag == "safe":
+                tip.safe = number
+            else:
+                tip.finalized = number
+        return tip
+
+    def confirmed(self, tip: Tip) -> int:
+        tagged = tip.finalized if tip.finalized is not None else tip.safe
+        if tagged is not None:
+            return tagged
+        return tip.head - self.chain.finality.confirmations
+
+    def headers(self, numbers: list[int]) -> dict[int, Header]:
+        replies = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+        return {n: Header.from_rpc(r, n) for n, r in zip(numbers, replies, strict=True)}
+
+    def _logs(self, start: int, end: int, **flt: Any) -> list[dict[str, Any]]:
+        # One retry only: a timeout here usually means "range too big", which the caller fixes.
+        logs = self.rpc.call("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), **flt}], retries=1)
+        if not isinstance(logs, list):
+            raise InvalidResponse("eth_getLogs did not return a list")
+        for entry in logs:
+            number = int(entry["blockNumber"], 16)
+            if not start <= number <= end or entry.get("removed"):
+                raise InvalidResponse(f"eth_getLogs returned a log of block {number} outside {start}-{end}")
+        return logs
+
+    def read(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> Batch:
+        logs = self._logs(start, end, address=self.static_addresses)
+        # Children created in this very range must be followed from their first block on.
+        found = [self.decoder.decode(entry, _EPOCH, children) for entry in logs]
+        static_events = [ev for ev in found if ev is not None]
+        for child, factory in self.child_sources:
+            for ev in static_events:
+                if ev.address.lower() == factory and ev.event_name == child.event:
+                    children[str(ev.args[child.address_arg]).lower()] = child.name
+        child_events: list[DecodedEvent] = []
+        if children and self.child_topics:
+            if len(children) <= ADDRESS_FILTER_LIMIT:
+                child_logs = self._logs(start, end, address=[checksum_address(a) for a in children],
+                                        topics=[self.child_topics])
+            else:
+                child_logs = self._logs(start, end, topics=[self.child_topics])
+            logs = logs + child_logs
+            child_events = [ev for entry in child_logs if (ev := self.decoder.decode(entry, _EPOCH, children))]
+        events = static_events + child_events
+        events.sort(key=lambda ev: (ev.block_number, ev.log_index))
+
+        # In the unconfirmed window every header is fetched and the parent chain checked; deeper down
+        # only the range ends and the blocks with events (the node's finality vouches for the rest).
+        full = end > self.confirmed(tip)
+        numbers = set(range(start, end + 1)) if full else {start, end} | {ev.block_number for ev in events}
+        headers = self.headers(sorted(numbers))
+        for entry in logs:
+            number = int(entry["blockNumber"], 16)
+            if headers[number].hash != entry["blockHash"]:
+                raise InvalidResponse(f"log of block {number} names hash {entry['blockHash'][:12]}, "
+                                      f"the block is {headers[number].hash[:12]}")
+        if full:
+            for n in range(start + 1, end + 1):
+                if headers[n].parent_hash != headers[n - 1].hash:
+                    raise InvalidResponse(f"headers {n - 1}-{n} do not chain (reorg while reading?)")
+        for ev in events:
+            ev.block_time = headers[ev.block_number].time
+        transactions = self.receipts(events, headers) if events else []
+        return Batch(start, end, headers, events, transactions, tip)
+
+    def receipts(self, events: list[DecodedEvent], headers: dict[int, Header]) -> list[dict[str, Any]]:
+        wanted = {ev.tx_hash for ev in events}
+        blocks = sorted({ev.block_number for ev in events})
+        found: list[dict[str, Any]] = []
+        if self._block_receipts is not False:
+            try:
+                replies = self.rpc.batch([("eth_getBlockReceipts", [hex(n)]) for n in blocks],
+                                         max_size=self.options.receipt_batch)
+                self._block_receipts = True
+                for reply in replies:
+                    if not isinstance(reply, list):
+                        raise InvalidResponse("eth_getBlockReceipts did not return a list")
+                    found.extend(r for r in reply if r["transactionHash"] in wanted)
+            except RpcError as exc:
+                if self._block_receipts or exc.kind != "rpc":
+                    raise
+                self._block_receipts = False  # the node lacks the method: per-transaction receipts
+        if self._block_receipts is False:
+            found = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in sorted(wanted)],
+                                   max_size=self.options.receipt_batch)
+        rows = []
+        for r in found:
+            if r is None:
+                raise InvalidResponse("missing receipt")
+            number = int(r["blockNumber"], 16)
+            if headers[number].hash != r["blockHash"]:
+                raise InvalidResponse(f"receipt of block {number} names another block hash")
+            gas_used = int(r["gasUsed"], 16)
+            price = int(r.get("effectiveGasPrice") or "0x0", 16)
+            rows.append({
+                "chain_id": self.chain.chain_id, "tx_hash": r["transactionHash"], "block_number": number,
+                "block_hash": r["blockHash"], "tx_index": int(r["transactionIndex"], 16),
+                "from_address": checksum_address(r["from"]),
+                "to_address": checksum_address(r["to"]) if r.get("to") else None,
+                "gas_used": gas_used, "effective_gas_price": price, "fee_wei": gas_used * price,
+                "status": int(r.get("status") or "0x1", 16),
+            })
+        if len(rows) != len(wanted):
+            raise InvalidResponse(f"{len(wanted) - len(rows)} receipts missing")
+        return rows
+
+
+class Fetcher(threading.Thread):
+    """Reads ranges from ``start`` on into ``out`` (bounded), adapting the range size."""
+
+    def __init__(self, reader: ChainReader, start: int, children: dict[str, str], out: queue.Queue[Any],
+                 options: SyncOptions, range_size: int) -> None:
+        super().__init__(name=f"fetch-{reader.chain.name}", daemon=True)
+        self.reader = reader
+        self.next = start
+        self.children = dict(children)
+        self.out = out
+        self.options = options
+        self.range_size = range_size
+        self.stopping = threading.Event()
+        self.poll = options.poll_interval or max(0.05, reader.chain.block_time_seconds / 2)
+        self.chain = reader.chain.name
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _put(self, item: object) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.out.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def run(self) -> None:
+        tip: Tip | None = None
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                if tip is None or self.next > tip.head:
+                    tip = self.reader.tip()
+                    if self.next > tip.head:
+                        self._put(Idle(tip))
+                        self.stopping.wait(self.poll)
+                        tip = None
+                        continue
+                end = min(self.next + self.range_size - 1, tip.head)
+                try:
+                    batch = self.reader.read(self.next, end, tip, self.children)
+                except (RangeTooLarge, RpcTimeout) as exc:
+                    self.range_size = max(1, self.range_size // 2)
+                    metrics.RANGE_SIZE.labels(chain=self.chain).set(self.range_size)
+                    log.info("range_shrunk", chain=self.chain, size=self.range_size, kind=exc.kind)
+                    continue
+                self._put(batch)
+                self.next = end + 1
+                failures = 0
+                self.range_size = min(self.options.max_range, self.range_size * 2)
+                metrics.RANGE_SIZE.labels(chain=self.chain).set(self.range_size)
+                if end >= tip.head:
+                    tip = None  # look for a new head before the next range
+            except RpcError as exc:
+                # The node (every URL) is faulty or down: count it, wait, try again; never give up.
+                if isinstance(exc, InvalidResponse):
+                    self.reader.rpc.record_fault(exc.kind)
+                    self.reader.rpc.rotate(exc.kind)
+                failures += 1
+                log.warning("fetch_failed", chain=self.chain, kind=exc.kind, error=str(exc)[:160], failures=failures)
+                self.stopping.wait(min(5.0, 0.05 * 2 ** min(failures, 7)))
+                tip = None
+            except BaseException as exc:  # a bug: hand it to the writer, which raises it
+                self._put(exc)
+                return
+
+
+class ChainSyncer:
+    """Indexes one chain into PostgreSQL through ``conn`` (a connection that holds the chain's lock)."""
+
+    def __init__(self, chain: ChainConfig, contract_set: ContractSet, conn: Connection, rpc: RpcClient,
+                 options: SyncOptions | None = None, stop: threading.Event | None = None,
+                 on_progress: Callable[[ChainSyncer, Batch | Idle], None] | None = None) -> None:
+        self.chain = chain
+        self.chain_id = chain.chain_id
+        self.contract_set = contract_set
+        self.conn = conn
+        self.rpc = rpc
+        self.options = options or SyncOptions()
+        self.reader = ChainReader(chain, contract_set, rpc, self.options)
+        self.stop = stop or threading.Event()
+        self.on_progress = on_progress
+        self.stats = SyncStats()
+        self.cursor = Cursor(-1, None)
+        self.tip: Tip | None = None
+        self._range = self.options.initial_range
+        self._fetcher: Fetcher | None = None
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=self.options.pipeline_depth)
+
+    # -- cursor ---------------------------------------------------------------------------------
+
+    def load_cursor(self) -> Cursor:
+        c = models.chains
+        with self.conn.begin():
+            row = self.conn.execute(select(c.c.block_number, c.c.block_hash).where(c.c.chain_id == self.chain_id)).first()
+            if row is not None:
+                self.cursor = Cursor(row.block_number, row.block_hash)
+                return self.cursor
+            start = self.contract_set.start_block
+            # The block before the first contract anchors the parent-hash chain.
+            anchor = self.reader.headers([start - 1])[start - 1] if start > 0 else None
+            self.conn.execute(insert(c).values(
+                chain_id=self.chain_id, name=self.chain.name, block_number=start - 1,
+                block_hash=anchor.hash if anchor else None, start_block=start, updated_at=datetime.now(UTC),
+            ).on_conflict_do_nothing())
+            if anchor:
+                self._insert_blocks([anchor])
+        return self.load_cursor()
+
+    def _children(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        e = models.events
+        for child, factory in self.contract_set.child_sources():
+            rows = self.conn.execute(
+                select(e.c.args[child.address_arg].astext).where(
+                    e.c.chain_id == self.chain_id, e.c.address == factory, e.c.event_name == child.event)
+            ).scalars()
+            found.update({str(a).lower(): child.name for a in rows})
+        self.conn.rollback()  # end the read-only transaction autobegun above
+        return found
+
+    # -- pipeline -------------------------------------------------------------------------------
+
+    def _start_fetcher(self) -> None:
+        self._fetcher = Fetcher(self.reader, self.cursor.number + 1, self._children(), self._queue,
+                                self.options, self._range)
+        self._fetcher.start()
+
+    def _stop_fetcher(self) -> None:
+        fetcher, self._fetcher = self._fetcher, None
+        if fetcher is None:
+            return
+        fetcher.stop()
+        while fetcher.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        fetcher.join()
+        self._range = fetcher.range_size
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+
+    def run(self, *, stop_at_head: bool = False, until_block: int | None = None) -> SyncStats:
+        """Sync until stopped (or, for tests and benches, until caught up / past ``until_block``)."""
+        self.load_cursor()
+        self._start_fetcher()
+        try:
+            while not self.stop.is_set():
+                try:
+                    item = self._queue.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if isinstance(item, BaseException):
+                    raise item
+                if isinstance(item, Idle):
+                    self.tip = item.tip
+                    if self.cursor.number == item.tip.head and self.cursor.hash != item.tip.head_hash:
+                        self._handle_reorg()
+                        continue
+                    if item.tip.head < self.cursor.number:
+                        self._handle_reorg()  # the chain got shorter than what we wrote
+                        continue
+                    self._write_tip(item.tip)
+                    if self.on_progress:
+                        self.on_progress(self, item)
+                    if stop_at_head and self.cursor.number >= item.tip.head:
+                        break
+                    continue
+                if item.start != self.cursor.number + 1:
+                    continue  # read before the last rollback; the restarted fetcher re-reads it
+                if self.cursor.hash is not None and item.headers[item.start].parent_hash != self.cursor.hash:
+                    self._handle_reorg()
+                    continue
+                self._write(item)
+                if self.on_progress:
+                    self.on_progress(self, item)
+                if until_block is not None and self.cursor.number >= until_block:
+                    break
+        finally:
+            self._stop_fetcher()
+        return self.stats
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def _insert_blocks(self, headers: list[Header]) -> None:
+        stmt = insert(models.blocks)
+        self.conn.execute(stmt.on_conflict_do_update(
+            index_elements=["chain_id", "number"],
+            set_={"hash": stmt.excluded.hash, "parent_hash": stmt.excluded.parent_hash,
+                  "timestamp": stmt.excluded.timestamp},
+        ), [{"chain_id": self.chain_id, "number": h.number, "hash": h.hash, "parent_hash": h.parent_hash,
+             "timestamp": h.time} for h in headers])
+
+    def _tip_values(self, tip: Tip) -> dict[str, Any]:
+        return {"head_block": tip.head, "safe_block": tip.safe, "finalized_block": tip.finalized,
+                "confirmed_block": self.reader.confirmed(tip), "head_seen_at": datetime.now(UTC),
+                "updated_at": datetime.now(UTC)}
+
+    def _write_tip(self, tip: Tip) -> None:
+        c = models.chains
+        with self.conn.begin():
+            self.conn.execute(update(c).where(c.c.chain_id == self.chain_id).values(**self._tip_values(tip)))
+        self._update_gauges(tip, None)
+
+    def _write(self, batch: Batch) -> None:
+        started = time.perf_counter()
+        c = models.chains
+        end_hash = batch.headers[batch.end].hash
+        with self.conn.begin():
+            # Optimistic guard besides the advisory lock: the cursor must still be where we left it.
+            moved = self.conn.execute(
+                update(c).where(c.c.chain_id == self.chain_id, c.c.block_number == self.cursor.number)
+                .values(block_number=batch.end, block_hash=end_hash, **self._tip_values(batch.tip))
+            ).rowcount
+            if moved != 1:
+                raise RuntimeError(f"cursor of chain {self.chain.name} moved under this worker")
+            self._insert_blocks(list(batch.headers.values()))
+            if batch.events:
+                self.conn.execute(insert(models.events).on_conflict_do_nothing(), [
+                    {"chain_id": ev.chain_id, "block_number": ev.block_number, "block_hash": ev.block_hash,
+                     "block_time": ev.block_time, "tx_hash": ev.tx_hash, "tx_index": ev.tx_index,
+                     "log_index": ev.log_index, "address": ev.address, "contract": ev.contract,
+                     "event_name": ev.event_name, "args": ev.args}
+                    for ev in batch.events
+                ])
+                self.conn.execute(insert(models.transactions).on_conflict_do_nothing(), batch.transactions)
+                apply_all(self.conn, self.chain_id, batch.events)
+        self.cursor = Cursor(batch.end, end_hash)
+        self.tip = batch.tip
+        blocks = batch.end - batch.start + 1
+        self.stats.batches += 1
+        self.stats.blocks += blocks
+        self.stats.events += len(batch.events)
+        metrics.BATCH_SECONDS.labels(chain=self.chain.name).observe(time.perf_counter() - started)
+        metrics.BLOCKS.labels(chain=self.chain.name).inc(blocks)
+        metrics.EVENTS.labels(chain=self.chain.name).inc(len(batch.events))
+        self._update_gauges(batch.tip, batch.headers[batch.end])
+
+    def _update_gauges(self, tip: Tip, last: Header | None) -> None:
+        name = self.chain.name
+        metrics.INDEXED_BLOCK.labels(chain=name).set(self.cursor.number)
+        metrics.HEAD_BLOCK.labels(chain=name).set(tip.head)
+        metrics.CONFIRMED_BLOCK.labels(chain=name).set(self.reader.confirmed(tip))
+        metrics.HEAD_LAG_BLOCKS.labels(chain=name).set(max(0, tip.head - self.cursor.number))
+        if last is not None:
+            metrics.HEAD_LAG_SECONDS.labels(chain=name).set(max(0.0, time.time() - last.timestamp))
+
+    # -- reorgs ---------------------------------------------------------------------------------
+
+    def _find_ancestor(self) -> tuple[int, str | None]:
+        """Highest stored block that is still canonical (walking back page by page)."""
+        b = models.blocks
+        below = self.cursor.number + 1
+        while True:
+            stored = self.conn.execute(
+                select(b.c.number, b.c.hash).where(b.c.chain_id == self.chain_id, b.c.number < below)
+                .order_by(b.c.number.desc()).limit(64)
+            ).all()
+            self.conn.rollback()
+            if not stored:
+                return self.contract_set.start_block - 1, None
+            canonical = self.reader.rpc.batch(
+                [("eth_getBlockByNumber", [hex(r.number), False]) for r in stored])
+            for row, block in zip(stored, canonical, strict=True):
+                if block and block.get("hash") == row.hash:
+                    return row.number, row.hash
+            below = stored[-1].number
+
+    def _handle_reorg(self) -> None:
+        self._stop_fetcher()
+        ancestor, ancestor_hash = self._find_ancestor()
+        depth = self.cursor.number - ancestor
+        if depth <= 0:
+            # Our cursor block is still canonical: what looked like a reorg was a bad answer.
+            self.rpc.record_fault("invalid")
+            self.rpc.rotate("inconsistent parent hash")
+            log.warning("inconsistent_answer", chain=self.chain.name, cursor=self.cursor.number)
+            self._start_fetcher()
+            return
+        confirmed = self.reader.confirmed(self.tip) if self.tip else None
+        started = time.perf_counter()
+        c = models.chains
+        with self.conn.begin():
+            rollback_all(self.conn, self.chain_id, ancestor)
+            for table in models.PER_BLOCK_TABLES:
+                self.conn.execute(delete(table).where(table.c.chain_id == self.chain_id,
+                                                      table.c.block_number > ancestor))
+            self.conn.execute(delete(models.blocks).where(models.blocks.c.chain_id == self.chain_id,
+                                                          models.blocks.c.number > ancestor))
+            self.conn.execute(update(c).where(c.c.chain_id == self.chain_id).values(
+                block_number=ancestor, block_hash=ancestor_hash, reorg_count=c.c.reorg_count + 1,
+                last_reorg_depth=depth, max_reorg_depth=text(f"greatest(max_reorg_depth, {int(depth)})"),
+                last_reorg_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
+        self.cursor = Cursor(ancestor, ancestor_hash)
+        self.stats.reorgs += 1
+        metrics.REORGS.labels(chain=self.chain.name).inc()
+        metrics.REORG_DEPTH.labels(chain=self.chain.name).observe(depth)
+        deep = confirmed is not None and ancestor < confirmed
+        (log.warning if deep else log.info)(
+            "reorg", chain=self.chain.name, depth=depth, ancestor=ancestor, beyond_confirmed=deep,
+            rollback_ms=round((time.perf_counter() - started) * 1000, 1))
+        self._start_fetcher()

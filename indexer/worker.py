@@ -1,0 +1,85 @@
+"""One indexer worker per chain: takes the chain's advisory lock, then syncs until told to stop.
+
+The lock is a session-level ``pg_advisory_lock`` on the very connection that writes, so if the
+worker dies its connection closes, the lock is released, and a waiting replica takes over; and a
+worker that lost its connection can no longer write either.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, text
+
+from indexer.contracts import ContractSet, platform_contract_set
+from indexer.deployments import load_deployment
+from indexer.errors import ConfigError
+from indexer.registry import ChainConfig
+from indexer.rpc import RpcClient
+from indexer.settings import ChainSettings
+from indexer.sync import ChainSyncer, SyncOptions, SyncStats
+
+log = structlog.get_logger(__name__)
+
+LOCK_CLASS = 0x4C4E43  # "LNC": keeps our advisory locks apart from any other user of the database
+
+
+def contract_set_for(settings: ChainSettings, chain: ChainConfig) -> ContractSet:
+    deployment = load_deployment(settings.deployments_dir, chain.chain_id)
+    if deployment is None:
+        raise ConfigError(f"no deployment for chain {chain.name} ({chain.chain_id}) in {settings.deployments_dir}; "
+                          "run `lancer deploy` first")
+    return platform_contract_set(deployment)
+
+
+def acquire_chain_lock(conn: Connection, chain_id: int, stop: threading.Event, poll: float = 0.5) -> bool:
+    """Wait for the chain's lock (polling, so a stop request is honoured while waiting)."""
+    announced = False
+    while not stop.is_set():
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:k, :c)"),
+                           {"k": LOCK_CLASS, "c": chain_id & 0x7FFFFFFF}).scalar()
+        conn.commit()
+        if got:
+            return True
+        if not announced:
+            log.info("waiting_for_lock", chain_id=chain_id)
+            announced = True
+        stop.wait(poll)
+    return False
+
+
+def run_chain(engine: Engine, chain: ChainConfig, contract_set: ContractSet, *, stop: threading.Event,
+              options: SyncOptions | None = None, stop_at_head: bool = False, until_block: int | None = None,
+              on_progress: Callable[..., Any] | None = None, rpc_timeout: float = 10.0) -> SyncStats | None:
+    """Lock, sync, release. Returns None when stopped before getting the lock."""
+    rpc = RpcClient(chain.rpc_url_strings, chain=chain.name, timeout=rpc_timeout)
+    try:
+        with engine.connect() as conn:
+            if not acquire_chain_lock(conn, chain.chain_id, stop):
+                return None
+            log.info("lock_acquired", chain=chain.name)
+            try:
+                syncer = ChainSyncer(chain, contract_set, conn, rpc, options, stop=stop, on_progress=on_progress)
+                stats = syncer.run(stop_at_head=stop_at_head, until_block=until_block)
+            finally:
+                # A pooled connection would keep the session lock: close it so the lock goes with it.
+                conn.invalidate()
+            log.info("worker_stopped", chain=chain.name, block=syncer.cursor.number, events=stats.events,
+                     reorgs=stats.reorgs)
+            return stats
+    finally:
+        rpc.close()
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """SIGTERM/SIGINT finish the batch being written, then stop."""
+    def handler(signum: int, _frame: object) -> None:
+        log.info("shutdown_requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
