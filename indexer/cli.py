@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import click
+from sqlalchemy import text
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from indexer import metrics
@@ -22,7 +23,7 @@ from indexer.projections import rebuild
 from indexer.registry import ChainConfig
 from indexer.settings import ChainSettings, get_chain_settings
 from indexer.sync import Batch, ChainSyncer, SyncOptions
-from indexer.worker import contract_set_for, install_signal_handlers, run_chain
+from indexer.worker import LOCK_CLASS, contract_set_for, install_signal_handlers, run_chain
 
 
 class BackfillProgress:
@@ -123,6 +124,11 @@ def rebuild_command(chain_name: str) -> None:
     engine = _engine(settings)
     started = time.perf_counter()
     with engine.begin() as conn:
+        # The worker's lock: rebuilding under a running worker would race its batches.
+        locked = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k, :c)"),
+                              {"k": LOCK_CLASS, "c": chain.chain_id & 0x7FFFFFFF}).scalar()
+        if not locked:
+            raise ConfigError(f"an indexer worker is running for {chain.name}; stop it before rebuilding")
         count = rebuild(conn, chain.chain_id)
     engine.dispose()
     click.echo(f"rebuilt projections of {chain.name} from {count} events in {time.perf_counter() - started:.1f}s")
