@@ -146,7 +146,7 @@ class ChainDeployer:
         if existing is not None and existing.genesis_hash != genesis:
             report.notes.append("the chain was reset (new genesis block): deploying afresh")
             existing = None
-        elif existing is not None and not any(self._has_code(c.address) for c in existing.contracts.values()):
+        elif existing is not None and not any(self.has_code(c.address) for c in existing.contracts.values()):
             # anvil restarted without its state keeps the same genesis but loses every contract.
             report.notes.append("no recorded contract has code on the chain (was it reset?): deploying afresh")
             existing = None
@@ -190,6 +190,11 @@ class ChainDeployer:
 
     def send(self, label: str, call: Any) -> tuple[str, int]:
         """Sign and send a contract call from the deployer; (tx hash, block). DeployError if it fails."""
+        receipt = self._transact(label, call)
+        return receipt["transactionHash"].to_0x_hex(), int(receipt["blockNumber"])
+
+    def _transact(self, label: str, call: Any) -> Any:
+        """Build, sign and send ``call`` (a contract call or constructor); its receipt once mined."""
         try:
             tx = call.build_transaction(
                 {
@@ -205,7 +210,7 @@ class ChainDeployer:
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=300)
         if receipt["status"] != 1:
             raise DeployError(f"{label} on {self.chain.name} failed in tx {tx_hash.to_0x_hex()}")
-        return tx_hash.to_0x_hex(), int(receipt["blockNumber"])
+        return receipt
 
     def _constructor_args(self, name: str, deployment: Deployment) -> list[Any]:
         admin = self.account.address
@@ -228,7 +233,7 @@ class ChainDeployer:
         current = deployment.contracts.get(name)
         wanted_hash = artifact_hash(name)
         recorded_args = _jsonable(args)
-        if current is not None and self._has_code(current.address):
+        if current is not None and self.has_code(current.address):
             if current.artifact_hash == wanted_hash and current.constructor_args == recorded_args:
                 return Outcome.UNCHANGED
             if not self.redeploy_changed:
@@ -247,30 +252,15 @@ class ChainDeployer:
         return outcome
 
     def has_code(self, address: str) -> bool:
-        return self._has_code(address)
-
-    def _has_code(self, address: str) -> bool:
         return len(self.w3.eth.get_code(address)) > 0
 
     def _deploy(self, name: str, args: list[Any]) -> tuple[str, str, int]:
         artifact = load_artifact(name)
         factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["deploymentBytecode"]["bytecode"])
-        try:
-            tx = factory.constructor(*args).build_transaction(
-                {
-                    "from": self.account.address,
-                    "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
-                    "chainId": self.chain.chain_id,
-                }
-            )
-        except ContractLogicError as exc:
-            raise DeployError(f"{name} constructor would revert on {self.chain.name}: {exc}") from None
-        signed = self.account.sign_transaction(tx)
-        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=300)
-        if receipt["status"] != 1 or not receipt["contractAddress"]:
-            raise DeployError(f"deploying {name} on {self.chain.name} failed in tx {tx_hash.to_0x_hex()}")
-        return receipt["contractAddress"], tx_hash.to_0x_hex(), int(receipt["blockNumber"])
+        receipt = self._transact(f"deploying {name}", factory.constructor(*args))
+        if not receipt["contractAddress"]:
+            raise DeployError(f"deploying {name} on {self.chain.name} created no contract")
+        return receipt["contractAddress"], receipt["transactionHash"].to_0x_hex(), int(receipt["blockNumber"])
 
 
 def _jsonable(args: list[Any]) -> list[Any]:
