@@ -81,7 +81,8 @@ class Env:
 @pytest.fixture(scope="module")
 def env(database_factory: Callable[[str], str], redis_url: str, redis_prefix: str,
         tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Env]:
-    node = AnvilProcess(31337).start()
+    # A module may start its chain in the past (ANVIL_ARGS = ["--timestamp", ...]) to make decay visible.
+    node = AnvilProcess(31337, extra_args=list(getattr(request.module, "ANVIL_ARGS", []))).start()
     try:
         deployments = tmp_path_factory.mktemp("rep-deployments")
         platform = deploy_platform(node, deployments, seed=21)
