@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 from redis import Redis
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
@@ -387,8 +387,6 @@ def list_attestations(db: Db, engine: Engine, *, recipient: str | None, schema: 
     if schema_uid:
         q = q.where(OffchainAttestation.schema_uid == schema_uid)
     if before:
-        from sqlalchemy import tuple_
-
         q = q.where(tuple_(OffchainAttestation.time, OffchainAttestation.uid) < before)
     offchain = [offchain_out(r) for r in db.scalars(
         q.order_by(OffchainAttestation.time.desc(), OffchainAttestation.uid.desc()).limit(limit + 1))]
