@@ -10,6 +10,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from redis import Redis
 
+from api.attestations.router import router as attestations_router
 from api.audit.router import router as audit_router
 from api.auth import install_openapi, public
 from api.health.router import router as health_router
@@ -20,6 +21,7 @@ from api.middleware import install_middleware
 from api.privacy.router import router as privacy_router
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimiter
+from api.reputation.router import router as reputation_router
 from api.settings import ApiSettings, get_settings
 from indexer.db import make_engine
 
@@ -62,6 +64,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(identity_router)
     app.include_router(audit_router)
     app.include_router(privacy_router)
+    app.include_router(attestations_router)
+    app.include_router(reputation_router)
     install_openapi(app)
     _install_docs(app)
     return app

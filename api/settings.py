@@ -14,11 +14,15 @@ import secrets
 import warnings
 from functools import lru_cache
 
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from indexer.errors import ConfigError
 from indexer.settings import ChainSettings
 from indexer.types import checksum
+
+DEV_ATTESTER_INDEX = 9  # anvil's account 9: a funded, well-known key on local chains only
 
 
 def _parse_key_ring(raw: str, name: str) -> dict[str, str]:
@@ -78,6 +82,23 @@ class ApiSettings(ChainSettings):
     max_api_keys_per_user: int = Field(50, ge=1, le=1000)
     max_wallets_per_user: int = Field(20, ge=1, le=1000)
 
+    # Reputation and attestations (EAS). Lancer's attester key signs offchain attestations and sends
+    # EAS.attest / revoke; in development and test an anvil dev account stands in (with a warning).
+    attester_private_key: SecretStr | None = Field(None, description="0x-hex key Lancer attests with")
+    verifier_addresses: list[str] = Field(default_factory=list, description="JSON list of skill-verifier wallets")
+    trusted_attesters: list[str] = Field(default_factory=list,
+                                         description="Extra attesters whose attestations count (e.g. retired keys)")
+    attestation_chain_id: int | None = Field(None, description="Chain whose EAS domain signs skill attestations")
+    reputation_token_weights: dict[str, float] = Field(
+        default_factory=lambda: {"*:native": 1.0, "*:LNC": 1.0},
+        description='Volume weight per token: {"<chainId|*>:<native|LNC|0xToken>": weight}; unlisted tokens weigh 0')
+    reputation_cache_ttl_seconds: int = Field(3600, ge=0, le=86_400)
+
+    @field_validator("verifier_addresses", "trusted_attesters")
+    @classmethod
+    def _checksum_lists(cls, values: list[str]) -> list[str]:
+        return [checksum(v) for v in values]
+
     @field_validator("admin_addresses")
     @classmethod
     def _checksum_admins(cls, values: list[str]) -> list[str]:
@@ -97,6 +118,18 @@ class ApiSettings(ChainSettings):
             missing.append("JWT_KEYS")
         if self.totp_encryption_keys is None:
             missing.append("TOTP_ENCRYPTION_KEYS")
+        if self.attester_private_key is None:
+            if self.environment == "production":
+                raise ConfigError("ATTESTER_PRIVATE_KEY must be set when ENVIRONMENT=production")
+            warnings.warn(f"ATTESTER_PRIVATE_KEY not set: attesting with anvil dev account {DEV_ATTESTER_INDEX} "
+                          "(its key is public: development and tests only)", stacklevel=2)
+            from contracts.deploy_config import local_dev_account
+
+            self.attester_private_key = SecretStr(local_dev_account(DEV_ATTESTER_INDEX).key.to_0x_hex())
+        try:
+            Account.from_key(self.attester_private_key.get_secret_value())
+        except (ValueError, TypeError):
+            raise ConfigError("ATTESTER_PRIVATE_KEY is not a valid secp256k1 private key") from None
         if missing and self.environment == "production":
             raise ConfigError(f"{', '.join(missing)} must be set when ENVIRONMENT=production")
         if missing:
@@ -142,6 +175,10 @@ class ApiSettings(ChainSettings):
                 raise ConfigError(f"TOTP_ENCRYPTION_KEYS[{kid!r}] must decode to 32 bytes (AES-256)")
             ring[kid] = key
         return ring
+
+    def attester(self) -> LocalAccount:
+        assert self.attester_private_key is not None
+        return Account.from_key(self.attester_private_key.get_secret_value())  # type: ignore[no-any-return]
 
     @property
     def redis_url_or_default(self) -> str:

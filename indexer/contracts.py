@@ -5,13 +5,21 @@ factory creates (discovered from one of the factory's events). The sync engine o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contracts.artifacts import load_artifact
 from indexer.deployments import Deployment
 from indexer.errors import ConfigError
 from indexer.types import checksum
+
+if TYPE_CHECKING:
+    from indexer.registry import ChainConfig
+
+# Called by the reader with (rpc client, decoded events of a range, verified headers) to add data a
+# log does not carry (e.g. an EAS attestation's fields), so the raw events alone rebuild projections.
+Enricher = Callable[[Any, list[Any]], None]
 
 PLATFORM_CONTRACTS = ("LancerToken", "Treasury", "EscrowFactory")
 
@@ -24,6 +32,8 @@ class ContractSpec:
     address: str
     abi: tuple[dict[str, Any], ...]
     start_block: int
+    # eth_getLogs topic filter for this contract alone (e.g. EAS: only Lancer's schemas); None = every log.
+    topics: tuple[tuple[str, ...] | None, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class ContractSet:
     chain_id: int
     contracts: tuple[ContractSpec, ...]
     children: tuple[ChildSpec, ...] = field(default_factory=tuple)
+    enrichers: tuple[Enricher, ...] = field(default_factory=tuple)
 
     @property
     def start_block(self) -> int:
@@ -70,8 +81,9 @@ def _abi(name: str) -> tuple[dict[str, Any], ...]:
         raise ConfigError(str(exc)) from None
 
 
-def platform_contract_set(deployment: Deployment) -> ContractSet:
-    """Lancer's contracts on one chain: LancerToken, Treasury, EscrowFactory and its Escrow clones."""
+def platform_contract_set(deployment: Deployment, chain: ChainConfig | None = None) -> ContractSet:
+    """Lancer's contracts on one chain: LancerToken, Treasury, EscrowFactory and its Escrow clones, and
+    EAS (filtered to Lancer's schemas) where the deployment or the registry names one."""
     specs = []
     for name in PLATFORM_CONTRACTS:
         address = checksum(deployment.address(name))
@@ -80,4 +92,11 @@ def platform_contract_set(deployment: Deployment) -> ContractSet:
         specs.append(ContractSpec(name=name, address=address, abi=_abi(name), start_block=start))
     children = (ChildSpec(name="Escrow", abi=_abi("Escrow"), factory="EscrowFactory", event="EscrowCreated",
                           address_arg="escrow"),)
-    return ContractSet(chain_id=deployment.chain_id, contracts=tuple(specs), children=children)
+    from indexer.eas_index import eas_contract_spec, enrich_attestations  # late: eas_index imports this module
+
+    enrichers: tuple[Enricher, ...] = ()
+    eas = eas_contract_spec(deployment, chain)
+    if eas is not None:
+        specs.append(eas)
+        enrichers = (enrich_attestations(eas.address),)
+    return ContractSet(chain_id=deployment.chain_id, contracts=tuple(specs), children=children, enrichers=enrichers)

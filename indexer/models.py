@@ -254,3 +254,33 @@ carbon_offsets = Table(
 # Tables whose rows all carry (chain_id, block_number) and are deleted above a reorg's ancestor.
 PER_BLOCK_TABLES = (events, transactions, token_transfers, treasury_inflows, treasury_distributions,
                     treasury_splits, carbon_offsets)
+
+# EAS attestations of Lancer's schemas (projection of EAS Attested/Revoked events, indexer.eas_index).
+# `time`/`expiration_time` are EAS's uint64 seconds (0 = never expires); `decoded` is the data decoded
+# by the schema, integers as decimal strings; NULL when the data does not decode.
+attestations = Table(
+    "attestations",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("uid", Hash, nullable=False),
+    Column("schema", Hash, nullable=False),
+    Column("attester", Address, nullable=False),
+    Column("recipient", Address, nullable=False),
+    Column("ref_uid", Hash, nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Column("expiration_time", BigInteger, nullable=False),
+    Column("revocable", Boolean, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("decoded", JSONB, nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_block", BigInteger, nullable=True),
+    Column("revoked_tx", Hash, nullable=True),
+    Column("tx_hash", Hash, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("block_time", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("chain_id", "uid"),
+    Index("ix_attestations_recipient", "recipient", "schema"),
+    Index("ix_attestations_schema", "schema", "time"),
+    Index("ix_attestations_chain_block", "chain_id", "block_number"),
+)

@@ -17,6 +17,15 @@ from sqlalchemy import Connection, text
 
 from indexer.errors import UnknownChainError
 from indexer.projections.escrows import STATUS_NAMES
+from indexer.read_models_reputation import (  # noqa: F401  (re-exported: the API reads from here)
+    Engagement,
+    HistoryMilestone,
+    IndexedAttestation,
+    attestations,
+    confirmed_engagement,
+    party_history,
+    reputation_index_version,
+)
 
 
 class _Model(BaseModel):

@@ -115,7 +115,9 @@ class ChainReader:
         self.rpc = rpc
         self.options = options
         self.decoder = EventDecoder(contract_set)
-        self.static_addresses = list(contract_set.static_addresses)
+        self.static_addresses = [c.address for c in contract_set.contracts if c.topics is None]
+        self.filtered = [(c.address, [list(t) if t else None for t in c.topics])
+                         for c in contract_set.contracts if c.topics is not None]
         self.child_topics = sorted({t for ch in contract_set.children for t in event_topics(ch.abi)})
         self.child_sources = [(ch, addr.lower()) for ch, addr in contract_set.child_sources()]
         self._block_receipts: bool | None = None
@@ -158,7 +160,9 @@ class ChainReader:
         return logs
 
     def read(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> Batch:
-        logs = self._logs(start, end, address=self.static_addresses)
+        logs = self._logs(start, end, address=self.static_addresses) if self.static_addresses else []
+        for address, topics in self.filtered:
+            logs = logs + self._logs(start, end, address=address, topics=topics)
         # Children created in this very range must be followed from their first block on.
         found = [self.decoder.decode(entry, _EPOCH, children) for entry in logs]
         static_events = [ev for ev in found if ev is not None]
@@ -194,6 +198,8 @@ class ChainReader:
                     raise InvalidResponse(f"headers {n - 1}-{n} do not chain (reorg while reading?)")
         for ev in events:
             ev.block_time = headers[ev.block_number].time
+        for enrich in self.contract_set.enrichers:
+            enrich(self.rpc, events)
         transactions = self.receipts(events, headers) if events else []
         return Batch(start, end, headers, events, transactions, tip)
 

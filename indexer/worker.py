@@ -33,7 +33,7 @@ def contract_set_for(settings: ChainSettings, chain: ChainConfig) -> ContractSet
     if deployment is None:
         raise ConfigError(f"no deployment for chain {chain.name} ({chain.chain_id}) in {settings.deployments_dir}; "
                           "run `lancer deploy` first")
-    return platform_contract_set(deployment)
+    return platform_contract_set(deployment, chain)
 
 
 def acquire_chain_lock(conn: Connection, chain_id: int, stop: threading.Event, poll: float = 0.5) -> bool:

@@ -16,9 +16,9 @@ from sqlalchemy import Connection, select, tuple_
 
 from indexer import models
 from indexer.decode import DecodedEvent
-from indexer.projections import escrows, tokens, treasury
+from indexer.projections import attestations, escrows, tokens, treasury
 
-PROJECTIONS: tuple[ModuleType, ...] = (tokens, escrows, treasury)
+PROJECTIONS: tuple[ModuleType, ...] = (tokens, escrows, treasury, attestations)
 
 
 def apply_all(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> None:

@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
+import api.attestations.models  # noqa: F401
 import api.audit.models  # noqa: F401
 import api.identity.models  # noqa: F401
 import api.privacy.models  # noqa: F401

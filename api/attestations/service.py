@@ -1,0 +1,486 @@
+"""Attestation business logic: sign offchain attestations as Lancer, put them on chain exactly once,
+revoke, list/export, and verify anyone's.
+
+Lancer's attester key (``ATTESTER_PRIVATE_KEY``) signs every attestation; who asked for it (the
+reviewing party, the skill verifier) is recorded in ``details`` and ``created_by``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from redis import Redis
+from sqlalchemy import Engine, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as Db
+from web3 import HTTPProvider, Web3
+
+from api.attestations import schemas as s
+from api.attestations.models import AttestJournalEntry, OffchainAttestation
+from api.identity.models import Wallet
+from api.problems import Problem
+from api.settings import ApiSettings
+from indexer import read_models
+from indexer.deployments import EasRecord, load_deployment
+from indexer.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL, by_uid, milestone_ref
+from indexer.eas.offchain import (
+    EasDomain,
+    OffchainFormatError,
+    parse_package,
+    sign_offchain_attestation,
+    verify_offchain_attestation,
+)
+from indexer.eas.onchain import (
+    AttestRequest,
+    JournalEntry,
+    attest_once,
+    eip1271_checker,
+    offchain_revocation_checker,
+    registry_schema_lookup,
+    revoke,
+    revoke_offchain,
+)
+from indexer.eas.schemas import EasSchema
+from indexer.errors import UnknownChainError
+from indexer.projections.attestations import exact_json
+from indexer.registry import ChainConfig
+from indexer.types import checksum
+
+log = structlog.get_logger(__name__)
+ATTEST_LOCK_CLASS = 0x4C4E41  # "LNA": advisory locks of on-chain attest jobs, one per offchain UID
+
+
+# --- where EAS is ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChainEas:
+    chain: ChainConfig
+    eas: EasRecord
+    start_block: int
+
+    @property
+    def domain(self) -> EasDomain:
+        return EasDomain(chain_id=self.chain.chain_id, verifying_contract=self.eas.eas, version=self.eas.version)
+
+    def web3(self) -> Web3:
+        return Web3(HTTPProvider(self.chain.rpc_url_strings[0], request_kwargs={"timeout": 30}))
+
+
+def chain_eas(settings: ApiSettings, chain_id: int) -> ChainEas | None:
+    try:
+        chain = settings.registry().by_id(chain_id)
+    except UnknownChainError:
+        return None
+    deployment = load_deployment(settings.deployments_dir, chain_id)
+    if deployment is None or deployment.eas is None:
+        return None
+    own = deployment.contracts.get("EAS")
+    return ChainEas(chain, deployment.eas, own.block_number if own else deployment.start_block)
+
+
+def require_chain_eas(settings: ApiSettings, chain_id: int) -> ChainEas:
+    found = chain_eas(settings, chain_id)
+    if found is None:
+        raise Problem(409, f"chain {chain_id} has no EAS deployment known to Lancer", type_="no-eas")
+    return found
+
+
+def skill_chain(settings: ApiSettings) -> ChainEas:
+    if settings.attestation_chain_id is not None:
+        return require_chain_eas(settings, settings.attestation_chain_id)
+    for chain in settings.registry().chains:
+        found = chain_eas(settings, chain.chain_id)
+        if found is not None:
+            return found
+    raise Problem(409, "no chain with an EAS deployment is configured", type_="no-eas")
+
+
+def lancer_attesters(settings: ApiSettings) -> set[str]:
+    return {settings.attester().address, *settings.trusted_attesters}
+
+
+# --- cache invalidation ------------------------------------------------------------------------------
+
+def version_key(settings: ApiSettings) -> str:
+    return f"{settings.redis_key_prefix}rep:attestations-version"
+
+
+def bump_version(redis: Redis, settings: ApiSettings) -> None:
+    """Every change to Lancer's attestations moves this counter; reputation cache keys include it."""
+    redis.incr(version_key(settings))
+
+
+def attestation_version(redis: Redis, settings: ApiSettings) -> int:
+    return int(redis.get(version_key(settings)) or 0)
+
+
+# --- issuing -----------------------------------------------------------------------------------------
+
+def _issue(db: Db, redis: Redis, settings: ApiSettings, *, kind: str, fact_key: str, where: ChainEas,
+           schema: EasSchema, values: dict[str, Any], recipient: str, details: dict[str, Any],
+           created_by: uuid.UUID | None) -> OffchainAttestation:
+    existing = db.scalar(select(OffchainAttestation.uid).where(OffchainAttestation.fact_key == fact_key))
+    if existing is not None:
+        raise Problem(409, f"this was attested already: {existing}", type_="already-attested", uid=existing)
+    signed = sign_offchain_attestation(settings.attester(), where.domain, schema=schema.uid, recipient=recipient,
+                                       data=schema.encode(values))
+    row = OffchainAttestation(
+        uid=signed.uid, fact_key=fact_key, kind=kind, chain_id=where.chain.chain_id, schema_uid=schema.uid,
+        attester=signed.signer, recipient=checksum(recipient), time=signed.message.time,
+        expiration_time=signed.message.expiration_time, package=signed.to_json(),
+        decoded=exact_json(schema.decode(signed.message.data)), details=details, created_by=created_by,
+        onchain_status="none")
+    db.add(row)
+    try:
+        db.commit()
+    except IntegrityError:  # a concurrent request for the same fact won the race
+        db.rollback()
+        raise Problem(409, "this was attested already", type_="already-attested") from None
+    bump_version(redis, settings)
+    return row
+
+
+def create_review(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, user_id: uuid.UUID,
+                  body: s.ReviewIn) -> OffchainAttestation:
+    escrow = checksum(body.escrow)
+    with engine.connect() as conn:
+        try:
+            engagement = read_models.confirmed_engagement(conn, body.chain_id, escrow)
+        except UnknownChainError:
+            engagement = None
+    if engagement is None:
+        raise Problem(404, "no confirmed escrow with this address on this chain in the index", type_="escrow-not-found")
+    if not engagement.completed:
+        raise Problem(409, "the escrow is not completed (confirmed) yet; review it once it is", type_="escrow-not-completed")
+    wallets = set(db.scalars(select(Wallet.address).where(Wallet.user_id == user_id)))
+    if engagement.client in wallets:
+        reviewer, reviewee = engagement.client, engagement.freelancer
+    elif engagement.freelancer in wallets:
+        reviewer, reviewee = engagement.freelancer, engagement.client
+    else:
+        raise Problem(403, "only the escrow's client or freelancer can review it", type_="not-a-party")
+    where = require_chain_eas(settings, body.chain_id)
+    values = {"client": engagement.client, "freelancer": engagement.freelancer,
+              "escrow": milestone_ref(body.chain_id, escrow), "rating": body.rating, "amount": engagement.released,
+              "reviewHash": Web3.keccak(text=body.text)}
+    return _issue(db, redis, settings, kind="review", fact_key=f"review:{body.chain_id}:{escrow}:{reviewer}",
+                  where=where, schema=MILESTONE_REVIEW, values=values, recipient=reviewee,
+                  details={"text": body.text, "chain_id": body.chain_id, "escrow": escrow, "reviewer": reviewer,
+                           "role": "client" if reviewer == engagement.client else "freelancer"},
+                  created_by=user_id)
+
+
+def is_verifier(db: Db, settings: ApiSettings, user_id: uuid.UUID, is_admin: bool) -> bool:
+    if is_admin:
+        return True
+    wallets = set(db.scalars(select(Wallet.address).where(Wallet.user_id == user_id)))
+    return bool(wallets & set(settings.verifier_addresses) or wallets & set(settings.admin_addresses))
+
+
+def create_skill(db: Db, redis: Redis, settings: ApiSettings, user_id: uuid.UUID, is_admin: bool,
+                 body: s.SkillIn) -> OffchainAttestation:
+    if not is_verifier(db, settings, user_id, is_admin):
+        raise Problem(403, "only verifiers (VERIFIER_ADDRESSES) and admins can verify skills", type_="not-a-verifier")
+    recipient = checksum(body.recipient)
+    evidence_hash = Web3.keccak(text=body.evidence)
+    values = {"skill": body.skill, "level": body.level, "evidenceHash": evidence_hash}
+    return _issue(db, redis, settings, kind="skill",
+                  fact_key=f"skill:{recipient}:{body.skill}:{body.level}:{evidence_hash.to_0x_hex()}",
+                  where=skill_chain(settings), schema=VERIFIED_SKILL, values=values, recipient=recipient,
+                  details={"evidence": body.evidence, "verifier_user_id": str(user_id)}, created_by=user_id)
+
+
+# --- on chain, exactly once --------------------------------------------------------------------------
+
+class DbJournal:
+    """``AttestJournal`` on PostgreSQL: every put is committed before ``attest_once`` goes on."""
+
+    def __init__(self, engine: Engine, chain_id: int) -> None:
+        self.engine = engine
+        self.chain_id = chain_id
+
+    def get(self, key: str) -> JournalEntry | None:
+        with Db(self.engine) as db:
+            row = db.get(AttestJournalEntry, key)
+            return None if row is None else JournalEntry(row.tx_hash, row.raw_tx, row.nonce, row.uid)
+
+    def put(self, key: str, entry: JournalEntry) -> None:
+        values = {"tx_hash": entry.tx_hash, "raw_tx": entry.raw_tx, "nonce": entry.nonce, "uid": entry.uid,
+                  "updated_at": datetime.now(UTC)}
+        stmt = pg_insert(AttestJournalEntry).values(key=key, chain_id=self.chain_id, **values)
+        with Db(self.engine) as db:
+            db.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=values))
+            db.commit()
+
+
+def request_onchain(db: Db, settings: ApiSettings, row: OffchainAttestation, redis: Redis) -> str:
+    """Mark the attestation for an on-chain copy and enqueue the job; returns the rq job id."""
+    from api.jobs import get_queue
+
+    if row.onchain_status in ("none", "failed"):
+        db.execute(update(OffchainAttestation).where(OffchainAttestation.uid == row.uid).values(
+            onchain_status="requested", onchain_chain_id=row.chain_id, onchain_error=None,
+            updated_at=datetime.now(UTC)))
+        db.commit()
+    job = get_queue(settings, redis).enqueue("api.attestations.jobs.attest_onchain", row.uid,
+                                             job_id=f"attest-{row.uid[2:]}")
+    return str(job.id)
+
+
+def put_onchain(engine: Engine, redis: Redis, settings: ApiSettings, uid: str) -> str | None:
+    """EAS.attest of the offchain attestation ``uid``'s content, at most once however often it runs
+    (serialised per UID by an advisory lock; resumed from the journal after a crash)."""
+    with engine.connect() as lock_conn:
+        lock_conn.execute(text("SELECT pg_advisory_lock(:k, hashtext(:u))"), {"k": ATTEST_LOCK_CLASS, "u": uid})
+        lock_conn.commit()
+        try:
+            with Db(engine) as db:
+                row = db.get(OffchainAttestation, uid)
+                if row is None:
+                    raise LookupError(f"no offchain attestation {uid}")
+                if row.onchain_uid is not None:
+                    return row.onchain_uid
+                if row.revoked_at is not None:
+                    return None
+                where = require_chain_eas(settings, row.onchain_chain_id or row.chain_id)
+                message = row.package["sig"]["message"]
+                request = AttestRequest(schema=row.schema_uid, recipient=row.recipient,
+                                        data=bytes.fromhex(message["data"][2:]), expiration_time=row.expiration_time,
+                                        revocable=bool(message["revocable"]))
+                try:
+                    result = attest_once(where.web3(), settings.attester(), where.eas.eas, request, key=uid,
+                                         journal=DbJournal(engine, where.chain.chain_id), from_block=where.start_block)
+                except Exception as exc:
+                    row.onchain_status, row.onchain_error = "failed", str(exc)[:500]
+                    db.commit()
+                    raise
+                row.onchain_status, row.onchain_uid, row.onchain_chain_id = "attested", result.uid, where.chain.chain_id
+                row.onchain_tx = result.tx_hash or row.onchain_tx
+                db.commit()
+                log.info("attested_onchain", uid=uid, onchain_uid=result.uid, status=result.status.value)
+            bump_version(redis, settings)
+            return result.uid
+        finally:
+            lock_conn.execute(text("SELECT pg_advisory_unlock(:k, hashtext(:u))"), {"k": ATTEST_LOCK_CLASS, "u": uid})
+            lock_conn.commit()
+
+
+# --- revocation --------------------------------------------------------------------------------------
+
+def revoke_attestation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, uid: str,
+                       user_id: uuid.UUID | None, body: s.RevokeIn) -> s.RevokedOut:
+    uid = uid.lower()
+    row = db.get(OffchainAttestation, uid)
+    chain_id: int | None = None
+    if row is not None:
+        if row.revoked_at is None:
+            row.revoked_at, row.revoked_by, row.revocation_reason = datetime.now(UTC), user_id, body.reason
+            db.commit()
+            bump_version(redis, settings)
+        revoked_at = row.revoked_at
+        chain_id = row.onchain_chain_id or row.chain_id
+    else:
+        with engine.connect() as conn:
+            indexed = read_models.attestations(conn, uid=uid)
+        ours = [a for a in indexed if a.attester in lancer_attesters(settings)]
+        if not ours:
+            raise Problem(404, "no attestation by Lancer with this UID", type_="attestation-not-found")
+        revoked_at, chain_id = ours[0].revoked_at, ours[0].chain_id
+    job_id = None
+    if body.onchain:
+        from api.jobs import get_queue
+
+        job = get_queue(settings, redis).enqueue("api.attestations.jobs.revoke_onchain", uid, chain_id,
+                                                 job_id=f"revoke-{uid[2:]}")
+        job_id = str(job.id)
+    return s.RevokedOut(uid=uid, revoked_at=revoked_at, onchain_job=job_id)
+
+
+def revoke_onchain(engine: Engine, redis: Redis, settings: ApiSettings, uid: str, chain_id: int) -> list[str]:
+    """EAS.revokeOffchain of an offchain attestation and EAS.revoke of its on-chain copy (or of an
+    on-chain-only attestation); each is skipped when already done. Returns what was done."""
+    where = require_chain_eas(settings, chain_id)
+    w3, attester, done = where.web3(), settings.attester(), []
+    with Db(engine) as db:
+        row = db.get(OffchainAttestation, uid)
+        onchain_uid = row.onchain_uid if row is not None else uid
+    if row is not None:
+        status, _ = revoke_offchain(w3, attester, where.eas.eas, uid)
+        done.append(f"revokeOffchain: {status.value}")
+    if onchain_uid is not None:
+        status, _ = revoke(w3, attester, where.eas.eas, onchain_uid)
+        done.append(f"revoke: {status.value}")
+    bump_version(redis, settings)
+    return done
+
+
+# --- listing and export ------------------------------------------------------------------------------
+
+def _schema_key(uid: str) -> str | None:
+    schema = by_uid(uid)
+    return schema.key if schema else None
+
+
+def offchain_out(row: OffchainAttestation) -> s.AttestationOut:
+    return s.AttestationOut(
+        uid=row.uid, kind="offchain", schema_uid=row.schema_uid, schema_key=_schema_key(row.schema_uid),
+        attester=row.attester, recipient=row.recipient, time=row.time, expiration_time=row.expiration_time,
+        revoked=row.revoked_at is not None, revoked_at=row.revoked_at, decoded=row.decoded,
+        package=s.EasPackage(**row.package), chain_id=row.chain_id, details=row.details,
+        onchain_copy=None if row.onchain_status == "none" else s.OnchainRef(
+            chain_id=row.onchain_chain_id or row.chain_id, uid=row.onchain_uid, tx_hash=row.onchain_tx,
+            status=row.onchain_status))
+
+
+def onchain_out(a: read_models.IndexedAttestation) -> s.AttestationOut:
+    return s.AttestationOut(
+        uid=a.uid, kind="onchain", schema_uid=a.schema_uid, schema_key=_schema_key(a.schema_uid), attester=a.attester,
+        recipient=a.recipient, time=a.time, expiration_time=a.expiration_time, revoked=a.revoked_at is not None,
+        revoked_at=a.revoked_at, decoded=a.decoded, chain_id=a.chain_id, tx_hash=a.tx_hash,
+        block_number=a.block_number, confirmed=a.confirmed)
+
+
+def resolve_schema(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.startswith("0x"):
+        return value.lower()
+    from indexer.eas.lancer_schemas import by_key
+
+    try:
+        return by_key(value).uid
+    except KeyError:
+        raise Problem(422, f"unknown schema {value!r}: give a schema UID or one of Lancer's keys",
+                      type_="unknown-schema") from None
+
+
+def _cursor(out: s.AttestationOut) -> str:
+    return base64.urlsafe_b64encode(json.dumps([out.time, out.uid]).encode()).decode().rstrip("=")
+
+
+def _parse_cursor(cursor: str | None) -> tuple[int, str] | None:
+    if not cursor:
+        return None
+    try:
+        t, u = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        return int(t), str(u)
+    except (ValueError, TypeError):
+        raise Problem(400, "cursor is not one this API issued; start again without it", type_="invalid-cursor") from None
+
+
+def list_attestations(db: Db, engine: Engine, *, recipient: str | None, schema: str | None, limit: int,
+                      cursor: str | None) -> s.AttestationPage:
+    """Offchain (Lancer's database) and on-chain (index) attestations, newest first by (time, uid)."""
+    before = _parse_cursor(cursor)
+    recipient = checksum(recipient) if recipient else None
+    schema_uid = resolve_schema(schema)
+    q = select(OffchainAttestation)
+    if recipient:
+        q = q.where(OffchainAttestation.recipient == recipient)
+    if schema_uid:
+        q = q.where(OffchainAttestation.schema_uid == schema_uid)
+    if before:
+        q = q.where(tuple_(OffchainAttestation.time, OffchainAttestation.uid) < before)
+    offchain = [offchain_out(r) for r in db.scalars(
+        q.order_by(OffchainAttestation.time.desc(), OffchainAttestation.uid.desc()).limit(limit + 1))]
+    with engine.connect() as conn:
+        onchain = [onchain_out(a) for a in read_models.attestations(
+            conn, recipient=recipient, schema=schema_uid, before=before, limit=limit + 1)]
+    merged = sorted(offchain + onchain, key=lambda o: (o.time, o.uid), reverse=True)
+    page = merged[:limit]
+    return s.AttestationPage(items=page, next_cursor=_cursor(page[-1]) if len(merged) > limit and page else None)
+
+
+def get_attestation(db: Db, engine: Engine, uid: str) -> s.AttestationOut:
+    row = db.get(OffchainAttestation, uid.lower())
+    if row is not None:
+        return offchain_out(row)
+    with engine.connect() as conn:
+        found = read_models.attestations(conn, uid=uid)
+    if not found:
+        raise Problem(404, "no attestation with this UID", type_="attestation-not-found")
+    return onchain_out(found[0])
+
+
+def list_skills(db: Db, engine: Engine, settings: ApiSettings, addresses: list[str]) -> list[s.SkillOut]:
+    """Verified skills (highest level per skill) of these wallets: Lancer's live verified_skill attestations."""
+    best: dict[str, s.SkillOut] = {}
+    for a in counted_attestations(db, engine, settings, addresses, schema=VERIFIED_SKILL.uid):
+        out = s.SkillOut(skill=str(a.decoded["skill"]), level=int(a.decoded["level"]), uid=a.uid, kind=a.kind,
+                         attester=a.attester, time=a.time)
+        if out.skill not in best or out.level > best[out.skill].level:
+            best[out.skill] = out
+    return sorted(best.values(), key=lambda o: o.skill)
+
+
+def counted_attestations(db: Db, engine: Engine, settings: ApiSettings, addresses: list[str],
+                         schema: str | None = None, now: int | None = None) -> list[s.AttestationOut]:
+    """The attestations reputation counts: by Lancer's attesters, not revoked, not expired; on-chain ones
+    only when confirmed, and never the on-chain copy of an offchain one (counted once)."""
+    now = int(datetime.now(UTC).timestamp()) if now is None else now
+    attesters = lancer_attesters(settings)
+    q = select(OffchainAttestation).where(OffchainAttestation.recipient.in_(addresses))
+    if schema:
+        q = q.where(OffchainAttestation.schema_uid == schema)
+    rows = list(db.scalars(q))
+    copies = {r.onchain_uid for r in rows if r.onchain_uid}
+    out = [offchain_out(r) for r in rows if r.revoked_at is None and r.attester in attesters]
+    with engine.connect() as conn:
+        for address in addresses:
+            for a in read_models.attestations(conn, recipient=address, schema=schema, confirmed_only=True, limit=1000):
+                if a.uid not in copies and a.attester in attesters and a.revoked_at is None:
+                    out.append(onchain_out(a))
+    return [o for o in out if (o.expiration_time == 0 or o.expiration_time > now) and o.decoded is not None]
+
+
+# --- verification ------------------------------------------------------------------------------------
+
+def verify(db: Db, settings: ApiSettings, body: s.VerifyIn) -> s.VerifyOut:
+    try:
+        att = parse_package(body.model_dump())
+    except OffchainFormatError as exc:
+        raise Problem(422, f"not an EAS offchain attestation: {exc}", type_="invalid-attestation") from None
+    where = chain_eas(settings, att.domain.chain_id)
+    kwargs: dict[str, Any] = {}
+    if where is not None:
+        w3 = where.web3()
+        onchain_revoked = offchain_revocation_checker(w3, where.eas.eas)
+        kwargs = {"chain_id": where.chain.chain_id, "eas_address": where.eas.eas,
+                  "schema_lookup": registry_schema_lookup(w3, where.eas.schema_registry),
+                  "eip1271_check": eip1271_checker(w3)}
+    else:
+        onchain_revoked = None
+
+    def is_revoked(uid: str, attester: str) -> bool | None:
+        row = db.get(OffchainAttestation, uid)
+        if row is not None and row.attester == attester and row.revoked_at is not None:
+            return True
+        if onchain_revoked is not None:
+            try:
+                if onchain_revoked(uid, attester):
+                    return True
+                return False
+            except Exception:  # the node is unreachable: say what the database knows
+                pass
+        return False if row is not None and row.attester == attester else None
+
+    try:
+        result = verify_offchain_attestation(att, is_revoked=is_revoked, **kwargs)
+    except Exception as exc:  # an RPC failure while asking the chain
+        raise Problem(503, f"could not reach chain {att.domain.chain_id} to verify: {str(exc)[:200]}",
+                      type_="chain-unavailable") from None
+    schema = result.schema
+    return s.VerifyOut(
+        valid=result.valid, uid=result.uid, signer=result.signer, problems=[p.value for p in result.problems],
+        signature_kind=result.signature_kind, chain_id=att.domain.chain_id, domain_known=where is not None,
+        schema=s.SchemaOut(uid=att.message.schema.lower(), definition=schema.definition,
+                           lancer_key=_schema_key(att.message.schema)) if schema else None,
+        decoded=exact_json(result.decoded) if result.decoded is not None else None, revoked=result.revoked,
+        issued_by_lancer=result.signer in lancer_attesters(settings))

@@ -1,0 +1,1 @@
+"""Reputation scores computed from the index and attestations (formula `lancer-rep-v1`)."""

@@ -1,0 +1,36 @@
+"""Reputation routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session as Db
+
+from api.attestations import service as attestations
+from api.attestations.schemas import SkillOut
+from api.auth import Principal, scope
+from api.deps import get_db, get_engine
+from api.reputation import service
+from api.reputation.schemas import ReputationOut
+from indexer.types import checksum
+
+router = APIRouter(tags=["reputation"])
+Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
+Reader = Annotated[Principal, scope("read:reputation")]
+
+
+@router.get("/v1/reputation/{address}", response_model=ReputationOut,
+            summary="Reputation score of a wallet, with its parts (formula named in the response)")
+def reputation(address: Address, _: Reader, request: Request, db: Annotated[Db, Depends(get_db)],
+               engine: Annotated[Engine, Depends(get_engine)]) -> ReputationOut:
+    state = request.app.state
+    return service.reputation(db, engine, state.redis, state.settings, address)
+
+
+@router.get("/v1/reputation/{address}/skills", response_model=list[SkillOut],
+            summary="Verified skills of a wallet (highest live level per skill)")
+def skills(address: Address, _: Reader, request: Request, db: Annotated[Db, Depends(get_db)],
+           engine: Annotated[Engine, Depends(get_engine)]) -> list[SkillOut]:
+    return attestations.list_skills(db, engine, request.app.state.settings, [checksum(address)])
