@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from typing import Annotated
 
+from eth_utils import is_checksum_address
 from fastapi import Path, Query, Request
 
 from api.problems import Problem
@@ -28,6 +29,9 @@ ChainQuery = Annotated[str | None, Query(max_length=64, description="Chain regis
 def address(value: str, field: str = "address") -> str:
     """The EIP-55 form of an address; a 422 problem for anything that is not one (bad checksum included)."""
     try:
+        body = value[2:] if value[:2] in ("0x", "0X") else ""
+        if body != body.lower() and body != body.upper() and not is_checksum_address(value):
+            raise ValueError("bad EIP-55 checksum")
         return checksum(value)
     except ValueError:
         raise Problem(422, f"{field}: not a valid EVM address (mixed-case input must carry a valid EIP-55 checksum)",

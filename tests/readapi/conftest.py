@@ -6,6 +6,9 @@ Nothing is mocked; tests compare the API with the contracts' own views.
 
 from __future__ import annotations
 
+import base64
+import json
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +34,7 @@ from indexer.deployments import load_deployment
 from indexer.registry import ChainConfig, ChainRegistry, load_registry, registry_json
 from indexer.sync import SyncOptions
 from indexer.worker import run_chain
+from tests.api.conftest import DOMAIN, URI
 
 CHAIN_IDS = (31337, 31338)
 CONFIRMATIONS = 3
@@ -109,7 +113,10 @@ def readapi_stack(database_factory: Callable[[str], str], redis_url: str, redis_
             database_url=database_url, redis_url=redis_url, redis_key_prefix=f"{redis_prefix}readapi:",
             chain_registry_json=reg_json, deployments_dir=deployments_dir, environment="test",
             ratelimit_ip_per_window=1_000_000, ratelimit_principal_per_window=1_000_000,
-            ratelimit_auth_ip_per_window=1_000_000, cache_version_ttl_seconds=0, _env_file=None)
+            ratelimit_auth_ip_per_window=1_000_000, cache_version_ttl_seconds=0, siwe_domain=DOMAIN, siwe_uri=URI,
+            jwt_keys=json.dumps({"k1": secrets.token_urlsafe(48)}), jwt_active_kid="k1",
+            totp_encryption_keys=json.dumps({"t1": base64.b64encode(secrets.token_bytes(32)).decode()}),
+            totp_active_kid="t1", _env_file=None)
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             stack = Stack(under_test, client, settings, deployments_dir)
             for cid, c in under_test.items():
