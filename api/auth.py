@@ -370,12 +370,18 @@ def install_openapi(app: FastAPI) -> None:
                     responses.setdefault("403", _problem_response("Credentials lack the required role or scope"))
                 if req.kind == "public_read":
                     responses["401"]["description"] = "Credentials were sent but are invalid (omit them to read anonymously)"
+                # Any route can answer 400: a malformed request (bad Content-Length, forged cursor, ...).
+                responses.setdefault("400", _problem_response("Malformed request (e.g. a cursor this API did not issue)"))
                 if req.rate != "none":
                     responses.setdefault("429", _problem_response("Rate limit exceeded (see Retry-After)"))
                 if route.body_field is not None:
                     responses.setdefault("413", _problem_response("Request body too large"))
                 if "422" in responses:
                     responses["422"] = _problem_response("Invalid input")
+                for code, response in responses.items():
+                    # Error responses declared on routes as plain descriptions are problem documents too.
+                    if code[:1] in "45" and "content" not in response:
+                        responses[code] = _problem_response(response.get("description", "Error"))
         app.openapi_schema = schema
         return schema
 

@@ -44,6 +44,7 @@ def summary(request: Request, chain: ChainQuery = None,
 
 
 @router.get("/v1/carbon/escrows/{chain_id}/{address}", response_model=SubjectFootprint,
+            responses={404: {"description": "Chain not in the registry"}},
             dependencies=[public_read("read:chain")],
             summary="Footprint of one escrow: every indexed transaction that touched it")
 def escrow_footprint(request: Request, chain_id: Annotated[int, Path(ge=1, le=2**53)],

@@ -52,7 +52,7 @@ def list_escrows(
 
 @router.get("/v1/escrows/{chain_id}/{address}", response_model=EscrowDetailOut,
             dependencies=[public_read("read:escrows")],
-            responses={404: {"description": "No such escrow in the index"}},
+            responses={404: {"description": "No such chain in the registry, or no such escrow in the index"}},
             summary="One escrow: milestones, amounts, auto-release deadlines, disputes and its event timeline")
 def get_escrow(request: Request, chain_id: Annotated[int, Path(ge=1, le=2**53)], address: AddressPath) -> Response:
     escrow = checksummed(address)
