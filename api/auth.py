@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy import select, update
@@ -235,25 +236,31 @@ def _make(requirement: AuthRequirement) -> Any:
 
 
 def _make_public_read(requirement: AuthRequirement) -> Any:
-    def dependency(request: Request) -> Principal:
+    async def dependency(request: Request) -> Principal:
         creds = _credentials(request)
         if creds is None:
+            # The hot path of public reads: one Redis round trip on loopback, run inline rather than
+            # paying a thread-pool hop for it.
             _ip_limit(request, requirement.rate)
             principal = Principal(kind="anonymous")
             request.state.principal = principal
             return principal
-        kind, value = creds
-        principal = _key_principal(request, value) if kind == "api_key" else _user_principal(request, value)
-        if principal.kind == "api_key" and requirement.scope not in principal.scopes:
-            raise Problem(403, f"API key lacks the scope {requirement.scope!r}; call without credentials "
-                          "for the anonymous limit", type_="insufficient-scope", required_scope=requirement.scope)
-        request.state.principal = principal
-        _principal_limit(request, principal, requirement.rate)
-        return principal
+        return await run_in_threadpool(_public_read_with_credentials, request, requirement, creds)
 
     setattr(dependency, AUTH_MARKER, requirement)
     dependency.__name__ = f"auth_public_read_{(requirement.scope or '').replace(':', '_')}"
     return Depends(dependency)
+
+
+def _public_read_with_credentials(request: Request, requirement: AuthRequirement, creds: tuple[str, str]) -> Principal:
+    kind, value = creds
+    principal = _key_principal(request, value) if kind == "api_key" else _user_principal(request, value)
+    if principal.kind == "api_key" and requirement.scope not in principal.scopes:
+        raise Problem(403, f"API key lacks the scope {requirement.scope!r}; call without credentials "
+                      "for the anonymous limit", type_="insufficient-scope", required_scope=requirement.scope)
+    request.state.principal = principal
+    _principal_limit(request, principal, requirement.rate)
+    return principal
 
 
 def public_read(name: str, rate: RateClass = "default") -> Any:
