@@ -10,19 +10,26 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from redis import Redis
 
+from api.accounts.router import router as accounts_router
 from api.attestations.router import router as attestations_router
 from api.audit.router import router as audit_router
 from api.auth import install_openapi, public
+from api.cache import ReadCache
+from api.carbon.router import router as carbon_router
+from api.chains.router import router as chains_router
+from api.escrows.router import router as escrows_router
 from api.health.router import router as health_router
 from api.identity.crypto import KeyRing
 from api.identity.router import router as identity_router
 from api.identity.tokens import TokenSigner
+from api.metrics import MetricsMiddleware
 from api.middleware import install_middleware
 from api.privacy.router import router as privacy_router
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimiter
 from api.reputation.router import router as reputation_router
 from api.settings import ApiSettings, get_settings
+from api.treasury.router import router as treasury_router
 from indexer.db import make_engine
 
 
@@ -34,6 +41,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.engine = make_engine(settings.database_url, pool_size=10, max_overflow=20)
         app.state.redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=5)
         app.state.ratelimiter = RateLimiter(app.state.redis, settings.redis_key_prefix)
+        app.state.read_cache = ReadCache(app.state.engine, app.state.redis, settings.redis_key_prefix,
+                                         version_ttl=settings.cache_version_ttl_seconds)
         try:
             yield
         finally:
@@ -42,7 +51,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Lancer API",
-        version="1.0.0",
+        version="1.1.0",
         description="Read API over Lancer's multichain index, identity (SIWE + TOTP), reputation.\n\n"
         "Errors are RFC 9457 `application/problem+json`. Each operation states its auth requirement "
         "(`x-lancer-auth`) and rate-limit class (`x-rate-limit`).",
@@ -59,11 +68,17 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.totp_keyring = KeyRing(settings.totp_key_ring(), settings.totp_active_kid or "")
     install_problem_handlers(app)
     install_middleware(app, settings)
+    app.add_middleware(MetricsMiddleware)  # outermost: times everything, labels by route template
 
     app.include_router(health_router)
     app.include_router(identity_router)
     app.include_router(audit_router)
     app.include_router(privacy_router)
+    app.include_router(chains_router)
+    app.include_router(accounts_router)
+    app.include_router(escrows_router)
+    app.include_router(treasury_router)
+    app.include_router(carbon_router)
     app.include_router(attestations_router)
     app.include_router(reputation_router)
     install_openapi(app)

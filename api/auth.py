@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy import select, update
@@ -31,7 +32,7 @@ from starlette.routing import BaseRoute
 from api.problems import Problem
 from api.ratelimit import RateLimiter, Verdict, most_restrictive
 
-Kind = Literal["public", "user", "admin", "scope"]
+Kind = Literal["public", "public_read", "user", "admin", "scope"]
 RateClass = Literal["default", "auth", "none"]
 
 # Scopes an API key can carry. A signed-in user (access JWT) holds all of them.
@@ -53,6 +54,8 @@ class AuthRequirement:
     def describe(self) -> str:
         return {
             "public": "public: no credentials needed",
+            "public_read": f"public: no credentials needed (per-IP limit); an API key with scope {self.scope} "
+                           "or a user token raises the limit to the per-principal one",
             "user": "user: a signed-in user's access token (Authorization: Bearer <JWT>)",
             "admin": "admin: access token of a user who holds an admin wallet",
             "scope": f"scope {self.scope}: an API key with this scope (X-API-Key or Bearer) or a user token",
@@ -232,6 +235,42 @@ def _make(requirement: AuthRequirement) -> Any:
     return Depends(dependency)
 
 
+def _make_public_read(requirement: AuthRequirement) -> Any:
+    async def dependency(request: Request) -> Principal:
+        creds = _credentials(request)
+        if creds is None:
+            # The hot path of public reads: one Redis round trip on loopback, run inline rather than
+            # paying a thread-pool hop for it.
+            _ip_limit(request, requirement.rate)
+            principal = Principal(kind="anonymous")
+            request.state.principal = principal
+            return principal
+        return await run_in_threadpool(_public_read_with_credentials, request, requirement, creds)
+
+    setattr(dependency, AUTH_MARKER, requirement)
+    dependency.__name__ = f"auth_public_read_{(requirement.scope or '').replace(':', '_')}"
+    return Depends(dependency)
+
+
+def _public_read_with_credentials(request: Request, requirement: AuthRequirement, creds: tuple[str, str]) -> Principal:
+    kind, value = creds
+    principal = _key_principal(request, value) if kind == "api_key" else _user_principal(request, value)
+    if principal.kind == "api_key" and requirement.scope not in principal.scopes:
+        raise Problem(403, f"API key lacks the scope {requirement.scope!r}; call without credentials "
+                      "for the anonymous limit", type_="insufficient-scope", required_scope=requirement.scope)
+    request.state.principal = principal
+    _principal_limit(request, principal, requirement.rate)
+    return principal
+
+
+def public_read(name: str, rate: RateClass = "default") -> Any:
+    """Public data: anyone may read it under the per-IP limit; a valid API key with scope ``name`` (or a
+    user token) gets the per-principal limit instead. Invalid credentials are a 401, never ignored."""
+    if name not in API_SCOPES:
+        raise ValueError(f"unknown API scope {name!r}; add it to api.auth.API_SCOPES")
+    return _make_public_read(AuthRequirement("public_read", scope=name, rate=rate))
+
+
 def public(rate: RateClass = "default") -> Any:
     return _make(AuthRequirement("public", rate=rate))
 
@@ -320,11 +359,15 @@ def install_openapi(app: FastAPI) -> None:
                 if op is None:
                     continue
                 op["x-lancer-auth"] = {"kind": req.kind, **({"scope": req.scope} if req.scope else {})}
+                if req.kind == "public_read":
+                    op["x-lancer-auth"]["optional"] = True
                 op["x-rate-limit"] = req.rate
                 op["description"] = (op.get("description") or "") + f"\n\n**Auth:** {req.describe()}."
                 responses = op.setdefault("responses", {})
                 if req.kind == "public":
                     op["security"] = []
+                elif req.kind == "public_read":
+                    op["security"] = [{}, {"userToken": []}, {"apiKey": []}]
                 elif req.kind in ("user", "admin"):
                     op["security"] = [{"userToken": []}]
                 else:
@@ -332,12 +375,20 @@ def install_openapi(app: FastAPI) -> None:
                 if req.kind != "public":
                     responses.setdefault("401", _problem_response("Missing or invalid credentials"))
                     responses.setdefault("403", _problem_response("Credentials lack the required role or scope"))
+                if req.kind == "public_read":
+                    responses["401"]["description"] = "Credentials were sent but are invalid (omit them to read anonymously)"
+                # Any route can answer 400: a malformed request (bad Content-Length, forged cursor, ...).
+                responses.setdefault("400", _problem_response("Malformed request (e.g. a cursor this API did not issue)"))
                 if req.rate != "none":
                     responses.setdefault("429", _problem_response("Rate limit exceeded (see Retry-After)"))
                 if route.body_field is not None:
                     responses.setdefault("413", _problem_response("Request body too large"))
                 if "422" in responses:
                     responses["422"] = _problem_response("Invalid input")
+                for code, response in responses.items():
+                    # Error responses declared on routes as plain descriptions are problem documents too.
+                    if code[:1] in "45" and "content" not in response:
+                        responses[code] = _problem_response(response.get("description", "Error"))
         app.openapi_schema = schema
         return schema
 

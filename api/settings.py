@@ -76,6 +76,12 @@ class ApiSettings(ChainSettings):
     ratelimit_principal_per_window: int = Field(600, ge=1)
     ratelimit_auth_ip_per_window: int = Field(30, ge=1, description="Stricter budget of /v1/auth routes")
 
+    # Read API: HTTP caching of confirmed data, the index-version poll, readiness lag threshold.
+    cache_max_age_seconds: int = Field(5, ge=0, le=86_400, description="max-age of confirmed-only responses")
+    cache_version_ttl_seconds: float = Field(0.5, ge=0, le=60, description="How long an API process reuses the index version it read")
+    readiness_max_lag_blocks: int = Field(100, ge=0, description="Not ready when an indexer is this many blocks behind its head")
+    readiness_max_lag_seconds: float = Field(300, ge=0, description="...or when its last update is this old (0: no check)")
+
     admin_addresses: list[str] = Field(default_factory=list, description="JSON list of admin wallets")
     deletion_grace_seconds: int = Field(30 * 86_400, ge=0, le=365 * 86_400)
     export_ttl_seconds: int = Field(7 * 86_400, ge=60)

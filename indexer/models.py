@@ -167,6 +167,8 @@ escrows = Table(
     PrimaryKeyConstraint("chain_id", "address"),
     Index("ix_escrows_client", "chain_id", "client"),
     Index("ix_escrows_freelancer", "chain_id", "freelancer"),
+    Index("ix_escrows_arbiter", "chain_id", "arbiter"),
+    Index("ix_escrows_created", "created_at", "chain_id", "address"),
 )
 
 escrow_milestones = Table(
@@ -251,9 +253,22 @@ carbon_offsets = Table(
     PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
 )
 
+# Native-coin balances can't be derived from events: the engine snapshots them (eth_getBalance at a
+# batch's last block) for every address seen in the batch's platform events. The latest snapshot at or
+# below a block is the balance "as of" that snapshot's block, which the read models report honestly.
+native_balances = Table(
+    "native_balances",
+    metadata,
+    Column("chain_id", BigInteger, nullable=False),
+    Column("holder", Address, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("balance", Amount, nullable=False),
+    PrimaryKeyConstraint("chain_id", "holder", "block_number"),
+)
+
 # Tables whose rows all carry (chain_id, block_number) and are deleted above a reorg's ancestor.
 PER_BLOCK_TABLES = (events, transactions, token_transfers, treasury_inflows, treasury_distributions,
-                    treasury_splits, carbon_offsets)
+                    treasury_splits, carbon_offsets, native_balances)
 
 # EAS attestations of Lancer's schemas (projection of EAS Attested/Revoked events, indexer.eas_index).
 # `time`/`expiration_time` are EAS's uint64 seconds (0 = never expires); `decoded` is the data decoded

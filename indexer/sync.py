@@ -73,6 +73,7 @@ class Batch:
     events: list[DecodedEvent]
     transactions: list[dict[str, Any]]
     tip: Tip
+    native_balances: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -201,7 +202,21 @@ class ChainReader:
         for enrich in self.contract_set.enrichers:
             enrich(self.rpc, events)
         transactions = self.receipts(events, headers) if events else []
-        return Batch(start, end, headers, events, transactions, tip)
+        natives = self.native_balances(parties(events, transactions), end) if events else {}
+        return Batch(start, end, headers, events, transactions, tip, natives)
+
+    def native_balances(self, addresses: list[str], block: int) -> dict[str, int]:
+        """Native-coin balance of each address as of ``block`` (events can't tell these)."""
+        if not addresses:
+            return {}
+        replies = self.rpc.batch([("eth_getBalance", [a, hex(block)]) for a in addresses],
+                                 max_size=self.options.receipt_batch)
+        out: dict[str, int] = {}
+        for address, reply in zip(addresses, replies, strict=True):
+            if not isinstance(reply, str) or not reply.startswith("0x"):
+                raise InvalidResponse("eth_getBalance did not return a quantity")
+            out[address] = int(reply, 16)
+        return out
 
     def receipts(self, events: list[DecodedEvent], headers: dict[int, Header]) -> list[dict[str, Any]]:
         wanted = {ev.tx_hash for ev in events}
@@ -243,6 +258,30 @@ class ChainReader:
         if len(rows) != len(wanted):
             raise InvalidResponse(f"{len(wanted) - len(rows)} receipts missing")
         return rows
+
+
+_ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+def parties(events: list[DecodedEvent], transactions: list[dict[str, Any]]) -> list[str]:
+    """Checksummed addresses a batch's platform activity involves: contracts that emitted events,
+    addresses in event arguments, and transaction senders (the zero address excluded)."""
+    found: set[str] = set()
+
+    def add(value: object) -> None:
+        if isinstance(value, str) and len(value) == 42 and value.startswith("0x") and value != _ZERO_ADDRESS:
+            try:
+                found.add(checksum_address(value))
+            except ValueError:
+                pass
+
+    for ev in events:
+        add(ev.address)
+        for value in ev.args.values():
+            add(value)
+    for tx in transactions:
+        add(tx["from_address"])
+    return sorted(found)
 
 
 class Fetcher(threading.Thread):
@@ -477,6 +516,12 @@ class ChainSyncer:
                 ])
                 self.conn.execute(insert(models.transactions).on_conflict_do_nothing(), batch.transactions)
                 apply_all(self.conn, self.chain_id, batch.events)
+            if batch.native_balances:
+                stmt = insert(models.native_balances)
+                self.conn.execute(stmt.on_conflict_do_update(
+                    index_elements=["chain_id", "holder", "block_number"], set_={"balance": stmt.excluded.balance},
+                ), [{"chain_id": self.chain_id, "holder": holder, "block_number": batch.end, "balance": value}
+                    for holder, value in sorted(batch.native_balances.items())])
         self.cursor = Cursor(batch.end, end_hash)
         self.tip = batch.tip
         blocks = batch.end - batch.start + 1

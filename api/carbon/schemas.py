@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,3 +24,54 @@ class CarbonEstimate(BaseModel):
     grams_co2e: Decimal = Field(description="gas x the chain's emission factor")
     factor: EmissionFactor
     method: str
+
+
+class ActionFootprint(BaseModel):
+    action: str = Field(description="escrow.create, escrow.fund, ..., token.transfer, treasury.distribute, other")
+    transactions: int
+    gas_used: int
+    grams_co2e: Decimal
+
+
+class PeriodFootprint(BaseModel):
+    period_start: datetime
+    chain_id: int
+    action: str
+    transactions: int
+    gas_used: int
+    grams_co2e: Decimal
+
+
+class ChainFootprint(BaseModel):
+    chain_id: int
+    chain: str
+    factor: EmissionFactor
+    transactions: int
+    gas_used: int
+    confirmed_gas_used: int
+    grams_co2e: Decimal
+    offsets_grams_co2e: int = Field(description="Offsets recorded on this chain's treasury (OffsetRecorded)")
+    by_action: list[ActionFootprint]
+
+
+class FootprintTotals(BaseModel):
+    transactions: int
+    gas_used: int
+    grams_co2e: Decimal = Field(description="Emitted: gas actually used x each chain's factor")
+    offsets_grams_co2e: int = Field(description="Offsets recorded")
+    net_grams_co2e: Decimal = Field(description="Emitted minus offsets recorded (negative: more offset than emitted)")
+
+
+class CarbonSummary(BaseModel):
+    method: str
+    period: Literal["day", "week", "month"]
+    chains: list[ChainFootprint]
+    periods: list[PeriodFootprint] = Field(description="Per UTC period, chain and action")
+    totals: FootprintTotals
+
+
+class SubjectFootprint(BaseModel):
+    subject: str = Field(description="The escrow, or the transaction sender")
+    method: str
+    chains: list[ChainFootprint]
+    totals: FootprintTotals

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis import Redis
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, text
 
 from api.auth import public
 from api.deps import get_engine, get_redis
+from indexer import read_models
 from indexer.migrate import is_current
 
 router = APIRouter(tags=["health"])
@@ -23,26 +25,44 @@ def liveness() -> dict[str, str]:
 
 
 @router.get(
-    "/health/readiness", summary="Database, Redis and migrations are usable", dependencies=[public(rate="none")]
+    "/health/readiness", summary="Database, Redis, migrations current and every indexer within the lag threshold", dependencies=[public(rate="none")]
 )
 def readiness(
-    engine: Annotated[Engine, Depends(get_engine)], redis: Annotated[Redis, Depends(get_redis)]
+    request: Request, engine: Annotated[Engine, Depends(get_engine)], redis: Annotated[Redis, Depends(get_redis)]
 ) -> JSONResponse:
+    settings = request.app.state.settings
     checks: dict[str, str] = {}
+    lag: dict[str, dict[str, float | int | None]] = {}
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-        checks["migrations"] = "ok" if is_current(engine) else "pending"
+            checks["database"] = "ok"
+            checks["migrations"] = "ok" if is_current(engine) else "pending"
+            if checks["migrations"] == "ok":
+                checks["indexer_lag"] = "ok"
+                now = datetime.now(UTC)
+                for s in read_models.chain_status(conn):
+                    age = (now - s.updated_at).total_seconds() if s.updated_at else None
+                    lag[s.name] = {"lag_blocks": s.lag_blocks, "seconds_since_update": age}
+                    too_far = s.lag_blocks is not None and s.lag_blocks > settings.readiness_max_lag_blocks
+                    stale = (settings.readiness_max_lag_seconds > 0 and age is not None
+                             and age > settings.readiness_max_lag_seconds)
+                    if too_far or stale:
+                        checks["indexer_lag"] = f"{s.name} behind"
     except Exception:
-        checks["database"] = "unreachable"
+        checks.setdefault("database", "unreachable")
+        if checks["database"] == "ok":
+            checks["migrations"] = "unknown"
     try:
         redis.ping()
         checks["redis"] = "ok"
     except Exception:
         checks["redis"] = "unreachable"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
+    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks, "indexers": lag,
+                         "thresholds": {"lag_blocks": settings.readiness_max_lag_blocks,
+                                        "seconds_since_update": settings.readiness_max_lag_seconds}},
+                        status_code=200 if ready else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response, dependencies=[public(rate="none")])

@@ -62,6 +62,7 @@ def siwe_login(body: s.SiweIn, request: Request, engine: Annotated[Engine, Depen
 
 
 @router.post("/v1/auth/mfa", response_model=s.TokenPair, dependencies=[public(rate="auth")],
+             responses={401: {"description": "MFA token or code rejected"}},
              summary="Second step of sign-in for users with 2FA: a TOTP or backup code")
 def mfa_login(body: s.MfaIn, request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> s.TokenPair:
     claims = service.read_mfa_pending(request, body.mfa_token)
@@ -78,6 +79,7 @@ def mfa_login(body: s.MfaIn, request: Request, engine: Annotated[Engine, Depends
 
 
 @router.post("/v1/auth/refresh", response_model=s.TokenPair, dependencies=[public(rate="auth")],
+             responses={401: {"description": "Refresh token invalid, expired, revoked or reused"}},
              summary="Rotate a refresh token (each is usable once; reuse revokes the session)")
 def refresh(body: s.RefreshIn, request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> s.TokenPair:
     return s.TokenPair(**service.refresh(engine, request, body.refresh_token))

@@ -111,17 +111,22 @@ def wait_for(check: object, what: str, timeout: float, children: Children) -> No
     raise ConfigError(f"timed out after {timeout:.0f}s waiting for {what}; see the logs in {children.log_dir}")
 
 
-def print_summary(console: Console, base: str, demos: dict[str, DemoResult]) -> None:
-    console.print("\n[bold green]Lancer is running.[/bold green] Try:")
-    console.print(f"  API docs          {base}/docs")
-    console.print(f"  chains            {base}/v1/chains")
+def summary_lines(base: str, demos: dict[str, DemoResult]) -> list[tuple[str, str]]:
+    lines = [("API docs", f"{base}/docs"), ("chains", f"{base}/v1/chains")]
     for name, demo in demos.items():
-        console.print(f"  [{name}] balances  {base}/v1/accounts/{demo.accounts['client']}/balances")
-        console.print(f"  [{name}] escrow    {base}/v1/escrows/{demo.chain_id}/{demo.escrows['completed_lnc']}")
-    console.print(f"  treasury          {base}/v1/treasury")
-    console.print(f"  carbon summary    {base}/v1/carbon/summary")
-    console.print(f"  metrics           {base}/metrics")
-    console.print("Ctrl-C stops everything.\n")
+        lines.append((f"{name} balances", f"{base}/v1/accounts/{demo.accounts['client']}/balances?chain={name}"))
+        lines.append((f"{name} escrow", f"{base}/v1/escrows/{demo.chain_id}/{demo.escrows['completed_lnc']}"))
+    lines += [("treasury", f"{base}/v1/treasury"), ("carbon summary", f"{base}/v1/carbon/summary"),
+              ("metrics", f"{base}/metrics")]
+    return lines
+
+
+def print_summary(base: str, demos: dict[str, DemoResult]) -> None:
+    """Plain stdout (never wrapped or styled), one `label  URL` per line, so it can be copied or parsed."""
+    print("\nLancer is running. Try:")
+    for label, url in summary_lines(base, demos):
+        print(f"  {label:<18} {url}")
+    print("Ctrl-C stops everything.\n", flush=True)
 
 
 @click.command("dev")
@@ -168,7 +173,7 @@ def dev_command(port: int, timeout: float) -> None:
             return all((status.get(d.chain_id) or {}).get("indexed_block", -1) >= d.last_block for d in demos.values())
 
         wait_for(indexed, "the index to hold the demo", timeout, children)
-        print_summary(console, base, demos)
+        print_summary(base, demos)
         while not stop.wait(0.5):
             if children.dead():
                 raise ConfigError(f"{', '.join(children.dead())} exited; see the logs in {log_dir}")

@@ -1,0 +1,112 @@
+"""Shared inputs of the read API: addresses (any case in, checksummed out, 422 otherwise), chains
+(by registry name or chain id), and the token metadata amounts are reported with."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Annotated
+
+from eth_utils import is_checksum_address
+from fastapi import Path, Query, Request
+
+from api.problems import Problem
+from indexer.deployments import Deployment, deployment_path, load_deployment
+from indexer.errors import LancerError
+from indexer.registry import ChainConfig, ChainRegistry
+from indexer.types import checksum
+
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+LNC_DECIMALS = 18
+
+AddressPath = Annotated[str, Path(pattern=ADDRESS_PATTERN, description="EVM address, any case (checksum verified when mixed case)")]
+AddressQuery = Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description="EVM address, any case")]
+ChainQuery = Annotated[str | None, Query(max_length=64, description="Chain registry name (e.g. `anvil-1`) or chain id")]
+
+
+def address(value: str, field: str = "address") -> str:
+    """The EIP-55 form of an address; a 422 problem for anything that is not one (bad checksum included)."""
+    try:
+        body = value[2:] if value[:2] in ("0x", "0X") else ""
+        if body != body.lower() and body != body.upper() and not is_checksum_address(value):
+            raise ValueError("bad EIP-55 checksum")
+        return checksum(value)
+    except ValueError:
+        raise Problem(422, f"{field}: not a valid EVM address (mixed-case input must carry a valid EIP-55 checksum)",
+                      type_="invalid-address", errors=[{"loc": [field], "msg": "invalid address", "type": "address"}]) from None
+
+
+def optional_address(value: str | None, field: str) -> str | None:
+    return None if value is None else address(value, field)
+
+
+def registry(request: Request) -> ChainRegistry:
+    return request.app.state.registry  # type: ignore[no-any-return]
+
+
+def resolve_chain(request: Request, value: str | int | None) -> ChainConfig | None:
+    """A chain from the registry by name or id; None when not given; 422 when unknown."""
+    if value is None or value == "":
+        return None
+    reg = registry(request)
+    text = str(value).strip()
+    try:
+        return reg.by_id(int(text)) if text.isdigit() else reg.by_name(text)
+    except (LancerError, ValueError):
+        raise Problem(422, f"unknown chain {text!r}; see /v1/chains", type_="unknown-chain") from None
+
+
+def chain_by_id(request: Request, chain_id: int) -> ChainConfig:
+    reg = registry(request)
+    if not reg.has_id(chain_id):
+        raise Problem(404, f"chain {chain_id} is not in the registry; see /v1/chains", type_="unknown-chain")
+    return reg.by_id(chain_id)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    address: str | None  # None: the chain's native coin
+    symbol: str | None
+    decimals: int | None
+
+
+_deployments: dict[int, tuple[float, Deployment | None]] = {}
+_dep_lock = threading.Lock()
+
+
+def deployment_for(request: Request, chain_id: int) -> Deployment | None:
+    """The chain's deployment file, re-read only when it changes."""
+    directory = request.app.state.settings.deployments_dir
+    path = deployment_path(directory, chain_id)
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        return None
+    with _dep_lock:
+        cached = _deployments.get(chain_id)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+    found = load_deployment(directory, chain_id)
+    with _dep_lock:
+        _deployments[chain_id] = (mtime, found)
+    return found
+
+
+def lnc_address(request: Request, chain_id: int) -> str | None:
+    dep = deployment_for(request, chain_id)
+    if dep is None:
+        return None
+    try:
+        return dep.address("LancerToken")
+    except LancerError:
+        return None
+
+
+def token_info(request: Request, chain: ChainConfig, token: str) -> TokenInfo:
+    if token == ZERO_ADDRESS:
+        return TokenInfo(None, chain.native_currency.symbol, chain.native_currency.decimals)
+    if token == lnc_address(request, chain.chain_id):
+        return TokenInfo(token, "LNC", LNC_DECIMALS)
+    return TokenInfo(token, None, None)
