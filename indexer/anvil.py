@@ -38,6 +38,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_is_free(port: int) -> bool:
+    """Nobody listens on the port (connections lingering in TIME_WAIT from a stopped node don't count)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 @dataclass
 class AnvilProcess:
     """One anvil node. ``start()`` waits until it answers JSON-RPC."""
@@ -58,6 +69,9 @@ class AnvilProcess:
     def start(self, timeout: float = 30.0) -> AnvilProcess:
         if not self.port:
             self.port = free_port()
+        elif not port_is_free(self.port):
+            # Otherwise the readiness probe would be answered by whatever already listens there.
+            raise ConfigError(f"port {self.port} is already in use (is another local chain running?)")
         args = [
             anvil_binary(),
             "--host", "127.0.0.1",

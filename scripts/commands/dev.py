@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -129,6 +128,10 @@ def print_summary(base: str, demos: dict[str, DemoResult]) -> None:
     print("Ctrl-C stops everything.\n", flush=True)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @click.command("dev")
 @click.option("--port", default=8000, show_default=True, help="Port of the API")
 @click.option("--timeout", default=180.0, show_default=True, help="Seconds to wait for the stack to be ready")
@@ -141,8 +144,10 @@ def dev_command(port: int, timeout: float) -> None:
         raise ConfigError("the chain registry has no local chains (\"local\": true) for `lancer dev`")
     log_dir = settings.data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # SIGTERM stops the stack like Ctrl-C, at any stage. SIGINT is installed explicitly because a
+    # script's background job inherits it ignored.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     nodes: list[AnvilProcess] = []
     services: EmbeddedServices | None = None
     children: Children | None = None
@@ -174,12 +179,15 @@ def dev_command(port: int, timeout: float) -> None:
 
         wait_for(indexed, "the index to hold the demo", timeout, children)
         print_summary(base, demos)
-        while not stop.wait(0.5):
+        while True:
+            time.sleep(0.5)
             if children.dead():
                 raise ConfigError(f"{', '.join(children.dead())} exited; see the logs in {log_dir}")
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C (or the terminal's SIGINT reaching us twice) must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         console.print("stopping...")
         if children is not None:
             children.stop()
