@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from indexer import metrics, models
 from indexer.contracts import ContractSet
-from indexer.decode import DecodedEvent, EventDecoder, checksum_address, event_topics
+from indexer.decode import DecodedEvent, EventDecoder, MalformedLog, checksum_address, event_topics
 from indexer.projections import apply_all, rollback_all
 from indexer.registry import ChainConfig
 from indexer.rpc import InvalidResponse, RangeTooLarge, RpcClient, RpcError, RpcTimeout
@@ -157,10 +157,16 @@ class ChainReader:
                 raise InvalidResponse(f"eth_getLogs returned a log of block {number} outside {start}-{end}")
         return logs
 
+    def _decode(self, entry: dict[str, Any], children: dict[str, str]) -> DecodedEvent | None:
+        try:
+            return self.decoder.decode(entry, _EPOCH, children)
+        except MalformedLog as exc:  # the contract cannot have emitted this: the node is at fault
+            raise InvalidResponse(str(exc)) from None
+
     def read(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> Batch:
         logs = self._logs(start, end, address=self.static_addresses)
         # Children created in this very range must be followed from their first block on.
-        found = [self.decoder.decode(entry, _EPOCH, children) for entry in logs]
+        found = [self._decode(entry, children) for entry in logs]
         static_events = [ev for ev in found if ev is not None]
         for child, factory in self.child_sources:
             for ev in static_events:
@@ -174,7 +180,7 @@ class ChainReader:
             else:
                 child_logs = self._logs(start, end, topics=[self.child_topics])
             logs = logs + child_logs
-            child_events = [ev for entry in child_logs if (ev := self.decoder.decode(entry, _EPOCH, children))]
+            child_events = [ev for entry in child_logs if (ev := self._decode(entry, children))]
         events = static_events + child_events
         events.sort(key=lambda ev: (ev.block_number, ev.log_index))
 
