@@ -9,6 +9,7 @@ back to the common ancestor, rolls back in one transaction and restarts the fetc
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
@@ -21,7 +22,7 @@ import structlog
 from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from indexer import metrics, models
+from indexer import bulk, metrics, models
 from indexer.contracts import ContractSet
 from indexer.decode import DecodedEvent, EventDecoder, MalformedLog, checksum_address, event_topics
 from indexer.projections import apply_all, rollback_all
@@ -34,6 +35,11 @@ log = structlog.get_logger(__name__)
 # nodes cap (or choke on) long address lists.
 ADDRESS_FILTER_LIMIT = 1000
 _EPOCH = datetime.fromtimestamp(0, UTC)
+BLOCK_COLUMNS = ("chain_id", "number", "hash", "parent_hash", "timestamp")
+EVENT_COLUMNS = ("chain_id", "block_number", "block_hash", "block_time", "tx_hash", "tx_index", "log_index",
+                 "address", "contract", "event_name", "args")
+TRANSACTION_COLUMNS = ("chain_id", "tx_hash", "block_number", "block_hash", "tx_index", "from_address", "to_address",
+                       "gas_used", "effective_gas_price", "fee_wei", "status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +77,7 @@ class Batch:
     end: int
     headers: dict[int, Header]
     events: list[DecodedEvent]
-    transactions: list[dict[str, Any]]
+    transactions: list[tuple[Any, ...]]  # rows in TRANSACTION_COLUMNS order
     tip: Tip
 
 
@@ -203,7 +209,7 @@ class ChainReader:
         transactions = self.receipts(events, headers) if events else []
         return Batch(start, end, headers, events, transactions, tip)
 
-    def receipts(self, events: list[DecodedEvent], headers: dict[int, Header]) -> list[dict[str, Any]]:
+    def receipts(self, events: list[DecodedEvent], headers: dict[int, Header]) -> list[tuple[Any, ...]]:
         wanted = {ev.tx_hash for ev in events}
         blocks = sorted({ev.block_number for ev in events})
         found: list[dict[str, Any]] = []
@@ -223,7 +229,7 @@ class ChainReader:
         if self._block_receipts is False:
             found = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in sorted(wanted)],
                                    max_size=self.options.receipt_batch)
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for r in found:
             if r is None:
                 raise InvalidResponse("missing receipt")
@@ -232,14 +238,11 @@ class ChainReader:
                 raise InvalidResponse(f"receipt of block {number} names another block hash")
             gas_used = int(r["gasUsed"], 16)
             price = int(r.get("effectiveGasPrice") or "0x0", 16)
-            rows.append({
-                "chain_id": self.chain.chain_id, "tx_hash": r["transactionHash"], "block_number": number,
-                "block_hash": r["blockHash"], "tx_index": int(r["transactionIndex"], 16),
-                "from_address": checksum_address(r["from"]),
-                "to_address": checksum_address(r["to"]) if r.get("to") else None,
-                "gas_used": gas_used, "effective_gas_price": price, "fee_wei": gas_used * price,
-                "status": int(r.get("status") or "0x1", 16),
-            })
+            rows.append((  # in TRANSACTION_COLUMNS order
+                self.chain.chain_id, r["transactionHash"], number, r["blockHash"], int(r["transactionIndex"], 16),
+                checksum_address(r["from"]), checksum_address(r["to"]) if r.get("to") else None,
+                gas_used, price, gas_used * price, int(r.get("status") or "0x1", 16),
+            ))
         if len(rows) != len(wanted):
             raise InvalidResponse(f"{len(wanted) - len(rows)} receipts missing")
         return rows
@@ -435,13 +438,16 @@ class ChainSyncer:
     # -- writing --------------------------------------------------------------------------------
 
     def _insert_blocks(self, headers: list[Header]) -> None:
-        stmt = insert(models.blocks)
-        self.conn.execute(stmt.on_conflict_do_update(
-            index_elements=["chain_id", "number"],
-            set_={"hash": stmt.excluded.hash, "parent_hash": stmt.excluded.parent_hash,
-                  "timestamp": stmt.excluded.timestamp},
-        ), [{"chain_id": self.chain_id, "number": h.number, "hash": h.hash, "parent_hash": h.parent_hash,
-             "timestamp": h.time} for h in headers])
+        bulk.insert(self.conn, models.blocks, BLOCK_COLUMNS,
+                    [(self.chain_id, h.number, h.hash, h.parent_hash, h.time) for h in headers],
+                    conflict=("chain_id", "number"), update=("hash", "parent_hash", "timestamp"))
+
+    def _insert_events(self, events: list[DecodedEvent]) -> None:
+        dumps = json.JSONEncoder(separators=(",", ":")).encode
+        bulk.insert(self.conn, models.events, EVENT_COLUMNS, [
+            (ev.chain_id, ev.block_number, ev.block_hash, ev.block_time, ev.tx_hash, ev.tx_index, ev.log_index,
+             ev.address, ev.contract, ev.event_name, dumps(ev.args)) for ev in events
+        ], conflict=("chain_id", "block_hash", "log_index"), order_by="block_number, log_index")
 
     def _tip_values(self, tip: Tip) -> dict[str, Any]:
         return {"head_block": tip.head, "safe_block": tip.safe, "finalized_block": tip.finalized,
@@ -468,14 +474,9 @@ class ChainSyncer:
                 raise RuntimeError(f"cursor of chain {self.chain.name} moved under this worker")
             self._insert_blocks(list(batch.headers.values()))
             if batch.events:
-                self.conn.execute(insert(models.events).on_conflict_do_nothing(), [
-                    {"chain_id": ev.chain_id, "block_number": ev.block_number, "block_hash": ev.block_hash,
-                     "block_time": ev.block_time, "tx_hash": ev.tx_hash, "tx_index": ev.tx_index,
-                     "log_index": ev.log_index, "address": ev.address, "contract": ev.contract,
-                     "event_name": ev.event_name, "args": ev.args}
-                    for ev in batch.events
-                ])
-                self.conn.execute(insert(models.transactions).on_conflict_do_nothing(), batch.transactions)
+                self._insert_events(batch.events)
+                bulk.insert(self.conn, models.transactions, TRANSACTION_COLUMNS, batch.transactions,
+                            conflict=("chain_id", "tx_hash"))
                 apply_all(self.conn, self.chain_id, batch.events)
         self.cursor = Cursor(batch.end, end_hash)
         self.tip = batch.tip

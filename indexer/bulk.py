@@ -1,0 +1,81 @@
+"""Set-based writes: rows are COPYed into a session temp table shaped like the target, then moved
+with one ``INSERT ... SELECT ... ON CONFLICT`` statement.
+
+COPY is the fastest way into PostgreSQL but cannot skip or merge duplicates; the staging step keeps
+the writes idempotent (``ON CONFLICT DO NOTHING`` / ``DO UPDATE``) at COPY speed. Everything runs on
+the caller's connection, inside the caller's transaction: the staging tables are emptied at commit
+(``ON COMMIT DELETE ROWS``) and vanish with the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+
+def _raw_cursor(conn: Connection) -> Any:
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("connection is closed")
+    return driver.cursor()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def stage(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """COPY ``rows`` (tuples in ``columns`` order) into the staging twin of ``table``; returns its name.
+
+    Values go in COPY's text format, so any value PostgreSQL parses for the column type works
+    (ints for NUMERIC, JSON text for JSONB, aware datetimes for timestamptz).
+    """
+    name = f"_stage_{table.name}"
+    cols = ", ".join(_quote(c) for c in columns)
+    # Created from a query, not LIKE: no constraints, defaults or indexes, only the column types.
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
+        f"SELECT * FROM {_quote(table.name)} WITH NO DATA")
+    with _raw_cursor(conn) as cur, cur.copy(f"COPY {name} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    return name
+
+
+def insert(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+           conflict: Sequence[str], update: Sequence[str] | dict[str, str] = (), order_by: str = "") -> None:
+    """Insert ``rows`` into ``table``; rows whose ``conflict`` key exists are skipped, or, with
+    ``update``, overwrite those columns (a dict maps a column to an SQL expression over ``t`` (the
+    stored row) and ``excluded``).
+
+    Rows sharing a conflict key within one call are not allowed with ``update`` (PostgreSQL refuses
+    to update a row twice in one statement): merge them first.
+    """
+    if not rows:
+        return
+    staged = stage(conn, table, columns, rows)
+    cols = ", ".join(_quote(c) for c in columns)
+    target = ", ".join(_quote(c) for c in conflict)
+    if update:
+        sets = update if isinstance(update, dict) else {c: f"excluded.{_quote(c)}" for c in update}
+        action = "DO UPDATE SET " + ", ".join(f"{_quote(c)} = {expr}" for c, expr in sets.items())
+    else:
+        action = "DO NOTHING"
+    order = f" ORDER BY {order_by}" if order_by else ""
+    # The staged rows are consumed (DELETE ... RETURNING) so a second call in the same transaction
+    # starts from an empty staging table.
+    conn.exec_driver_sql(
+        f"WITH moved AS (DELETE FROM {staged} RETURNING {cols}) "
+        f"INSERT INTO {_quote(table.name)} AS t ({cols}) SELECT {cols} FROM moved{order} "
+        f"ON CONFLICT ({target}) {action}")
+
+
+def insert_dicts(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, conflict: Sequence[str],
+                 update: Sequence[str] | dict[str, str] = ()) -> None:
+    """``insert`` for rows given as dicts, all with the same keys (in the same order)."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    insert(conn, table, columns, [tuple(r.values()) for r in rows], conflict=conflict, update=update)
