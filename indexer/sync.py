@@ -13,11 +13,14 @@ import json
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import structlog
 from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -88,13 +91,48 @@ class Idle:
     tip: Tip
 
 
+@dataclass(slots=True)
+class Chunk:
+    """A scanned part of a range, cut at a block boundary: its events, and the block hash every log
+    of it names (checked against the headers when the chunk is completed into a ``Batch``)."""
+
+    start: int
+    end: int
+    events: list[DecodedEvent]
+    log_hashes: list[tuple[int, str]]
+    tip: Tip
+
+
+class Receipt(msgspec.Struct, rename={"sender": "from"}):
+    """The fields of a receipt the index keeps; the rest (logs, bloom) is skipped unparsed."""
+
+    transactionHash: str
+    blockHash: str
+    blockNumber: str
+    transactionIndex: str
+    sender: str
+    gasUsed: str
+    to: str | None = None
+    effectiveGasPrice: str | None = None
+    status: str | None = None
+
+
 @dataclass
 class SyncOptions:
     initial_range: int = 200
     max_range: int = 5000
-    pipeline_depth: int = 4
+    pipeline_depth: int = 4  # batches read ahead of the writer (queued or being completed)
     poll_interval: float | None = None  # default: half the chain's block time
     receipt_batch: int = 100
+    # A range's events are cut into batches of about this many (at block boundaries), so a dense
+    # range becomes several transactions that the pipeline overlaps with reading the next ones.
+    batch_events: int = 5000
+    # Ranges shrink towards this many logs per eth_getLogs (dense chains), and a fetcher's first
+    # range is at most probe_range blocks: the density is unknown until one range was read.
+    range_events: int = 20_000
+    probe_range: int = 100
+    # Threads completing chunks (headers, receipts) in parallel, ahead of the writer.
+    fetch_workers: int = 3
 
 
 @dataclass
@@ -169,7 +207,9 @@ class ChainReader:
         except MalformedLog as exc:  # the contract cannot have emitted this: the node is at fault
             raise InvalidResponse(str(exc)) from None
 
-    def read(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> Batch:
+    def scan(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> list[Chunk]:
+        """The logs of blocks ``start..end``, decoded and cut into chunks; ``children`` grows with the
+        children created in the range."""
         logs = self._logs(start, end, address=self.static_addresses)
         # Children created in this very range must be followed from their first block on.
         found = [self._decode(entry, children) for entry in logs]
@@ -189,59 +229,94 @@ class ChainReader:
             child_events = [ev for entry in child_logs if (ev := self._decode(entry, children))]
         events = static_events + child_events
         events.sort(key=lambda ev: (ev.block_number, ev.log_index))
+        log_hashes = sorted((int(entry["blockNumber"], 16), entry["blockHash"]) for entry in logs)
+        return self._cut(start, end, events, log_hashes, tip)
 
+    def _cut(self, start: int, end: int, events: list[DecodedEvent], log_hashes: list[tuple[int, str]],
+             tip: Tip) -> list[Chunk]:
+        """Chunks of about ``batch_events`` events each, cut between blocks, covering start..end."""
+        ends: list[int] = []
+        count = 0
+        for i, ev in enumerate(events):
+            count += 1
+            last_of_block = i + 1 == len(events) or events[i + 1].block_number != ev.block_number
+            if count >= self.options.batch_events and last_of_block and ev.block_number < end:
+                ends.append(ev.block_number)
+                count = 0
+        ends.append(end)
+        chunks: list[Chunk] = []
+        first, e, h = start, 0, 0
+        for last in ends:
+            e_stop, h_stop = e, h
+            while e_stop < len(events) and events[e_stop].block_number <= last:
+                e_stop += 1
+            while h_stop < len(log_hashes) and log_hashes[h_stop][0] <= last:
+                h_stop += 1
+            chunks.append(Chunk(first, last, events[e:e_stop], log_hashes[h:h_stop], tip))
+            first, e, h = last + 1, e_stop, h_stop
+        return chunks
+
+    def complete(self, chunk: Chunk) -> Batch:
+        """Headers and receipts of a chunk, everything checked against the headers."""
+        start, end, events = chunk.start, chunk.end, chunk.events
         # In the unconfirmed window every header is fetched and the parent chain checked; deeper down
         # only the range ends and the blocks with events (the node's finality vouches for the rest).
-        full = end > self.confirmed(tip)
+        full = end > self.confirmed(chunk.tip)
         numbers = set(range(start, end + 1)) if full else {start, end} | {ev.block_number for ev in events}
         headers = self.headers(sorted(numbers))
-        for entry in logs:
-            number = int(entry["blockNumber"], 16)
-            if headers[number].hash != entry["blockHash"]:
-                raise InvalidResponse(f"log of block {number} names hash {entry['blockHash'][:12]}, "
+        for number, block_hash in chunk.log_hashes:
+            if headers[number].hash != block_hash:
+                raise InvalidResponse(f"log of block {number} names hash {block_hash[:12]}, "
                                       f"the block is {headers[number].hash[:12]}")
         if full:
             for n in range(start + 1, end + 1):
                 if headers[n].parent_hash != headers[n - 1].hash:
                     raise InvalidResponse(f"headers {n - 1}-{n} do not chain (reorg while reading?)")
+        times = {n: h.time for n, h in headers.items()}
         for ev in events:
-            ev.block_time = headers[ev.block_number].time
+            ev.block_time = times[ev.block_number]
         transactions = self.receipts(events, headers) if events else []
-        return Batch(start, end, headers, events, transactions, tip)
+        return Batch(start, end, headers, events, transactions, chunk.tip)
+
+    def read(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> list[Batch]:
+        """Scan and complete a range in this thread (the fetcher does both steps in a pipeline)."""
+        return [self.complete(chunk) for chunk in self.scan(start, end, tip, children)]
 
     def receipts(self, events: list[DecodedEvent], headers: dict[int, Header]) -> list[tuple[Any, ...]]:
         wanted = {ev.tx_hash for ev in events}
         blocks = sorted({ev.block_number for ev in events})
-        found: list[dict[str, Any]] = []
+        found: list[Receipt | None] = []
         if self._block_receipts is not False:
             try:
                 replies = self.rpc.batch([("eth_getBlockReceipts", [hex(n)]) for n in blocks],
-                                         max_size=self.options.receipt_batch)
+                                         max_size=self.options.receipt_batch, result_type=list[Receipt])
                 self._block_receipts = True
                 for reply in replies:
                     if not isinstance(reply, list):
                         raise InvalidResponse("eth_getBlockReceipts did not return a list")
-                    found.extend(r for r in reply if r["transactionHash"] in wanted)
+                    found.extend(r for r in reply if r.transactionHash in wanted)
             except RpcError as exc:
                 if self._block_receipts or exc.kind != "rpc":
                     raise
                 self._block_receipts = False  # the node lacks the method: per-transaction receipts
         if self._block_receipts is False:
             found = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in sorted(wanted)],
-                                   max_size=self.options.receipt_batch)
+                                   max_size=self.options.receipt_batch, result_type=Receipt)
         rows: list[tuple[Any, ...]] = []
+        chain_id = self.chain.chain_id
         for r in found:
             if r is None:
                 raise InvalidResponse("missing receipt")
-            number = int(r["blockNumber"], 16)
-            if headers[number].hash != r["blockHash"]:
+            number = int(r.blockNumber, 16)
+            header = headers.get(number)
+            if header is None or header.hash != r.blockHash:
                 raise InvalidResponse(f"receipt of block {number} names another block hash")
-            gas_used = int(r["gasUsed"], 16)
-            price = int(r.get("effectiveGasPrice") or "0x0", 16)
+            gas_used = int(r.gasUsed, 16)
+            price = int(r.effectiveGasPrice or "0x0", 16)
             rows.append((  # in TRANSACTION_COLUMNS order
-                self.chain.chain_id, r["transactionHash"], number, r["blockHash"], int(r["transactionIndex"], 16),
-                checksum_address(r["from"]), checksum_address(r["to"]) if r.get("to") else None,
-                gas_used, price, gas_used * price, int(r.get("status") or "0x1", 16),
+                chain_id, r.transactionHash, number, r.blockHash, int(r.transactionIndex, 16),
+                checksum_address(r.sender), checksum_address(r.to) if r.to else None,
+                gas_used, price, gas_used * price, int(r.status or "0x1", 16),
             ))
         if len(rows) != len(wanted):
             raise InvalidResponse(f"{len(wanted) - len(rows)} receipts missing")
@@ -249,20 +324,29 @@ class ChainReader:
 
 
 class Fetcher(threading.Thread):
-    """Reads ranges from ``start`` on into ``out`` (bounded), adapting the range size."""
+    """Reads ranges from ``start`` on into ``out`` (bounded), adapting the range size.
+
+    Scanning (eth_getLogs + decoding) runs in this thread, range after range, since each range can
+    reveal children the next one must follow. The chunks of a scanned range are completed (headers,
+    receipts) by a small thread pool, and handed to ``out`` strictly in order. Any failure drops
+    everything read past the last handed-over chunk and reads it again from there.
+    """
 
     def __init__(self, reader: ChainReader, start: int, children: dict[str, str], out: queue.Queue[Any],
                  options: SyncOptions, range_size: int) -> None:
         super().__init__(name=f"fetch-{reader.chain.name}", daemon=True)
         self.reader = reader
-        self.next = start
+        self.next = start  # next block to scan
+        self.handed = start  # every block below this one went to ``out``
         self.children = dict(children)
         self.out = out
         self.options = options
-        self.range_size = range_size
+        self.range_size = max(1, min(range_size, options.probe_range))
         self.stopping = threading.Event()
         self.poll = options.poll_interval or max(0.05, reader.chain.block_time_seconds / 2)
         self.chain = reader.chain.name
+        self.inflight: deque[tuple[Chunk, Future[Batch]]] = deque()
+        self.pool = ThreadPoolExecutor(max_workers=options.fetch_workers, thread_name_prefix=f"complete-{self.chain}")
 
     def stop(self) -> None:
         self.stopping.set()
@@ -276,32 +360,33 @@ class Fetcher(threading.Thread):
                 continue
 
     def run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _loop(self) -> None:
         tip: Tip | None = None
         failures = 0
         while not self.stopping.is_set():
             try:
+                if self._hand_over():
+                    failures = 0
+                    continue
+                if len(self.inflight) >= self.options.pipeline_depth:
+                    self._wait_oldest()
+                    continue
                 if tip is None or self.next > tip.head:
+                    if self.inflight:
+                        self._wait_oldest()  # hand over what was read before looking for a new head
+                        continue
                     tip = self.reader.tip()
                     if self.next > tip.head:
                         self._put(Idle(tip))
                         self.stopping.wait(self.poll)
                         tip = None
                         continue
-                end = min(self.next + self.range_size - 1, tip.head)
-                try:
-                    batch = self.reader.read(self.next, end, tip, self.children)
-                except (RangeTooLarge, RpcTimeout) as exc:
-                    self.range_size = max(1, self.range_size // 2)
-                    metrics.RANGE_SIZE.labels(chain=self.chain).set(self.range_size)
-                    log.info("range_shrunk", chain=self.chain, size=self.range_size, kind=exc.kind)
-                    continue
-                self._put(batch)
-                self.next = end + 1
-                failures = 0
-                self.range_size = min(self.options.max_range, self.range_size * 2)
-                metrics.RANGE_SIZE.labels(chain=self.chain).set(self.range_size)
-                if end >= tip.head:
-                    tip = None  # look for a new head before the next range
+                self._scan(tip)
             except RpcError as exc:
                 # The node (every URL) is faulty or down: count it, wait, try again; never give up.
                 if isinstance(exc, InvalidResponse):
@@ -312,8 +397,59 @@ class Fetcher(threading.Thread):
                 self.stopping.wait(min(5.0, 0.05 * 2 ** min(failures, 7)))
                 tip = None
             except BaseException as exc:  # a bug: hand it to the writer, which raises it
+                self._drop_inflight()
                 self._put(exc)
                 return
+
+    def _scan(self, tip: Tip) -> None:
+        start = self.next
+        end = min(start + self.range_size - 1, tip.head)
+        try:
+            chunks = self.reader.scan(start, end, tip, self.children)
+        except (RangeTooLarge, RpcTimeout) as exc:
+            self.range_size = max(1, self.range_size // 2)
+            metrics.RANGE_SIZE.labels(chain=self.chain).set(self.range_size)
+            log.info("range_shrunk", chain=self.chain, size=self.range_size, kind=exc.kind)
+            return
+        for chunk in chunks:
+            self.inflight.append((chunk, self.pool.submit(self.reader.complete, chunk)))
+        self.next = end + 1
+        self._adapt(end - start + 1, sum(len(c.log_hashes) for c in chunks))
+
+    def _adapt(self, blocks: int, logs: int) -> None:
+        # Grow after a success, but towards range_events logs per range: dense ranges would make
+        # huge getLogs answers and leave the pipeline idle while one range is read.
+        size = min(self.options.max_range, self.range_size * 2)
+        if logs:
+            size = min(size, max(1, blocks * self.options.range_events // logs))
+        self.range_size = size
+        metrics.RANGE_SIZE.labels(chain=self.chain).set(size)
+
+    def _hand_over(self) -> bool:
+        """Put every completed chunk at the head of the line into ``out``; True if any was."""
+        moved = False
+        while self.inflight and self.inflight[0][1].done() and not self.stopping.is_set():
+            chunk, future = self.inflight[0]
+            try:
+                batch = future.result()
+            except BaseException:
+                # What was read after this chunk may rest on the same bad answer: read it all again.
+                self._drop_inflight()
+                raise
+            self._put(batch)
+            self.inflight.popleft()
+            self.handed = chunk.end + 1
+            moved = True
+        return moved
+
+    def _wait_oldest(self) -> None:
+        wait([self.inflight[0][1]], timeout=0.1)
+
+    def _drop_inflight(self) -> None:
+        for _, future in self.inflight:
+            future.cancel()
+        self.inflight.clear()
+        self.next = self.handed
 
 
 class ChainSyncer:
