@@ -10,6 +10,8 @@ the caller's connection, inside the caller's transaction: the staging tables are
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -26,25 +28,85 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def stage(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """COPY ``rows`` (tuples in ``columns`` order) into the staging twin of ``table``; returns its name.
+# COPY text format: backslash escapes for the characters that delimit fields and rows.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES) if "\\" in value or not value.isprintable() else value
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: timestamptz columns need an aware one")
+        return value.isoformat()
+    if isinstance(value, int | Decimal):
+        return str(value)
+    raise TypeError(f"no COPY text form for {type(value).__name__}")
+
+
+def encode(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows in COPY's text format (str, int, bool, aware datetime, None), ready for ``insert``.
+
+    Lets the fetcher's threads prepare a batch's raw rows, so the writer (the pipeline's bottleneck)
+    only ships bytes.
+    """
+    return "".join("\t".join([_copy_field(v) for v in row]) + "\n" for row in rows).encode()
+
+
+def _staging_name(table: Table) -> str:
+    return f"_stage_{table.name}"
+
+
+def _create_staging(conn: Connection, table: Table) -> None:
+    # Created from a query, not LIKE: no constraints, defaults or indexes, only the column types.
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_staging_name(table)} ON COMMIT DELETE ROWS AS "
+        f"SELECT * FROM {_quote(table.name)} WITH NO DATA")
+
+
+def _prepared(conn: Connection) -> set[str]:
+    """Staging tables known to exist for the whole session on this connection."""
+    return conn.connection.info.setdefault("lancer_staging_tables", set())  # type: ignore[no-any-return]
+
+
+def prepare(conn: Connection, tables: Iterable[Table]) -> None:
+    """Create the staging tables of ``tables`` in a transaction of their own, so later batches skip
+    that statement (a round trip each). Must be called outside a transaction."""
+    wanted = [t for t in tables if _staging_name(t) not in _prepared(conn)]
+    if not wanted:
+        return
+    with conn.begin():
+        for table in wanted:
+            _create_staging(conn, table)
+    _prepared(conn).update(_staging_name(t) for t in wanted)
+
+
+def stage(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]] | bytes) -> str:
+    """COPY ``rows`` (tuples in ``columns`` order, or their ``encode``d form) into the staging twin of
+    ``table``; returns its name.
 
     Values go in COPY's text format, so any value PostgreSQL parses for the column type works
     (ints for NUMERIC, JSON text for JSONB, aware datetimes for timestamptz).
     """
-    name = f"_stage_{table.name}"
+    name = _staging_name(table)
+    if name not in _prepared(conn):
+        # Not remembered: created in the caller's transaction, which may still roll back.
+        _create_staging(conn, table)
     cols = ", ".join(_quote(c) for c in columns)
-    # Created from a query, not LIKE: no constraints, defaults or indexes, only the column types.
-    conn.exec_driver_sql(
-        f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
-        f"SELECT * FROM {_quote(table.name)} WITH NO DATA")
     with _raw_cursor(conn) as cur, cur.copy(f"COPY {name} ({cols}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+        if isinstance(rows, bytes):
+            copy.write(rows)
+        else:
+            for row in rows:
+                copy.write_row(row)
     return name
 
 
-def insert(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+def insert(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]] | bytes, *,
            conflict: Sequence[str], update: Sequence[str] | dict[str, str] = (), order_by: str = "") -> None:
     """Insert ``rows`` into ``table``; rows whose ``conflict`` key exists are skipped, or, with
     ``update``, overwrite those columns (a dict maps a column to an SQL expression over ``t`` (the

@@ -45,6 +45,13 @@ TRANSACTION_COLUMNS = ("chain_id", "tx_hash", "block_number", "block_hash", "tx_
                        "gas_used", "effective_gas_price", "fee_wei", "status")
 
 
+def _event_rows(events: list[DecodedEvent]) -> bytes:
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    return bulk.encode(
+        (ev.chain_id, ev.block_number, ev.block_hash, ev.block_time, ev.tx_hash, ev.tx_index, ev.log_index,
+         ev.address, ev.contract, ev.event_name, dumps(ev.args)) for ev in events)
+
+
 @dataclass(frozen=True, slots=True)
 class Header:
     number: int
@@ -80,7 +87,9 @@ class Batch:
     end: int
     headers: dict[int, Header]
     events: list[DecodedEvent]
-    transactions: list[tuple[Any, ...]]  # rows in TRANSACTION_COLUMNS order
+    # The raw rows, COPY-encoded off the writer's thread (bulk.encode): the writer only ships them.
+    event_rows: bytes  # in EVENT_COLUMNS order
+    transaction_rows: bytes  # in TRANSACTION_COLUMNS order
     tip: Tip
 
 
@@ -276,7 +285,7 @@ class ChainReader:
         for ev in events:
             ev.block_time = times[ev.block_number]
         transactions = self.receipts(events, headers) if events else []
-        return Batch(start, end, headers, events, transactions, chunk.tip)
+        return Batch(start, end, headers, events, _event_rows(events), bulk.encode(transactions), chunk.tip)
 
     def read(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> list[Batch]:
         """Scan and complete a range in this thread (the fetcher does both steps in a pipeline)."""
@@ -477,6 +486,8 @@ class ChainSyncer:
     # -- cursor ---------------------------------------------------------------------------------
 
     def load_cursor(self) -> Cursor:
+        # Every table a batch writes gets its session staging table once, not once per batch.
+        bulk.prepare(self.conn, [t for t in models.metadata.sorted_tables if t is not models.chains])
         c = models.chains
         with self.conn.begin():
             row = self.conn.execute(select(c.c.block_number, c.c.block_hash).where(c.c.chain_id == self.chain_id)).first()
@@ -578,13 +589,6 @@ class ChainSyncer:
                     [(self.chain_id, h.number, h.hash, h.parent_hash, h.time) for h in headers],
                     conflict=("chain_id", "number"), update=("hash", "parent_hash", "timestamp"))
 
-    def _insert_events(self, events: list[DecodedEvent]) -> None:
-        dumps = json.JSONEncoder(separators=(",", ":")).encode
-        bulk.insert(self.conn, models.events, EVENT_COLUMNS, [
-            (ev.chain_id, ev.block_number, ev.block_hash, ev.block_time, ev.tx_hash, ev.tx_index, ev.log_index,
-             ev.address, ev.contract, ev.event_name, dumps(ev.args)) for ev in events
-        ], conflict=("chain_id", "block_hash", "log_index"), order_by="block_number, log_index")
-
     def _tip_values(self, tip: Tip) -> dict[str, Any]:
         return {"head_block": tip.head, "safe_block": tip.safe, "finalized_block": tip.finalized,
                 "confirmed_block": self.reader.confirmed(tip), "head_seen_at": datetime.now(UTC),
@@ -610,8 +614,9 @@ class ChainSyncer:
                 raise RuntimeError(f"cursor of chain {self.chain.name} moved under this worker")
             self._insert_blocks(list(batch.headers.values()))
             if batch.events:
-                self._insert_events(batch.events)
-                bulk.insert(self.conn, models.transactions, TRANSACTION_COLUMNS, batch.transactions,
+                bulk.insert(self.conn, models.events, EVENT_COLUMNS, batch.event_rows,
+                            conflict=("chain_id", "block_hash", "log_index"), order_by="block_number, log_index")
+                bulk.insert(self.conn, models.transactions, TRANSACTION_COLUMNS, batch.transaction_rows,
                             conflict=("chain_id", "tx_hash"))
                 apply_all(self.conn, self.chain_id, batch.events)
         self.cursor = Cursor(batch.end, end_hash)
