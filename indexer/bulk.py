@@ -28,15 +28,22 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+NULL = "\\N"  # COPY text form of NULL
 # COPY text format: backslash escapes for the characters that delimit fields and rows.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+def copy_text(value: str) -> str:
+    """A string as a COPY text field. Hashes and addresses (alphanumeric) pass as they are; anything
+    else is escaped, so a string from a node can never split a field or a row."""
+    return value if value.isalnum() else value.translate(_COPY_ESCAPES)
+
+
 def _copy_field(value: Any) -> str:
     if value is None:
-        return "\\N"
+        return NULL
     if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES) if "\\" in value or not value.isprintable() else value
+        return copy_text(value)
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, datetime):

@@ -45,11 +45,31 @@ TRANSACTION_COLUMNS = ("chain_id", "tx_hash", "block_number", "block_hash", "tx_
                        "gas_used", "effective_gas_price", "fee_wei", "status")
 
 
+# The two biggest tables get a hand-rolled COPY encoding (one f-string per row, in EVENT_COLUMNS /
+# TRANSACTION_COLUMNS order): the generic bulk.encode costs a function call per value.
+
 def _event_rows(events: list[DecodedEvent]) -> bytes:
     dumps = json.JSONEncoder(separators=(",", ":")).encode
-    return bulk.encode(
-        (ev.chain_id, ev.block_number, ev.block_hash, ev.block_time, ev.tx_hash, ev.tx_index, ev.log_index,
-         ev.address, ev.contract, ev.event_name, dumps(ev.args)) for ev in events)
+    text = bulk.copy_text
+    times: dict[datetime, str] = {}
+    lines = []
+    for ev in events:
+        when = times.get(ev.block_time) or times.setdefault(ev.block_time, ev.block_time.isoformat())
+        # json escapes every control character, so a backslash is the only COPY-special one left.
+        args = dumps(ev.args).replace("\\", "\\\\")
+        lines.append(f"{ev.chain_id:d}\t{ev.block_number:d}\t{text(ev.block_hash)}\t{when}\t{text(ev.tx_hash)}\t"
+                     f"{ev.tx_index:d}\t{ev.log_index:d}\t{text(ev.address)}\t{text(ev.contract)}\t"
+                     f"{text(ev.event_name)}\t{args}\n")
+    return "".join(lines).encode()
+
+
+def _transaction_rows(rows: list[tuple[Any, ...]]) -> bytes:
+    text = bulk.copy_text
+    return "".join(
+        f"{chain_id:d}\t{text(tx_hash)}\t{number:d}\t{text(block_hash)}\t{index:d}\t{text(sender)}\t"
+        f"{text(to) if to is not None else bulk.NULL}\t{gas:d}\t{price:d}\t{fee:d}\t{status:d}\n"
+        for chain_id, tx_hash, number, block_hash, index, sender, to, gas, price, fee, status in rows
+    ).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +305,8 @@ class ChainReader:
         for ev in events:
             ev.block_time = times[ev.block_number]
         transactions = self.receipts(events, headers) if events else []
-        return Batch(start, end, headers, events, _event_rows(events), bulk.encode(transactions), chunk.tip)
+        return Batch(start, end, headers, events, _event_rows(events), _transaction_rows(transactions),
+                     chunk.tip)
 
     def read(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> list[Batch]:
         """Scan and complete a range in this thread (the fetcher does both steps in a pipeline)."""
