@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -356,10 +356,11 @@ class ChainReader:
 class Fetcher(threading.Thread):
     """Reads ranges from ``start`` on into ``out`` (bounded), adapting the range size.
 
-    Scanning (eth_getLogs + decoding) runs in this thread, range after range, since each range can
-    reveal children the next one must follow. The chunks of a scanned range are completed (headers,
-    receipts) by a small thread pool, and handed to ``out`` strictly in order. Any failure drops
-    everything read past the last handed-over chunk and reads it again from there.
+    Ranges are scanned (eth_getLogs + decoding) one after the other by a scanner thread, since each
+    range can reveal children the next one must follow. The chunks of a scanned range are completed
+    (headers, receipts) by a small pool. This thread only plans and hands batches to ``out``,
+    strictly in order, as soon as they are complete. Any failure drops everything read past the last
+    handed-over chunk and reads it again from there.
     """
 
     def __init__(self, reader: ChainReader, start: int, children: dict[str, str], out: queue.Queue[Any],
@@ -375,7 +376,9 @@ class Fetcher(threading.Thread):
         self.stopping = threading.Event()
         self.poll = options.poll_interval or max(0.05, reader.chain.block_time_seconds / 2)
         self.chain = reader.chain.name
+        self.scanning: tuple[int, int, Future[list[Chunk]]] | None = None  # (start, end, chunks)
         self.inflight: deque[tuple[Chunk, Future[Batch]]] = deque()
+        self.scanner = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"scan-{self.chain}")
         self.pool = ThreadPoolExecutor(max_workers=options.fetch_workers, thread_name_prefix=f"complete-{self.chain}")
 
     def stop(self) -> None:
@@ -393,6 +396,7 @@ class Fetcher(threading.Thread):
         try:
             self._loop()
         finally:
+            self.scanner.shutdown(wait=True, cancel_futures=True)
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _loop(self) -> None:
@@ -403,12 +407,18 @@ class Fetcher(threading.Thread):
                 if self._hand_over():
                     failures = 0
                     continue
+                if self.scanning is not None:
+                    if self.scanning[2].done():
+                        self._collect_scan()
+                    else:
+                        self._wait()
+                    continue
                 if len(self.inflight) >= self.options.pipeline_depth:
-                    self._wait_oldest()
+                    self._wait()
                     continue
                 if tip is None or self.next > tip.head:
                     if self.inflight:
-                        self._wait_oldest()  # hand over what was read before looking for a new head
+                        self._wait()  # hand over what was read before looking for a new head
                         continue
                     tip = self.reader.tip()
                     if self.next > tip.head:
@@ -416,7 +426,9 @@ class Fetcher(threading.Thread):
                         self.stopping.wait(self.poll)
                         tip = None
                         continue
-                self._scan(tip)
+                end = min(self.next + self.range_size - 1, tip.head)
+                self.scanning = (self.next, end, self.scanner.submit(self.reader.scan, self.next, end, tip,
+                                                                     self.children))
             except RpcError as exc:
                 # The node (every URL) is faulty or down: count it, wait, try again; never give up.
                 if isinstance(exc, InvalidResponse):
@@ -431,11 +443,12 @@ class Fetcher(threading.Thread):
                 self._put(exc)
                 return
 
-    def _scan(self, tip: Tip) -> None:
-        start = self.next
-        end = min(start + self.range_size - 1, tip.head)
+    def _collect_scan(self) -> None:
+        assert self.scanning is not None
+        start, end, future = self.scanning
+        self.scanning = None
         try:
-            chunks = self.reader.scan(start, end, tip, self.children)
+            chunks = future.result()
         except (RangeTooLarge, RpcTimeout) as exc:
             self.range_size = max(1, self.range_size // 2)
             metrics.RANGE_SIZE.labels(chain=self.chain).set(self.range_size)
@@ -472,13 +485,20 @@ class Fetcher(threading.Thread):
             moved = True
         return moved
 
-    def _wait_oldest(self) -> None:
-        wait([self.inflight[0][1]], timeout=0.1)
+    def _wait(self) -> None:
+        """Until the oldest chunk is complete or the scan is done (or a moment passed)."""
+        futures: list[Future[Any]] = [self.inflight[0][1]] if self.inflight else []
+        if self.scanning is not None:
+            futures.append(self.scanning[2])
+        wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
 
     def _drop_inflight(self) -> None:
         for _, future in self.inflight:
             future.cancel()
         self.inflight.clear()
+        if self.scanning is not None:
+            self.scanning[2].cancel()  # a running scan finishes, unheard
+            self.scanning = None
         self.next = self.handed
 
 
