@@ -87,7 +87,8 @@ WordDecoder = Callable[[str], Any]
 def _word_decoder(kind: str) -> WordDecoder | None:
     """Decoder of one static ABI type from its 64-hex-digit word, or None for other types.
 
-    Padding is checked like eth-abi does: a node that pads with garbage is not believed.
+    Padding is checked like eth-abi does: a node that pads with garbage is not believed. Words may
+    come in either case: outputs are lowercase hex (or checksummed, for addresses).
     """
     if kind == "address":
         def address(word: str) -> str:
@@ -129,7 +130,7 @@ def _word_decoder(kind: str) -> WordDecoder | None:
         def fixed_bytes(word: str) -> str:
             if word[size:] != "0" * (64 - size):
                 raise MalformedLog(f"{kind} with non-zero padding")
-            return "0x" + word[:size]
+            return "0x" + word[:size].lower()
         return fixed_bytes
     return None
 
@@ -149,16 +150,19 @@ class _EventShape:
     data_types: tuple[str, ...]
 
     def decode_args(self, topics: list[str], data: str) -> dict[str, Any]:
-        if any(len(topic) != 66 for topic in topics):
-            raise MalformedLog(f"{self.name}: a topic is not 32 bytes")
-        args = {name: decoder(topic[2:].lower()) for name, decoder, topic
-                in zip(self.topic_names, self.topic_decoders, topics[1:], strict=True)}
+        """``topics`` has one entry per indexed parameter after the signature (checked by the caller)."""
+        args: dict[str, Any] = {}
+        for name, decoder, topic in zip(self.topic_names, self.topic_decoders, topics[1:]):
+            if len(topic) != 66:
+                raise MalformedLog(f"{self.name}: a topic is not 32 bytes")
+            args[name] = decoder(topic[2:])
         if self.data_words is not None:
-            body = data[2:].lower()
-            if len(body) != 64 * len(self.data_words):
-                raise MalformedLog(f"{self.name}: data of {len(body) // 2} bytes")
-            for i, (name, decoder) in enumerate(zip(self.data_names, self.data_words, strict=True)):
-                args[name] = decoder(body[64 * i:64 * i + 64])
+            if len(data) != 2 + 64 * len(self.data_words):
+                raise MalformedLog(f"{self.name}: data of {(len(data) - 2) // 2} bytes")
+            at = 2
+            for name, decoder in zip(self.data_names, self.data_words):
+                args[name] = decoder(data[at:at + 64])
+                at += 64
         elif self.data_params:
             values = abi_decode(list(self.data_types), bytes.fromhex(data[2:]))
             for param, value in zip(self.data_params, values, strict=True):
@@ -169,7 +173,7 @@ class _EventShape:
 def _topic_decoder(param: dict[str, Any]) -> WordDecoder:
     # Indexed dynamic values are stored by the EVM as their keccak hash only.
     if _is_dynamic(param):
-        return lambda word: "0x" + word
+        return lambda word: "0x" + word.lower()
     decoder = _word_decoder(param["type"])
     if decoder is not None:
         return decoder
