@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -190,7 +191,8 @@ class ChainReader:
         self.decoder = EventDecoder(contract_set)
         self.static_addresses = list(contract_set.static_addresses)
         self.child_topics = sorted({t for ch in contract_set.children for t in event_topics(ch.abi)})
-        self.child_sources = [(ch, addr.lower()) for ch, addr in contract_set.child_sources()]
+        # Decoded events carry checksummed addresses: compare factories in that form.
+        self.child_sources = [(ch, checksum_address(addr)) for ch, addr in contract_set.child_sources()]
         self._block_receipts: bool | None = None
 
     def tip(self) -> Tip:
@@ -219,7 +221,8 @@ class ChainReader:
         replies = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
         return {n: Header.from_rpc(r, n) for n, r in zip(numbers, replies, strict=True)}
 
-    def _logs(self, start: int, end: int, **flt: Any) -> list[dict[str, Any]]:
+    def _logs(self, start: int, end: int, hashes: list[tuple[int, str]], **flt: Any) -> list[dict[str, Any]]:
+        """The logs of a range; appends (block number, block hash) of each to ``hashes``."""
         # One retry only: a timeout here usually means "range too big", which the caller fixes.
         logs = self.rpc.call("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), **flt}], retries=1)
         if not isinstance(logs, list):
@@ -228,6 +231,7 @@ class ChainReader:
             number = int(entry["blockNumber"], 16)
             if not start <= number <= end or entry.get("removed"):
                 raise InvalidResponse(f"eth_getLogs returned a log of block {number} outside {start}-{end}")
+            hashes.append((number, entry["blockHash"]))
         return logs
 
     def _decode(self, entry: dict[str, Any], children: dict[str, str]) -> DecodedEvent | None:
@@ -239,26 +243,26 @@ class ChainReader:
     def scan(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> list[Chunk]:
         """The logs of blocks ``start..end``, decoded and cut into chunks; ``children`` grows with the
         children created in the range."""
-        logs = self._logs(start, end, address=self.static_addresses)
+        log_hashes: list[tuple[int, str]] = []
+        logs = self._logs(start, end, log_hashes, address=self.static_addresses)
         # Children created in this very range must be followed from their first block on.
         found = [self._decode(entry, children) for entry in logs]
         static_events = [ev for ev in found if ev is not None]
         for child, factory in self.child_sources:
             for ev in static_events:
-                if ev.address.lower() == factory and ev.event_name == child.event:
+                if ev.event_name == child.event and ev.address == factory:
                     children[str(ev.args[child.address_arg]).lower()] = child.name
         child_events: list[DecodedEvent] = []
         if children and self.child_topics:
             if len(children) <= ADDRESS_FILTER_LIMIT:
-                child_logs = self._logs(start, end, address=[checksum_address(a) for a in children],
+                child_logs = self._logs(start, end, log_hashes, address=[checksum_address(a) for a in children],
                                         topics=[self.child_topics])
             else:
-                child_logs = self._logs(start, end, topics=[self.child_topics])
-            logs = logs + child_logs
+                child_logs = self._logs(start, end, log_hashes, topics=[self.child_topics])
             child_events = [ev for entry in child_logs if (ev := self._decode(entry, children))]
         events = static_events + child_events
-        events.sort(key=lambda ev: (ev.block_number, ev.log_index))
-        log_hashes = sorted((int(entry["blockNumber"], 16), entry["blockHash"]) for entry in logs)
+        events.sort(key=attrgetter("block_number", "log_index"))
+        log_hashes.sort()
         return self._cut(start, end, events, log_hashes, tip)
 
     def _cut(self, start: int, end: int, events: list[DecodedEvent], log_hashes: list[tuple[int, str]],
