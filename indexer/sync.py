@@ -156,10 +156,10 @@ class SyncOptions:
     receipt_batch: int = 100
     # A range's events are cut into batches of about this many (at block boundaries), so a dense
     # range becomes several transactions that the pipeline overlaps with reading the next ones.
-    batch_events: int = 5000
+    batch_events: int = 10_000
     # Ranges shrink towards this many logs per eth_getLogs (dense chains), and a fetcher's first
     # range is at most probe_range blocks: the density is unknown until one range was read.
-    range_events: int = 20_000
+    range_events: int = 40_000
     probe_range: int = 100
     # Threads completing chunks (headers, receipts) in parallel, ahead of the writer.
     fetch_workers: int = 3
