@@ -1,10 +1,14 @@
 """The sync engine of one chain: cursor, adaptive ranges, a bounded fetch-ahead pipeline, reorg
 handling, and one database transaction per batch.
 
-Threads: a fetcher pulls ranges (headers, logs, receipts) ahead of the writer into a bounded queue,
-so RPC latency and database writes overlap. The writer is the only one that decides what is true:
-it checks every batch's parent hash against the cursor, and on a mismatch stops the fetcher, walks
-back to the common ancestor, rolls back in one transaction and restarts the fetcher there.
+Threads: a fetcher reads ahead of the writer into a bounded queue, so RPC latency, decoding and
+database writes overlap. A scanner thread reads ranges in order (eth_getLogs, decoding, children)
+and cuts dense ones into chunks of about ``batch_events`` events; a small pool completes chunks
+(headers, receipts, COPY-encoded rows) in parallel; the fetcher hands them over strictly in order.
+The writer is the only one that decides what is true: it checks every batch's parent hash against
+the cursor, and on a mismatch stops the fetcher, walks back to the common ancestor, rolls back in
+one transaction and restarts the fetcher there. Each batch is one transaction (raw events,
+transactions, projections, cursor) written set-based through ``indexer.bulk``.
 """
 
 from __future__ import annotations
@@ -311,10 +315,6 @@ class ChainReader:
         transactions = self.receipts(events, headers) if events else []
         return Batch(start, end, headers, events, _event_rows(events), _transaction_rows(transactions),
                      chunk.tip)
-
-    def read(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> list[Batch]:
-        """Scan and complete a range in this thread (the fetcher does both steps in a pipeline)."""
-        return [self.complete(chunk) for chunk in self.scan(start, end, tip, children)]
 
     def receipts(self, events: list[DecodedEvent], headers: dict[int, Header]) -> list[tuple[Any, ...]]:
         wanted = {ev.tx_hash for ev in events}

@@ -36,7 +36,8 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> No
             slot[1] = max(slot[1], ev.block_number)
     if not rows:
         return
-    bulk.insert(conn, models.token_transfers, TRANSFER_COLUMNS, rows, conflict=("chain_id", "block_number", "log_index"))
+    bulk.insert(conn, models.token_transfers, TRANSFER_COLUMNS, rows,
+                conflict=("chain_id", "block_number", "log_index"))
     # One row per (token, holder): the batch's net change, added to the stored balance.
     bulk.insert(conn, models.token_balances, ("chain_id", "token", "holder", "balance", "block_number"), [
         (chain_id, token, holder, d, b) for (token, holder), (d, b) in sorted(deltas.items())

@@ -32,7 +32,8 @@ def test_copy_text_round_trips_hostile_strings(fresh_engine: Engine) -> None:
 def test_conflicts_skip_or_merge_and_staging_is_consumed(fresh_engine: Engine) -> None:
     b = models.token_balances
     columns = ("chain_id", "token", "holder", "balance", "block_number")
-    merge = {"balance": "t.balance + excluded.balance", "block_number": "greatest(t.block_number, excluded.block_number)"}
+    merge = {"balance": "t.balance + excluded.balance",
+             "block_number": "greatest(t.block_number, excluded.block_number)"}
     with fresh_engine.connect() as conn:
         bulk.prepare(conn, [b, models.token_transfers])
         with conn.begin():
