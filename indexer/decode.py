@@ -1,15 +1,21 @@
-"""Event decoding with eth-abi. Values become JSON-safe and exact: integers as decimal strings,
-bytes as 0x-hex, addresses checksummed, structs as objects keyed by component name.
+"""Event decoding. Values become JSON-safe and exact: integers as decimal strings, bytes as 0x-hex,
+addresses checksummed, structs as objects keyed by component name.
+
+Decoding is the fetcher's hot loop (one call per log), so each event's decoder is built once per
+topic: static values (address, intN/uintN, bool, bytesN) are read straight from their 32-byte hex
+word, and only data with a dynamic part (strings, arrays, tuples) goes through eth-abi.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 
 from indexer.contracts import ContractSet
@@ -71,12 +77,119 @@ def _is_dynamic(param: dict[str, Any]) -> bool:
     return kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("tuple")
 
 
+class MalformedLog(ValueError):
+    """A log of a followed contract that cannot be what the contract emits (bad padding, size...)."""
+
+
+WordDecoder = Callable[[str], Any]
+
+
+def _word_decoder(kind: str) -> WordDecoder | None:
+    """Decoder of one static ABI type from its 64-hex-digit word, or None for other types.
+
+    Padding is checked like eth-abi does: a node that pads with garbage is not believed. Words may
+    come in either case: outputs are lowercase hex (or checksummed, for addresses).
+    """
+    if kind == "address":
+        def address(word: str) -> str:
+            if word[:24] != "0" * 24:
+                raise MalformedLog("address with non-zero padding")
+            return checksum_address("0x" + word[24:])
+        return address
+    if kind == "bool":
+        def boolean(word: str) -> bool:
+            value = int(word, 16)
+            if value > 1:
+                raise MalformedLog("bool that is neither 0 nor 1")
+            return value == 1
+        return boolean
+    if kind.startswith("uint") and kind[4:].isdigit():
+        bits = int(kind[4:])
+
+        def unsigned(word: str) -> str:
+            value = int(word, 16)
+            if value >> bits:
+                raise MalformedLog(f"{kind} out of range")
+            return str(value)
+        return unsigned
+    if kind.startswith("int") and kind[3:].isdigit():
+        bits = int(kind[3:])
+        low, high = -(1 << (bits - 1)), 1 << (bits - 1)
+
+        def signed(word: str) -> str:
+            value = int(word, 16)
+            if value >= 1 << 255:
+                value -= 1 << 256
+            if not low <= value < high:
+                raise MalformedLog(f"{kind} out of range")
+            return str(value)
+        return signed
+    if kind.startswith("bytes") and kind[5:].isdigit():
+        size = 2 * int(kind[5:])
+
+        def fixed_bytes(word: str) -> str:
+            if word[size:] != "0" * (64 - size):
+                raise MalformedLog(f"{kind} with non-zero padding")
+            return "0x" + word[:size].lower()
+        return fixed_bytes
+    return None
+
+
 @dataclass(frozen=True)
 class _EventShape:
+    """How to decode one event: its name, a decoder per topic, and one for its data."""
+
     name: str
-    indexed: tuple[dict[str, Any], ...]
-    data: tuple[dict[str, Any], ...]
+    topic_names: tuple[str, ...]
+    topic_decoders: tuple[WordDecoder, ...]
+    data_names: tuple[str, ...]
+    # Fast path: every data value is static, one word each, in order.
+    data_words: tuple[WordDecoder, ...] | None
+    # Slow path (eth-abi): the data has a dynamic part.
+    data_params: tuple[dict[str, Any], ...]
     data_types: tuple[str, ...]
+
+    def decode_args(self, topics: list[str], data: str) -> dict[str, Any]:
+        """``topics`` has one entry per indexed parameter after the signature (checked by the caller)."""
+        args: dict[str, Any] = {}
+        for name, decoder, topic in zip(self.topic_names, self.topic_decoders, topics[1:]):
+            if len(topic) != 66:
+                raise MalformedLog(f"{self.name}: a topic is not 32 bytes")
+            args[name] = decoder(topic[2:])
+        if self.data_words is not None:
+            if len(data) != 2 + 64 * len(self.data_words):
+                raise MalformedLog(f"{self.name}: data of {(len(data) - 2) // 2} bytes")
+            at = 2
+            for name, decoder in zip(self.data_names, self.data_words):
+                args[name] = decoder(data[at:at + 64])
+                at += 64
+        elif self.data_params:
+            values = abi_decode(list(self.data_types), bytes.fromhex(data[2:]))
+            for param, value in zip(self.data_params, values, strict=True):
+                args[param["name"]] = _normalize(param, value)
+        return args
+
+
+def _topic_decoder(param: dict[str, Any]) -> WordDecoder:
+    # Indexed dynamic values are stored by the EVM as their keccak hash only.
+    if _is_dynamic(param):
+        return lambda word: "0x" + word.lower()
+    decoder = _word_decoder(param["type"])
+    if decoder is not None:
+        return decoder
+    kind = param["type"]
+    return lambda word: _normalize(param, abi_decode([kind], bytes.fromhex(word))[0])
+
+
+def _shape(item: dict[str, Any]) -> _EventShape:
+    indexed = tuple(p for p in item["inputs"] if p.get("indexed"))
+    data = tuple(p for p in item["inputs"] if not p.get("indexed"))
+    words = tuple(_word_decoder(p["type"]) for p in data)
+    fast = None if any(w is None for w in words) else tuple(w for w in words if w is not None)
+    return _EventShape(
+        name=item["name"], topic_names=tuple(p["name"] for p in indexed),
+        topic_decoders=tuple(_topic_decoder(p) for p in indexed), data_names=tuple(p["name"] for p in data),
+        data_words=fast, data_params=data, data_types=tuple(_type_string(p) for p in data))
 
 
 def _shapes(abi: tuple[dict[str, Any], ...]) -> dict[str, _EventShape]:
@@ -85,9 +198,7 @@ def _shapes(abi: tuple[dict[str, Any], ...]) -> dict[str, _EventShape]:
         if item.get("type") != "event" or item.get("anonymous"):
             continue
         topic = "0x" + event_abi_to_log_topic(item).hex()  # type: ignore[arg-type]
-        indexed = tuple(p for p in item["inputs"] if p.get("indexed"))
-        data = tuple(p for p in item["inputs"] if not p.get("indexed"))
-        shapes[topic] = _EventShape(item["name"], indexed, data, tuple(_type_string(p) for p in data))
+        shapes[topic] = _shape(item)
     return shapes
 
 
@@ -117,18 +228,12 @@ class EventDecoder:
         if not topics:
             return None
         shape = shapes.get(topics[0].lower())
-        if shape is None or len(topics) != len(shape.indexed) + 1:
+        if shape is None or len(topics) != len(shape.topic_names) + 1:
             return None
-        args: dict[str, Any] = {}
-        for param, topic in zip(shape.indexed, topics[1:], strict=True):
-            raw = bytes.fromhex(topic[2:])
-            # Indexed dynamic values are stored by the EVM as their keccak hash only.
-            args[param["name"]] = "0x" + raw.hex() if _is_dynamic(param) else _normalize(
-                param, abi_decode([param["type"]], raw)[0])
-        if shape.data:
-            values = abi_decode(list(shape.data_types), bytes.fromhex(log["data"][2:]))
-            for param, value in zip(shape.data, values, strict=True):
-                args[param["name"]] = _normalize(param, value)
+        try:
+            args = shape.decode_args(topics, log["data"])
+        except (DecodingError, ValueError) as exc:  # bad hex, padding, size: not what the contract emits
+            raise MalformedLog(f"{contract}.{shape.name} in block {log.get('blockNumber')}: {exc}") from None
         return DecodedEvent(
             chain_id=self.chain_id,
             block_number=int(log["blockNumber"], 16),

@@ -9,14 +9,16 @@ Kinds (also the ``kind`` label of the ``lancer_indexer_rpc_errors_total`` metric
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
+import msgspec
 import structlog
 
 from indexer import metrics
@@ -78,6 +80,33 @@ class InvalidResponse(RpcError):
 # Errors worth another try on another URL after a pause. Range errors go back to the caller, which
 # shrinks the range; plain JSON-RPC errors (e.g. execution reverted) are answers, not faults.
 RETRYABLE: tuple[type[RpcError], ...] = (RpcTimeout, RpcConnectionError, RateLimited, HttpStatusError, InvalidResponse)
+
+
+T = TypeVar("T")
+
+
+class _Reply(msgspec.Struct, Generic[T]):
+    """One JSON-RPC reply whose result is decoded straight into ``T`` (fields ``T`` lacks are skipped
+    unparsed, which is what makes typed decoding fast for big answers such as block receipts)."""
+
+    id: int | str | None = None
+    result: T | None = None
+    error: dict[str, Any] | None = None
+
+
+def _typed_batch_decoder(result_type: Any) -> Callable[[bytes], Any]:
+    decoder = msgspec.json.Decoder(list[_Reply[result_type]])  # type: ignore[valid-type]
+
+    def decode(body: bytes) -> list[dict[str, Any]]:
+        try:
+            replies = decoder.decode(body)
+        except msgspec.ValidationError as exc:
+            plain = json.loads(body)
+            if isinstance(plain, dict):
+                return plain  # {"error": ...} for the whole batch: classified by the caller
+            raise InvalidResponse(f"malformed reply: {exc}") from None
+        return [{"id": r.id, "result": r.result, "error": r.error} for r in replies]
+    return decode
 
 
 def classify_rpc_error(error: dict[str, Any], url: str) -> RpcError:
@@ -149,7 +178,7 @@ class RpcClient:
             delay = max(delay, min(error.retry_after, 60.0))
         return delay
 
-    def _post(self, url: str, payload: object) -> Any:
+    def _post(self, url: str, payload: object, decode: Callable[[bytes], Any] | None = None) -> Any:
         try:
             reply = self._http.post(url, json=payload)
         except httpx.TimeoutException as exc:
@@ -174,9 +203,12 @@ class RpcClient:
                 raise RangeTooLarge(f"HTTP {reply.status_code}: {body}", url=url, code=reply.status_code)
             raise HttpStatusError(f"HTTP {reply.status_code}: {body}", url=url, code=reply.status_code)
         try:
-            return reply.json()
-        except ValueError:
+            return decode(reply.content) if decode else reply.json()
+        except (ValueError, msgspec.DecodeError):
             raise InvalidResponse("response is not JSON", url=url) from None
+        except InvalidResponse as exc:
+            exc.url = url
+            raise
 
     def _with_retries(self, method: str, send: Callable[[str], Any], retries: int | None) -> Any:
         attempts = self.max_retries if retries is None else retries
@@ -215,11 +247,14 @@ class RpcClient:
         return self._with_retries(method, send, retries)
 
     def batch(self, calls: Sequence[tuple[str, Sequence[object]]], *, retries: int | None = None,
-              max_size: int = 200) -> list[Any]:
+              max_size: int = 200, result_type: Any = None) -> list[Any]:
         """Several calls in JSON-RPC batches of at most ``max_size``; results in call order.
 
+        With ``result_type`` (a msgspec type), results are decoded and validated into it; a reply
+        that does not fit is an ``InvalidResponse``.
         A batch in which any call failed is retried as a whole (calls here are reads, so harmless).
         """
+        decode = _typed_batch_decoder(result_type) if result_type is not None else None
         results: list[Any] = []
         for start in range(0, len(calls), max_size):
             chunk = calls[start:start + max_size]
@@ -231,7 +266,7 @@ class RpcClient:
                         for i, (m, p) in enumerate(chunk)]
                 for _ in range(len(chunk) - 1):
                     next(self._ids)
-                reply = self._post(url, body)
+                reply = self._post(url, body, decode)
                 if isinstance(reply, dict) and reply.get("error"):
                     raise classify_rpc_error(reply["error"], url)
                 if not isinstance(reply, list) or len(reply) != len(chunk):

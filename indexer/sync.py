@@ -1,29 +1,38 @@
 """The sync engine of one chain: cursor, adaptive ranges, a bounded fetch-ahead pipeline, reorg
 handling, and one database transaction per batch.
 
-Threads: a fetcher pulls ranges (headers, logs, receipts) ahead of the writer into a bounded queue,
-so RPC latency and database writes overlap. The writer is the only one that decides what is true:
-it checks every batch's parent hash against the cursor, and on a mismatch stops the fetcher, walks
-back to the common ancestor, rolls back in one transaction and restarts the fetcher there.
+Threads: a fetcher reads ahead of the writer into a bounded queue, so RPC latency, decoding and
+database writes overlap. A scanner thread reads ranges in order (eth_getLogs, decoding, children)
+and cuts dense ones into chunks of about ``batch_events`` events; a small pool completes chunks
+(headers, receipts, COPY-encoded rows) in parallel; the fetcher hands them over strictly in order.
+The writer is the only one that decides what is true: it checks every batch's parent hash against
+the cursor, and on a mismatch stops the fetcher, walks back to the common ancestor, rolls back in
+one transaction and restarts the fetcher there. Each batch is one transaction (raw events,
+transactions, projections, cursor) written set-based through ``indexer.bulk``.
 """
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
+import msgspec
 import structlog
 from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from indexer import metrics, models
+from indexer import bulk, metrics, models
 from indexer.contracts import ContractSet
-from indexer.decode import DecodedEvent, EventDecoder, checksum_address, event_topics
+from indexer.decode import DecodedEvent, EventDecoder, MalformedLog, checksum_address, event_topics
 from indexer.projections import apply_all, rollback_all
 from indexer.registry import ChainConfig
 from indexer.rpc import InvalidResponse, RangeTooLarge, RpcClient, RpcError, RpcTimeout
@@ -34,6 +43,38 @@ log = structlog.get_logger(__name__)
 # nodes cap (or choke on) long address lists.
 ADDRESS_FILTER_LIMIT = 1000
 _EPOCH = datetime.fromtimestamp(0, UTC)
+BLOCK_COLUMNS = ("chain_id", "number", "hash", "parent_hash", "timestamp")
+EVENT_COLUMNS = ("chain_id", "block_number", "block_hash", "block_time", "tx_hash", "tx_index", "log_index",
+                 "address", "contract", "event_name", "args")
+TRANSACTION_COLUMNS = ("chain_id", "tx_hash", "block_number", "block_hash", "tx_index", "from_address", "to_address",
+                       "gas_used", "effective_gas_price", "fee_wei", "status")
+
+
+# The two biggest tables get a hand-rolled COPY encoding (one f-string per row, in EVENT_COLUMNS /
+# TRANSACTION_COLUMNS order): the generic bulk.encode costs a function call per value.
+
+def _event_rows(events: list[DecodedEvent]) -> bytes:
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    text = bulk.copy_text
+    times: dict[datetime, str] = {}
+    lines = []
+    for ev in events:
+        when = times.get(ev.block_time) or times.setdefault(ev.block_time, ev.block_time.isoformat())
+        # json escapes every control character, so a backslash is the only COPY-special one left.
+        args = dumps(ev.args).replace("\\", "\\\\")
+        lines.append(f"{ev.chain_id:d}\t{ev.block_number:d}\t{text(ev.block_hash)}\t{when}\t{text(ev.tx_hash)}\t"
+                     f"{ev.tx_index:d}\t{ev.log_index:d}\t{text(ev.address)}\t{text(ev.contract)}\t"
+                     f"{text(ev.event_name)}\t{args}\n")
+    return "".join(lines).encode()
+
+
+def _transaction_rows(rows: list[tuple[Any, ...]]) -> bytes:
+    text = bulk.copy_text
+    return "".join(
+        f"{chain_id:d}\t{text(tx_hash)}\t{number:d}\t{text(block_hash)}\t{index:d}\t{text(sender)}\t"
+        f"{text(to) if to is not None else bulk.NULL}\t{gas:d}\t{price:d}\t{fee:d}\t{status:d}\n"
+        for chain_id, tx_hash, number, block_hash, index, sender, to, gas, price, fee, status in rows
+    ).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +112,9 @@ class Batch:
     end: int
     headers: dict[int, Header]
     events: list[DecodedEvent]
-    transactions: list[dict[str, Any]]
+    # The raw rows, COPY-encoded off the writer's thread (bulk.encode): the writer only ships them.
+    event_rows: bytes  # in EVENT_COLUMNS order
+    transaction_rows: bytes  # in TRANSACTION_COLUMNS order
     tip: Tip
     native_balances: dict[str, int] = field(default_factory=dict)
 
@@ -83,13 +126,48 @@ class Idle:
     tip: Tip
 
 
+@dataclass(slots=True)
+class Chunk:
+    """A scanned part of a range, cut at a block boundary: its events, and the block hash every log
+    of it names (checked against the headers when the chunk is completed into a ``Batch``)."""
+
+    start: int
+    end: int
+    events: list[DecodedEvent]
+    log_hashes: list[tuple[int, str]]
+    tip: Tip
+
+
+class Receipt(msgspec.Struct, rename={"sender": "from"}):
+    """The fields of a receipt the index keeps; the rest (logs, bloom) is skipped unparsed."""
+
+    transactionHash: str
+    blockHash: str
+    blockNumber: str
+    transactionIndex: str
+    sender: str
+    gasUsed: str
+    to: str | None = None
+    effectiveGasPrice: str | None = None
+    status: str | None = None
+
+
 @dataclass
 class SyncOptions:
     initial_range: int = 200
     max_range: int = 5000
-    pipeline_depth: int = 4
+    pipeline_depth: int = 4  # batches read ahead of the writer (queued or being completed)
     poll_interval: float | None = None  # default: half the chain's block time
     receipt_batch: int = 100
+    # A range's events are cut into batches of about this many (at block boundaries), so a dense
+    # range becomes several transactions that the pipeline overlaps with reading the next ones.
+    batch_events: int = 10_000
+    # Ranges shrink towards this many logs per eth_getLogs (dense chains), and a fetcher's first
+    # range is at most probe_range blocks: the density is unknown until one range was read.
+    range_events: int = 40_000
+    probe_range: int = 100
+    # Threads completing chunks (headers, receipts) in parallel, ahead of the writer.
+    fetch_workers: int = 3
 
 
 @dataclass
@@ -120,7 +198,8 @@ class ChainReader:
         self.filtered = [(c.address, [list(t) if t else None for t in c.topics])
                          for c in contract_set.contracts if c.topics is not None]
         self.child_topics = sorted({t for ch in contract_set.children for t in event_topics(ch.abi)})
-        self.child_sources = [(ch, addr.lower()) for ch, addr in contract_set.child_sources()]
+        # Decoded events carry checksummed addresses: compare factories in that form.
+        self.child_sources = [(ch, checksum_address(addr)) for ch, addr in contract_set.child_sources()]
         self._block_receipts: bool | None = None
 
     def tip(self) -> Tip:
@@ -149,7 +228,8 @@ class ChainReader:
         replies = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
         return {n: Header.from_rpc(r, n) for n, r in zip(numbers, replies, strict=True)}
 
-    def _logs(self, start: int, end: int, **flt: Any) -> list[dict[str, Any]]:
+    def _logs(self, start: int, end: int, hashes: list[tuple[int, str]], **flt: Any) -> list[dict[str, Any]]:
+        """The logs of a range; appends (block number, block hash) of each to ``hashes``."""
         # One retry only: a timeout here usually means "range too big", which the caller fixes.
         logs = self.rpc.call("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), **flt}], retries=1)
         if not isinstance(logs, list):
@@ -158,52 +238,91 @@ class ChainReader:
             number = int(entry["blockNumber"], 16)
             if not start <= number <= end or entry.get("removed"):
                 raise InvalidResponse(f"eth_getLogs returned a log of block {number} outside {start}-{end}")
+            hashes.append((number, entry["blockHash"]))
         return logs
 
-    def read(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> Batch:
-        logs = self._logs(start, end, address=self.static_addresses) if self.static_addresses else []
+    def _decode(self, entry: dict[str, Any], children: dict[str, str]) -> DecodedEvent | None:
+        try:
+            return self.decoder.decode(entry, _EPOCH, children)
+        except MalformedLog as exc:  # the contract cannot have emitted this: the node is at fault
+            raise InvalidResponse(str(exc)) from None
+
+    def scan(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> list[Chunk]:
+        """The logs of blocks ``start..end``, decoded and cut into chunks; ``children`` grows with the
+        children created in the range."""
+        log_hashes: list[tuple[int, str]] = []
+        logs = self._logs(start, end, log_hashes, address=self.static_addresses) if self.static_addresses else []
         for address, topics in self.filtered:
-            logs = logs + self._logs(start, end, address=address, topics=topics)
+            logs = logs + self._logs(start, end, log_hashes, address=address, topics=topics)
         # Children created in this very range must be followed from their first block on.
-        found = [self.decoder.decode(entry, _EPOCH, children) for entry in logs]
+        found = [self._decode(entry, children) for entry in logs]
         static_events = [ev for ev in found if ev is not None]
         for child, factory in self.child_sources:
             for ev in static_events:
-                if ev.address.lower() == factory and ev.event_name == child.event:
+                if ev.event_name == child.event and ev.address == factory:
                     children[str(ev.args[child.address_arg]).lower()] = child.name
         child_events: list[DecodedEvent] = []
         if children and self.child_topics:
             if len(children) <= ADDRESS_FILTER_LIMIT:
-                child_logs = self._logs(start, end, address=[checksum_address(a) for a in children],
+                child_logs = self._logs(start, end, log_hashes, address=[checksum_address(a) for a in children],
                                         topics=[self.child_topics])
             else:
-                child_logs = self._logs(start, end, topics=[self.child_topics])
-            logs = logs + child_logs
-            child_events = [ev for entry in child_logs if (ev := self.decoder.decode(entry, _EPOCH, children))]
+                child_logs = self._logs(start, end, log_hashes, topics=[self.child_topics])
+            child_events = [ev for entry in child_logs if (ev := self._decode(entry, children))]
         events = static_events + child_events
-        events.sort(key=lambda ev: (ev.block_number, ev.log_index))
+        events.sort(key=attrgetter("block_number", "log_index"))
+        log_hashes.sort()
+        return self._cut(start, end, events, log_hashes, tip)
 
+    def _cut(self, start: int, end: int, events: list[DecodedEvent], log_hashes: list[tuple[int, str]],
+             tip: Tip) -> list[Chunk]:
+        """Chunks of about ``batch_events`` events each, cut between blocks, covering start..end."""
+        ends: list[int] = []
+        count = 0
+        for i, ev in enumerate(events):
+            count += 1
+            last_of_block = i + 1 == len(events) or events[i + 1].block_number != ev.block_number
+            if count >= self.options.batch_events and last_of_block and ev.block_number < end:
+                ends.append(ev.block_number)
+                count = 0
+        ends.append(end)
+        chunks: list[Chunk] = []
+        first, e, h = start, 0, 0
+        for last in ends:
+            e_stop, h_stop = e, h
+            while e_stop < len(events) and events[e_stop].block_number <= last:
+                e_stop += 1
+            while h_stop < len(log_hashes) and log_hashes[h_stop][0] <= last:
+                h_stop += 1
+            chunks.append(Chunk(first, last, events[e:e_stop], log_hashes[h:h_stop], tip))
+            first, e, h = last + 1, e_stop, h_stop
+        return chunks
+
+    def complete(self, chunk: Chunk) -> Batch:
+        """Headers and receipts of a chunk, everything checked against the headers."""
+        start, end, events = chunk.start, chunk.end, chunk.events
         # In the unconfirmed window every header is fetched and the parent chain checked; deeper down
         # only the range ends and the blocks with events (the node's finality vouches for the rest).
-        full = end > self.confirmed(tip)
+        full = end > self.confirmed(chunk.tip)
         numbers = set(range(start, end + 1)) if full else {start, end} | {ev.block_number for ev in events}
         headers = self.headers(sorted(numbers))
-        for entry in logs:
-            number = int(entry["blockNumber"], 16)
-            if headers[number].hash != entry["blockHash"]:
-                raise InvalidResponse(f"log of block {number} names hash {entry['blockHash'][:12]}, "
+        for number, block_hash in chunk.log_hashes:
+            if headers[number].hash != block_hash:
+                raise InvalidResponse(f"log of block {number} names hash {block_hash[:12]}, "
                                       f"the block is {headers[number].hash[:12]}")
         if full:
             for n in range(start + 1, end + 1):
                 if headers[n].parent_hash != headers[n - 1].hash:
                     raise InvalidResponse(f"headers {n - 1}-{n} do not chain (reorg while reading?)")
+        times = {n: h.time for n, h in headers.items()}
         for ev in events:
-            ev.block_time = headers[ev.block_number].time
+            ev.block_time = times[ev.block_number]
         for enrich in self.contract_set.enrichers:
             enrich(self.rpc, events)
         transactions = self.receipts(events, headers) if events else []
         natives = self.native_balances(parties(events, transactions), end) if events else {}
-        return Batch(start, end, headers, events, transactions, tip, natives)
+        return Batch(start, end, headers, events, _event_rows(events), _transaction_rows(transactions),
+                     chunk.tip, natives)
 
     def native_balances(self, addresses: list[str], block: int) -> dict[str, int]:
         """Native-coin balance of each address as of ``block`` (events can't tell these)."""
@@ -218,43 +337,42 @@ class ChainReader:
             out[address] = int(reply, 16)
         return out
 
-    def receipts(self, events: list[DecodedEvent], headers: dict[int, Header]) -> list[dict[str, Any]]:
+    def receipts(self, events: list[DecodedEvent], headers: dict[int, Header]) -> list[tuple[Any, ...]]:
         wanted = {ev.tx_hash for ev in events}
         blocks = sorted({ev.block_number for ev in events})
-        found: list[dict[str, Any]] = []
+        found: list[Receipt | None] = []
         if self._block_receipts is not False:
             try:
                 replies = self.rpc.batch([("eth_getBlockReceipts", [hex(n)]) for n in blocks],
-                                         max_size=self.options.receipt_batch)
+                                         max_size=self.options.receipt_batch, result_type=list[Receipt])
                 self._block_receipts = True
                 for reply in replies:
                     if not isinstance(reply, list):
                         raise InvalidResponse("eth_getBlockReceipts did not return a list")
-                    found.extend(r for r in reply if r["transactionHash"] in wanted)
+                    found.extend(r for r in reply if r.transactionHash in wanted)
             except RpcError as exc:
                 if self._block_receipts or exc.kind != "rpc":
                     raise
                 self._block_receipts = False  # the node lacks the method: per-transaction receipts
         if self._block_receipts is False:
             found = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in sorted(wanted)],
-                                   max_size=self.options.receipt_batch)
-        rows = []
+                                   max_size=self.options.receipt_batch, result_type=Receipt)
+        rows: list[tuple[Any, ...]] = []
+        chain_id = self.chain.chain_id
         for r in found:
             if r is None:
                 raise InvalidResponse("missing receipt")
-            number = int(r["blockNumber"], 16)
-            if headers[number].hash != r["blockHash"]:
+            number = int(r.blockNumber, 16)
+            header = headers.get(number)
+            if header is None or header.hash != r.blockHash:
                 raise InvalidResponse(f"receipt of block {number} names another block hash")
-            gas_used = int(r["gasUsed"], 16)
-            price = int(r.get("effectiveGasPrice") or "0x0", 16)
-            rows.append({
-                "chain_id": self.chain.chain_id, "tx_hash": r["transactionHash"], "block_number": number,
-                "block_hash": r["blockHash"], "tx_index": int(r["transactionIndex"], 16),
-                "from_address": checksum_address(r["from"]),
-                "to_address": checksum_address(r["to"]) if r.get("to") else None,
-                "gas_used": gas_used, "effective_gas_price": price, "fee_wei": gas_used * price,
-                "status": int(r.get("status") or "0x1", 16),
-            })
+            gas_used = int(r.gasUsed, 16)
+            price = int(r.effectiveGasPrice or "0x0", 16)
+            rows.append((  # in TRANSACTION_COLUMNS order
+                chain_id, r.transactionHash, number, r.blockHash, int(r.transactionIndex, 16),
+                checksum_address(r.sender), checksum_address(r.to) if r.to else None,
+                gas_used, price, gas_used * price, int(r.status or "0x1", 16),
+            ))
         if len(rows) != len(wanted):
             raise InvalidResponse(f"{len(wanted) - len(rows)} receipts missing")
         return rows
@@ -263,7 +381,10 @@ class ChainReader:
 _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
-def parties(events: list[DecodedEvent], transactions: list[dict[str, Any]]) -> list[str]:
+_TX_FROM = TRANSACTION_COLUMNS.index("from_address")
+
+
+def parties(events: list[DecodedEvent], transactions: list[tuple[Any, ...]]) -> list[str]:
     """Checksummed addresses a batch's platform activity involves: contracts that emitted events,
     addresses in event arguments, and transaction senders (the zero address excluded)."""
     found: set[str] = set()
@@ -280,25 +401,37 @@ def parties(events: list[DecodedEvent], transactions: list[dict[str, Any]]) -> l
         for value in ev.args.values():
             add(value)
     for tx in transactions:
-        add(tx["from_address"])
+        add(tx[_TX_FROM])
     return sorted(found)
 
 
 class Fetcher(threading.Thread):
-    """Reads ranges from ``start`` on into ``out`` (bounded), adapting the range size."""
+    """Reads ranges from ``start`` on into ``out`` (bounded), adapting the range size.
+
+    Ranges are scanned (eth_getLogs + decoding) one after the other by a scanner thread, since each
+    range can reveal children the next one must follow. The chunks of a scanned range are completed
+    (headers, receipts) by a small pool. This thread only plans and hands batches to ``out``,
+    strictly in order, as soon as they are complete. Any failure drops everything read past the last
+    handed-over chunk and reads it again from there.
+    """
 
     def __init__(self, reader: ChainReader, start: int, children: dict[str, str], out: queue.Queue[Any],
                  options: SyncOptions, range_size: int) -> None:
         super().__init__(name=f"fetch-{reader.chain.name}", daemon=True)
         self.reader = reader
-        self.next = start
+        self.next = start  # next block to scan
+        self.handed = start  # every block below this one went to ``out``
         self.children = dict(children)
         self.out = out
         self.options = options
-        self.range_size = range_size
+        self.range_size = max(1, min(range_size, options.probe_range))
         self.stopping = threading.Event()
         self.poll = options.poll_interval or max(0.05, reader.chain.block_time_seconds / 2)
         self.chain = reader.chain.name
+        self.scanning: tuple[int, int, Future[list[Chunk]]] | None = None  # (start, end, chunks)
+        self.inflight: deque[tuple[Chunk, Future[Batch]]] = deque()
+        self.scanner = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"scan-{self.chain}")
+        self.pool = ThreadPoolExecutor(max_workers=options.fetch_workers, thread_name_prefix=f"complete-{self.chain}")
 
     def stop(self) -> None:
         self.stopping.set()
@@ -312,11 +445,33 @@ class Fetcher(threading.Thread):
                 continue
 
     def run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self.scanner.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _loop(self) -> None:
         tip: Tip | None = None
         failures = 0
         while not self.stopping.is_set():
             try:
+                if self._hand_over():
+                    failures = 0
+                    continue
+                if self.scanning is not None:
+                    if self.scanning[2].done():
+                        self._collect_scan()
+                    else:
+                        self._wait()
+                    continue
+                if len(self.inflight) >= self.options.pipeline_depth:
+                    self._wait()
+                    continue
                 if tip is None or self.next > tip.head:
+                    if self.inflight:
+                        self._wait()  # hand over what was read before looking for a new head
+                        continue
                     tip = self.reader.tip()
                     if self.next > tip.head:
                         self._put(Idle(tip))
@@ -324,20 +479,8 @@ class Fetcher(threading.Thread):
                         tip = None
                         continue
                 end = min(self.next + self.range_size - 1, tip.head)
-                try:
-                    batch = self.reader.read(self.next, end, tip, self.children)
-                except (RangeTooLarge, RpcTimeout) as exc:
-                    self.range_size = max(1, self.range_size // 2)
-                    metrics.RANGE_SIZE.labels(chain=self.chain).set(self.range_size)
-                    log.info("range_shrunk", chain=self.chain, size=self.range_size, kind=exc.kind)
-                    continue
-                self._put(batch)
-                self.next = end + 1
-                failures = 0
-                self.range_size = min(self.options.max_range, self.range_size * 2)
-                metrics.RANGE_SIZE.labels(chain=self.chain).set(self.range_size)
-                if end >= tip.head:
-                    tip = None  # look for a new head before the next range
+                self.scanning = (self.next, end, self.scanner.submit(self.reader.scan, self.next, end, tip,
+                                                                     self.children))
             except RpcError as exc:
                 # The node (every URL) is faulty or down: count it, wait, try again; never give up.
                 if isinstance(exc, InvalidResponse):
@@ -348,8 +491,67 @@ class Fetcher(threading.Thread):
                 self.stopping.wait(min(5.0, 0.05 * 2 ** min(failures, 7)))
                 tip = None
             except BaseException as exc:  # a bug: hand it to the writer, which raises it
+                self._drop_inflight()
                 self._put(exc)
                 return
+
+    def _collect_scan(self) -> None:
+        assert self.scanning is not None
+        start, end, future = self.scanning
+        self.scanning = None
+        try:
+            chunks = future.result()
+        except (RangeTooLarge, RpcTimeout) as exc:
+            self.range_size = max(1, self.range_size // 2)
+            metrics.RANGE_SIZE.labels(chain=self.chain).set(self.range_size)
+            log.info("range_shrunk", chain=self.chain, size=self.range_size, kind=exc.kind)
+            return
+        for chunk in chunks:
+            self.inflight.append((chunk, self.pool.submit(self.reader.complete, chunk)))
+        self.next = end + 1
+        self._adapt(end - start + 1, sum(len(c.log_hashes) for c in chunks))
+
+    def _adapt(self, blocks: int, logs: int) -> None:
+        # Grow after a success, but towards range_events logs per range: dense ranges would make
+        # huge getLogs answers and leave the pipeline idle while one range is read.
+        size = min(self.options.max_range, self.range_size * 2)
+        if logs:
+            size = min(size, max(1, blocks * self.options.range_events // logs))
+        self.range_size = size
+        metrics.RANGE_SIZE.labels(chain=self.chain).set(size)
+
+    def _hand_over(self) -> bool:
+        """Put every completed chunk at the head of the line into ``out``; True if any was."""
+        moved = False
+        while self.inflight and self.inflight[0][1].done() and not self.stopping.is_set():
+            chunk, future = self.inflight[0]
+            try:
+                batch = future.result()
+            except BaseException:
+                # What was read after this chunk may rest on the same bad answer: read it all again.
+                self._drop_inflight()
+                raise
+            self._put(batch)
+            self.inflight.popleft()
+            self.handed = chunk.end + 1
+            moved = True
+        return moved
+
+    def _wait(self) -> None:
+        """Until the oldest chunk is complete or the scan is done (or a moment passed)."""
+        futures: list[Future[Any]] = [self.inflight[0][1]] if self.inflight else []
+        if self.scanning is not None:
+            futures.append(self.scanning[2])
+        wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
+
+    def _drop_inflight(self) -> None:
+        for _, future in self.inflight:
+            future.cancel()
+        self.inflight.clear()
+        if self.scanning is not None:
+            self.scanning[2].cancel()  # a running scan finishes, unheard
+            self.scanning = None
+        self.next = self.handed
 
 
 class ChainSyncer:
@@ -377,6 +579,8 @@ class ChainSyncer:
     # -- cursor ---------------------------------------------------------------------------------
 
     def load_cursor(self) -> Cursor:
+        # Every table a batch writes gets its session staging table once, not once per batch.
+        bulk.prepare(self.conn, [t for t in models.metadata.sorted_tables if t is not models.chains])
         c = models.chains
         with self.conn.begin():
             row = self.conn.execute(select(c.c.block_number, c.c.block_hash).where(c.c.chain_id == self.chain_id)).first()
@@ -474,13 +678,9 @@ class ChainSyncer:
     # -- writing --------------------------------------------------------------------------------
 
     def _insert_blocks(self, headers: list[Header]) -> None:
-        stmt = insert(models.blocks)
-        self.conn.execute(stmt.on_conflict_do_update(
-            index_elements=["chain_id", "number"],
-            set_={"hash": stmt.excluded.hash, "parent_hash": stmt.excluded.parent_hash,
-                  "timestamp": stmt.excluded.timestamp},
-        ), [{"chain_id": self.chain_id, "number": h.number, "hash": h.hash, "parent_hash": h.parent_hash,
-             "timestamp": h.time} for h in headers])
+        bulk.insert(self.conn, models.blocks, BLOCK_COLUMNS,
+                    [(self.chain_id, h.number, h.hash, h.parent_hash, h.time) for h in headers],
+                    conflict=("chain_id", "number"), update=("hash", "parent_hash", "timestamp"))
 
     def _tip_values(self, tip: Tip) -> dict[str, Any]:
         return {"head_block": tip.head, "safe_block": tip.safe, "finalized_block": tip.finalized,
@@ -507,14 +707,10 @@ class ChainSyncer:
                 raise RuntimeError(f"cursor of chain {self.chain.name} moved under this worker")
             self._insert_blocks(list(batch.headers.values()))
             if batch.events:
-                self.conn.execute(insert(models.events).on_conflict_do_nothing(), [
-                    {"chain_id": ev.chain_id, "block_number": ev.block_number, "block_hash": ev.block_hash,
-                     "block_time": ev.block_time, "tx_hash": ev.tx_hash, "tx_index": ev.tx_index,
-                     "log_index": ev.log_index, "address": ev.address, "contract": ev.contract,
-                     "event_name": ev.event_name, "args": ev.args}
-                    for ev in batch.events
-                ])
-                self.conn.execute(insert(models.transactions).on_conflict_do_nothing(), batch.transactions)
+                bulk.insert(self.conn, models.events, EVENT_COLUMNS, batch.event_rows,
+                            conflict=("chain_id", "block_hash", "log_index"), order_by="block_number, log_index")
+                bulk.insert(self.conn, models.transactions, TRANSACTION_COLUMNS, batch.transaction_rows,
+                            conflict=("chain_id", "tx_hash"))
                 apply_all(self.conn, self.chain_id, batch.events)
             if batch.native_balances:
                 stmt = insert(models.native_balances)

@@ -4,6 +4,10 @@ Each projection module exposes ``apply(conn, chain_id, events)`` (events of one 
 order, after the raw events of that batch were inserted in the same transaction),
 ``rollback(conn, chain_id, ancestor)`` (undo everything above block ``ancestor``; called while the
 raw events above it still exist) and ``clear(conn, chain_id)``.
+
+A backfill batch holds about 10k events, so ``apply`` should be set-based: fold the batch in Python
+and write each table once with ``indexer.bulk.insert`` (COPY + one ``INSERT ... ON CONFLICT``), not
+a statement per event.
 """
 
 from __future__ import annotations

@@ -11,10 +11,9 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Connection, Table, delete, select, text, tuple_
 
-from indexer import models
+from indexer import bulk, models
 from indexer.decode import DecodedEvent
 
 FACTORY = "EscrowFactory"
@@ -35,15 +34,19 @@ def _escrow_of(ev: DecodedEvent) -> str | None:
 class _FactoryConfig:
     """Fee and treasury of each factory as of any event position, from FeeUpdated / TreasuryUpdated."""
 
-    def __init__(self, conn: Connection, chain_id: int, up_to_block: int) -> None:
+    def __init__(self, conn: Connection, chain_id: int, created: Sequence[DecodedEvent]) -> None:
+        self._history: dict[tuple[str, str], tuple[list[tuple[int, int]], list[Any]]] = {}
+        if not created:
+            return  # only EscrowCreated reads the configuration
         e = models.events
+        # By factory address (indexed), not by contract name: a chain's events table is large.
         rows = conn.execute(
             select(e.c.address, e.c.block_number, e.c.log_index, e.c.event_name, e.c.args)
-            .where(e.c.chain_id == chain_id, e.c.contract == FACTORY,
-                   e.c.event_name.in_(("FeeUpdated", "TreasuryUpdated")), e.c.block_number <= up_to_block)
+            .where(e.c.chain_id == chain_id, e.c.address.in_(sorted({ev.address for ev in created})),
+                   e.c.contract == FACTORY, e.c.event_name.in_(("FeeUpdated", "TreasuryUpdated")),
+                   e.c.block_number <= max(ev.block_number for ev in created))
             .order_by(e.c.block_number, e.c.log_index)
         ).all()
-        self._history: dict[tuple[str, str], tuple[list[tuple[int, int]], list[Any]]] = {}
         for r in rows:
             keys, values = self._history.setdefault((r.address, r.event_name), ([], []))
             keys.append((r.block_number, r.log_index))
@@ -136,7 +139,7 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> No
         state[row["address"]] = dict(row)
     for row in conn.execute(select(m).where(m.c.chain_id == chain_id, m.c.escrow.in_(touched))).mappings():
         milestones[row["escrow"]][row["index"]] = dict(row)
-    config = _FactoryConfig(conn, chain_id, max(ev.block_number for _, ev in mine))
+    config = _FactoryConfig(conn, chain_id, [ev for _, ev in mine if ev.contract == FACTORY])
     for addr, ev in mine:
         state[addr] = _fold(state[addr], milestones[addr], ev, config, chain_id)
     rows = []
@@ -148,18 +151,15 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> No
         row["status"] = _status(row, list(milestones[addr].values()))
         rows.append(row)
         ms_rows.extend(milestones[addr].values())
-    if rows:
-        stmt = insert(e)
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["chain_id", "address"],
-            set_={c.name: stmt.excluded[c.name] for c in e.columns if c.name not in ("chain_id", "address")},
-        ), rows)
-    if ms_rows:
-        stmt = insert(m)
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["chain_id", "escrow", "index"],
-            set_={c.name: stmt.excluded[c.name] for c in m.columns if c.name not in ("chain_id", "escrow", "index")},
-        ), ms_rows)
+    # One upsert per table for the whole batch: the final state of each touched escrow and milestone.
+    _upsert(conn, e, rows, ("chain_id", "address"))
+    _upsert(conn, m, ms_rows, ("chain_id", "escrow", "index"))
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
+    columns = [c.name for c in table.columns]
+    bulk.insert(conn, table, columns, [tuple(r[c] for c in columns) for r in rows], conflict=key,
+                update=[c for c in columns if c not in key])
 
 
 def rollback(conn: Connection, chain_id: int, ancestor: int) -> None:

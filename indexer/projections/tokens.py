@@ -8,28 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Connection, delete, select, text
 
-from indexer import models
+from indexer import bulk, models
 from indexer.decode import DecodedEvent
 
 ZERO = "0x0000000000000000000000000000000000000000"
 TOKEN_CONTRACTS = ("LancerToken",)
+TRANSFER_COLUMNS = ("chain_id", "block_number", "log_index", "block_time", "tx_hash", "token", "from_address",
+                    "to_address", "value")
 
 
 def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> None:
-    rows = []
+    rows: list[tuple[object, ...]] = []  # in TRANSFER_COLUMNS order
     deltas: dict[tuple[str, str], list[int]] = {}
     for ev in events:
         if ev.contract not in TOKEN_CONTRACTS or ev.event_name != "Transfer":
             continue
         src, dst, value = ev.args["from"], ev.args["to"], int(ev.args["value"])
-        rows.append({
-            "chain_id": chain_id, "block_number": ev.block_number, "log_index": ev.log_index,
-            "block_time": ev.block_time, "tx_hash": ev.tx_hash, "token": ev.address,
-            "from_address": src, "to_address": dst, "value": value,
-        })
+        rows.append((chain_id, ev.block_number, ev.log_index, ev.block_time, ev.tx_hash, ev.address, src, dst, value))
         # The zero address is the mint source / burn sink, not a holder.
         for holder, delta in ((src, -value), (dst, value)):
             if holder == ZERO:
@@ -39,19 +36,15 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> No
             slot[1] = max(slot[1], ev.block_number)
     if not rows:
         return
-    conn.execute(insert(models.token_transfers).on_conflict_do_nothing(), rows)
-    stmt = insert(models.token_balances)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["chain_id", "token", "holder"],
-        set_={
-            "balance": models.token_balances.c.balance + stmt.excluded.balance,
-            "block_number": func.greatest(models.token_balances.c.block_number, stmt.excluded.block_number),
-        },
-    )
-    conn.execute(stmt, [
-        {"chain_id": chain_id, "token": token, "holder": holder, "balance": d, "block_number": b}
-        for (token, holder), (d, b) in sorted(deltas.items())
-    ])
+    bulk.insert(conn, models.token_transfers, TRANSFER_COLUMNS, rows,
+                conflict=("chain_id", "block_number", "log_index"))
+    # One row per (token, holder): the batch's net change, added to the stored balance.
+    bulk.insert(conn, models.token_balances, ("chain_id", "token", "holder", "balance", "block_number"), [
+        (chain_id, token, holder, d, b) for (token, holder), (d, b) in sorted(deltas.items())
+    ], conflict=("chain_id", "token", "holder"), update={
+        "balance": "t.balance + excluded.balance",
+        "block_number": "greatest(t.block_number, excluded.block_number)",
+    })
 
 
 def rollback(conn: Connection, chain_id: int, ancestor: int) -> None:

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete
-from sqlalchemy.dialects.postgresql import insert
 
-from indexer import models
+from indexer import bulk, models
 from indexer.decode import DecodedEvent, checksum_address
 
 TABLES: tuple[Table, ...] = (models.treasury_inflows, models.treasury_distributions, models.treasury_splits,
@@ -56,8 +55,7 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> No
                 "recorded_by": a["recordedBy"],
             })
     for table in TABLES:
-        if out[table.name]:
-            conn.execute(insert(table).on_conflict_do_nothing(), out[table.name])
+        bulk.insert_dicts(conn, table, out[table.name], conflict=[c.name for c in table.primary_key.columns])
 
 
 def rollback(conn: Connection, chain_id: int, ancestor: int) -> None:
