@@ -117,6 +117,7 @@ class Batch:
     transaction_rows: bytes  # in TRANSACTION_COLUMNS order
     tip: Tip
     native_balances: dict[str, int] = field(default_factory=dict)
+    native_block: int = 0  # the block the native balances are as of
 
 
 @dataclass(slots=True)
@@ -304,7 +305,8 @@ class ChainReader:
         # In the unconfirmed window every header is fetched and the parent chain checked; deeper down
         # only the range ends and the blocks with events (the node's finality vouches for the rest).
         full = end > self.confirmed(chunk.tip)
-        numbers = set(range(start, end + 1)) if full else {start, end} | {ev.block_number for ev in events}
+        # Every log's block is fetched, not only the blocks of decoded events: each log's hash is checked.
+        numbers = set(range(start, end + 1)) if full else {start, end} | {n for n, _ in chunk.log_hashes}
         headers = self.headers(sorted(numbers))
         for number, block_hash in chunk.log_hashes:
             if headers[number].hash != block_hash:
@@ -320,9 +322,12 @@ class ChainReader:
         for enrich in self.contract_set.enrichers:
             enrich(self.rpc, events)
         transactions = self.receipts(events, headers) if events else []
-        natives = self.native_balances(parties(events, transactions), end) if events else {}
+        # Most nodes prune old state (and a loaded anvil state has none), so deep in a backfill the
+        # balances are read at the head the node reported; each snapshot records the block it is as of.
+        native_block = end if full else chunk.tip.head
+        natives = self.native_balances(parties(events, transactions), native_block) if events else {}
         return Batch(start, end, headers, events, _event_rows(events), _transaction_rows(transactions),
-                     chunk.tip, natives)
+                     chunk.tip, natives, native_block)
 
     def native_balances(self, addresses: list[str], block: int) -> dict[str, int]:
         """Native-coin balance of each address as of ``block`` (events can't tell these)."""
@@ -716,7 +721,7 @@ class ChainSyncer:
                 stmt = insert(models.native_balances)
                 self.conn.execute(stmt.on_conflict_do_update(
                     index_elements=["chain_id", "holder", "block_number"], set_={"balance": stmt.excluded.balance},
-                ), [{"chain_id": self.chain_id, "holder": holder, "block_number": batch.end, "balance": value}
+                ), [{"chain_id": self.chain_id, "holder": holder, "block_number": batch.native_block, "balance": value}
                     for holder, value in sorted(batch.native_balances.items())])
         self.cursor = Cursor(batch.end, end_hash)
         self.tip = batch.tip
