@@ -15,6 +15,8 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(message)s")
+    # Alembic announces each of its internal plugins at INFO; only the migrations it runs matter.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # httpx logs every request at INFO: far too loud for an indexer doing thousands per second.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     structlog.configure(
