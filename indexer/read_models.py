@@ -7,8 +7,6 @@ Balances can be asked "as of" any block (``confirmed=True`` means as of the conf
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,24 +54,6 @@ class Balance(_Model):
     balance: int
     as_of_block: int
     confirmed: bool
-
-
-class Transfer(_Model):
-    chain_id: int
-    block_number: int
-    log_index: int
-    block_time: datetime
-    tx_hash: str
-    token: str
-    from_address: str
-    to_address: str
-    value: int
-    confirmed: bool
-
-
-class Page(_Model):
-    items: list[Any]
-    next_cursor: str | None
 
 
 class Milestone(_Model):
@@ -172,20 +152,6 @@ class Gas(_Model):
     fee_wei: int
 
 
-def _encode_cursor(values: tuple[int, int]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
-
-
-def _decode_cursor(cursor: str | None) -> tuple[int, int] | None:
-    if not cursor:
-        return None
-    try:
-        a, b = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return int(a), int(b)
-    except (ValueError, TypeError):
-        raise ValueError("invalid cursor") from None
-
-
 def confirmed_block(conn: Connection, chain_id: int) -> int:
     value = conn.execute(text("SELECT confirmed_block FROM chains WHERE chain_id = :c"), {"c": chain_id}).scalar()
     if value is None:
@@ -226,29 +192,6 @@ def balances(conn: Connection, chain_id: int, holder: str, *, confirmed: bool = 
                     confirmed=block <= conf) for r in rows]
 
 
-def transfers(conn: Connection, chain_id: int, *, address: str | None = None, limit: int = 50,
-              cursor: str | None = None, confirmed_only: bool = False) -> Page:
-    """Transfers newest first, keyset-paginated on (block_number, log_index)."""
-    limit = max(1, min(limit, 500))
-    conf = confirmed_block(conn, chain_id)
-    after = _decode_cursor(cursor)
-    rows = conn.execute(text("""
-        SELECT * FROM token_transfers
-         WHERE chain_id = :c AND (CAST(:a AS text) IS NULL OR from_address = :a OR to_address = :a)
-           AND (CAST(:bn AS bigint) IS NULL OR (block_number, log_index) < (CAST(:bn AS bigint), CAST(:li AS integer)))
-           AND (NOT CAST(:conf AS boolean) OR block_number <= :cb)
-         ORDER BY block_number DESC, log_index DESC LIMIT :lim
-    """), {"c": chain_id, "a": address, "bn": after[0] if after else None, "li": after[1] if after else None,
-           "conf": confirmed_only, "cb": conf, "lim": limit + 1}).all()
-    items = [Transfer(chain_id=chain_id, block_number=r.block_number, log_index=r.log_index,
-                      block_time=r.block_time, tx_hash=r.tx_hash, token=r.token, from_address=r.from_address,
-                      to_address=r.to_address, value=int(r.value), confirmed=r.block_number <= conf)
-             for r in rows[:limit]]
-    more = len(rows) > limit
-    return Page(items=items, next_cursor=_encode_cursor((items[-1].block_number, items[-1].log_index))
-                if more and items else None)
-
-
 def _escrow(r: Any, conf: int) -> Escrow:
     return Escrow(chain_id=r.chain_id, address=r.address, review_period=int(r.review_period),
                   milestone_count=r.milestone_count, metadata_hash=r.metadata_hash, created_tx=r.created_tx,
@@ -259,35 +202,6 @@ def _escrow(r: Any, conf: int) -> Escrow:
                   locked=int(r.funded_amount) - int(r.released) - int(r.refunded) - int(r.fees),
                   created_block=r.created_block, created_at=r.created_at, block_number=r.block_number,
                   confirmed=r.block_number <= conf)
-
-
-def escrows(conn: Connection, chain_id: int, *, party: str | None = None, status: str | None = None,
-            limit: int = 50, cursor: str | None = None) -> Page:
-    """Escrows newest first; ``party`` matches client, freelancer or arbiter."""
-    limit = max(1, min(limit, 500))
-    conf = confirmed_block(conn, chain_id)
-    after = _decode_cursor(cursor)
-    rows = conn.execute(text("""
-        SELECT e.* FROM escrows e
-         WHERE e.chain_id = :c AND (CAST(:p AS text) IS NULL OR :p IN (e.client, e.freelancer, e.arbiter))
-           AND (CAST(:s AS text) IS NULL OR e.status = :s) AND (CAST(:bn AS bigint) IS NULL OR e.created_block < :bn)
-         ORDER BY e.created_block DESC, e.address LIMIT :lim
-    """), {"c": chain_id, "p": party, "s": status, "bn": after[0] if after else None, "lim": limit + 1}).all()
-    items = [_escrow(r, conf) for r in rows[:limit]]
-    # Keyset on the creation block; escrows created in one block share a page boundary safely only
-    # because a page never ends in the middle of a block (the limit is extended to the block's end).
-    if len(rows) > limit and items:
-        last_block = items[-1].created_block
-        extra = [r for r in rows[limit:] if r.created_block == last_block]
-        if extra:
-            more = conn.execute(text("""
-                SELECT * FROM escrows WHERE chain_id = :c AND created_block = :b
-                   AND (CAST(:p AS text) IS NULL OR :p IN (client, freelancer, arbiter)) AND (CAST(:s AS text) IS NULL OR status = :s)
-                 ORDER BY address"""), {"c": chain_id, "b": last_block, "p": party, "s": status}).all()
-            seen = {i.address for i in items}
-            items += [_escrow(r, conf) for r in more if r.address not in seen]
-        return Page(items=items, next_cursor=_encode_cursor((last_block, 0)))
-    return Page(items=items, next_cursor=None)
 
 
 def escrow_detail(conn: Connection, chain_id: int, address: str) -> EscrowDetail | None:

@@ -35,21 +35,28 @@ def test_read_models_and_rebuild(fresh_engine: Engine, platform_factory: Callabl
         confirmed = rm.balances(conn, cid, user, confirmed=True)[0]
         assert confirmed.balance == p.token.functions.balanceOf(user).call(
             block_identifier=status.confirmed_block)
-        seen, cursor = [], None
+        # Keyset pages: each page starts strictly after the last key of the one before.
+        seen: list[tuple[int, int]] = []
+        after: tuple[int, int, int] | None = None
         while True:
-            page = rm.transfers(conn, cid, limit=7, cursor=cursor)
-            seen += [(t.block_number, t.log_index) for t in page.items]
-            if not page.next_cursor:
+            rows = rm.account_transfers(conn, user, chain_id=cid, limit=2, after=after)
+            page = rows[:2]
+            seen += [(t.block_number, t.log_index) for t in page]
+            if len(rows) <= 2:
                 break
-            cursor = page.next_cursor
-        assert seen == sorted(seen, reverse=True) and len(set(seen)) == len(seen) > 7
-        listed, cursor = [], None
+            last = page[-1]
+            after = (int(last.block_time.timestamp() * 1_000_000), last.chain_id,
+                     last.block_number * 1_048_576 + last.log_index)
+        assert seen == sorted(seen, reverse=True) and len(set(seen)) == len(seen) > 2
+        listed: list[str] = []
+        after_escrow = None
         while True:
-            page = rm.escrows(conn, cid, limit=3, cursor=cursor)
-            listed += [e.address for e in page.items]
-            if not page.next_cursor:
+            escrows = rm.escrow_list(conn, rm.EscrowFilter(chain_id=cid), limit=3, after=after_escrow)
+            listed += [e.address for e in escrows[:3]]
+            if len(escrows) <= 3:
                 break
-            cursor = page.next_cursor
+            last_escrow = escrows[2]
+            after_escrow = (last_escrow.created_at, last_escrow.chain_id, last_escrow.address)
         assert sorted(listed) == sorted(p.canonical_escrows())
         detail = rm.escrow_detail(conn, cid, listed[0])
         assert detail is not None and detail.timeline[0].event_name == "EscrowCreated"
