@@ -24,6 +24,7 @@ from prometheus_client import Counter
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from indexer import read_models
 
@@ -106,6 +107,28 @@ class ReadCache:
             except RedisError:
                 pass
         return found
+
+    def peek(self, key: str) -> Cached | None:
+        """The in-process entry for ``key`` when the index version is fresh: no I/O, safe on the event loop."""
+        current = self._version
+        if current is None or time.monotonic() - current[0] >= self.version_ttl:
+            return None
+        full = f"{current[1]}:{key}"
+        with self._lock:
+            found = self._local.get(full)
+            if found is not None:
+                self._local.move_to_end(full)
+        if found is not None:
+            CACHE_HITS.labels(layer="local").inc()
+        return found
+
+    async def fetch(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
+        """``get`` for async routes: a local hit is answered inline; the version read, Redis and
+        ``build`` (database queries) run in the thread pool."""
+        found = self.peek(key)
+        if found is not None:
+            return found
+        return await run_in_threadpool(self.get, key, build, shared=shared)
 
     def _remember(self, key: str, value: Cached) -> None:
         with self._lock:
