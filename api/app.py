@@ -70,15 +70,17 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     install_middleware(app, settings)
     app.add_middleware(MetricsMiddleware)  # outermost: times everything, labels by route template
 
+    # Routes are matched in this order, one by one: the public reads (the bulk of the traffic) come
+    # first. No path here is shared across these routers except /v1/me (identity, then privacy).
     app.include_router(health_router)
+    app.include_router(accounts_router)
+    app.include_router(escrows_router)
+    app.include_router(chains_router)
+    app.include_router(treasury_router)
+    app.include_router(carbon_router)
     app.include_router(identity_router)
     app.include_router(audit_router)
     app.include_router(privacy_router)
-    app.include_router(chains_router)
-    app.include_router(accounts_router)
-    app.include_router(escrows_router)
-    app.include_router(treasury_router)
-    app.include_router(carbon_router)
     app.include_router(attestations_router)
     app.include_router(reputation_router)
     install_openapi(app)
