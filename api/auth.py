@@ -150,6 +150,19 @@ def _ip_limit(request: Request, rate: RateClass) -> None:
     _apply_rate(request, verdicts)
 
 
+async def _ip_limit_async(request: Request, rate: RateClass) -> None:
+    """``_ip_limit`` for the event loop (the anonymous hot paths)."""
+    settings = request.app.state.settings
+    if rate == "none" or not settings.ratelimit_enabled:
+        return
+    ip = client_ip(request)
+    window = settings.ratelimit_window_seconds
+    verdicts = [await _limiter(request).ahit("ip", ip, settings.ratelimit_ip_per_window, window)]
+    if rate == "auth":
+        verdicts.append(await _limiter(request).ahit("auth-ip", ip, settings.ratelimit_auth_ip_per_window, window))
+    _apply_rate(request, verdicts)
+
+
 def _principal_limit(request: Request, principal: Principal, rate: RateClass) -> None:
     settings = request.app.state.settings
     identity = principal.rate_identity
@@ -201,8 +214,8 @@ def _make(requirement: AuthRequirement) -> Any:
     async def dependency(request: Request) -> Principal:
         if requirement.kind == "public":
             # No credentials to check: the per-IP limit (one Redis round trip, or none for rate="none")
-            # runs inline instead of paying a thread-pool hop.
-            _ip_limit(request, requirement.rate)
+            # is awaited on the event loop instead of paying a thread-pool hop.
+            await _ip_limit_async(request, requirement.rate)
             principal = Principal(kind="anonymous")
             request.state.principal = principal
             return principal
@@ -247,9 +260,9 @@ def _make_public_read(requirement: AuthRequirement) -> Any:
     async def dependency(request: Request) -> Principal:
         creds = _credentials(request)
         if creds is None:
-            # The hot path of public reads: one Redis round trip on loopback, run inline rather than
+            # The hot path of public reads: one Redis round trip, awaited on the event loop rather than
             # paying a thread-pool hop for it.
-            _ip_limit(request, requirement.rate)
+            await _ip_limit_async(request, requirement.rate)
             principal = Principal(kind="anonymous")
             request.state.principal = principal
             return principal

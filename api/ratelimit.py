@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import structlog
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
 
 log = structlog.get_logger(__name__)
@@ -45,10 +46,13 @@ class Verdict:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, key_prefix: str) -> None:
+    def __init__(self, redis: Redis, key_prefix: str, async_redis: AsyncRedis | None = None) -> None:
         self._redis = redis
         self._prefix = key_prefix
         self._script = redis.register_script(_SCRIPT)
+        # The same script on an asyncio client, for the event loop's hot paths: while one request waits
+        # for Redis the loop serves the others, where a sync call would block them all.
+        self._async_script = async_redis.register_script(_SCRIPT) if async_redis is not None else None
 
     def hit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
         """Count one request; None when Redis is unreachable (rate limiting then fails open, logged)."""
@@ -58,8 +62,19 @@ class RateLimiter:
         except RedisError:
             log.error("rate limiter unavailable; allowing request", bucket=bucket)
             return None
-        count, ttl = int(count), int(ttl)
-        return Verdict(limit=limit, remaining=max(limit - count, 0), reset=max(ttl, 0), allowed=count <= limit)
+        return _verdict(limit, count, ttl)
+
+    async def ahit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
+        """``hit`` without blocking the event loop (same key, same script, same fail-open)."""
+        if self._async_script is None:
+            return self.hit(bucket, identity, limit, window)
+        key = f"{self._prefix}rl:{bucket}:{identity}"
+        try:
+            count, ttl = await self._async_script(keys=[key], args=[window])
+        except RedisError:
+            log.error("rate limiter unavailable; allowing request", bucket=bucket)
+            return None
+        return _verdict(limit, count, ttl)
 
     def count_failure(self, bucket: str, identity: str, window: int) -> int:
         """Increment a failure counter (e.g. wrong 2FA codes); raises RedisError: callers fail closed."""
@@ -76,6 +91,11 @@ class RateLimiter:
 
     def clear(self, bucket: str, identity: str) -> None:
         self._redis.delete(f"{self._prefix}rl:{bucket}:{identity}")
+
+
+def _verdict(limit: int, count: object, ttl: object) -> Verdict:
+    count, ttl = int(count), int(ttl)  # type: ignore[call-overload]
+    return Verdict(limit=limit, remaining=max(limit - count, 0), reset=max(ttl, 0), allowed=count <= limit)
 
 
 def most_restrictive(verdicts: list[Verdict | None]) -> Verdict | None:
