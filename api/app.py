@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from redis import Redis
-from redis.asyncio import Redis as AsyncRedis
 
 from api.accounts.router import router as accounts_router
 from api.attestations.router import router as attestations_router
@@ -41,15 +40,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(settings.database_url, pool_size=10, max_overflow=20)
         app.state.redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=5)
-        app.state.async_redis = AsyncRedis.from_url(settings.redis_url_or_default, socket_timeout=5)
-        app.state.ratelimiter = RateLimiter(app.state.redis, settings.redis_key_prefix, app.state.async_redis)
+        app.state.ratelimiter = RateLimiter(app.state.redis, settings.redis_key_prefix,
+                                            async_url=settings.redis_url_or_default, socket_timeout=5)
         app.state.read_cache = ReadCache(app.state.engine, app.state.redis, settings.redis_key_prefix,
                                          version_ttl=settings.cache_version_ttl_seconds)
         try:
             yield
         finally:
             app.state.redis.close()
-            await app.state.async_redis.aclose()
+            await app.state.ratelimiter.aclose()
             app.state.engine.dispose()
 
     app = FastAPI(

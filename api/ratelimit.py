@@ -7,11 +7,14 @@ measured by Redis' clock alone and several processes agree on it.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass
 
 import structlog
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 log = structlog.get_logger(__name__)
@@ -46,13 +49,35 @@ class Verdict:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, key_prefix: str, async_redis: AsyncRedis | None = None) -> None:
+    def __init__(self, redis: Redis, key_prefix: str, async_url: str | None = None,
+                 socket_timeout: float | None = 5) -> None:
         self._redis = redis
         self._prefix = key_prefix
         self._script = redis.register_script(_SCRIPT)
         # The same script on an asyncio client, for the event loop's hot paths: while one request waits
-        # for Redis the loop serves the others, where a sync call would block them all.
-        self._async_script = async_redis.register_script(_SCRIPT) if async_redis is not None else None
+        # for Redis the loop serves the others, where a sync call would block them all. An asyncio
+        # connection belongs to the loop that opened it, and one app can be driven by several loops
+        # (test clients), so there is one client per running loop.
+        self._async_url = async_url
+        self._socket_timeout = socket_timeout
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[AsyncRedis, AsyncScript]] = (
+            weakref.WeakKeyDictionary())
+
+    def _async_script(self) -> AsyncScript | None:
+        if self._async_url is None:
+            return None
+        loop = asyncio.get_running_loop()
+        found = self._async.get(loop)
+        if found is None:
+            client = AsyncRedis.from_url(self._async_url, socket_timeout=self._socket_timeout)
+            found = self._async[loop] = (client, client.register_script(_SCRIPT))
+        return found[1]
+
+    async def aclose(self) -> None:
+        """Close the asyncio client of the running loop (those of loops gone are dropped with them)."""
+        found = self._async.pop(asyncio.get_running_loop(), None)
+        if found is not None:
+            await found[0].aclose()
 
     def hit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
         """Count one request; None when Redis is unreachable (rate limiting then fails open, logged)."""
@@ -66,11 +91,12 @@ class RateLimiter:
 
     async def ahit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
         """``hit`` without blocking the event loop (same key, same script, same fail-open)."""
-        if self._async_script is None:
+        script = self._async_script()
+        if script is None:
             return self.hit(bucket, identity, limit, window)
         key = f"{self._prefix}rl:{bucket}:{identity}"
         try:
-            count, ttl = await self._async_script(keys=[key], args=[window])
+            count, ttl = await script(keys=[key], args=[window])
         except RedisError:
             log.error("rate limiter unavailable; allowing request", bucket=bucket)
             return None
