@@ -36,17 +36,19 @@ async def list_escrows(
         if value is not None and value.tzinfo is None:
             raise Problem(422, f"{name}: give a time zone (e.g. 2026-01-01T00:00:00Z)", type_="validation-error")
     selected = resolve_chain(request, chain)
-    flt = EscrowFilter(chain_id=selected.chain_id if selected else None,
-                       client=optional_address(client, "client"), freelancer=optional_address(freelancer, "freelancer"),
-                       arbiter=optional_address(arbiter, "arbiter"), status=state,
-                       created_from=created_from, created_to=created_to)
+    fields = dict(chain_id=selected.chain_id if selected else None,
+                  client=optional_address(client, "client"), freelancer=optional_address(freelancer, "freelancer"),
+                  arbiter=optional_address(arbiter, "arbiter"), status=state,
+                  created_from=created_from, created_to=created_to)
 
     def build() -> Cached:
         with request.app.state.engine.connect() as conn:
-            page = service.escrow_page(request, conn, flt, limit, cursor)
+            page = service.escrow_page(request, conn, EscrowFilter(**fields), limit, cursor)
         return Cached.of(page.model_dump_json().encode(), confirmed=all(i.confirmed for i in page.items))
 
-    key = f"escrows:{flt.model_dump_json()}:{limit}:{cursor or ''}"
+    # The filter model is only built on a miss; the key is the normalized inputs (repr of ints,
+    # checksummed addresses, a state literal and aware datetimes: distinct inputs, distinct keys).
+    key = f"escrows:{fields!r}:{limit}:{cursor or ''}"
     return respond(request, await read_cache(request).fetch(key, build))
 
 
