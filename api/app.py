@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -44,9 +46,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                                             async_url=settings.redis_url_or_default, socket_timeout=5)
         app.state.read_cache = ReadCache(app.state.engine, app.state.redis, settings.redis_key_prefix,
                                          version_ttl=settings.cache_version_ttl_seconds)
+        refresher = (asyncio.create_task(app.state.read_cache.keep_version_fresh())
+                     if settings.cache_version_ttl_seconds > 0 else None)
         try:
             yield
         finally:
+            if refresher is not None:
+                refresher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await refresher
             app.state.redis.close()
             await app.state.ratelimiter.aclose()
             app.state.engine.dispose()

@@ -11,6 +11,7 @@ the body) and whether they hold pending data, which decides ``Cache-Control``.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
@@ -71,11 +72,26 @@ class ReadCache:
         current = self._version
         if current is not None and now - current[0] < self.version_ttl:
             return current[1]
+        return self._read_version()
+
+    def _read_version(self) -> str:
+        now = time.monotonic()  # taken before the read: the version is never used past its bound
         with self.engine.connect() as conn:
             value = read_models.index_version(conn)
         digest = hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
         self._version = (now, digest)
         return digest
+
+    async def keep_version_fresh(self) -> None:
+        """Re-read the index version every half TTL, in the thread pool, so that requests find it
+        fresh instead of all missing at once when it expires (and queueing on the thread pool). The
+        staleness bound is unchanged: a version is used at most ``version_ttl`` after it was read."""
+        while True:
+            try:
+                await run_in_threadpool(self._read_version)
+            except Exception:  # the request path reads it itself meanwhile
+                log.warning("read cache: index version refresh failed", exc_info=True)
+            await asyncio.sleep(self.version_ttl / 2)
 
     def get(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
         full = f"{self.version()}:{key}"
