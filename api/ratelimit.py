@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
-from redis.commands.core import AsyncScript
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 log = structlog.get_logger(__name__)
 
@@ -60,24 +60,23 @@ class RateLimiter:
         # (test clients), so there is one client per running loop.
         self._async_url = async_url
         self._socket_timeout = socket_timeout
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[AsyncRedis, AsyncScript]] = (
-            weakref.WeakKeyDictionary())
+        self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = weakref.WeakKeyDictionary()
 
-    def _async_script(self) -> AsyncScript | None:
+    def _batcher(self) -> _Batcher | None:
         if self._async_url is None:
             return None
         loop = asyncio.get_running_loop()
-        found = self._async.get(loop)
+        found = self._batchers.get(loop)
         if found is None:
             client = AsyncRedis.from_url(self._async_url, socket_timeout=self._socket_timeout)
-            found = self._async[loop] = (client, client.register_script(_SCRIPT))
-        return found[1]
+            found = self._batchers[loop] = _Batcher(client, loop, self._script.sha)
+        return found
 
     async def aclose(self) -> None:
         """Close the asyncio client of the running loop (those of loops gone are dropped with them)."""
-        found = self._async.pop(asyncio.get_running_loop(), None)
+        found = self._batchers.pop(asyncio.get_running_loop(), None)
         if found is not None:
-            await found[0].aclose()
+            await found.client.aclose()
 
     def hit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
         """Count one request; None when Redis is unreachable (rate limiting then fails open, logged)."""
@@ -91,12 +90,12 @@ class RateLimiter:
 
     async def ahit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
         """``hit`` without blocking the event loop (same key, same script, same fail-open)."""
-        script = self._async_script()
-        if script is None:
+        batcher = self._batcher()
+        if batcher is None:
             return self.hit(bucket, identity, limit, window)
         key = f"{self._prefix}rl:{bucket}:{identity}"
         try:
-            count, ttl = await script(keys=[key], args=[window])
+            count, ttl = await batcher.run(key, window)
         except RedisError:
             log.error("rate limiter unavailable; allowing request", bucket=bucket)
             return None
@@ -117,6 +116,73 @@ class RateLimiter:
 
     def clear(self, bucket: str, identity: str) -> None:
         self._redis.delete(f"{self._prefix}rl:{bucket}:{identity}")
+
+
+class _Batcher:
+    """Runs the script for every hit of one event loop, pipelining the hits that arrive together.
+
+    A hit is queued; one flush task sends everything queued as a single pipeline (one round trip,
+    each hit still its own atomic script run, in arrival order) and, while that round trip is in
+    flight, the next hits queue for the following one. Under load this costs one round trip per
+    batch instead of per request; idle, a hit is sent on the next loop iteration.
+    """
+
+    def __init__(self, client: AsyncRedis, loop: asyncio.AbstractEventLoop, sha: str) -> None:
+        self.client = client
+        self._loop = loop
+        self._sha = sha
+        self._queue: list[tuple[str, int, asyncio.Future[Any]]] = []
+        self._flushing = False
+
+    def run(self, key: str, window: int) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = self._loop.create_future()
+        self._queue.append((key, window, future))
+        if not self._flushing:
+            self._flushing = True
+            self._loop.create_task(self._flush())
+        return future
+
+    async def _flush(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    results = await self._send(batch)
+                except Exception as exc:  # RedisError: each hit fails open upstream, logged
+                    results = [exc] * len(batch)
+                except BaseException:  # cancelled (shutdown): don't leave the batch waiting
+                    self._settle(batch, [RedisError("rate limiter stopped")] * len(batch))
+                    raise
+                self._settle(batch, results)
+        finally:
+            self._flushing = False
+            if self._queue:  # cancelled with hits still queued: don't leave them waiting
+                self._settle(self._queue, [RedisError("rate limiter stopped")] * len(self._queue))
+                self._queue = []
+
+    async def _send(self, batch: list[tuple[str, int, asyncio.Future[Any]]]) -> list[Any]:
+        for attempt in (1, 2):
+            pipe = self.client.pipeline(transaction=False)
+            for key, window, _ in batch:
+                pipe.execute_command("EVALSHA", self._sha, 1, key, window)
+            results = await pipe.execute(raise_on_error=False)
+            if attempt == 1 and any(isinstance(r, NoScriptError) for r in results):
+                # Redis restarted or flushed its scripts: load it and run the batch again. No hit of
+                # the batch ran (the script was missing for all of them: same connection, same order).
+                await self.client.script_load(_SCRIPT)
+                continue
+            return list(results)
+        return list(results)
+
+    @staticmethod
+    def _settle(batch: list[tuple[str, int, asyncio.Future[Any]]], results: list[Any]) -> None:
+        for (_, _, future), result in zip(batch, results, strict=True):
+            if future.done():  # the request went away meanwhile
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
 
 
 def _verdict(limit: int, count: object, ttl: object) -> Verdict:
