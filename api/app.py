@@ -72,6 +72,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         "Errors are RFC 9457 `application/problem+json`. Each operation states its auth requirement "
         "(`x-lancer-auth`) and rate-limit class (`x-rate-limit`).",
         lifespan=lifespan,
+        # Lancer's metrics are Prometheus (api.metrics); FastAPI's native OpenTelemetry would only
+        # look up the global OTel providers on every request, as none is configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         # The docs routes are added below with an explicit auth declaration, like every route.
         openapi_url=None,
         docs_url=None,
