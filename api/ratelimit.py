@@ -61,20 +61,27 @@ class RateLimiter:
         self._async_url = async_url
         self._socket_timeout = socket_timeout
         self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = weakref.WeakKeyDictionary()
+        self._last: _Batcher | None = None
 
     def _batcher(self) -> _Batcher | None:
         if self._async_url is None:
             return None
         loop = asyncio.get_running_loop()
+        last = self._last
+        if last is not None and last.loop is loop:  # the usual case: one loop (a weak-key look-up is not free)
+            return last
         found = self._batchers.get(loop)
         if found is None:
             client = AsyncRedis.from_url(self._async_url, socket_timeout=self._socket_timeout)
             found = self._batchers[loop] = _Batcher(client, loop, self._script.sha)
+        self._last = found
         return found
 
     async def aclose(self) -> None:
         """Close the asyncio client of the running loop (those of loops gone are dropped with them)."""
         found = self._batchers.pop(asyncio.get_running_loop(), None)
+        if found is self._last:
+            self._last = None
         if found is not None:
             await found.client.aclose()
 
@@ -129,17 +136,17 @@ class _Batcher:
 
     def __init__(self, client: AsyncRedis, loop: asyncio.AbstractEventLoop, sha: str) -> None:
         self.client = client
-        self._loop = loop
+        self.loop = loop
         self._sha = sha
         self._queue: list[tuple[str, int, asyncio.Future[Any]]] = []
         self._flushing = False
 
     def run(self, key: str, window: int) -> asyncio.Future[Any]:
-        future: asyncio.Future[Any] = self._loop.create_future()
+        future: asyncio.Future[Any] = self.loop.create_future()
         self._queue.append((key, window, future))
         if not self._flushing:
             self._flushing = True
-            self._loop.create_task(self._flush())
+            self.loop.create_task(self._flush())
         return future
 
     async def _flush(self) -> None:
