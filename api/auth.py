@@ -150,6 +150,19 @@ def _ip_limit(request: Request, rate: RateClass) -> None:
     _apply_rate(request, verdicts)
 
 
+async def _ip_limit_async(request: Request, rate: RateClass) -> None:
+    """``_ip_limit`` for the event loop (the anonymous hot paths)."""
+    settings = request.app.state.settings
+    if rate == "none" or not settings.ratelimit_enabled:
+        return
+    ip = client_ip(request)
+    window = settings.ratelimit_window_seconds
+    verdicts = [await _limiter(request).ahit("ip", ip, settings.ratelimit_ip_per_window, window)]
+    if rate == "auth":
+        verdicts.append(await _limiter(request).ahit("auth-ip", ip, settings.ratelimit_auth_ip_per_window, window))
+    _apply_rate(request, verdicts)
+
+
 def _principal_limit(request: Request, principal: Principal, rate: RateClass) -> None:
     settings = request.app.state.settings
     identity = principal.rate_identity
@@ -198,50 +211,58 @@ def _key_principal(request: Request, key: str) -> Principal:
 
 
 def _make(requirement: AuthRequirement) -> Any:
-    def dependency(request: Request) -> Principal:
-        _ip_limit(request, requirement.rate)
+    async def dependency(request: Request) -> Principal:
         if requirement.kind == "public":
+            # No credentials to check: the per-IP limit (one Redis round trip, or none for rate="none")
+            # is awaited on the event loop instead of paying a thread-pool hop.
+            await _ip_limit_async(request, requirement.rate)
             principal = Principal(kind="anonymous")
             request.state.principal = principal
             return principal
-        creds = _credentials(request)
-        if creds is None:
-            raise _unauthorized(f"this route needs credentials ({requirement.describe()})")
-        kind, value = creds
-        if kind == "api_key":
-            if requirement.kind in ("user", "admin"):
-                # Check the key first so a bad key is a 401, not a hint about which routes exist.
-                _key_principal(request, value)
-                raise Problem(403, "API keys cannot call this route; it needs a signed-in user",
-                              type_="forbidden")
-            principal = _key_principal(request, value)
-        else:
-            principal = _user_principal(request, value)
-        request.state.principal = principal
-        _principal_limit(request, principal, requirement.rate)
-        if requirement.kind == "admin":
-            from api.identity.service import user_is_admin
-
-            if not principal.is_admin or not user_is_admin(request.app.state.engine,
-                                                           request.app.state.settings, principal.user_id):
-                raise Problem(403, "this route is for administrators", type_="forbidden")
-        if requirement.kind == "scope" and principal.kind == "api_key" and requirement.scope not in principal.scopes:
-            raise Problem(403, f"API key lacks the scope {requirement.scope!r}", type_="insufficient-scope",
-                          required_scope=requirement.scope)
-        return principal
+        return await run_in_threadpool(_authenticate, request, requirement)
 
     setattr(dependency, AUTH_MARKER, requirement)
     dependency.__name__ = f"auth_{requirement.kind}_{(requirement.scope or '').replace(':', '_')}"
     return Depends(dependency)
 
 
+def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
+    """Routes that need credentials: database look-ups, so run in the thread pool."""
+    _ip_limit(request, requirement.rate)
+    creds = _credentials(request)
+    if creds is None:
+        raise _unauthorized(f"this route needs credentials ({requirement.describe()})")
+    kind, value = creds
+    if kind == "api_key":
+        if requirement.kind in ("user", "admin"):
+            # Check the key first so a bad key is a 401, not a hint about which routes exist.
+            _key_principal(request, value)
+            raise Problem(403, "API keys cannot call this route; it needs a signed-in user",
+                          type_="forbidden")
+        principal = _key_principal(request, value)
+    else:
+        principal = _user_principal(request, value)
+    request.state.principal = principal
+    _principal_limit(request, principal, requirement.rate)
+    if requirement.kind == "admin":
+        from api.identity.service import user_is_admin
+
+        if not principal.is_admin or not user_is_admin(request.app.state.engine,
+                                                       request.app.state.settings, principal.user_id):
+            raise Problem(403, "this route is for administrators", type_="forbidden")
+    if requirement.kind == "scope" and principal.kind == "api_key" and requirement.scope not in principal.scopes:
+        raise Problem(403, f"API key lacks the scope {requirement.scope!r}", type_="insufficient-scope",
+                      required_scope=requirement.scope)
+    return principal
+
+
 def _make_public_read(requirement: AuthRequirement) -> Any:
     async def dependency(request: Request) -> Principal:
         creds = _credentials(request)
         if creds is None:
-            # The hot path of public reads: one Redis round trip on loopback, run inline rather than
+            # The hot path of public reads: one Redis round trip, awaited on the event loop rather than
             # paying a thread-pool hop for it.
-            _ip_limit(request, requirement.rate)
+            await _ip_limit_async(request, requirement.rate)
             principal = Principal(kind="anonymous")
             request.state.principal = principal
             return principal

@@ -11,6 +11,7 @@ the body) and whether they hold pending data, which decides ``Cache-Control``.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
@@ -24,6 +25,7 @@ from prometheus_client import Counter
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from indexer import read_models
 
@@ -70,11 +72,26 @@ class ReadCache:
         current = self._version
         if current is not None and now - current[0] < self.version_ttl:
             return current[1]
+        return self._read_version()
+
+    def _read_version(self) -> str:
+        now = time.monotonic()  # taken before the read: the version is never used past its bound
         with self.engine.connect() as conn:
             value = read_models.index_version(conn)
         digest = hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
         self._version = (now, digest)
         return digest
+
+    async def keep_version_fresh(self) -> None:
+        """Re-read the index version every half TTL, in the thread pool, so that requests find it
+        fresh instead of all missing at once when it expires (and queueing on the thread pool). The
+        staleness bound is unchanged: a version is used at most ``version_ttl`` after it was read."""
+        while True:
+            try:
+                await run_in_threadpool(self._read_version)
+            except Exception:  # the request path reads it itself meanwhile
+                log.warning("read cache: index version refresh failed", exc_info=True)
+            await asyncio.sleep(self.version_ttl / 2)
 
     def get(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
         full = f"{self.version()}:{key}"
@@ -106,6 +123,28 @@ class ReadCache:
             except RedisError:
                 pass
         return found
+
+    def peek(self, key: str) -> Cached | None:
+        """The in-process entry for ``key`` when the index version is fresh: no I/O, safe on the event loop."""
+        current = self._version
+        if current is None or time.monotonic() - current[0] >= self.version_ttl:
+            return None
+        full = f"{current[1]}:{key}"
+        with self._lock:
+            found = self._local.get(full)
+            if found is not None:
+                self._local.move_to_end(full)
+        if found is not None:
+            CACHE_HITS.labels(layer="local").inc()
+        return found
+
+    async def fetch(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
+        """``get`` for async routes: a local hit is answered inline; the version read, Redis and
+        ``build`` (database queries) run in the thread pool."""
+        found = self.peek(key)
+        if found is not None:
+            return found
+        return await run_in_threadpool(self.get, key, build, shared=shared)
 
     def _remember(self, key: str, value: Cached) -> None:
         with self._lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
+import secrets
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
@@ -53,7 +53,7 @@ class LancerHttpMiddleware:
             return
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else secrets.token_hex(16)  # 32 hex, like a uuid4 hex
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         path: str = scope.get("path", "")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from dataclasses import dataclass
@@ -26,16 +27,26 @@ AddressQuery = Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description=
 ChainQuery = Annotated[str | None, Query(max_length=64, description="Chain registry name (e.g. `anvil-1`) or chain id")]
 
 
-def address(value: str, field: str = "address") -> str:
-    """The EIP-55 form of an address; a 422 problem for anything that is not one (bad checksum included)."""
+@functools.lru_cache(maxsize=8192)
+def _eip55(value: str) -> str | None:
+    """The EIP-55 form of ``value``, None when it is not an address. Pure, and it costs two keccaks, so the
+    addresses a process keeps being asked about are remembered (bounded LRU)."""
     try:
         body = value[2:] if value[:2] in ("0x", "0X") else ""
         if body != body.lower() and body != body.upper() and not is_checksum_address(value):
-            raise ValueError("bad EIP-55 checksum")
+            return None  # mixed case must carry a valid checksum
         return checksum(value)
     except ValueError:
+        return None
+
+
+def address(value: str, field: str = "address") -> str:
+    """The EIP-55 form of an address; a 422 problem for anything that is not one (bad checksum included)."""
+    found = _eip55(value)
+    if found is None:
         raise Problem(422, f"{field}: not a valid EVM address (mixed-case input must carry a valid EIP-55 checksum)",
-                      type_="invalid-address", errors=[{"loc": [field], "msg": "invalid address", "type": "address"}]) from None
+                      type_="invalid-address", errors=[{"loc": [field], "msg": "invalid address", "type": "address"}])
+    return found
 
 
 def optional_address(value: str | None, field: str) -> str | None:

@@ -7,11 +7,15 @@ measured by Redis' clock alone and several processes agree on it.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.asyncio import Redis as AsyncRedis
+from redis.exceptions import NoScriptError, RedisError
 
 log = structlog.get_logger(__name__)
 
@@ -45,10 +49,41 @@ class Verdict:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, key_prefix: str) -> None:
+    def __init__(self, redis: Redis, key_prefix: str, async_url: str | None = None,
+                 socket_timeout: float | None = 5) -> None:
         self._redis = redis
         self._prefix = key_prefix
         self._script = redis.register_script(_SCRIPT)
+        # The same script on an asyncio client, for the event loop's hot paths: while one request waits
+        # for Redis the loop serves the others, where a sync call would block them all. An asyncio
+        # connection belongs to the loop that opened it, and one app can be driven by several loops
+        # (test clients), so there is one client per running loop.
+        self._async_url = async_url
+        self._socket_timeout = socket_timeout
+        self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = weakref.WeakKeyDictionary()
+        self._last: _Batcher | None = None
+
+    def _batcher(self) -> _Batcher | None:
+        if self._async_url is None:
+            return None
+        loop = asyncio.get_running_loop()
+        last = self._last
+        if last is not None and last.loop is loop:  # the usual case: one loop (a weak-key look-up is not free)
+            return last
+        found = self._batchers.get(loop)
+        if found is None:
+            client = AsyncRedis.from_url(self._async_url, socket_timeout=self._socket_timeout)
+            found = self._batchers[loop] = _Batcher(client, loop, self._script.sha)
+        self._last = found
+        return found
+
+    async def aclose(self) -> None:
+        """Close the asyncio client of the running loop (those of loops gone are dropped with them)."""
+        found = self._batchers.pop(asyncio.get_running_loop(), None)
+        if found is self._last:
+            self._last = None
+        if found is not None:
+            await found.client.aclose()
 
     def hit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
         """Count one request; None when Redis is unreachable (rate limiting then fails open, logged)."""
@@ -58,8 +93,20 @@ class RateLimiter:
         except RedisError:
             log.error("rate limiter unavailable; allowing request", bucket=bucket)
             return None
-        count, ttl = int(count), int(ttl)
-        return Verdict(limit=limit, remaining=max(limit - count, 0), reset=max(ttl, 0), allowed=count <= limit)
+        return _verdict(limit, count, ttl)
+
+    async def ahit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
+        """``hit`` without blocking the event loop (same key, same script, same fail-open)."""
+        batcher = self._batcher()
+        if batcher is None:
+            return self.hit(bucket, identity, limit, window)
+        key = f"{self._prefix}rl:{bucket}:{identity}"
+        try:
+            count, ttl = await batcher.run(key, window)
+        except RedisError:
+            log.error("rate limiter unavailable; allowing request", bucket=bucket)
+            return None
+        return _verdict(limit, count, ttl)
 
     def count_failure(self, bucket: str, identity: str, window: int) -> int:
         """Increment a failure counter (e.g. wrong 2FA codes); raises RedisError: callers fail closed."""
@@ -76,6 +123,78 @@ class RateLimiter:
 
     def clear(self, bucket: str, identity: str) -> None:
         self._redis.delete(f"{self._prefix}rl:{bucket}:{identity}")
+
+
+class _Batcher:
+    """Runs the script for every hit of one event loop, pipelining the hits that arrive together.
+
+    A hit is queued; one flush task sends everything queued as a single pipeline (one round trip,
+    each hit still its own atomic script run, in arrival order) and, while that round trip is in
+    flight, the next hits queue for the following one. Under load this costs one round trip per
+    batch instead of per request; idle, a hit is sent on the next loop iteration.
+    """
+
+    def __init__(self, client: AsyncRedis, loop: asyncio.AbstractEventLoop, sha: str) -> None:
+        self.client = client
+        self.loop = loop
+        self._sha = sha
+        self._queue: list[tuple[str, int, asyncio.Future[Any]]] = []
+        self._flushing = False
+
+    def run(self, key: str, window: int) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = self.loop.create_future()
+        self._queue.append((key, window, future))
+        if not self._flushing:
+            self._flushing = True
+            self.loop.create_task(self._flush())
+        return future
+
+    async def _flush(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    results = await self._send(batch)
+                except Exception as exc:  # RedisError: each hit fails open upstream, logged
+                    results = [exc] * len(batch)
+                except BaseException:  # cancelled (shutdown): don't leave the batch waiting
+                    self._settle(batch, [RedisError("rate limiter stopped")] * len(batch))
+                    raise
+                self._settle(batch, results)
+        finally:
+            self._flushing = False
+            if self._queue:  # cancelled with hits still queued: don't leave them waiting
+                self._settle(self._queue, [RedisError("rate limiter stopped")] * len(self._queue))
+                self._queue = []
+
+    async def _send(self, batch: list[tuple[str, int, asyncio.Future[Any]]]) -> list[Any]:
+        for attempt in (1, 2):
+            pipe = self.client.pipeline(transaction=False)
+            for key, window, _ in batch:
+                pipe.execute_command("EVALSHA", self._sha, 1, key, window)
+            results = await pipe.execute(raise_on_error=False)
+            if attempt == 1 and any(isinstance(r, NoScriptError) for r in results):
+                # Redis restarted or flushed its scripts: load it and run the batch again. No hit of
+                # the batch ran (the script was missing for all of them: same connection, same order).
+                await self.client.script_load(_SCRIPT)
+                continue
+            return list(results)
+        return list(results)
+
+    @staticmethod
+    def _settle(batch: list[tuple[str, int, asyncio.Future[Any]]], results: list[Any]) -> None:
+        for (_, _, future), result in zip(batch, results, strict=True):
+            if future.done():  # the request went away meanwhile
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+
+def _verdict(limit: int, count: object, ttl: object) -> Verdict:
+    count, ttl = int(count), int(ttl)  # type: ignore[call-overload]
+    return Verdict(limit=limit, remaining=max(limit - count, 0), reset=max(ttl, 0), allowed=count <= limit)
 
 
 def most_restrictive(verdicts: list[Verdict | None]) -> Verdict | None:

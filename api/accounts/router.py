@@ -18,7 +18,7 @@ router = APIRouter(tags=["accounts"])
 @router.get("/v1/accounts/{address}/balances", response_model=BalancesOut,
             dependencies=[public_read("read:chain")],
             summary="LNC and native balances of an address, on one chain (`chain`) or all, confirmed and pending")
-def get_balances(request: Request, address: AddressPath, chain: ChainQuery = None) -> Response:
+async def get_balances(request: Request, address: AddressPath, chain: ChainQuery = None) -> Response:
     holder = checksummed(address)
     selected = resolve_chain(request, chain)
     chains = [selected] if selected else list(registry(request).chains)
@@ -29,14 +29,14 @@ def get_balances(request: Request, address: AddressPath, chain: ChainQuery = Non
         return Cached.of(out.model_dump_json().encode(), confirmed=service.all_confirmed(out))
 
     key = f"balances:{holder}:{selected.chain_id if selected else '*'}"
-    return respond(request, read_cache(request).get(key, build))
+    return respond(request, await read_cache(request).fetch(key, build))
 
 
 @router.get("/v1/accounts/{address}/transfers", response_model=TransferPage,
             dependencies=[public_read("read:chain")],
             summary="LNC transfers from or to an address, newest first (keyset pagination)")
-def get_transfers(request: Request, address: AddressPath, chain: ChainQuery = None,
-                  limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+async def get_transfers(request: Request, address: AddressPath, chain: ChainQuery = None,
+                        limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     holder = checksummed(address)
     selected = resolve_chain(request, chain)
 
@@ -46,4 +46,4 @@ def get_transfers(request: Request, address: AddressPath, chain: ChainQuery = No
         return Cached.of(page.model_dump_json().encode(), confirmed=all(i.confirmed for i in page.items))
 
     key = f"transfers:{holder}:{selected.chain_id if selected else '*'}:{limit}:{cursor or ''}"
-    return respond(request, read_cache(request).get(key, build))
+    return respond(request, await read_cache(request).fetch(key, build))

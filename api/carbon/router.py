@@ -29,9 +29,9 @@ def estimate(request: Request,
 
 @router.get("/v1/carbon/summary", response_model=CarbonSummary, dependencies=[public_read("read:chain")],
             summary="Emitted gCO2e per chain, per action and per UTC period, from indexed gas; offsets recorded vs emitted")
-def summary(request: Request, chain: ChainQuery = None,
-            period: Annotated[Literal["day", "week", "month"], Query(description="UTC period of `periods`")] = "month",
-            ) -> Response:
+async def summary(request: Request, chain: ChainQuery = None,
+                  period: Annotated[Literal["day", "week", "month"], Query(description="UTC period of `periods`")] = "month",
+                  ) -> Response:
     selected = resolve_chain(request, chain)
 
     def build() -> Cached:
@@ -40,15 +40,15 @@ def summary(request: Request, chain: ChainQuery = None,
         return Cached.of(out.model_dump_json().encode(), confirmed=False)
 
     key = f"carbon-summary:{selected.chain_id if selected else '*'}:{period}"
-    return respond(request, read_cache(request).get(key, build, shared=True))
+    return respond(request, await read_cache(request).fetch(key, build, shared=True))
 
 
 @router.get("/v1/carbon/escrows/{chain_id}/{address}", response_model=SubjectFootprint,
             responses={404: {"description": "Chain not in the registry"}},
             dependencies=[public_read("read:chain")],
             summary="Footprint of one escrow: every indexed transaction that touched it")
-def escrow_footprint(request: Request, chain_id: Annotated[int, Path(ge=1, le=2**53)],
-                     address: AddressPath) -> Response:
+async def escrow_footprint(request: Request, chain_id: Annotated[int, Path(ge=1, le=2**53)],
+                           address: AddressPath) -> Response:
     escrow = checksummed(address)
     chain = chain_by_id(request, chain_id)
 
@@ -57,13 +57,13 @@ def escrow_footprint(request: Request, chain_id: Annotated[int, Path(ge=1, le=2*
             out = service.escrow_footprint(registry(request), conn, chain, escrow)
         return Cached.of(out.model_dump_json().encode(), confirmed=False)
 
-    return respond(request, read_cache(request).get(f"carbon-escrow:{chain_id}:{escrow}", build))
+    return respond(request, await read_cache(request).fetch(f"carbon-escrow:{chain_id}:{escrow}", build))
 
 
 @router.get("/v1/carbon/accounts/{address}", response_model=SubjectFootprint,
             dependencies=[public_read("read:chain")],
             summary="Footprint of a user: the indexed transactions the address sent")
-def account_footprint(request: Request, address: AddressPath, chain: ChainQuery = None) -> Response:
+async def account_footprint(request: Request, address: AddressPath, chain: ChainQuery = None) -> Response:
     sender = checksummed(address)
     selected = resolve_chain(request, chain)
 
@@ -73,4 +73,4 @@ def account_footprint(request: Request, address: AddressPath, chain: ChainQuery 
         return Cached.of(out.model_dump_json().encode(), confirmed=False)
 
     key = f"carbon-account:{sender}:{selected.chain_id if selected else '*'}"
-    return respond(request, read_cache(request).get(key, build))
+    return respond(request, await read_cache(request).fetch(key, build))

@@ -15,13 +15,13 @@ router = APIRouter(tags=["chains"])
 
 @router.get("/v1/chains", response_model=ChainList, dependencies=[public_read("read:chain")],
             summary="The chain registry, each chain with its indexer status")
-def list_chains(request: Request) -> Response:
+async def list_chains(request: Request) -> Response:
     def build() -> Cached:
         with request.app.state.engine.connect() as conn:
             body = service.chains(request, conn).model_dump_json().encode()
         return Cached.of(body, confirmed=False)
 
-    return respond(request, read_cache(request).get("chains", build, shared=True))
+    return respond(request, await read_cache(request).fetch("chains", build, shared=True))
 
 
 @router.get("/v1/web3/deployments", response_model=DeploymentList, dependencies=[public_read("read:chain")],

@@ -25,7 +25,7 @@ StateQuery = Annotated[Literal["created", "funded", "active", "disputed", "compl
 
 @router.get("/v1/escrows", response_model=EscrowPage, dependencies=[public_read("read:escrows")],
             summary="Escrows, newest first, filtered by party, chain, state and creation time")
-def list_escrows(
+async def list_escrows(
     request: Request, chain: ChainQuery = None, client: AddressQuery = None, freelancer: AddressQuery = None,
     arbiter: AddressQuery = None, state: StateQuery = None,
     created_from: Annotated[datetime | None, Query(description="Created at or after (ISO 8601)")] = None,
@@ -36,25 +36,27 @@ def list_escrows(
         if value is not None and value.tzinfo is None:
             raise Problem(422, f"{name}: give a time zone (e.g. 2026-01-01T00:00:00Z)", type_="validation-error")
     selected = resolve_chain(request, chain)
-    flt = EscrowFilter(chain_id=selected.chain_id if selected else None,
-                       client=optional_address(client, "client"), freelancer=optional_address(freelancer, "freelancer"),
-                       arbiter=optional_address(arbiter, "arbiter"), status=state,
-                       created_from=created_from, created_to=created_to)
+    fields = dict(chain_id=selected.chain_id if selected else None,
+                  client=optional_address(client, "client"), freelancer=optional_address(freelancer, "freelancer"),
+                  arbiter=optional_address(arbiter, "arbiter"), status=state,
+                  created_from=created_from, created_to=created_to)
 
     def build() -> Cached:
         with request.app.state.engine.connect() as conn:
-            page = service.escrow_page(request, conn, flt, limit, cursor)
+            page = service.escrow_page(request, conn, EscrowFilter(**fields), limit, cursor)
         return Cached.of(page.model_dump_json().encode(), confirmed=all(i.confirmed for i in page.items))
 
-    key = f"escrows:{flt.model_dump_json()}:{limit}:{cursor or ''}"
-    return respond(request, read_cache(request).get(key, build))
+    # The filter model is only built on a miss; the key is the normalized inputs (repr of ints,
+    # checksummed addresses, a state literal and aware datetimes: distinct inputs, distinct keys).
+    key = f"escrows:{fields!r}:{limit}:{cursor or ''}"
+    return respond(request, await read_cache(request).fetch(key, build))
 
 
 @router.get("/v1/escrows/{chain_id}/{address}", response_model=EscrowDetailOut,
             dependencies=[public_read("read:escrows")],
             responses={404: {"description": "No such chain in the registry, or no such escrow in the index"}},
             summary="One escrow: milestones, amounts, auto-release deadlines, disputes and its event timeline")
-def get_escrow(request: Request, chain_id: Annotated[int, Path(ge=1, le=2**53)], address: AddressPath) -> Response:
+async def get_escrow(request: Request, chain_id: Annotated[int, Path(ge=1, le=2**53)], address: AddressPath) -> Response:
     escrow = checksummed(address)
     chain = chain_by_id(request, chain_id)
 
@@ -66,7 +68,7 @@ def get_escrow(request: Request, chain_id: Annotated[int, Path(ge=1, le=2**53)],
         confirmed = out.confirmed and all(m.confirmed for m in out.milestones)
         return Cached.of(out.model_dump_json().encode(), confirmed=confirmed)
 
-    found = read_cache(request).get(f"escrow:{chain.chain_id}:{escrow}", build)
+    found = await read_cache(request).fetch(f"escrow:{chain.chain_id}:{escrow}", build)
     if not found.body:
         raise Problem(404, f"no escrow {escrow} on chain {chain.name} in the index", type_="escrow-not-found")
     return respond(request, found)

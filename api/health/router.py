@@ -20,7 +20,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health/liveness", summary="The process is up", dependencies=[public(rate="none")])
-def liveness() -> dict[str, str]:
+async def liveness() -> dict[str, str]:
     return {"status": "ok"}
 
 

@@ -17,8 +17,8 @@ router = APIRouter(tags=["treasury"])
 
 @router.get("/v1/treasury", response_model=TreasuryOut, dependencies=[public_read("read:chain")],
             summary="Fees received per token, distributions per split kind, offsets and current splits; per chain and in total")
-def get_treasury(request: Request, chain: ChainQuery = None,
-                 pending: Annotated[bool, Query(description="Include unconfirmed blocks")] = False) -> Response:
+async def get_treasury(request: Request, chain: ChainQuery = None,
+                       pending: Annotated[bool, Query(description="Include unconfirmed blocks")] = False) -> Response:
     selected = resolve_chain(request, chain)
     chains = [selected] if selected else list(registry(request).chains)
 
@@ -28,4 +28,4 @@ def get_treasury(request: Request, chain: ChainQuery = None,
         return Cached.of(out.model_dump_json().encode(), confirmed=not pending)
 
     key = f"treasury:{selected.chain_id if selected else '*'}:{pending}"
-    return respond(request, read_cache(request).get(key, build, shared=True))
+    return respond(request, await read_cache(request).fetch(key, build, shared=True))
