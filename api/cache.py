@@ -95,12 +95,8 @@ class ReadCache:
 
     def get(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
         full = f"{self.version()}:{key}"
-        with self._lock:
-            found = self._local.get(full)
-            if found is not None:
-                self._local.move_to_end(full)
+        found = self._local_hit(full)
         if found is not None:
-            CACHE_HITS.labels(layer="local").inc()
             return found
         redis_key = f"{self.prefix}cache:{full}"
         if shared:
@@ -129,7 +125,10 @@ class ReadCache:
         current = self._version
         if current is None or time.monotonic() - current[0] >= self.version_ttl:
             return None
-        full = f"{current[1]}:{key}"
+        return self._local_hit(f"{current[1]}:{key}")
+
+    def _local_hit(self, full: str) -> Cached | None:
+        """The in-process entry under a versioned key, marked recently used and counted as a hit."""
         with self._lock:
             found = self._local.get(full)
             if found is not None:
