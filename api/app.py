@@ -33,7 +33,7 @@ from api.ratelimit import RateLimiter
 from api.reputation.router import router as reputation_router
 from api.settings import ApiSettings, get_settings
 from api.treasury.router import router as treasury_router
-from indexer.db import make_engine
+from indexer.core.db import make_engine
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:

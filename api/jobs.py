@@ -13,7 +13,7 @@ from rq import Queue
 from sqlalchemy import Engine
 
 from api.settings import ApiSettings, get_settings
-from indexer.db import make_engine
+from indexer.core.db import make_engine
 
 _configured: ApiSettings | None = None
 

@@ -13,10 +13,10 @@ from eth_utils import is_checksum_address
 from fastapi import Path, Query, Request
 
 from api.problems import Problem
-from indexer.deployments import Deployment, deployment_path, load_deployment
-from indexer.errors import LancerError
-from indexer.registry import ChainConfig, ChainRegistry
-from indexer.types import checksum
+from indexer.core.deployments import Deployment, deployment_path, load_deployment
+from indexer.core.errors import LancerError
+from indexer.core.registry import ChainConfig, ChainRegistry
+from indexer.core.addresses import checksum
 
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"

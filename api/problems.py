@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.errors import LancerError
+from indexer.core.errors import LancerError
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)

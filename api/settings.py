@@ -18,9 +18,9 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from indexer.errors import ConfigError
-from indexer.settings import ChainSettings
-from indexer.types import checksum
+from indexer.core.errors import ConfigError
+from indexer.core.settings import ChainSettings
+from indexer.core.addresses import checksum
 
 DEV_ATTESTER_INDEX = 9  # anvil's account 9: a funded, well-known key on local chains only
 

@@ -11,7 +11,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from contracts.artifacts import load_artifact
-from indexer.deployments import Deployment
+from indexer.core.deployments import Deployment
 
 
 class TransactionFailed(RuntimeError):

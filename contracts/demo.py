@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from web3 import Web3
 
 from contracts.client import LancerContracts
-from indexer.deployments import Deployment
+from indexer.core.deployments import Deployment
+from indexer.core.addresses import ZERO_ADDRESS
 
 LNC = 10**18
 ETHER = 10**18
-NATIVE = "0x0000000000000000000000000000000000000000"
+NATIVE = ZERO_ADDRESS  # the token address of the native coin
 
 
 @dataclass

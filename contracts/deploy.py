@@ -21,11 +21,11 @@ from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError
 
-from contracts.artifacts import artifact_hash, build_info, load_artifact
+from contracts.artifacts import artifact_hash, build_info, contract_factory
 from contracts.deploy_config import DeploySettings, SplitConfig, deployer_account, splits_for
-from indexer.deployments import DeployedContract, Deployment, load_deployment, save_deployment
-from indexer.errors import ConfigError, LancerError
-from indexer.registry import ChainConfig
+from indexer.core.deployments import DeployedContract, Deployment, load_deployment, save_deployment
+from indexer.core.errors import ConfigError, LancerError
+from indexer.core.registry import ChainConfig
 
 CONTRACT_ORDER = ("LancerToken", "Treasury", "Escrow", "EscrowFactory")
 
@@ -255,8 +255,7 @@ class ChainDeployer:
         return len(self.w3.eth.get_code(address)) > 0
 
     def _deploy(self, name: str, args: list[Any]) -> tuple[str, str, int]:
-        artifact = load_artifact(name)
-        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["deploymentBytecode"]["bytecode"])
+        factory = contract_factory(self.w3, name)
         receipt = self._transact(f"deploying {name}", factory.constructor(*args))
         if not receipt["contractAddress"]:
             raise DeployError(f"deploying {name} on {self.chain.name} created no contract")

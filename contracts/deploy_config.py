@@ -1,4 +1,7 @@
-"""What `deploy_multichain` configures on each chain: fee, token cap, treasury splits, deployer key."""
+"""What `deploy_multichain` configures on each chain: fee, token cap, treasury splits, deployer key.
+
+``local_dev_account`` is re-exported from ``devtools.accounts`` (anvil's accounts deploy on local chains).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +13,13 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from indexer.anvil import ANVIL_MNEMONIC
-from indexer.errors import ConfigError
-from indexer.registry import ChainConfig
-from indexer.settings import ChainSettings
-from indexer.types import ChecksumAddress
+from devtools.accounts import local_dev_account
+from indexer.core.errors import ConfigError
+from indexer.core.registry import ChainConfig
+from indexer.core.settings import ChainSettings
+from indexer.core.addresses import ChecksumAddress
 
-Account.enable_unaudited_hdwallet_features()
+__all__ = ["DeploySettings", "SplitConfig", "deployer_account", "local_dev_account", "splits_for"]
 
 MAX_FEE_BPS = 1000
 DEFAULT_LOCAL_SPLITS = (("operations", 5000, 7), ("offset", 3000, 8), ("social", 2000, 9))
@@ -46,11 +49,6 @@ class DeploySettings(ChainSettings):
     def _int_text(cls, value: object) -> object:
         # Caps above 2**53 must arrive as exact integers, never floats.
         return int(value) if isinstance(value, str) and value.isdigit() else value
-
-
-def local_dev_account(index: int) -> LocalAccount:
-    """anvil's well-known account `index` (funded with test ether on local chains only)."""
-    return Account.from_mnemonic(ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
 
 
 def splits_for(chain: ChainConfig, settings: DeploySettings) -> list[SplitConfig]:

@@ -6,7 +6,7 @@
   deployments on public chains, or any chain where they are set): deploy nothing, use those.
 * Chains with neither (a public chain without EAS): skipped with a note.
 
-Then Lancer's schemas (indexer.eas.lancer_schemas) are registered idempotently: the UID is computed
+Then Lancer's schemas (contracts.eas.lancer_schemas) are registered idempotently: the UID is computed
 locally and `getSchema(uid)` asked first, because registering an existing schema reverts
 (AlreadyExists) - and someone else may have registered the same schema already, which is fine: a
 schema's UID depends only on its definition, resolver and revocable flag, never on who registered it.
@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from eth_utils import to_checksum_address
 
-from indexer.deployments import Deployment, EasRecord, EasSchemaRecord
-from indexer.eas.lancer_schemas import LANCER_SCHEMAS
-from indexer.eas.onchain import eas_contract, get_schema, registry_contract
-from indexer.eas.schemas import EasSchema
-from indexer.registry import ChainConfig
+from indexer.core.deployments import Deployment, EasRecord, EasSchemaRecord
+from contracts.eas.lancer_schemas import LANCER_SCHEMAS
+from contracts.eas.onchain import eas_contract, get_schema, registry_contract
+from contracts.eas.schemas import EasSchema
+from indexer.core.registry import ChainConfig
+from indexer.core.addresses import checksum
 
 if TYPE_CHECKING:
     from contracts.deploy import ChainDeployer, ChainReport
@@ -56,8 +56,8 @@ class EasExtension:
             eas_address = deployment.contracts["EAS"].address
             registry_address = deployment.contracts["SchemaRegistry"].address
         elif chain.eas_address and chain.eas_schema_registry_address:
-            eas_address = to_checksum_address(chain.eas_address)
-            registry_address = to_checksum_address(chain.eas_schema_registry_address)
+            eas_address = checksum(chain.eas_address)
+            registry_address = checksum(chain.eas_schema_registry_address)
             for name, address in (("EAS", eas_address), ("SchemaRegistry", registry_address)):
                 if not deployer.has_code(address):
                     raise DeployError(f"the registry names {name} {address} on {chain.name}, but it has no code there")
@@ -68,7 +68,7 @@ class EasExtension:
 
         eas = eas_contract(deployer.w3, eas_address)
         # The registry EAS was built with is the one that matters; a mismatch is a broken registry entry.
-        actual_registry = to_checksum_address(eas.functions.getSchemaRegistry().call())
+        actual_registry = checksum(eas.functions.getSchemaRegistry().call())
         if actual_registry != registry_address:
             raise DeployError(f"EAS {eas_address} on {chain.name} uses SchemaRegistry {actual_registry}, not {registry_address}")
         before = deployment.eas

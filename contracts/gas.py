@@ -7,9 +7,6 @@ start timestamp), so two runs give identical gasUsed figures for the same artifa
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,45 +16,20 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
 
-from contracts.artifacts import build_info, load_artifact
+from contracts.artifacts import build_info, contract_at, deploy_unlocked
 from contracts.build import REPO_ROOT
+from devtools.anvil import AnvilProcess
+from indexer.core.addresses import ZERO_ADDRESS
 
-ANVIL = REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 REPORT_PATH = REPO_ROOT / "contracts" / "gas-report.json"
-ZERO = "0x" + "00" * 20
 DAY = 24 * 3600
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
 def anvil() -> Iterator[Web3]:
-    """A fresh anvil on a random local port; stopped on exit."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(ANVIL), "--port", str(port), "--chain-id", "31337", "--timestamp", "1700000000", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
-        for _ in range(200):
-            try:
-                if w3.is_connected():
-                    break
-            except Exception:  # noqa: BLE001 - not listening yet
-                pass
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("anvil did not start")
-        yield w3
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    """A fresh anvil on a random local port, with a fixed genesis timestamp; stopped on exit."""
+    with AnvilProcess(chain_id=31337, timestamp=1700000000) as node:
+        yield Web3(Web3.HTTPProvider(node.url))
 
 
 class _Runner:
@@ -67,13 +39,10 @@ class _Runner:
         self.actions: dict[str, dict[str, Any]] = {}
 
     def deploy(self, name: str, *args: Any) -> Contract:
-        art = load_artifact(name)
-        factory = self.w3.eth.contract(abi=art["abi"], bytecode=art["deploymentBytecode"]["bytecode"])
-        receipt = self._wait(factory.constructor(*args).transact({"from": self.accounts[0]}))
-        return self.w3.eth.contract(address=receipt["contractAddress"], abi=art["abi"])
+        return deploy_unlocked(self.w3, name, *args, sender=self.accounts[0])[0]
 
     def at(self, name: str, address: str) -> Contract:
-        return self.w3.eth.contract(address=address, abi=load_artifact(name)["abi"])
+        return contract_at(self.w3, name, address)
 
     def _wait(self, tx_hash: bytes) -> Any:
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
@@ -118,7 +87,7 @@ def run_scenario(w3: Web3) -> dict[str, dict[str, Any]]:
 
     # native escrow: fund, accept, submit, release, auto-release, dispute, resolve, refund
     rc = r.send("escrow.create", "EscrowFactory", factory, "createEscrow",
-                client, freelancer, arbiter, ZERO, amounts, DAY, meta, sender=other)
+                client, freelancer, arbiter, ZERO_ADDRESS, amounts, DAY, meta, sender=other)
     e = created(rc)
     r.send("escrow.fund_native", "Escrow", e, "fund", sender=client, value=sum(amounts))
     r.send("escrow.accept", "Escrow", e, "accept", sender=freelancer)
@@ -143,9 +112,9 @@ def run_scenario(w3: Web3) -> dict[str, dict[str, Any]]:
     r.send("escrow.release_erc20", "Escrow", e2, "releaseMilestone", 0, sender=client)
 
     # treasury
-    r.send("treasury.deposit_fee", "Treasury", treasury, "depositFee", ZERO, 10**15, b"\x44" * 32,
+    r.send("treasury.deposit_fee", "Treasury", treasury, "depositFee", ZERO_ADDRESS, 10**15, b"\x44" * 32,
            sender=other, value=10**15)
-    r.send("treasury.distribute", "Treasury", treasury, "distribute", ZERO, sender=other)
+    r.send("treasury.distribute", "Treasury", treasury, "distribute", ZERO_ADDRESS, sender=other)
     r.send("treasury.distribute_erc20", "Treasury", treasury, "distribute", usd.address, sender=other)
     r.send("treasury.record_offset", "Treasury", treasury, "recordOffset", b"\x07" * 32, 125_000,
            "https://registry.example/cert/7", sender=admin)

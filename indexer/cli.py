@@ -13,17 +13,18 @@ import time
 from typing import Any
 
 import click
-from sqlalchemy import text
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from indexer import metrics
-from indexer.db import make_engine
-from indexer.errors import ConfigError
+from indexer.core.db import make_engine
+from indexer.core.errors import ConfigError, LancerError
+from indexer.core.locks import CHAIN_LOCK_CLASS, try_xact_lock
+from indexer.core.logging import configure_logging
 from indexer.projections import rebuild
-from indexer.registry import ChainConfig
-from indexer.settings import ChainSettings, get_chain_settings
+from indexer.core.registry import ChainConfig
+from indexer.core.settings import ChainSettings, get_chain_settings
 from indexer.sync import Batch, ChainSyncer, SyncOptions
-from indexer.worker import LOCK_CLASS, contract_set_for, install_signal_handlers, run_chain
+from indexer.worker import contract_set_for, install_signal_handlers, run_chain
 
 
 class BackfillProgress:
@@ -125,19 +126,30 @@ def rebuild_command(chain_name: str) -> None:
     started = time.perf_counter()
     with engine.begin() as conn:
         # The worker's lock: rebuilding under a running worker would race its batches.
-        locked = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k, :c)"),
-                              {"k": LOCK_CLASS, "c": chain.chain_id & 0x7FFFFFFF}).scalar()
-        if not locked:
+        if not try_xact_lock(conn, CHAIN_LOCK_CLASS, chain.chain_id):
             raise ConfigError(f"an indexer worker is running for {chain.name}; stop it before rebuilding")
         count = rebuild(conn, chain.chain_id)
     engine.dispose()
     click.echo(f"rebuilt projections of {chain.name} from {count} events in {time.perf_counter() - started:.1f}s")
 
 
-def main() -> None:  # `python -m indexer.cli` for supervised subprocesses (tests use it too)
-    from scripts.cli import cli
-
-    cli(["index", *sys.argv[1:]], prog_name="lancer")
+def main() -> None:
+    """`python -m indexer.cli` (supervised subprocesses, tests): `lancer index` without the rest of
+    the `lancer` command, so the indexer never reaches up into ``scripts``."""
+    settings = get_chain_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        index_command.main(sys.argv[1:], prog_name="lancer index", standalone_mode=False)
+    except LancerError as exc:
+        click.echo(f"lancer: error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

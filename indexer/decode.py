@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import event_abi_to_log_topic, to_checksum_address
+from eth_utils import event_abi_to_log_topic
 
-from indexer.contracts import ContractSet
+from indexer.core.addresses import checksum
+from indexer.sources.spec import ContractSet
 
 
 @dataclass(slots=True)
@@ -40,12 +40,6 @@ class DecodedEvent:
         return (self.block_number, self.log_index)
 
 
-@lru_cache(maxsize=65536)
-def checksum_address(value: str) -> str:
-    # Cached: the same few thousand addresses recur in every batch and EIP-55 needs a keccak each.
-    return to_checksum_address(value)
-
-
 def _type_string(param: dict[str, Any]) -> str:
     kind: str = param["type"]
     if kind.startswith("tuple"):
@@ -62,7 +56,7 @@ def _normalize(param: dict[str, Any], value: Any) -> Any:
     if kind == "tuple":
         return {c["name"]: _normalize(c, v) for c, v in zip(param["components"], value, strict=True)}
     if kind == "address":
-        return checksum_address(value)
+        return checksum(value)
     if kind.startswith(("uint", "int")):
         return str(value)
     if kind == "bool":
@@ -94,7 +88,7 @@ def _word_decoder(kind: str) -> WordDecoder | None:
         def address(word: str) -> str:
             if word[:24] != "0" * 24:
                 raise MalformedLog("address with non-zero padding")
-            return checksum_address("0x" + word[24:])
+            return checksum("0x" + word[24:])
         return address
     if kind == "bool":
         def boolean(word: str) -> bool:
@@ -242,7 +236,7 @@ class EventDecoder:
             tx_hash=log["transactionHash"],
             tx_index=int(log["transactionIndex"], 16),
             log_index=int(log["logIndex"], 16),
-            address=checksum_address(log["address"]),
+            address=checksum(log["address"]),
             contract=contract,
             event_name=shape.name,
             args=args,

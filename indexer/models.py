@@ -160,6 +160,7 @@ escrows = Table(
     Column("fees", Amount, nullable=False),
     Column("accepted", Boolean, nullable=False),
     Column("completed", Boolean, nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=True),  # block time of Completed
     Column("created_block", BigInteger, nullable=False),
     Column("created_tx", Hash, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -185,6 +186,7 @@ escrow_milestones = Table(
     Column("to_client", Amount, nullable=False),
     Column("fee", Amount, nullable=False),
     Column("disputed_by", Address, nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),  # block time of release / resolution / refund
     Column("block_number", BigInteger, nullable=False),
     PrimaryKeyConstraint("chain_id", "escrow", "index"),
 )
@@ -266,11 +268,7 @@ native_balances = Table(
     PrimaryKeyConstraint("chain_id", "holder", "block_number"),
 )
 
-# Tables whose rows all carry (chain_id, block_number) and are deleted above a reorg's ancestor.
-PER_BLOCK_TABLES = (events, transactions, token_transfers, treasury_inflows, treasury_distributions,
-                    treasury_splits, carbon_offsets, native_balances)
-
-# EAS attestations of Lancer's schemas (projection of EAS Attested/Revoked events, indexer.eas_index).
+# EAS attestations of Lancer's schemas (projection of EAS Attested/Revoked events, indexer.sources.eas).
 # `time`/`expiration_time` are EAS's uint64 seconds (0 = never expires); `decoded` is the data decoded
 # by the schema, integers as decimal strings; NULL when the data does not decode.
 attestations = Table(

@@ -13,20 +13,19 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
-from indexer.contracts import ContractSet, platform_contract_set
-from indexer.deployments import load_deployment
-from indexer.errors import ConfigError
-from indexer.registry import ChainConfig
+from indexer.core.deployments import load_deployment
+from indexer.core.locks import CHAIN_LOCK_CLASS, try_lock
+from indexer.core.errors import ConfigError
+from indexer.core.registry import ChainConfig
 from indexer.rpc import RpcClient
-from indexer.settings import ChainSettings
+from indexer.core.settings import ChainSettings
+from indexer.sources.platform import platform_contract_set
+from indexer.sources.spec import ContractSet
 from indexer.sync import ChainSyncer, SyncOptions, SyncStats
 
 log = structlog.get_logger(__name__)
-
-LOCK_CLASS = 0x4C4E43  # "LNC": keeps our advisory locks apart from any other user of the database
-
 
 def contract_set_for(settings: ChainSettings, chain: ChainConfig) -> ContractSet:
     deployment = load_deployment(settings.deployments_dir, chain.chain_id)
@@ -40,8 +39,7 @@ def acquire_chain_lock(conn: Connection, chain_id: int, stop: threading.Event, p
     """Wait for the chain's lock (polling, so a stop request is honoured while waiting)."""
     announced = False
     while not stop.is_set():
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k, :c)"),
-                           {"k": LOCK_CLASS, "c": chain_id & 0x7FFFFFFF}).scalar()
+        got = try_lock(conn, CHAIN_LOCK_CLASS, chain_id)
         conn.commit()
         if got:
             return True

@@ -9,8 +9,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-from indexer.db import make_engine
-from indexer.settings import ChainSettings
+from indexer.core.db import make_engine
+from indexer.core.settings import ChainSettings
 
 config = context.config
 

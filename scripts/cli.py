@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from indexer.errors import LancerError
-from indexer.logging import configure_logging
-from indexer.settings import get_chain_settings
+from indexer.core.errors import LancerError
+from indexer.core.logging import configure_logging
+from indexer.core.settings import get_chain_settings
 
 
 class LancerGroup(click.Group):
@@ -26,7 +26,7 @@ class LancerGroup(click.Group):
         "chains": ("scripts.commands.chains", "chains_command"),
         "dev": ("scripts.commands.dev", "dev_command"),
         "index": ("indexer.cli", "index_command"),
-        "bench": ("scripts.commands.bench", "bench_command"),
+        "bench": ("bench.cli", "bench_command"),
         "api": ("api.cli", "api_command"),
         "worker": ("api.cli", "worker_command"),
     }

@@ -15,10 +15,10 @@ from redis import Redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from indexer.anvil import AnvilProcess
-from indexer.db import make_engine
-from indexer.migrate import upgrade
-from indexer.registry import ChainRegistry, load_registry, with_rpc_urls
+from devtools.anvil import AnvilProcess
+from indexer.core.db import make_engine
+from indexer.core.migrate import upgrade
+from indexer.core.registry import ChainRegistry, load_registry, with_rpc_urls
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

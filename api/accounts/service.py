@@ -9,7 +9,7 @@ from api.accounts.schemas import AssetBalance, AssetTotal, BalancesOut, Transfer
 from api.pagination import decode_cursor, encode_cursor
 from api.params import LNC_DECIMALS, lnc_address, registry, token_info
 from indexer import read_models
-from indexer.registry import ChainConfig
+from indexer.core.registry import ChainConfig
 
 NATIVE_METHOD = ("native balances are snapshots (eth_getBalance) the indexer takes at the last block of each "
                  "batch in which the address took part in platform events; `*_as_of_block` names that block")

@@ -52,7 +52,7 @@ Index("ix_offchain_attestations_recipient_schema", OffchainAttestation.recipient
 
 
 class AttestJournalEntry(Base):
-    """``indexer.eas.onchain.attest_once``'s journal, durable: the signed transaction, written before it
+    """``contracts.eas.onchain.attest_once``'s journal, durable: the signed transaction, written before it
     is broadcast, per idempotency key (the offchain UID). The primary key makes a second entry impossible."""
 
     __tablename__ = "attest_journal"

@@ -28,16 +28,16 @@ from api.identity.models import Wallet
 from api.problems import Problem
 from api.settings import ApiSettings
 from indexer import read_models
-from indexer.deployments import EasRecord, load_deployment
-from indexer.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL, by_uid, milestone_ref
-from indexer.eas.offchain import (
+from indexer.core.deployments import EasRecord, load_deployment
+from contracts.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL, by_uid, milestone_ref
+from contracts.eas.offchain import (
     EasDomain,
     OffchainFormatError,
     parse_package,
     sign_offchain_attestation,
     verify_offchain_attestation,
 )
-from indexer.eas.onchain import (
+from contracts.eas.onchain import (
     AttestRequest,
     JournalEntry,
     attest_once,
@@ -47,11 +47,11 @@ from indexer.eas.onchain import (
     revoke,
     revoke_offchain,
 )
-from indexer.eas.schemas import EasSchema
-from indexer.errors import UnknownChainError
+from contracts.eas.schemas import EasSchema
+from indexer.core.errors import UnknownChainError
 from indexer.projections.attestations import exact_json
-from indexer.registry import ChainConfig
-from indexer.types import checksum
+from indexer.core.registry import ChainConfig
+from indexer.core.addresses import checksum
 
 log = structlog.get_logger(__name__)
 ATTEST_LOCK_CLASS = 0x4C4E41  # "LNA": advisory locks of on-chain attest jobs, one per offchain UID
@@ -352,7 +352,7 @@ def resolve_schema(value: str | None) -> str | None:
         return None
     if value.startswith("0x"):
         return value.lower()
-    from indexer.eas.lancer_schemas import by_key
+    from contracts.eas.lancer_schemas import by_key
 
     try:
         return by_key(value).uid

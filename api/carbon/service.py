@@ -19,8 +19,8 @@ from api.carbon.schemas import (
 )
 from api.problems import Problem
 from indexer import read_models
-from indexer.errors import UnknownChainError
-from indexer.registry import ChainConfig, ChainRegistry
+from indexer.core.errors import UnknownChainError
+from indexer.core.registry import ChainConfig, ChainRegistry
 
 ESTIMATE_METHOD = (
     "gas used by the action in the reference run of scripts/gas_report.py, multiplied by the chain's "

@@ -16,7 +16,7 @@ from api.chains.schemas import (
 )
 from api.params import deployment_for, registry
 from indexer import read_models
-from indexer.registry import ChainConfig
+from indexer.core.registry import ChainConfig
 
 
 def chains(request: Request, conn: Connection) -> ChainList:

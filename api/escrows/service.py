@@ -22,7 +22,7 @@ from api.params import registry, token_info
 from api.problems import Problem
 from indexer import read_models
 from indexer.read_models import Escrow, EscrowFilter
-from indexer.registry import ChainConfig
+from indexer.core.registry import ChainConfig
 
 
 def _summary(request: Request, chain: ChainConfig, e: Escrow) -> dict[str, object]:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from api.auth import public
 from api.deps import get_engine, get_redis
 from indexer import read_models
-from indexer.migrate import is_current
+from indexer.core.migrate import is_current
 
 router = APIRouter(tags=["health"])
 

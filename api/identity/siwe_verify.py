@@ -19,7 +19,7 @@ from siwe import SiweMessage
 from web3 import HTTPProvider, Web3
 from web3.exceptions import Web3Exception
 
-from indexer.registry import ChainRegistry
+from indexer.core.registry import ChainRegistry
 
 EIP1271_MAGIC = bytes.fromhex("1626ba7e")
 EIP1271_ABI = [{

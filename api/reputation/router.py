@@ -14,7 +14,7 @@ from api.auth import Principal, scope
 from api.deps import get_db, get_engine
 from api.reputation import service
 from api.reputation.schemas import ReputationOut
-from indexer.types import checksum
+from indexer.core.addresses import checksum
 
 router = APIRouter(tags=["reputation"])
 Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]

@@ -16,9 +16,9 @@ from api.reputation import formula
 from api.reputation.schemas import ReputationOut
 from api.settings import ApiSettings
 from indexer import read_models
-from indexer.deployments import load_deployment
-from indexer.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL
-from indexer.types import checksum
+from indexer.core.deployments import load_deployment
+from contracts.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL
+from indexer.core.addresses import checksum
 
 ZERO = "0x" + "00" * 20
 

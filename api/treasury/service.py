@@ -18,8 +18,8 @@ from api.treasury.schemas import (
     TreasuryTotals,
 )
 from indexer import read_models
-from indexer.errors import LancerError
-from indexer.registry import ChainConfig
+from indexer.core.errors import LancerError
+from indexer.core.registry import ChainConfig
 
 
 def kind_name(kind: str) -> str:

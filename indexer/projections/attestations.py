@@ -1,7 +1,7 @@
 """Attestation projection: one row per EAS attestation of Lancer's schemas, its revocation folded in.
 
 ``Attested`` events carry the attestation's fields in ``args.attestation`` (added by the reader, see
-``indexer.eas_index``); ``Revoked`` sets ``revoked_*``. A reorg deletes the attestations above the
+``indexer.sources.eas``); ``Revoked`` sets ``revoked_*``. A reorg deletes the attestations above the
 ancestor and un-revokes those whose revocation was above it.
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from indexer import models
 from indexer.decode import DecodedEvent
-from indexer.eas.lancer_schemas import by_uid
-from indexer.eas.schemas import SchemaError
+from contracts.eas.lancer_schemas import by_uid
+from contracts.eas.schemas import SchemaError
 
 CONTRACT = "EAS"
 

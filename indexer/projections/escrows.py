@@ -8,20 +8,17 @@ upserts; a reorg deletes the touched escrows and folds their surviving events ag
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select, text, tuple_
 
 from indexer import bulk, models
+from indexer.core.vocabulary import EscrowState, MilestoneStatus
 from indexer.decode import DecodedEvent
 
 FACTORY = "EscrowFactory"
 ESCROW = "Escrow"
-
-PENDING, SUBMITTED, RELEASED, DISPUTED, RESOLVED, REFUNDED = range(6)
-STATUS_NAMES = ("pending", "submitted", "released", "disputed", "resolved", "refunded")
-
 
 def _escrow_of(ev: DecodedEvent) -> str | None:
     if ev.contract == FACTORY and ev.event_name == "EscrowCreated":
@@ -58,72 +55,124 @@ class _FactoryConfig:
         return values[i - 1] if i else None
 
 
-def _status(row: dict[str, Any], milestones: list[dict[str, Any]]) -> str:
+def _status(row: dict[str, Any], milestones: list[dict[str, Any]]) -> EscrowState:
     if row["completed"]:
-        return "completed"
-    if any(m["status"] == DISPUTED for m in milestones):
-        return "disputed"
+        return EscrowState.COMPLETED
+    if any(m["status"] == MilestoneStatus.DISPUTED for m in milestones):
+        return EscrowState.DISPUTED
     if row["accepted"]:
-        return "active"
+        return EscrowState.ACTIVE
     if int(row["funded_amount"]):
-        return "funded"
-    return "created"
+        return EscrowState.FUNDED
+    return EscrowState.CREATED
+
+
+def _created(ev: DecodedEvent, config: _FactoryConfig, chain_id: int) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """EscrowCreated (on the factory): the escrow's row and its pending milestones."""
+    a = ev.args
+    amounts = [int(x) for x in a["amounts"]]
+    fee = config.at(ev.address, "FeeUpdated", ev.key)
+    escrow = {
+        "chain_id": chain_id, "address": a["escrow"], "factory": ev.address, "client": a["client"],
+        "freelancer": a["freelancer"], "arbiter": a["arbiter"], "token": a["token"], "total": int(a["total"]),
+        "milestone_count": len(amounts), "review_period": int(a["reviewPeriod"]),
+        "metadata_hash": a["metadataHash"], "fee_bps": int(fee) if fee is not None else 0,
+        "treasury": config.at(ev.address, "TreasuryUpdated", ev.key), "status": EscrowState.CREATED.value,
+        "funded_amount": 0, "released": 0, "refunded": 0, "fees": 0, "accepted": False, "completed": False,
+        "completed_at": None, "created_block": ev.block_number, "created_tx": ev.tx_hash,
+        "created_at": ev.block_time, "block_number": ev.block_number,
+    }
+    milestones = {i: {"chain_id": chain_id, "escrow": a["escrow"], "index": i, "amount": amount,
+                      "status": MilestoneStatus.PENDING, "submitted_at": None, "deliverable_hash": None,
+                      "to_freelancer": 0, "to_client": 0, "fee": 0, "disputed_by": None, "closed_at": None,
+                      "block_number": ev.block_number} for i, amount in enumerate(amounts)}
+    return escrow, milestones
+
+
+# One handler per event of the Escrow clone: (escrow row, its milestone or None, event) -> None.
+EscrowHandler = Callable[[dict[str, Any], dict[str, Any] | None, DecodedEvent], None]
+
+
+def on_funded(escrow: dict[str, Any], m: dict[str, Any] | None, ev: DecodedEvent) -> None:
+    escrow["funded_amount"] = int(ev.args["amount"])
+
+
+def on_accepted(escrow: dict[str, Any], m: dict[str, Any] | None, ev: DecodedEvent) -> None:
+    escrow["accepted"] = True
+
+
+def on_completed(escrow: dict[str, Any], m: dict[str, Any] | None, ev: DecodedEvent) -> None:
+    escrow["completed"] = True
+    escrow["completed_at"] = ev.block_time
+
+
+def on_milestone_submitted(escrow: dict[str, Any], m: dict[str, Any] | None, ev: DecodedEvent) -> None:
+    if m is not None:
+        m.update(status=MilestoneStatus.SUBMITTED, submitted_at=ev.block_time,
+                 deliverable_hash=ev.args["deliverableHash"])
+
+
+def on_milestone_released(escrow: dict[str, Any], m: dict[str, Any] | None, ev: DecodedEvent) -> None:
+    if m is None:
+        return
+    a = ev.args
+    m.update(status=MilestoneStatus.RELEASED, to_freelancer=int(a["toFreelancer"]), fee=int(a["fee"]),
+             closed_at=ev.block_time)
+    escrow["released"] = int(escrow["released"]) + int(a["toFreelancer"])
+    escrow["fees"] = int(escrow["fees"]) + int(a["fee"])
+
+
+def on_dispute_opened(escrow: dict[str, Any], m: dict[str, Any] | None, ev: DecodedEvent) -> None:
+    if m is not None:
+        m.update(status=MilestoneStatus.DISPUTED, disputed_by=ev.args["by"])
+
+
+def on_dispute_resolved(escrow: dict[str, Any], m: dict[str, Any] | None, ev: DecodedEvent) -> None:
+    if m is None:
+        return
+    a = ev.args
+    m.update(status=MilestoneStatus.RESOLVED, to_freelancer=int(a["toFreelancer"]), to_client=int(a["toClient"]),
+             fee=int(a["fee"]), closed_at=ev.block_time)
+    escrow["released"] = int(escrow["released"]) + int(a["toFreelancer"])
+    escrow["refunded"] = int(escrow["refunded"]) + int(a["toClient"])
+    escrow["fees"] = int(escrow["fees"]) + int(a["fee"])
+
+
+def on_milestone_refunded(escrow: dict[str, Any], m: dict[str, Any] | None, ev: DecodedEvent) -> None:
+    if m is None:
+        return
+    m.update(status=MilestoneStatus.REFUNDED, to_client=int(ev.args["amount"]), closed_at=ev.block_time)
+    escrow["refunded"] = int(escrow["refunded"]) + int(ev.args["amount"])
+
+
+HANDLERS: dict[str, EscrowHandler] = {
+    "Funded": on_funded,
+    "Accepted": on_accepted,
+    "Completed": on_completed,
+    "MilestoneSubmitted": on_milestone_submitted,
+    "MilestoneReleased": on_milestone_released,
+    "DisputeOpened": on_dispute_opened,
+    "DisputeResolved": on_dispute_resolved,
+    "MilestoneRefunded": on_milestone_refunded,
+}
 
 
 def _fold(escrow: dict[str, Any] | None, ms: dict[int, dict[str, Any]], ev: DecodedEvent,
           config: _FactoryConfig, chain_id: int) -> dict[str, Any] | None:
-    a = ev.args
     if ev.event_name == "EscrowCreated":
-        amounts = [int(x) for x in a["amounts"]]
-        fee = config.at(ev.address, "FeeUpdated", ev.key)
-        escrow = {
-            "chain_id": chain_id, "address": a["escrow"], "factory": ev.address, "client": a["client"],
-            "freelancer": a["freelancer"], "arbiter": a["arbiter"], "token": a["token"], "total": int(a["total"]),
-            "milestone_count": len(amounts), "review_period": int(a["reviewPeriod"]),
-            "metadata_hash": a["metadataHash"], "fee_bps": int(fee) if fee is not None else 0,
-            "treasury": config.at(ev.address, "TreasuryUpdated", ev.key), "status": "created",
-            "funded_amount": 0, "released": 0, "refunded": 0, "fees": 0, "accepted": False, "completed": False,
-            "created_block": ev.block_number, "created_tx": ev.tx_hash, "created_at": ev.block_time,
-            "block_number": ev.block_number,
-        }
+        escrow, created = _created(ev, config, chain_id)
         ms.clear()
-        for i, amount in enumerate(amounts):
-            ms[i] = {"chain_id": chain_id, "escrow": a["escrow"], "index": i, "amount": amount, "status": PENDING,
-                     "submitted_at": None, "deliverable_hash": None, "to_freelancer": 0, "to_client": 0, "fee": 0,
-                     "disputed_by": None, "block_number": ev.block_number}
+        ms.update(created)
         return escrow
     if escrow is None:
         return None  # an event of a clone whose creation we never saw: nothing to mirror it onto
     escrow["block_number"] = ev.block_number
-    m = ms.get(int(a["index"])) if "index" in a else None
+    m = ms.get(int(ev.args["index"])) if "index" in ev.args else None
     if m is not None:
         m["block_number"] = ev.block_number
-    name = ev.event_name
-    if name == "Funded":
-        escrow["funded_amount"] = int(a["amount"])
-    elif name == "Accepted":
-        escrow["accepted"] = True
-    elif name == "Completed":
-        escrow["completed"] = True
-    elif m is None:
-        return escrow
-    elif name == "MilestoneSubmitted":
-        m.update(status=SUBMITTED, submitted_at=ev.block_time, deliverable_hash=a["deliverableHash"])
-    elif name == "MilestoneReleased":
-        m.update(status=RELEASED, to_freelancer=int(a["toFreelancer"]), fee=int(a["fee"]))
-        escrow["released"] = int(escrow["released"]) + int(a["toFreelancer"])
-        escrow["fees"] = int(escrow["fees"]) + int(a["fee"])
-    elif name == "DisputeOpened":
-        m.update(status=DISPUTED, disputed_by=a["by"])
-    elif name == "DisputeResolved":
-        m.update(status=RESOLVED, to_freelancer=int(a["toFreelancer"]), to_client=int(a["toClient"]),
-                 fee=int(a["fee"]))
-        escrow["released"] = int(escrow["released"]) + int(a["toFreelancer"])
-        escrow["refunded"] = int(escrow["refunded"]) + int(a["toClient"])
-        escrow["fees"] = int(escrow["fees"]) + int(a["fee"])
-    elif name == "MilestoneRefunded":
-        m.update(status=REFUNDED, to_client=int(a["amount"]))
-        escrow["refunded"] = int(escrow["refunded"]) + int(a["amount"])
+    handler = HANDLERS.get(ev.event_name)
+    if handler is not None:
+        handler(escrow, m, ev)
     return escrow
 
 
@@ -148,7 +197,7 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> No
         row = state[addr]
         if row is None:
             continue
-        row["status"] = _status(row, list(milestones[addr].values()))
+        row["status"] = _status(row, list(milestones[addr].values())).value
         rows.append(row)
         ms_rows.extend(milestones[addr].values())
     # One upsert per table for the whole batch: the final state of each touched escrow and milestone.

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, delete, select, text
 
 from indexer import bulk, models
+from indexer.core.addresses import ZERO_ADDRESS
 from indexer.decode import DecodedEvent
 
-ZERO = "0x0000000000000000000000000000000000000000"
 TOKEN_CONTRACTS = ("LancerToken",)
 TRANSFER_COLUMNS = ("chain_id", "block_number", "log_index", "block_time", "tx_hash", "token", "from_address",
                     "to_address", "value")
@@ -29,7 +29,7 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> No
         rows.append((chain_id, ev.block_number, ev.log_index, ev.block_time, ev.tx_hash, ev.address, src, dst, value))
         # The zero address is the mint source / burn sink, not a holder.
         for holder, delta in ((src, -value), (dst, value)):
-            if holder == ZERO:
+            if holder == ZERO_ADDRESS:
                 continue
             slot = deltas.setdefault((ev.address, holder), [0, 0])
             slot[0] += delta

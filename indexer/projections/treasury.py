@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete
 
 from indexer import bulk, models
-from indexer.decode import DecodedEvent, checksum_address
+from indexer.core.addresses import checksum
+from indexer.decode import DecodedEvent
 
 TABLES: tuple[Table, ...] = (models.treasury_inflows, models.treasury_distributions, models.treasury_splits,
                              models.carbon_offsets)
@@ -20,7 +21,7 @@ def escrow_from_ref(ref: str) -> str | None:
     """Escrows pay fees with ref = bytes32(uint256(uint160(escrow))): 12 zero bytes, then the address."""
     body = ref[2:]
     if len(body) == 64 and body[:24] == "0" * 24 and body[24:] != "0" * 40:
-        return checksum_address("0x" + body[24:])
+        return checksum("0x" + body[24:])
     return None
 
 

@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from indexer.settings import get_chain_settings
+from indexer.core.settings import get_chain_settings
 
 
 @click.command("chains")

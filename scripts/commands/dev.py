@@ -25,13 +25,13 @@ from rich.console import Console
 from web3 import Web3
 
 from contracts.demo import DemoResult, run_demo
-from indexer.anvil import AnvilProcess
-from indexer.deployments import load_deployment
-from indexer.embedded import EmbeddedServices, start_embedded
-from indexer.errors import ConfigError
-from indexer.migrate import upgrade
-from indexer.registry import ChainConfig
-from indexer.settings import ChainSettings, get_chain_settings
+from devtools.anvil import AnvilProcess
+from indexer.core.deployments import load_deployment
+from devtools.embedded import EmbeddedServices, start_embedded
+from indexer.core.errors import ConfigError
+from indexer.core.migrate import upgrade
+from indexer.core.registry import ChainConfig
+from indexer.core.settings import ChainSettings, get_chain_settings
 from scripts.commands.deploy import run_deploy
 
 

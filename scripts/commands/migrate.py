@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from indexer.errors import ConfigError
-from indexer.migrate import upgrade
-from indexer.settings import get_chain_settings
+from indexer.core.errors import ConfigError
+from indexer.core.migrate import upgrade
+from indexer.core.settings import get_chain_settings
 
 
 @click.command("migrate")

@@ -21,7 +21,7 @@ from siwe import SiweMessage
 
 from api.app import create_app
 from api.settings import ApiSettings
-from indexer.registry import ChainRegistry, registry_json
+from indexer.core.registry import ChainRegistry, registry_json
 
 DOMAIN = "app.lancer.test"
 URI = "https://app.lancer.test"

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from web3 import HTTPProvider, Web3
 
 from contracts.artifacts import load_artifact
-from indexer.anvil import AnvilProcess
+from devtools.anvil import AnvilProcess
 from tests.api.conftest import build_message, new_nonce, sign
 
 
@@ -47,8 +47,8 @@ def test_unreachable_rpc_is_503(settings_factory: Any, account: Any) -> None:
     import json
 
     from api.app import create_app
-    from indexer.registry import load_registry, registry_json, with_rpc_urls
-    from indexer.anvil import free_port
+    from indexer.core.registry import load_registry, registry_json, with_rpc_urls
+    from devtools.anvil import free_port
 
     registry = with_rpc_urls(load_registry(), {31337: [f"http://127.0.0.1:{free_port()}"]})
     settings = settings_factory(chain_registry_json=registry_json(registry), siwe_rpc_timeout_seconds=1)

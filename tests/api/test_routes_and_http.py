@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from api.auth import iter_routes
 from api.settings import ApiSettings
-from indexer.errors import ConfigError
+from indexer.core.errors import ConfigError
 
 
 def test_every_route_declares_its_auth(client: TestClient) -> None:

@@ -13,7 +13,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 
 from contracts.artifacts import load_artifact
-from indexer.contracts import ContractSet, ContractSpec
+from indexer.sources.spec import ContractSet, ContractSpec
 from indexer.decode import EventDecoder, MalformedLog, _is_dynamic, _normalize, _type_string
 
 ADDRESS = "0x" + "12" * 20

@@ -23,8 +23,8 @@ import pytest
 import yaml
 
 from api.settings import ApiSettings
-from indexer.registry import load_registry
-from indexer.settings import ChainSettings
+from indexer.core.registry import load_registry
+from indexer.core.settings import ChainSettings
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

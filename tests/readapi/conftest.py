@@ -27,11 +27,11 @@ from contracts.client import LancerContracts
 from contracts.deploy import deploy_chain
 from contracts.deploy_config import DeploySettings
 from contracts.demo import DemoResult, run_demo
-from indexer.anvil import AnvilProcess
-from indexer.contracts import platform_contract_set
-from indexer.db import make_engine
-from indexer.deployments import load_deployment
-from indexer.registry import ChainConfig, ChainRegistry, load_registry, registry_json
+from devtools.anvil import AnvilProcess
+from indexer.sources.platform import platform_contract_set
+from indexer.core.db import make_engine
+from indexer.core.deployments import load_deployment
+from indexer.core.registry import ChainConfig, ChainRegistry, load_registry, registry_json
 from indexer.sync import SyncOptions
 from indexer.worker import run_chain
 from tests.api.conftest import DOMAIN, URI

@@ -16,10 +16,10 @@ import httpx
 from pydantic import AnyHttpUrl
 from sqlalchemy import create_engine, text
 
-from indexer.anvil import free_port
-from indexer.embedded import start_embedded
-from indexer.migrate import is_current, upgrade
-from indexer.registry import ChainRegistry, load_registry, registry_json
+from devtools.anvil import free_port
+from devtools.embedded import start_embedded
+from indexer.core.migrate import is_current, upgrade
+from indexer.core.registry import ChainRegistry, load_registry, registry_json
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -25,17 +25,17 @@ from web3.contract import Contract
 from api import jobs
 from api.app import create_app
 from api.settings import ApiSettings
-from contracts.deploy_config import local_dev_account
-from indexer.anvil import AnvilProcess
-from indexer.contracts import platform_contract_set
-from indexer.db import make_engine
-from indexer.registry import ChainConfig, ChainRegistry, registry_json
+from devtools.accounts import local_dev_account
+from devtools.anvil import AnvilProcess
+from indexer.sources.platform import platform_contract_set
+from indexer.core.db import make_engine
+from indexer.core.registry import ChainConfig, ChainRegistry, registry_json
 from indexer.sync import SyncOptions
 from indexer.worker import run_chain
 from tests.api.conftest import DOMAIN, URI, bearer, login
-from tests.indexer.chainkit import Platform, deploy_platform
-from tests.indexer.conftest import chain_config
-from tests.indexer.easkit import add_eas, mine
+from tests.support.chainkit import Platform, deploy_platform
+from tests.support.indexing import chain_config
+from tests.support.easkit import add_eas, mine
 
 CONFIRMATIONS = 2
 ADMIN = Account.from_key("0x" + "b2" * 32)

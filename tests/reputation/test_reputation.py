@@ -14,12 +14,12 @@ from web3 import Web3
 
 from api.settings import ApiSettings
 from contracts.artifacts import load_artifact
-from contracts.deploy_config import local_dev_account
-from indexer.eas.lancer_schemas import VERIFIED_SKILL
-from indexer.eas.offchain import sign_offchain_attestation
-from indexer.eas.onchain import offchain_domain
-from indexer.errors import ConfigError
-from tests.indexer.easkit import attest
+from devtools.accounts import local_dev_account
+from contracts.eas.lancer_schemas import VERIFIED_SKILL
+from contracts.eas.offchain import sign_offchain_attestation
+from contracts.eas.onchain import offchain_domain
+from indexer.core.errors import ConfigError
+from tests.support.easkit import attest
 from tests.reputation.conftest import VERIFIER, Env, completed_escrow
 
 DAY = 86_400

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from api.attestations import jobs as attestation_jobs
 from api.attestations.models import OffchainAttestation
 from api.attestations.service import request_onchain
-from indexer.eas.lancer_schemas import MILESTONE_REVIEW, milestone_ref
-from indexer.eas.offchain import sign_offchain_attestation
-from indexer.eas.onchain import eas_contract, offchain_domain
+from contracts.eas.lancer_schemas import MILESTONE_REVIEW, milestone_ref
+from contracts.eas.offchain import sign_offchain_attestation
+from contracts.eas.onchain import eas_contract, offchain_domain
 from tests.reputation import independent
 from tests.reputation.conftest import ADMIN, Env, completed_escrow
 

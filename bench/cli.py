@@ -1,0 +1,38 @@
+"""`lancer bench indexer` (floor vs full backfill, reorg recovery) and `lancer bench api` (read routes vs a
+constant-JSON ceiling, with wrk)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("bench")
+def bench_command() -> None:
+    """Benchmarks (not tests): print figures for the README."""
+
+
+@bench_command.command("indexer")
+@click.option("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres", show_default=True,
+              help="PostgreSQL URL allowed to create/drop scratch databases")
+@click.option("--max-range", default=5000, show_default=True, help="Largest getLogs range for both runs")
+def indexer_bench(admin_url: str, max_range: int) -> None:
+    """Build (or load) the 100k-event anvil workload, measure floor and full backfill, and a reorg."""
+    from bench.indexer import run
+
+    click.echo(run(admin_url, max_range=max_range, log=click.echo).report())
+
+
+@bench_command.command("api")
+@click.option("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres", show_default=True,
+              help="PostgreSQL URL allowed to create/drop a scratch database")
+@click.option("--escrows", default=150, show_default=True, help="Escrows to create on top of the demo")
+@click.option("--transfers", default=300, show_default=True, help="LNC transfers to make on top of the demo")
+@click.option("--seconds", default=10, show_default=True, help="Load duration per route")
+@click.option("--connections", default=16, show_default=True, help="Concurrent keep-alive connections")
+def api_bench(admin_url: str, escrows: int, transfers: int, seconds: int, connections: int) -> None:
+    """Populate an index, serve it, and load balances / escrow detail / escrow list next to a constant route."""
+    from bench.api import report, run
+
+    rows = run(admin_url, escrows=escrows, transfers=transfers, seconds=seconds, connections=connections,
+               log=click.echo)
+    click.echo(report(rows, seconds, connections))

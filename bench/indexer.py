@@ -1,0 +1,304 @@
+"""Indexer benchmark (not a test): a reproducible anvil workload of 100k+ Token/Escrow events,
+then in one run (a) the floor: plain eth_getLogs over the biggest ranges bulk-COPYed into a scratch
+table, (b) Lancer's full backfill with projections, (c) recovery time of a depth-5 reorg.
+
+The workload is built once with automine off (batched eth_sendTransaction, then anvil_mine) and
+cached with anvil's dump/load state under ``.lancer/bench``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import AnyHttpUrl
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from web3 import Web3
+
+from contracts.artifacts import deploy_unlocked
+from devtools.anvil import AnvilProcess
+from indexer.sources.platform import platform_contract_set
+from indexer.core.db import make_engine
+from indexer.core.deployments import DeployedContract, Deployment
+from indexer.core.migrate import upgrade
+from indexer.core.registry import Finality, load_registry
+from indexer.rpc import RpcClient
+from indexer.core.settings import REPO_ROOT
+from indexer.sync import SyncOptions
+from indexer.worker import run_chain
+
+BENCH_DIR = REPO_ROOT / ".lancer" / "bench"
+CHAIN_ID = 31399
+WORKLOAD_VERSION = "v1"
+GAS = hex(900_000)
+
+
+@dataclass
+class BenchResult:
+    blocks: int
+    events: int
+    floor_seconds: float
+    full_seconds: float
+    reorg_seconds: float
+    block_time: float
+    floor_events: int | None = None  # logs the floor copied (every log of the range); default: ``events``
+
+    GOAL_RATIO = 0.5
+    REORG_GOAL_BLOCKS = 2
+
+    @property
+    def floor_rate(self) -> float:
+        return (self.floor_events if self.floor_events is not None else self.events) / self.floor_seconds
+
+    @property
+    def full_rate(self) -> float:
+        return self.events / self.full_seconds
+
+    @property
+    def ratio(self) -> float:
+        return self.full_rate / self.floor_rate
+
+    def report(self) -> str:
+        floor_events = self.floor_events if self.floor_events is not None else self.events
+        reorg_goal = self.REORG_GOAL_BLOCKS * self.block_time
+        rows = [
+            ("floor: eth_getLogs + COPY", floor_events, self.floor_seconds, self.floor_rate, 1.0, ""),
+            ("lancer backfill + projections", self.events, self.full_seconds, self.full_rate, self.ratio,
+             f"goal >= {self.GOAL_RATIO:.0%}: {'met' if self.ratio >= self.GOAL_RATIO else 'NOT met'}"),
+        ]
+        lines = [f"indexer benchmark: {self.events:,} events over {self.blocks:,} blocks", "",
+                 f"{'run':<31} {'events':>9} {'seconds':>8} {'events/s':>10} {'vs floor':>9}"]
+        lines += [f"{name:<31} {n:>9,} {sec:>8.2f} {rate:>10,.0f} {ratio:>9.0%}  {note}".rstrip()
+                  for name, n, sec, rate, ratio, note in rows]
+        lines += ["", f"depth-5 reorg recovered in {self.reorg_seconds:.2f}s; goal <= {self.REORG_GOAL_BLOCKS} block "
+                      f"times = {reorg_goal:.1f}s: {'met' if self.reorg_seconds <= reorg_goal else 'NOT met'}"]
+        return "\n".join(lines)
+
+
+class _Node:
+    def __init__(self, node: AnvilProcess) -> None:
+        self.rpc = RpcClient([node.url], chain="bench", timeout=120)
+
+    def send_all(self, txs: list[dict[str, Any]]) -> None:
+        for start in range(0, len(txs), 500):
+            self.rpc.batch([("eth_sendTransaction", [tx]) for tx in txs[start:start + 500]], max_size=500)
+
+    def mine(self, blocks: int = 1) -> None:
+        self.rpc.call("anvil_mine", [hex(blocks)])
+
+
+def _build_workload(node: AnvilProcess, escrow_rounds: int = 40, per_round: int = 50,
+                    transfer_blocks: int = 2400, transfers_per_block: int = 26) -> Deployment:
+    w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
+    admin, *users = w3.eth.accounts
+    blocks: dict[str, int] = {}
+
+    def deploy(name: str, *args: Any) -> Any:
+        contract, receipt = deploy_unlocked(w3, name, *args, sender=admin)
+        blocks[name] = receipt["blockNumber"]
+        return contract
+
+    token = deploy("LancerToken", admin, 10**33)
+    kinds = [Web3.keccak(text=k) for k in ("carbon", "social")]
+    treasury = deploy("Treasury", admin, [(users[8], 6000, kinds[0]), (users[9], 4000, kinds[1])])
+    impl = deploy("Escrow")
+    factory = deploy("EscrowFactory", admin, impl.address, treasury.address, 200)
+    node.rpc("evm_setAutomine", [False])
+    n = _Node(node)
+
+    def tx(sender: str, to: str, data: str) -> dict[str, Any]:
+        return {"from": sender, "to": to, "data": data, "gas": GAS}
+
+    n.send_all([tx(admin, token.address, token.encode_abi("mint", args=[u, 10**27])) for u in users[:8]])
+    n.mine()
+    parties = users[:8]
+    transfer_block = 0
+    per_phase = transfer_blocks // (escrow_rounds * 6)
+
+    def transfers(count: int) -> None:
+        nonlocal transfer_block
+        for _ in range(count):
+            batch = []
+            for i in range(transfers_per_block):
+                src = parties[(transfer_block + i) % 8]
+                dst = parties[(transfer_block + i + 1 + i % 6) % 8]
+                batch.append(tx(src, token.address, token.encode_abi("transfer", args=[dst, 10**18 + i])))
+            n.send_all(batch)
+            n.mine()
+            transfer_block += 1
+
+    amounts = [3 * 10**18, 2 * 10**18, 10**18]
+    for r in range(escrow_rounds):
+        made = []
+        creates = []
+        for i in range(per_round):
+            client, freelancer, arbiter = parties[i % 8], parties[(i + 1) % 8], parties[(i + 2) % 8]
+            salt = Web3.keccak(text=f"{r}-{i}")
+            address = factory.functions.predictEscrowAddress(client, salt).call()
+            made.append((address, client, freelancer))
+            creates.append(tx(client, factory.address, factory.encode_abi(
+                "createEscrowDeterministic", args=[client, freelancer, arbiter, token.address, amounts, 3600, salt,
+                                                   salt])))
+        n.send_all(creates)
+        n.mine()
+        transfers(per_phase)
+        esc = w3.eth.contract(abi=arts["Escrow"]["abi"])
+        funding = []
+        for address, client, _ in made:
+            funding.append(tx(client, token.address, token.encode_abi("approve", args=[address, sum(amounts)])))
+            funding.append(tx(client, address, esc.encode_abi("fund")))
+        n.send_all(funding)
+        n.mine()
+        transfers(per_phase)
+        n.send_all([tx(f, a, esc.encode_abi("accept")) for a, _, f in made])
+        n.mine()
+        for m in range(len(amounts)):
+            transfers(per_phase)
+            n.send_all([tx(c, a, esc.encode_abi("releaseMilestone", args=[m])) for a, c, _ in made])
+            n.mine()
+    transfers(max(0, transfer_blocks - transfer_block))
+    node.rpc("evm_setAutomine", [True])
+    now = datetime.now(UTC)
+    contracts = {name: DeployedContract(address=c.address, block_number=blocks[name])
+                 for name, c in (("LancerToken", token), ("Treasury", treasury), ("Escrow", impl),
+                                 ("EscrowFactory", factory))}
+    return Deployment(chain_id=CHAIN_ID, chain_name="bench", genesis_hash=w3.eth.get_block(0)["hash"].to_0x_hex(),
+                      deployer=admin, deployed_at=now, updated_at=now, contracts=contracts)
+
+
+def prepare(log: Any = print) -> tuple[AnvilProcess, Deployment]:
+    """Start anvil on the cached workload (building and caching it on first use)."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    state = BENCH_DIR / f"state-{WORKLOAD_VERSION}.json"
+    dep_path = BENCH_DIR / f"deployment-{WORKLOAD_VERSION}.json"
+    if state.is_file() and dep_path.is_file():
+        node = AnvilProcess(CHAIN_ID, extra_args=["--load-state", str(state)]).start(timeout=120)
+        deployment = Deployment.model_validate_json(dep_path.read_text())
+        if int(str(node.rpc("eth_blockNumber")), 16) > 1000:
+            return node, deployment
+        node.stop()
+    log("building the workload (cached afterwards)...")
+    started = time.perf_counter()
+    node = AnvilProcess(CHAIN_ID, accounts=20, extra_args=["--gas-limit", "60000000"]).start()
+    deployment = _build_workload(node)
+    dumped = node.rpc("anvil_dumpState")
+    node.stop()
+    # anvil_dumpState returns the hex of a gzipped JSON state; --load-state wants the JSON itself.
+    raw = bytes.fromhex(str(dumped)[2:])
+    state.write_bytes(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+    dep_path.write_text(deployment.model_dump_json(indent=2))
+    log(f"workload built in {time.perf_counter() - started:.0f}s")
+    node = AnvilProcess(CHAIN_ID, extra_args=["--load-state", str(state)]).start(timeout=120)
+    return node, deployment
+
+
+def _scratch_database(admin_url: str, label: str) -> str:
+    name = f"lancer_bench_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(admin_url: str, url: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def floor(node: AnvilProcess, url: str, start: int, head: int, max_range: int) -> tuple[int, float]:
+    """Plain eth_getLogs over the biggest ranges, bulk-COPYed raw into a scratch table."""
+    engine = make_engine(url)
+    rpc = RpcClient([node.url], chain="bench-floor", timeout=300)
+    count = 0
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE scratch_logs (block_number bigint, log_index int, block_hash text, "
+                             "tx_hash text, address text, topics text[], data text)")
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for a in range(start, head + 1, max_range):
+            b = min(head, a + max_range - 1)
+            logs = rpc.call("eth_getLogs", [{"fromBlock": hex(a), "toBlock": hex(b)}])
+            with raw.cursor() as cur, cur.copy("COPY scratch_logs FROM STDIN") as copy:
+                for entry in logs:
+                    copy.write_row((int(entry["blockNumber"], 16), int(entry["logIndex"], 16), entry["blockHash"],
+                                    entry["transactionHash"], entry["address"], entry["topics"], entry["data"]))
+            count += len(logs)
+        conn.commit()
+    elapsed = time.perf_counter() - started
+    rpc.close()
+    engine.dispose()
+    return count, elapsed
+
+
+def run(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", max_range: int = 5000,
+        log: Any = print) -> BenchResult:
+    node, deployment = prepare(log)
+    urls = []
+    try:
+        head = int(str(node.rpc("eth_blockNumber")), 16)
+        cs = platform_contract_set(deployment)
+        chain = load_registry().by_id(31337).model_copy(update={
+            "chain_id": CHAIN_ID, "name": "bench", "rpc_urls": [AnyHttpUrl(node.url)],
+            "finality": Finality(confirmations=12), "block_time_seconds": 1.0})
+        floor_url = _scratch_database(admin_url, "floor")
+        urls.append(floor_url)
+        events, floor_s = floor(node, floor_url, cs.start_block, head, max_range)
+        log(f"floor: {events:,} logs in {floor_s:.2f}s")
+        full_url = _scratch_database(admin_url, "full")
+        urls.append(full_url)
+        upgrade(full_url)
+        engine = make_engine(full_url, pool_size=4)
+        options = SyncOptions(initial_range=max_range, max_range=max_range, pipeline_depth=4)
+        started = time.perf_counter()
+        stats = run_chain(engine, chain, cs, stop=threading.Event(), options=options, stop_at_head=True,
+                          rpc_timeout=300)
+        full_s = time.perf_counter() - started
+        assert stats is not None
+        log(f"lancer: {stats.events:,} events in {full_s:.2f}s")
+        reorg_s = _reorg_recovery(node, engine, chain, cs)
+        engine.dispose()
+        return BenchResult(blocks=head - cs.start_block + 1, events=stats.events, floor_seconds=floor_s,
+                           full_seconds=full_s, reorg_seconds=reorg_s, block_time=chain.block_time_seconds,
+                           floor_events=events)
+    finally:
+        node.stop()
+        for url in urls:
+            _drop_database(admin_url, url)
+
+
+def _reorg_recovery(node: AnvilProcess, engine: Any, chain: Any, cs: Any) -> float:
+    """Follow the head, reorg 5 blocks (with new transactions), time until the index has the new head."""
+    stop = threading.Event()
+    worker = threading.Thread(target=run_chain, args=(engine, chain, cs),
+                              kwargs={"stop": stop, "options": SyncOptions(initial_range=50, max_range=500)})
+    worker.start()
+    try:
+        node.mine(6)
+        time.sleep(1.5)
+        w3 = Web3(Web3.HTTPProvider(node.url))
+        admin, user = w3.eth.accounts[0], w3.eth.accounts[1]
+        tx = {"from": admin, "to": user, "value": hex(1), "gas": hex(21000)}
+        started = time.perf_counter()
+        node.rpc("anvil_reorg", [5, [[tx, 0], [tx, 2]]])
+        new_hash = str(node.rpc("eth_getBlockByNumber", ["latest", False])["hash"])  # type: ignore[index]
+        while time.perf_counter() - started < 60:
+            with engine.connect() as conn:
+                current = conn.execute(text("SELECT block_hash FROM chains WHERE chain_id = :c"),
+                                       {"c": chain.chain_id}).scalar()
+            if current == new_hash:
+                return time.perf_counter() - started
+            time.sleep(0.01)
+        return float("inf")
+    finally:
+        stop.set()
+        worker.join()

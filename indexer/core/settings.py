@@ -1,0 +1,46 @@
+"""Typed settings for the chain side (indexer, deploy), read from environment variables and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from indexer.core.registry import ChainRegistry, load_registry
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ChainSettings(BaseSettings):
+    """Settings every Lancer process shares: where the data lives and which chains exist."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field("", description="PostgreSQL URL; empty means the embedded dev server")
+    redis_url: str = Field("", description="Redis URL; empty means the embedded dev server")
+    redis_key_prefix: str = Field("lancer:", description="Prefix of every Redis key Lancer writes")
+    chain_registry_json: str = Field("", description="Registry as JSON text or a path; empty: default")
+    deployments_dir: Path = Field(REPO_ROOT / "deployments")
+    data_dir: Path = Field(REPO_ROOT / ".lancer", description="Local state of `lancer dev`")
+    deployer_private_key: SecretStr | None = Field(None, description="Key that deploys contracts")
+    log_level: str = "INFO"
+    log_format: str = Field("console", pattern="^(console|json)$")
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, url: str) -> str:
+        # SQLAlchemy defaults postgresql:// to psycopg2, which we do not ship.
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    def registry(self) -> ChainRegistry:
+        return load_registry(self.chain_registry_json)
+
+
+@lru_cache(maxsize=1)
+def get_chain_settings() -> ChainSettings:
+    return ChainSettings()

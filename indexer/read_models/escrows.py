@@ -1,0 +1,137 @@
+"""Read models of the escrow projection: one escrow with milestones and timeline, and lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from indexer.core.vocabulary import MILESTONE_STATUS_NAMES
+from indexer.read_models.base import _Model, confirmed_block
+from indexer.read_models.chains import chain_cursors
+
+
+class Milestone(_Model):
+    index: int
+    disputed_by: str | None = None
+    amount: int
+    status: str
+    submitted_at: datetime | None
+    deliverable_hash: str | None
+    to_freelancer: int
+    to_client: int
+    fee: int
+    confirmed: bool
+
+
+class EscrowEvent(_Model):
+    block_number: int
+    log_index: int
+    block_time: datetime
+    tx_hash: str
+    event_name: str
+    args: dict[str, Any]
+    confirmed: bool
+
+
+class Escrow(_Model):
+    chain_id: int
+    address: str
+    review_period: int = 0
+    milestone_count: int = 0
+    metadata_hash: str = ""
+    created_tx: str = ""
+    client: str
+    freelancer: str
+    arbiter: str
+    token: str
+    total: int
+    fee_bps: int
+    status: str
+    funded_amount: int
+    released: int
+    refunded: int
+    fees: int
+    locked: int
+    created_block: int
+    created_at: datetime
+    block_number: int
+    confirmed: bool
+
+
+class EscrowDetail(_Model):
+    escrow: Escrow
+    milestones: list[Milestone]
+    timeline: list[EscrowEvent]
+
+
+def _escrow(r: Any, conf: int) -> Escrow:
+    return Escrow(chain_id=r.chain_id, address=r.address, review_period=int(r.review_period),
+                  milestone_count=r.milestone_count, metadata_hash=r.metadata_hash, created_tx=r.created_tx,
+                  client=r.client, freelancer=r.freelancer,
+                  arbiter=r.arbiter, token=r.token, total=int(r.total), fee_bps=r.fee_bps, status=r.status,
+                  funded_amount=int(r.funded_amount), released=int(r.released), refunded=int(r.refunded),
+                  fees=int(r.fees),
+                  locked=int(r.funded_amount) - int(r.released) - int(r.refunded) - int(r.fees),
+                  created_block=r.created_block, created_at=r.created_at, block_number=r.block_number,
+                  confirmed=r.block_number <= conf)
+
+
+def escrow_detail(conn: Connection, chain_id: int, address: str) -> EscrowDetail | None:
+    conf = confirmed_block(conn, chain_id)
+    row = conn.execute(text("SELECT * FROM escrows WHERE chain_id = :c AND address = :a"),
+                       {"c": chain_id, "a": address}).first()
+    if row is None:
+        return None
+    ms = conn.execute(text("SELECT * FROM escrow_milestones WHERE chain_id = :c AND escrow = :a ORDER BY index"),
+                      {"c": chain_id, "a": address}).all()
+    timeline = conn.execute(text("""
+        SELECT * FROM events WHERE chain_id = :c AND address = :a
+        UNION ALL
+        SELECT * FROM events WHERE chain_id = :c AND tx_hash = :t AND event_name = 'EscrowCreated'
+           AND args->>'escrow' = :a
+         ORDER BY block_number, log_index"""), {"c": chain_id, "a": address, "t": row.created_tx}).all()
+    return EscrowDetail(
+        escrow=_escrow(row, conf),
+        milestones=[Milestone(index=m.index, amount=int(m.amount), status=MILESTONE_STATUS_NAMES[m.status],
+                              submitted_at=m.submitted_at, deliverable_hash=m.deliverable_hash,
+                              to_freelancer=int(m.to_freelancer), to_client=int(m.to_client), fee=int(m.fee),
+                              disputed_by=m.disputed_by, confirmed=m.block_number <= conf) for m in ms],
+        timeline=[EscrowEvent(block_number=e.block_number, log_index=e.log_index, block_time=e.block_time,
+                              tx_hash=e.tx_hash, event_name=e.event_name, args=e.args,
+                              confirmed=e.block_number <= conf) for e in timeline],
+    )
+
+
+class EscrowFilter(_Model):
+    chain_id: int | None = None
+    client: str | None = None
+    freelancer: str | None = None
+    arbiter: str | None = None
+    status: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def escrow_list(conn: Connection, flt: EscrowFilter, *, limit: int = 50,
+                after: tuple[datetime, int, str] | None = None) -> list[Escrow]:
+    """Escrows newest first across chains, keyset on (created_at, chain_id, address); ``limit + 1`` rows."""
+    cursors = chain_cursors(conn)
+    rows = conn.execute(text("""
+        SELECT e.* FROM escrows e
+         WHERE (CAST(:c AS bigint) IS NULL OR e.chain_id = :c)
+           AND (CAST(:cl AS text) IS NULL OR e.client = :cl)
+           AND (CAST(:fr AS text) IS NULL OR e.freelancer = :fr)
+           AND (CAST(:ar AS text) IS NULL OR e.arbiter = :ar)
+           AND (CAST(:st AS text) IS NULL OR e.status = :st)
+           AND (CAST(:f AS timestamptz) IS NULL OR e.created_at >= :f)
+           AND (CAST(:t AS timestamptz) IS NULL OR e.created_at < :t)
+           AND (CAST(:k0 AS timestamptz) IS NULL
+                OR (e.created_at, e.chain_id, e.address) < (CAST(:k0 AS timestamptz), CAST(:k1 AS bigint), CAST(:k2 AS text)))
+         ORDER BY e.created_at DESC, e.chain_id DESC, e.address DESC
+         LIMIT :lim"""), {"c": flt.chain_id, "cl": flt.client, "fr": flt.freelancer, "ar": flt.arbiter,
+                          "st": flt.status, "f": flt.created_from, "t": flt.created_to,
+                          "k0": after[0] if after else None, "k1": after[1] if after else None,
+                          "k2": after[2] if after else None, "lim": limit + 1}).all()
+    return [_escrow(r, cursors[r.chain_id].confirmed_block if r.chain_id in cursors else -1) for r in rows]

@@ -1,0 +1,86 @@
+"""The values the sync engine passes around: the node's tip, scanned chunks, complete batches, the
+cursor, options and statistics. Headers and receipts are ``indexer.rpc.eth`` types."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from indexer.decode import DecodedEvent
+from indexer.rpc.eth import Header
+
+__all__ = ["Batch", "Chunk", "Cursor", "Header", "Idle", "SyncOptions", "SyncStats", "Tip"]
+
+
+@dataclass(slots=True)
+class Tip:
+    head: int
+    head_hash: str
+    safe: int | None = None
+    finalized: int | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    start: int
+    end: int
+    headers: dict[int, Header]
+    events: list[DecodedEvent]
+    # The raw rows, COPY-encoded off the writer's thread (sync.store): the writer only ships them.
+    event_rows: bytes  # in EVENT_COLUMNS order
+    transaction_rows: bytes  # in TRANSACTION_COLUMNS order
+    tip: Tip
+    native_balances: dict[str, int] = field(default_factory=dict)
+    native_block: int = 0  # the block the native balances are as of
+
+
+@dataclass(slots=True)
+class Idle:
+    """The fetcher reached the head; carries the head's hash so a same-height reorg is still seen."""
+
+    tip: Tip
+
+
+@dataclass(slots=True)
+class Chunk:
+    """A scanned part of a range, cut at a block boundary: its events, and the block hash every log
+    of it names (checked against the headers when the chunk is completed into a ``Batch``)."""
+
+    start: int
+    end: int
+    events: list[DecodedEvent]
+    log_hashes: list[tuple[int, str]]
+    tip: Tip
+
+
+@dataclass
+class SyncOptions:
+    initial_range: int = 200
+    max_range: int = 5000
+    pipeline_depth: int = 4  # batches read ahead of the writer (queued or being completed)
+    poll_interval: float | None = None  # default: half the chain's block time
+    receipt_batch: int = 100
+    # A range's events are cut into batches of about this many (at block boundaries), so a dense
+    # range becomes several transactions that the pipeline overlaps with reading the next ones.
+    batch_events: int = 10_000
+    # Ranges shrink towards this many logs per eth_getLogs (dense chains), and a fetcher's first
+    # range is at most probe_range blocks: the density is unknown until one range was read.
+    range_events: int = 40_000
+    probe_range: int = 100
+    # Threads completing chunks (headers, receipts) in parallel, ahead of the writer.
+    fetch_workers: int = 3
+
+
+@dataclass
+class Cursor:
+    number: int
+    hash: str | None
+
+
+@dataclass
+class SyncStats:
+    batches: int = 0
+    blocks: int = 0
+    events: int = 0
+    reorgs: int = 0
+    started: float = field(default_factory=time.monotonic)

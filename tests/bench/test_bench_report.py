@@ -1,0 +1,21 @@
+"""`lancer bench indexer` prints one table: events, seconds, events/s and ratio per run, and the reorg
+recovery against its goal."""
+
+from __future__ import annotations
+
+from bench.indexer import BenchResult
+
+
+def test_report_is_a_table_with_goals() -> None:
+    text = BenchResult(blocks=2645, events=100_000, floor_seconds=2.0, full_seconds=3.0, reorg_seconds=0.5,
+                       block_time=1.0, floor_events=100_001).report()
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("run"))
+    assert header.split() == ["run", "events", "seconds", "events/s", "vs", "floor"]
+    floor = next(line for line in lines if line.startswith("floor"))
+    full = next(line for line in lines if line.startswith("lancer"))
+    assert "100,001" in floor and "2.00" in floor and "50,000" in floor and "100%" in floor
+    assert "100,000" in full and "3.00" in full and "33,333" in full and "67%" in full and "met" in full
+    assert "0.50s" in text and "2.0s: met" in text
+    slow = BenchResult(blocks=1, events=10, floor_seconds=1.0, full_seconds=4.0, reorg_seconds=3.0, block_time=1.0)
+    assert "NOT met" in slow.report().splitlines()[4] and slow.report().endswith("NOT met")
