@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from web3 import Web3
 
-from contracts.artifacts import deploy_unlocked
+from contracts.artifacts import deploy_platform_unlocked, load_artifact
 from devtools.anvil import AnvilProcess
 from indexer.sources.platform import platform_contract_set
 from indexer.core.db import make_engine
@@ -97,18 +97,10 @@ def _build_workload(node: AnvilProcess, escrow_rounds: int = 40, per_round: int 
                     transfer_blocks: int = 2400, transfers_per_block: int = 26) -> Deployment:
     w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
     admin, *users = w3.eth.accounts
-    blocks: dict[str, int] = {}
-
-    def deploy(name: str, *args: Any) -> Any:
-        contract, receipt = deploy_unlocked(w3, name, *args, sender=admin)
-        blocks[name] = receipt["blockNumber"]
-        return contract
-
-    token = deploy("LancerToken", admin, 10**33)
     kinds = [Web3.keccak(text=k) for k in ("carbon", "social")]
-    treasury = deploy("Treasury", admin, [(users[8], 6000, kinds[0]), (users[9], 4000, kinds[1])])
-    impl = deploy("Escrow")
-    factory = deploy("EscrowFactory", admin, impl.address, treasury.address, 200)
+    deployed, blocks = deploy_platform_unlocked(w3, admin, token_cap=10**33, fee_bps=200,
+                                                splits=[(users[8], 6000, kinds[0]), (users[9], 4000, kinds[1])])
+    token, treasury, impl, factory = (deployed[n] for n in ("LancerToken", "Treasury", "Escrow", "EscrowFactory"))
     node.rpc("evm_setAutomine", [False])
     n = _Node(node)
 
@@ -148,7 +140,7 @@ def _build_workload(node: AnvilProcess, escrow_rounds: int = 40, per_round: int 
         n.send_all(creates)
         n.mine()
         transfers(per_phase)
-        esc = w3.eth.contract(abi=arts["Escrow"]["abi"])
+        esc = w3.eth.contract(abi=load_artifact("Escrow")["abi"])
         funding = []
         for address, client, _ in made:
             funding.append(tx(client, token.address, token.encode_abi("approve", args=[address, sum(amounts)])))

@@ -66,3 +66,18 @@ def deploy_unlocked(w3: Web3, name: str, *args: Any, sender: str) -> tuple[Contr
     if receipt["status"] != 1 or not receipt["contractAddress"]:
         raise RuntimeError(f"deploying {name} failed in {tx_hash.hex()}")
     return contract_at(w3, name, receipt["contractAddress"]), receipt
+
+
+def deploy_platform_unlocked(w3: Web3, admin: str, *, token_cap: int, splits: list[tuple[str, int, bytes]],
+                             fee_bps: int) -> tuple[dict[str, Contract], dict[str, int]]:
+    """LancerToken, Treasury, the Escrow implementation and EscrowFactory, deployed from a node-unlocked
+    ``admin`` (local chains: benches and tests); returns the contracts and their deploy blocks by name."""
+    contracts: dict[str, Contract] = {}
+    blocks: dict[str, int] = {}
+    for name, args in (("LancerToken", [admin, token_cap]), ("Treasury", [admin, splits]), ("Escrow", []),
+                       ("EscrowFactory", None)):
+        if args is None:
+            args = [admin, contracts["Escrow"].address, contracts["Treasury"].address, fee_bps]
+        contracts[name], receipt = deploy_unlocked(w3, name, *args, sender=admin)
+        blocks[name] = receipt["blockNumber"]
+    return contracts, blocks

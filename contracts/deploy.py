@@ -1,8 +1,8 @@
 """Deploy Lancer's contracts to registered chains, idempotently.
 
 For each chain: LancerToken, Treasury (with its splits), the Escrow implementation and the
-EscrowFactory, in that order; then each DeployExtension (default: EAS, see contracts.eas_deploy). Progress is written to `deployments/<chainId>.json` after every
-contract, so an interrupted run resumes where it stopped. A second run deploys nothing and says so;
+EscrowFactory, in that order; then each DeployExtension (default: EAS, see contracts.eas_deploy).
+Progress is written to `deployments/<chainId>.json` after every contract, so an interrupted run resumes where it stopped. A second run deploys nothing and says so;
 a contract whose compiled artifact changed since it was deployed is reported, and only redeployed
 with ``redeploy_changed``. The file remembers the chain's genesis hash, so a restarted local chain
 (new genesis) is recognised and deployed afresh.
@@ -11,11 +11,9 @@ with ``redeploy_changed``. The file remembers the chain's genesis hash, so a res
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
@@ -23,72 +21,26 @@ from web3.exceptions import ContractLogicError
 
 from contracts.artifacts import artifact_hash, build_info, contract_factory
 from contracts.deploy_config import DeploySettings, SplitConfig, deployer_account, splits_for
+from contracts.deploy_model import (
+    CHANGING_OUTCOMES,
+    NO_OP_OUTCOMES,
+    ChainReport,
+    DeployError,
+    DeployExtension,
+    Outcome,
+)
+from contracts.eas_deploy import EasExtension
 from indexer.core.deployments import DeployedContract, Deployment, load_deployment, save_deployment
-from indexer.core.errors import ConfigError, LancerError
+from indexer.core.errors import ConfigError
 from indexer.core.registry import ChainConfig
 
 CONTRACT_ORDER = ("LancerToken", "Treasury", "Escrow", "EscrowFactory")
 
-
-class DeployError(LancerError):
-    """A deployment transaction failed or the chain does not match the registry."""
-
-
-class Outcome(StrEnum):
-    DEPLOYED = "deployed"
-    UNCHANGED = "unchanged"
-    CHANGED = "artifact changed, not redeployed"
-    REDEPLOYED = "redeployed"
-    REGISTERED = "registered"  # e.g. an EAS schema, by an extension
-    EXTERNAL = "uses the official deployment"  # e.g. EAS on a public chain: nothing deployed
-
-
-CHANGING_OUTCOMES = (Outcome.DEPLOYED, Outcome.REDEPLOYED, Outcome.REGISTERED)
-NO_OP_OUTCOMES = (Outcome.UNCHANGED, Outcome.EXTERNAL)
-
-
-@dataclass
-class ChainReport:
-    chain: str
-    chain_id: int
-    path: Path
-    outcomes: dict[str, Outcome] = field(default_factory=dict)  # Lancer's own contracts (CONTRACT_ORDER)
-    extension_outcomes: dict[str, Outcome] = field(default_factory=dict)  # e.g. "EAS", "schema verified_skill"
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def deployed_anything(self) -> bool:
-        return any(o in CHANGING_OUTCOMES for o in (*self.outcomes.values(), *self.extension_outcomes.values()))
-
-    @property
-    def all_outcomes(self) -> dict[str, Outcome]:
-        return {**self.outcomes, **self.extension_outcomes}
-
-
-class DeployExtension(Protocol):
-    """Something deployed and configured on each chain after Lancer's own contracts (e.g. EAS).
-
-    Its contracts go through the same machinery as ours (artifact hashes, redeploy on change, the
-    deployment file); ``configure`` then runs idempotent steps (e.g. registering schemas) and must
-    make no transaction when there is nothing to do.
-    """
-
-    name: str
-
-    def contracts(self, chain: ChainConfig) -> Sequence[str]:
-        """Artifact names to deploy on this chain, in order (may be empty, e.g. on public chains)."""
-        ...
-
-    def constructor_args(self, name: str, deployment: Deployment) -> list[Any]: ...
-
-    def configure(self, deployer: ChainDeployer, deployment: Deployment, report: ChainReport) -> None:
-        """Post-deploy steps; record outcomes in ``report.extension_outcomes``."""
-        ...
+__all__ = ["CHANGING_OUTCOMES", "CONTRACT_ORDER", "NO_OP_OUTCOMES", "ChainDeployer", "ChainReport", "DeployError",
+           "DeployExtension", "DeployPlan", "Outcome", "connect", "deploy_chain", "plan_deploy", "step_names"]
 
 
 def default_extensions() -> list[DeployExtension]:
-    from contracts.eas_deploy import EasExtension  # imported here: eas_deploy imports this module
-
     return [EasExtension()]
 
 

@@ -1,4 +1,4 @@
-"""EAS on every chain `lancer deploy` visits: a deploy extension (see contracts.deploy.DeployExtension).
+"""EAS on every chain `lancer deploy` visits: a deploy extension (see contracts.deploy_model.DeployExtension).
 
 * Local chains (no EAS in the registry): deploy SchemaRegistry and EAS, compiled from the pinned
   `@ethereum-attestation-service/eas-contracts` package into contracts/artifacts.
@@ -16,18 +16,16 @@ The `eas` section of `deployments/<chainId>.json` records addresses, version and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 
+from contracts.deploy_model import ChainReport, Deployer, DeployError, Outcome
 from indexer.core.deployments import Deployment, EasRecord, EasSchemaRecord
 from contracts.eas.lancer_schemas import LANCER_SCHEMAS
 from contracts.eas.onchain import eas_contract, get_schema, registry_contract
 from contracts.eas.schemas import EasSchema
 from indexer.core.registry import ChainConfig
 from indexer.core.addresses import checksum
-
-if TYPE_CHECKING:
-    from contracts.deploy import ChainDeployer, ChainReport
 
 LOCAL_CONTRACTS = ("SchemaRegistry", "EAS")
 
@@ -48,9 +46,7 @@ class EasExtension:
             return [deployment.contracts["SchemaRegistry"].address]
         raise ValueError(name)
 
-    def configure(self, deployer: ChainDeployer, deployment: Deployment, report: ChainReport) -> None:
-        from contracts.deploy import DeployError, Outcome
-
+    def configure(self, deployer: Deployer, deployment: Deployment, report: ChainReport) -> None:
         chain = deployer.chain
         if _deploys_own(chain):
             eas_address = deployment.contracts["EAS"].address

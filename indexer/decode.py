@@ -39,6 +39,13 @@ class DecodedEvent:
     def key(self) -> tuple[int, int]:
         return (self.block_number, self.log_index)
 
+    @classmethod
+    def from_row(cls, row: Any) -> DecodedEvent:
+        """An event as stored in the raw ``events`` table (projections replay them)."""
+        return cls(chain_id=row.chain_id, block_number=row.block_number, block_hash=row.block_hash,
+                   block_time=row.block_time, tx_hash=row.tx_hash, tx_index=row.tx_index, log_index=row.log_index,
+                   address=row.address, contract=row.contract, event_name=row.event_name, args=row.args)
+
 
 def _type_string(param: dict[str, Any]) -> str:
     kind: str = param["type"]

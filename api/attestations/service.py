@@ -30,13 +30,8 @@ from api.settings import ApiSettings
 from indexer import read_models
 from indexer.core.deployments import EasRecord, load_deployment
 from contracts.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL, by_uid, milestone_ref
-from contracts.eas.offchain import (
-    EasDomain,
-    OffchainFormatError,
-    parse_package,
-    sign_offchain_attestation,
-    verify_offchain_attestation,
-)
+from contracts.eas.offchain import EasDomain, OffchainFormatError, sign_offchain_attestation
+from contracts.eas.verify import parse_package, verify_offchain_attestation
 from contracts.eas.onchain import (
     AttestRequest,
     JournalEntry,

@@ -32,7 +32,8 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError, TransactionNotFound
 from web3.logs import DISCARD
 
-from contracts.eas.offchain import EIP1271_MAGIC, EasDomain, Eip1271Check, RevocationCheck, SchemaLookup
+from contracts.eas.offchain import EIP1271_MAGIC, EasDomain
+from contracts.eas.verify import Eip1271Check, RevocationCheck, SchemaLookup
 from contracts.eas.schemas import ZERO_ADDRESS, ZERO_BYTES32, EasSchema
 from indexer.core.addresses import checksum
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
@@ -35,14 +34,6 @@ def rollback_all(conn: Connection, chain_id: int, ancestor: int) -> None:
         projection.rollback(conn, chain_id, ancestor)
 
 
-def event_from_row(row: Any) -> DecodedEvent:
-    return DecodedEvent(
-        chain_id=row.chain_id, block_number=row.block_number, block_hash=row.block_hash,
-        block_time=row.block_time, tx_hash=row.tx_hash, tx_index=row.tx_index, log_index=row.log_index,
-        address=row.address, contract=row.contract, event_name=row.event_name, args=row.args,
-    )
-
-
 def rebuild(conn: Connection, chain_id: int, chunk: int = 20_000) -> int:
     """Clear and replay every projection of a chain from its raw events; returns events replayed."""
     for projection in PROJECTIONS:
@@ -57,7 +48,7 @@ def rebuild(conn: Connection, chain_id: int, chunk: int = 20_000) -> int:
         ).all()
         if not rows:
             return replayed
-        batch = [event_from_row(r) for r in rows]
+        batch = [DecodedEvent.from_row(r) for r in rows]
         apply_all(conn, chain_id, batch)
         replayed += len(batch)
         after = batch[-1].key

@@ -222,8 +222,6 @@ def rollback(conn: Connection, chain_id: int, ancestor: int) -> None:
     e, m = models.escrows, models.escrow_milestones
     conn.execute(delete(m).where(m.c.chain_id == chain_id, m.c.escrow.in_(touched)))
     conn.execute(delete(e).where(e.c.chain_id == chain_id, e.c.address.in_(touched)))
-    from indexer.projections import event_from_row  # late: the package imports this module
-
     ev = models.events
     rows = conn.execute(
         select(ev).where(
@@ -232,7 +230,7 @@ def rollback(conn: Connection, chain_id: int, ancestor: int) -> None:
             | ((ev.c.event_name == "EscrowCreated") & ev.c.args["escrow"].astext.in_(touched)),
         ).order_by(tuple_(ev.c.block_number, ev.c.log_index))
     ).all()
-    apply(conn, chain_id, [event_from_row(r) for r in rows])
+    apply(conn, chain_id, [DecodedEvent.from_row(r) for r in rows])
 
 
 def clear(conn: Connection, chain_id: int) -> None:

@@ -147,9 +147,15 @@ def test_compose_uses_only_known_environment_variables() -> None:
     assert names and all(_env_ok(n) for n in names), names
 
 
-def test_compose_chain_registry_is_valid() -> None:
+def test_compose_chain_registry_is_the_default_local_chains() -> None:
+    """The default registry is the one list of chains: compose's file may only point the local chains'
+    RPC URLs at the compose services."""
     registry = load_registry(str(DEPLOY / "compose" / "chains.compose.json"))
     assert {c.name for c in registry.chains} == {"anvil-1", "anvil-2"}
+    default = load_registry()
+    for chain in registry.chains:
+        assert chain.model_copy(update={"rpc_urls": []}) == default.by_name(chain.name).model_copy(
+            update={"rpc_urls": []}), chain.name
 
 
 # --- Kubernetes ---------------------------------------------------------------------------------------

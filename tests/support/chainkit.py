@@ -14,7 +14,7 @@ from typing import Any
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 
-from contracts.artifacts import contract_at, deploy_unlocked
+from contracts.artifacts import contract_at, deploy_platform_unlocked
 from devtools.anvil import AnvilProcess
 from indexer.core.deployments import DeployedContract, Deployment, save_deployment
 
@@ -132,18 +132,9 @@ def deploy_platform(node: AnvilProcess, deployments_dir: Path, *, seed: int = 1,
     w3 = Web3(HTTPProvider(node.url, request_kwargs={"timeout": 30}))
     accounts = w3.eth.accounts
     admin, users = accounts[0], list(accounts[1:8])
-    blocks: dict[str, int] = {}
-
-    def deploy(cname: str, *args: Any) -> Contract:
-        contract, receipt = deploy_unlocked(w3, cname, *args, sender=admin)
-        blocks[cname] = receipt["blockNumber"]
-        return contract
-
-    token = deploy("LancerToken", admin, 10**30)
     splits = [(users[5], 5000, KINDS[0]), (users[6], 3000, KINDS[1]), (admin, 2000, KINDS[2])]
-    treasury = deploy("Treasury", admin, splits)
-    impl = deploy("Escrow")
-    factory = deploy("EscrowFactory", admin, impl.address, treasury.address, FEE_BPS)
+    deployed, blocks = deploy_platform_unlocked(w3, admin, token_cap=10**30, splits=splits, fee_bps=FEE_BPS)
+    token, treasury, impl, factory = (deployed[n] for n in ("LancerToken", "Treasury", "Escrow", "EscrowFactory"))
     now = datetime.now(UTC)
     contracts = {n: DeployedContract(address=c.address, block_number=blocks[n])
                  for n, c in (("LancerToken", token), ("Treasury", treasury), ("Escrow", impl),

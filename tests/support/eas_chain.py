@@ -8,10 +8,8 @@ from pathlib import Path
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from contracts.deploy import deploy_chain
 from contracts.deploy_config import DeploySettings
-from devtools.accounts import local_dev_account
-from indexer.core.deployments import Deployment, load_deployment
+from indexer.core.deployments import Deployment
 from indexer.core.registry import ChainRegistry, registry_json
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Interop harness around the official EAS SDK, driven by tests/eas/test_interop.py.
+// Interop harness around the official EAS SDK, driven by tests/contracts/eas/test_interop.py.
 //   verify: stdin {"package": {sig, signer}} -> {"valid", "uid", "uidMatches"}
 //   sign:   stdin {"privateKey", "domain": {chainId, verifyingContract, version}, "params": {...}}
 //           -> the package {sig, signer} as the SDK produces it (bigints as JSON numbers)

@@ -12,7 +12,8 @@ from web3 import Web3
 
 from devtools.accounts import local_dev_account
 from contracts.eas.lancer_schemas import VERIFIED_SKILL
-from contracts.eas.offchain import EasDomain, sign_offchain_attestation, verify_offchain_attestation
+from contracts.eas.offchain import EasDomain, sign_offchain_attestation
+from contracts.eas.verify import verify_offchain_attestation
 
 HARNESS = Path(__file__).with_name("eas_sdk_interop.js")
 DOMAIN = EasDomain(chain_id=31337, verifying_contract="0x" + "ab" * 20, version="1.4.0")

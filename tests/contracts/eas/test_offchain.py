@@ -13,13 +13,8 @@ from web3 import Web3
 from contracts.artifacts import load_artifact
 from devtools.accounts import local_dev_account
 from contracts.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL, milestone_ref
-from contracts.eas.offchain import (
-    EasDomain,
-    Problem,
-    parse_package,
-    sign_offchain_attestation,
-    verify_offchain_attestation,
-)
+from contracts.eas.offchain import EasDomain, sign_offchain_attestation
+from contracts.eas.verify import Problem, parse_package, verify_offchain_attestation
 from contracts.eas.onchain import eip1271_checker, offchain_domain, registry_schema_lookup
 from tests.support.eas_chain import EasChain
 

@@ -6,7 +6,8 @@ from web3 import Web3
 
 from devtools.accounts import local_dev_account
 from contracts.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL, milestone_ref
-from contracts.eas.offchain import Problem, sign_offchain_attestation, verify_offchain_attestation
+from contracts.eas.offchain import sign_offchain_attestation
+from contracts.eas.verify import Problem, verify_offchain_attestation
 from contracts.eas.onchain import (
     AttestRequest,
     AttestStatus,
