@@ -27,16 +27,16 @@ from web3 import HTTPProvider, Web3
 
 from bench.loadgen import LoadResult, run_load
 from contracts.client import LancerContracts
+from contracts.demo import LNC, run_demo
 from contracts.deploy import deploy_chain
 from contracts.deploy_config import DeploySettings
-from contracts.demo import LNC, run_demo
 from devtools.anvil import AnvilProcess, free_port
-from indexer.sources.platform import platform_contract_set
 from indexer.core.db import make_engine
 from indexer.core.deployments import load_deployment
 from indexer.core.migrate import upgrade
 from indexer.core.registry import ChainRegistry, load_registry, registry_json
 from indexer.core.settings import REPO_ROOT
+from indexer.sources.platform import platform_contract_set
 from indexer.sync import SyncOptions
 from indexer.worker import run_chain
 

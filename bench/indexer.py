@@ -23,13 +23,13 @@ from web3 import Web3
 
 from contracts.artifacts import deploy_platform_unlocked, load_artifact
 from devtools.anvil import AnvilProcess
-from indexer.sources.platform import platform_contract_set
 from indexer.core.db import make_engine
 from indexer.core.deployments import DeployedContract, Deployment
 from indexer.core.migrate import upgrade
 from indexer.core.registry import Finality, load_registry
-from indexer.rpc import RpcClient
 from indexer.core.settings import REPO_ROOT
+from indexer.rpc import RpcClient
+from indexer.sources.platform import platform_contract_set
 from indexer.sync import SyncOptions
 from indexer.worker import run_chain
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from web3 import Web3
 
 from contracts.client import LancerContracts
-from indexer.core.deployments import Deployment
 from indexer.core.addresses import ZERO_ADDRESS
+from indexer.core.deployments import Deployment
 
 LNC = 10**18
 ETHER = 10**18

@@ -14,10 +14,10 @@ from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from devtools.accounts import local_dev_account
+from indexer.core.addresses import ChecksumAddress
 from indexer.core.errors import ConfigError
 from indexer.core.registry import ChainConfig
 from indexer.core.settings import ChainSettings
-from indexer.core.addresses import ChecksumAddress
 
 __all__ = ["DeploySettings", "SplitConfig", "deployer_account", "local_dev_account", "splits_for"]
 

@@ -20,12 +20,12 @@ from typing import Any
 
 
 from contracts.deploy_model import ChainReport, Deployer, DeployError, Outcome
-from indexer.core.deployments import Deployment, EasRecord, EasSchemaRecord
 from contracts.eas.lancer_schemas import LANCER_SCHEMAS
 from contracts.eas.onchain import eas_contract, get_schema, registry_contract
 from contracts.eas.schemas import EasSchema
-from indexer.core.registry import ChainConfig
 from indexer.core.addresses import checksum
+from indexer.core.deployments import Deployment, EasRecord, EasSchemaRecord
+from indexer.core.registry import ChainConfig
 
 LOCAL_CONTRACTS = ("SchemaRegistry", "EAS")
 

@@ -20,9 +20,9 @@ from indexer.core.db import make_engine
 from indexer.core.errors import ConfigError, LancerError
 from indexer.core.locks import CHAIN_LOCK_CLASS, try_xact_lock
 from indexer.core.logging import configure_logging
-from indexer.projections import rebuild
 from indexer.core.registry import ChainConfig
 from indexer.core.settings import ChainSettings, get_chain_settings
+from indexer.projections import rebuild
 from indexer.sync import Batch, ChainSyncer, SyncOptions
 from indexer.worker import contract_set_for, install_signal_handlers, run_chain
 

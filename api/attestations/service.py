@@ -42,9 +42,8 @@ from contracts.eas.onchain import (
     revoke,
     revoke_offchain,
 )
-from contracts.eas.schemas import EasSchema
+from contracts.eas.schemas import EasSchema, exact_json
 from indexer.core.errors import UnknownChainError
-from indexer.projections.attestations import exact_json
 from indexer.core.registry import ChainConfig
 from indexer.core.addresses import checksum
 

@@ -33,8 +33,8 @@ from web3.exceptions import ContractLogicError, TransactionNotFound
 from web3.logs import DISCARD
 
 from contracts.eas.offchain import EIP1271_MAGIC, EasDomain
-from contracts.eas.verify import Eip1271Check, RevocationCheck, SchemaLookup
 from contracts.eas.schemas import ZERO_ADDRESS, ZERO_BYTES32, EasSchema
+from contracts.eas.verify import Eip1271Check, RevocationCheck, SchemaLookup
 from indexer.core.addresses import checksum
 
 IERC1271_ABI = [

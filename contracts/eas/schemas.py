@@ -213,3 +213,18 @@ class EasSchema:
 
     def decode(self, data: bytes) -> dict[str, Any]:
         return decode_data(self.definition, data)
+
+
+def exact_json(value: Any) -> Any:
+    """Decoded values as JSON with exact integers: ints as decimal strings, bytes as 0x-hex."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, (list, tuple)):
+        return [exact_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: exact_json(v) for k, v in value.items()}
+    return value

@@ -16,24 +16,9 @@ from sqlalchemy.dialects.postgresql import insert
 from indexer import models
 from indexer.decode import DecodedEvent
 from contracts.eas.lancer_schemas import by_uid
-from contracts.eas.schemas import SchemaError
+from contracts.eas.schemas import SchemaError, exact_json
 
 CONTRACT = "EAS"
-
-
-def exact_json(value: Any) -> Any:
-    """Decoded values as JSON with exact integers: ints as decimal strings, bytes as 0x-hex."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    if isinstance(value, (list, tuple)):
-        return [exact_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: exact_json(v) for k, v in value.items()}
-    return value
 
 
 def decode(schema_uid: str, data_hex: str) -> dict[str, Any] | None:
