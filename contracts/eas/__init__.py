@@ -1,5 +1,7 @@
-"""Ethereum Attestation Service (EAS): Lancer's schemas, offchain attestations and on-chain helpers.
+"""The client of the Ethereum Attestation Service (EAS) contracts: Lancer's schemas, offchain
+attestations (sign, export; ``verify``: import, verify) and on-chain calls (``onchain``).
 
-Shared by the indexer (decoding `Attested`/`Revoked` data) and the API (issuing, exporting and
-verifying attestations). Nothing here imports `api`.
+Used by the API (issuing, exporting and verifying attestations) and the deploy code. The indexer
+reads only the schema vocabulary (``schemas``, ``lancer_schemas``: leaves that import nothing of
+Lancer but the kernel) to follow and decode EAS events. Nothing here imports ``api``.
 """

@@ -21,6 +21,7 @@ class Header:
     hash: str
     parent_hash: str
     timestamp: int
+    bloom: int = 0  # logsBloom, for the completeness check (indexer.sync.completeness)
 
     @property
     def time(self) -> datetime:
@@ -30,7 +31,8 @@ class Header:
     def from_rpc(cls, block: dict[str, Any] | None, expected: int | None = None) -> Header:
         if not block or "hash" not in block:
             raise InvalidResponse(f"no block {expected}")
-        header = cls(int(block["number"], 16), block["hash"], block["parentHash"], int(block["timestamp"], 16))
+        header = cls(int(block["number"], 16), block["hash"], block["parentHash"], int(block["timestamp"], 16),
+                     int(block.get("logsBloom") or "0x0", 16))
         if expected is not None and header.number != expected:
             raise InvalidResponse(f"asked for block {expected}, got {header.number}")
         return header
@@ -73,6 +75,18 @@ def logs(rpc: RpcClient, start: int, end: int, **flt: Any) -> list[dict[str, Any
     return found
 
 
+def logs_of_blocks(rpc: RpcClient, block_hashes: list[str], filters: list[dict[str, Any]]) -> list[Any]:
+    """``eth_getLogs`` of each block (by hash) and filter, in one batch: [block 0 filter 0, block 0
+    filter 1, ..., block 1 filter 0, ...]."""
+    return rpc.batch([("eth_getLogs", [{"blockHash": h, **f}]) for h in block_hashes for f in filters], retries=1)
+
+
+def canonical(rpc: RpcClient, number: int, block_hash: str) -> bool:
+    """Whether block ``number`` of the node's chain still has ``block_hash``."""
+    reply = rpc.call("eth_getBlockByNumber", [hex(number), False])
+    return bool(reply) and reply.get("hash") == block_hash
+
+
 def block_receipts(rpc: RpcClient, blocks: list[int], max_size: int) -> list[list[Receipt]]:
     """``eth_getBlockReceipts`` of each block (an ``RpcError`` of kind ``rpc`` if the node lacks it)."""
     replies = rpc.batch([("eth_getBlockReceipts", [hex(n)]) for n in blocks], max_size=max_size,
@@ -88,11 +102,12 @@ def transaction_receipts(rpc: RpcClient, tx_hashes: list[str], max_size: int) ->
                      result_type=Receipt)
 
 
-def balances(rpc: RpcClient, addresses: list[str], block: int, max_size: int) -> dict[str, int]:
-    """Native-coin balance of each address as of ``block``."""
+def balances(rpc: RpcClient, addresses: list[str], block_hash: str, max_size: int) -> dict[str, int]:
+    """Native-coin balance of each address as of block ``block_hash``: by hash (EIP-1898), since by
+    number a reorg, or anvil mining, could answer another block's."""
     if not addresses:
         return {}
-    replies = rpc.batch([("eth_getBalance", [a, hex(block)]) for a in addresses], max_size=max_size)
+    replies = rpc.batch([("eth_getBalance", [a, {"blockHash": block_hash}]) for a in addresses], max_size=max_size)
     out: dict[str, int] = {}
     for address, reply in zip(addresses, replies, strict=True):
         if not isinstance(reply, str) or not reply.startswith("0x"):

@@ -179,11 +179,20 @@ class ChainSyncer:
             ).rowcount
             if moved != 1:
                 raise RuntimeError(f"cursor of chain {self.chain.name} moved under this worker")
-            store.insert_blocks(self.conn, self.chain_id, list(batch.headers.values()))
+            # Snapshots taken above earlier batches, in blocks this one covers: kept only if canonical,
+            # and their blocks stored (the read models serve a snapshot only of a stored block).
+            kept = store.settle_native_balances(self.conn, self.chain_id, batch.start, batch.end,
+                                                {n: h.hash for n, h in batch.headers.items()})
+            if batch.native_balances and batch.start <= batch.native_block <= batch.end:
+                kept.add(batch.native_block)
+            stored = {h.number for h in batch.stored}
+            store.insert_blocks(self.conn, self.chain_id,
+                                batch.stored + [batch.headers[n] for n in sorted(kept - stored)])
             if batch.events:
                 store.insert_raw(self.conn, batch.event_rows, batch.transaction_rows)
                 apply_all(self.conn, self.chain_id, batch.events)
-            store.insert_native_balances(self.conn, self.chain_id, batch.native_block, batch.native_balances)
+            store.insert_native_balances(self.conn, self.chain_id, batch.native_block, batch.native_hash,
+                                         batch.native_balances)
         self.cursor = Cursor(batch.end, end_hash)
         self.tip = batch.tip
         blocks = batch.end - batch.start + 1

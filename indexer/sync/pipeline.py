@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 
 from indexer import metrics
-from indexer.rpc.errors import InvalidResponse, RangeTooLarge, RpcError, RpcTimeout
+from indexer.rpc.errors import InvalidResponse, RangeTooLarge, ReorgRace, RpcError, RpcTimeout
 from indexer.sync.reader import ChainReader
 from indexer.sync.types import Batch, Chunk, Idle, SyncOptions, Tip
 
@@ -100,6 +100,14 @@ class Fetcher(threading.Thread):
                 end = min(self.next + self.range_size - 1, tip.head)
                 self.scanning = (self.next, end, self.scanner.submit(self.reader.scan, self.next, end, tip,
                                                                      self.children))
+            except ReorgRace as exc:
+                # The chain moved under a read: no fault. Read again from the last handed-over block;
+                # the writer finds the common ancestor if what it wrote is orphaned.
+                self._drop_inflight()
+                metrics.REORG_RACES.labels(chain=self.chain).inc()
+                log.info("reorg_race", chain=self.chain, error=str(exc)[:160])
+                self.stopping.wait(self.poll)
+                tip = None
             except RpcError as exc:
                 # The node (every URL) is faulty or down: count it, wait, try again; never give up.
                 if isinstance(exc, InvalidResponse):

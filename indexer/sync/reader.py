@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, NoReturn
 
 from indexer.core.addresses import ZERO_ADDRESS, checksum
 from indexer.core.registry import ChainConfig
 from indexer.decode import DecodedEvent, EventDecoder, MalformedLog
 from indexer.rpc import eth
 from indexer.rpc.client import RpcClient
-from indexer.rpc.errors import InvalidResponse, RpcError
+from indexer.rpc.errors import InvalidResponse, ReorgRace, RpcError
 from indexer.rpc.eth import Header, Receipt
 from indexer.sources.spec import ContractSet
-from indexer.sync.filters import LogFilters
+from indexer.sync.completeness import FollowedBloom
+from indexer.sync.filters import ADDRESS_FILTER_LIMIT, LogFilters
 from indexer.sync.store import TRANSACTION_COLUMNS, event_rows, transaction_rows
 from indexer.sync.types import Batch, Chunk, SyncOptions, Tip
 
@@ -33,6 +34,7 @@ class ChainReader:
         self.options = options
         self.decoder = EventDecoder(contract_set)
         self.filters = LogFilters(contract_set)
+        self.followed = FollowedBloom(self.filters.static_addresses, self.filters.filtered, self.filters.child_topics)
         self._block_receipts: bool | None = None
 
     def tip(self) -> Tip:
@@ -75,6 +77,7 @@ class ChainReader:
     def scan(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> list[Chunk]:
         """The logs of blocks ``start..end``, decoded and cut into chunks; ``children`` grows with the
         children created in the range."""
+        pin = (end, tip.head_hash) if end == tip.head else (end, self.headers([end])[end].hash)
         log_hashes: list[tuple[int, str]] = []
         logs: list[dict[str, Any]] = []
         for flt in self.filters.static():
@@ -94,7 +97,11 @@ class ChainReader:
         events = static_events + child_events
         events.sort(key=attrgetter("block_number", "log_index"))
         log_hashes.sort()
-        return self._cut(start, end, events, log_hashes, tip)
+        chunks = self._cut(start, end, events, log_hashes, tip)
+        followed = frozenset(children)
+        for chunk in chunks:
+            chunk.pin, chunk.children = pin, followed
+        return chunks
 
     def _cut(self, start: int, end: int, events: list[DecodedEvent], log_hashes: list[tuple[int, str]],
              tip: Tip) -> list[Chunk]:
@@ -121,35 +128,84 @@ class ChainReader:
         return chunks
 
     def complete(self, chunk: Chunk) -> Batch:
-        """Headers and receipts of a chunk, everything checked against the headers."""
+        """Headers and receipts of a chunk, everything checked against the headers: one canonical
+        chain's (the pin), and complete (every block whose bloom admits a followed log had its logs)."""
         start, end, events = chunk.start, chunk.end, chunk.events
-        # In the unconfirmed window every header is fetched and the parent chain checked; deeper down
-        # only the range ends and the blocks with events (the node's finality vouches for the rest).
         full = end > self.confirmed(chunk.tip)
-        # Every log's block is fetched, not only the blocks of decoded events: each log's hash is checked.
-        numbers = set(range(start, end + 1)) if full else {start, end} | {n for n, _ in chunk.log_hashes}
-        headers = self.headers(sorted(numbers))
+        # Every header is read (the bloom of each is checked); deep down only the range ends, the
+        # blocks with logs and native-snapshot blocks are kept in ``blocks``.
+        pin_number, pin_hash = chunk.pin
+        numbers = list(range(start, end + 1)) + ([pin_number] if pin_number > end else [])
+        headers = self.headers(numbers)
+        pinned = headers.pop(pin_number) if pin_number > end else headers[pin_number]
+        if pin_hash and pinned.hash != pin_hash:
+            raise ReorgRace(f"block {pin_number} changed while {start}-{end} was read")
         for number, block_hash in chunk.log_hashes:
             if headers[number].hash != block_hash:
-                raise InvalidResponse(f"log of block {number} names hash {block_hash[:12]}, "
-                                      f"the block is {headers[number].hash[:12]}")
-        if full:
-            for n in range(start + 1, end + 1):
-                if headers[n].parent_hash != headers[n - 1].hash:
-                    raise InvalidResponse(f"headers {n - 1}-{n} do not chain (reorg while reading?)")
+                self._race_or_fault(chunk, f"log of block {number} names hash {block_hash[:12]}, "
+                                           f"the block is {headers[number].hash[:12]}")
+        for n in range(start + 1, end + 1):
+            if headers[n].parent_hash != headers[n - 1].hash:
+                self._race_or_fault(chunk, f"headers {n - 1}-{n} do not chain")
+        self._check_complete(chunk, headers)
         times = {n: h.time for n, h in headers.items()}
         for ev in events:
             ev.block_time = times[ev.block_number]
         for enrich in self.contract_set.enrichers:
             enrich(self.rpc, events)
-        transactions = self.receipts(events, headers) if events else []
+        try:
+            transactions = self.receipts(events, headers) if events else []
+        except InvalidResponse as exc:
+            self._race_or_fault(chunk, str(exc))
         # Most nodes prune old state (and a loaded anvil state has none), so deep in a backfill the
-        # balances are read at the head the node reported; each snapshot records the block it is as of.
-        native_block = end if full else chunk.tip.head
-        natives = (eth.balances(self.rpc, parties(events, transactions), native_block, self.options.receipt_batch)
-                   if events else {})
+        # balances are read at the head the node reported, by its hash: each snapshot records the
+        # block (number and hash) it is as of, and the writer drops it once that block is orphaned.
+        native_block, native_hash = (end, headers[end].hash) if full else (chunk.tip.head, chunk.tip.head_hash)
+        natives = self.native_balances(parties(events, transactions), native_block, native_hash) if events else {}
+        with_logs = {n for n, _ in chunk.log_hashes}
+        stored = list(headers.values()) if full else [
+            h for n, h in headers.items() if n in (start, end) or n in with_logs]
         return Batch(start, end, headers, events, event_rows(events), transaction_rows(transactions),
-                     chunk.tip, natives, native_block)
+                     chunk.tip, natives, native_block, native_hash, stored)
+
+    def _race_or_fault(self, chunk: Chunk, message: str) -> NoReturn:
+        """Answers of a chunk disagree: a reorg if its pin is gone, else the node's fault."""
+        number, block_hash = chunk.pin
+        if block_hash and not eth.canonical(self.rpc, number, block_hash):
+            raise ReorgRace(message)
+        raise InvalidResponse(message)
+
+    def _check_complete(self, chunk: Chunk, headers: dict[int, Header]) -> None:
+        """Blocks whose bloom admits a followed log but that returned none are read again by hash."""
+        with_logs = {n for n, _ in chunk.log_hashes}
+        many = len(chunk.children) > ADDRESS_FILTER_LIMIT
+        suspects = [h for n, h in headers.items() if n not in with_logs
+                    and self.followed.may_hold(h.bloom, chunk.children, any_child=many)]
+        if not suspects:
+            return
+        filters = self.filters.static()
+        child_filter = self.filters.children(dict.fromkeys(chunk.children, ""))
+        if child_filter is not None:
+            filters.append(child_filter)
+        try:
+            replies = eth.logs_of_blocks(self.rpc, [h.hash for h in suspects], filters)
+        except RpcError as exc:
+            if exc.kind != "rpc":
+                raise
+            self._race_or_fault(chunk, f"logs of a block gone: {exc}")  # e.g. unknown block hash
+        for i, reply in enumerate(replies):
+            if reply:
+                number = suspects[i // len(filters)].number
+                self._race_or_fault(chunk, f"eth_getLogs omitted the logs of block {number}")
+
+    def native_balances(self, addresses: list[str], block: int, block_hash: str) -> dict[str, int]:
+        """Native-coin balance of each address as of block ``block_hash`` (events can't tell these)."""
+        try:
+            return eth.balances(self.rpc, addresses, block_hash, self.options.receipt_batch)
+        except RpcError as exc:
+            if exc.kind == "rpc" and not eth.canonical(self.rpc, block, block_hash):
+                raise ReorgRace(f"block {block} gone before its balances were read") from None
+            raise
 
     def receipts(self, events: list[DecodedEvent], headers: dict[int, Header]) -> list[tuple[Any, ...]]:
         wanted = {ev.tx_hash for ev in events}

@@ -1,6 +1,12 @@
 """What the engine itself writes: headers, raw events, transactions and native-balance snapshots
 (COPY-encoded off the writer's thread), and their rollback above a reorg's ancestor. Projections
 write and roll back their own tables (``indexer.projections``).
+
+Native-coin snapshots are stored with the block hash they were read at, and settled once the index
+reaches their block: deep in a backfill a batch's balances are read at the node's head (old state is
+pruned on most nodes), i.e. at a block the index has not reached. When a batch covers that block, the
+snapshot is kept only if the batch's header there has the same hash (else it belongs to an orphaned
+branch and is deleted). The read models serve only snapshots whose block is stored with the same hash.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, delete, text
 from sqlalchemy.dialects.postgresql import insert
 
 from indexer import bulk, models
@@ -69,14 +75,30 @@ def insert_raw(conn: Connection, event_data: bytes, transaction_data: bytes) -> 
     bulk.insert(conn, models.transactions, TRANSACTION_COLUMNS, transaction_data, conflict=("chain_id", "tx_hash"))
 
 
-def insert_native_balances(conn: Connection, chain_id: int, block: int, balances: dict[str, int]) -> None:
+def insert_native_balances(conn: Connection, chain_id: int, block: int, block_hash: str | None,
+                           balances: dict[str, int]) -> None:
     if not balances:
         return
     stmt = insert(models.native_balances)
     conn.execute(stmt.on_conflict_do_update(
-        index_elements=["chain_id", "holder", "block_number"], set_={"balance": stmt.excluded.balance},
-    ), [{"chain_id": chain_id, "holder": holder, "block_number": block, "balance": value}
+        index_elements=["chain_id", "holder", "block_number"],
+        set_={"balance": stmt.excluded.balance, "block_hash": stmt.excluded.block_hash},
+    ), [{"chain_id": chain_id, "holder": holder, "block_number": block, "block_hash": block_hash, "balance": value}
         for holder, value in sorted(balances.items())])
+
+
+def settle_native_balances(conn: Connection, chain_id: int, start: int, end: int, hashes: dict[int, str]) -> set[int]:
+    """Snapshots in blocks ``start..end`` (whose canonical hashes are ``hashes``): deletes those of
+    other hashes, returns the block numbers of those kept."""
+    found = conn.execute(text("""
+        SELECT DISTINCT block_number, block_hash FROM native_balances
+         WHERE chain_id = :c AND block_number BETWEEN :s AND :e"""), {"c": chain_id, "s": start, "e": end}).all()
+    orphaned = [(r.block_number, r.block_hash) for r in found if hashes.get(r.block_number) != r.block_hash]
+    for number, block_hash in orphaned:
+        conn.execute(text("""
+            DELETE FROM native_balances WHERE chain_id = :c AND block_number = :n
+               AND block_hash IS NOT DISTINCT FROM :h"""), {"c": chain_id, "n": number, "h": block_hash})
+    return {r.block_number for r in found} - {n for n, _ in orphaned}
 
 
 def delete_above(conn: Connection, chain_id: int, ancestor: int) -> None:

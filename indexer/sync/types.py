@@ -32,6 +32,8 @@ class Batch:
     tip: Tip
     native_balances: dict[str, int] = field(default_factory=dict)
     native_block: int = 0  # the block the native balances are as of
+    native_hash: str | None = None  # ... and its hash (the balances were read by that hash)
+    stored: list[Header] = field(default_factory=list)  # the headers kept in ``blocks``
 
 
 @dataclass(slots=True)
@@ -51,6 +53,10 @@ class Chunk:
     events: list[DecodedEvent]
     log_hashes: list[tuple[int, str]]
     tip: Tip
+    # The range was pinned to this (block number, hash) before its logs were read: the chunk is one
+    # canonical chain's only while that block stays canonical (checked after its headers are read).
+    pin: tuple[int, str] = (0, "")
+    children: frozenset[str] = frozenset()  # children followed when the range was read
 
 
 @dataclass

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from devtools.anvil import AnvilProcess
 from indexer.core.registry import ChainConfig, Finality, load_registry
+from indexer.core.vocabulary import MilestoneStatus
 from indexer.sources.platform import platform_contract_set
 from indexer.sync import SyncOptions, SyncStats
 from indexer.worker import run_chain
@@ -44,6 +45,14 @@ def assert_index_matches_chain(engine: Engine, platform: Platform) -> None:
             "SELECT * FROM escrows WHERE chain_id = :c"), {"c": chain_id})}
         milestones = {(r.escrow, r.index): r for r in conn.execute(text(
             "SELECT * FROM escrow_milestones WHERE chain_id = :c"), {"c": chain_id})}
+        # When each escrow completed and each milestone closed, straight from the raw events.
+        completed_at = dict(conn.execute(text("""
+            SELECT address, max(block_time) FROM events WHERE chain_id = :c AND event_name = 'Completed'
+             GROUP BY address"""), {"c": chain_id}).all())
+        closed_at = {(r.address, int(r.idx)): r.closed for r in conn.execute(text("""
+            SELECT address, args->>'index' AS idx, max(block_time) AS closed FROM events WHERE chain_id = :c
+               AND event_name IN ('MilestoneReleased', 'DisputeResolved', 'MilestoneRefunded')
+             GROUP BY address, args->>'index'"""), {"c": chain_id})}
     holders = set(platform.users) | {platform.admin, platform.treasury.address} | set(platform.canonical_escrows())
     for h in holders:
         assert balances.get(h, 0) == platform.token.functions.balanceOf(h).call(), h
@@ -57,11 +66,15 @@ def assert_index_matches_chain(engine: Engine, platform: Platform) -> None:
             funded, released, refunded, fees), address
         assert row.accepted == esc.functions.accepted().call()
         assert row.completed == esc.functions.completed().call()
+        assert row.completed_at == completed_at.get(address) and (row.completed_at is not None) == row.completed
         assert row.fee_bps == esc.functions.feeBps().call()
         for i in range(esc.functions.milestoneCount().call()):
             amount, status, _submitted, deliverable = esc.functions.milestone(i).call()
             m = milestones[(address, i)]
             assert (int(m.amount), m.status) == (amount, status), (address, i)
+            assert m.closed_at == closed_at.get((address, i)), (address, i)
+            closed = status in (MilestoneStatus.RELEASED, MilestoneStatus.RESOLVED, MilestoneStatus.REFUNDED)
+            assert (m.closed_at is not None) == closed, (address, i)
     assert w3.eth.block_number >= 0
 
 

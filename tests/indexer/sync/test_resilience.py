@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from indexer import metrics
 from indexer.sources.platform import platform_contract_set
@@ -105,7 +105,16 @@ def test_sigterm_stops_cleanly(fresh_engine: Engine, platform_factory: Callable[
                CHAIN_REGISTRY_JSON=ChainRegistry(chains=[chain]).model_dump_json(),
                DEPLOYMENTS_DIR=str(tmp_path / "deployments"), LOG_LEVEL="WARNING")
     proc = _run_cli(env, "--chain", "termy", "--no-progress")  # follows the head forever
-    time.sleep(2.5)
+    # Signal once it is following the head (its handlers are installed by then, however slow the start).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        with fresh_engine.connect() as conn:
+            done = conn.execute(text("SELECT block_number FROM chains WHERE chain_id = :c"),
+                                {"c": p.node.chain_id}).scalar()
+        if done == p.w3.eth.block_number:
+            break
+        time.sleep(0.2)
+    time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=15)
     assert proc.returncode == 0, err.decode()[-2000:]

@@ -1,7 +1,7 @@
 """Escrow projection: when an escrow completed and when each milestone closed.
 
-Revision ID: i0005_escrow_close_times
-Revises: i0004_read_api
+Revision ID: i0006_escrow_close_times
+Revises: i0005_native_snapshot_hash
 Create Date: 2026-11-30
 
 The projection now stores ``escrows.completed_at`` (block time of ``Completed``) and
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "i0005_escrow_close_times"
-down_revision: str | Sequence[str] | None = "i0004_read_api"
+revision: str = "i0006_escrow_close_times"
+down_revision: str | Sequence[str] | None = "i0005_native_snapshot_hash"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
