@@ -1,5 +1,6 @@
-"""Lancer's chain indexer: chain registry, RPC client, sync engine, projections and read models.
+"""Lancer's chain indexer: ``core`` (the shared kernel), ``rpc``, ``sources`` (what is followed),
+``decode``, ``sync`` (the engine), ``projections`` (one per domain) and ``read_models`` (the API's only
+door to chain data), plus the per-chain ``worker`` and the ``lancer index`` CLI.
 
-This package owns the chain data. It never imports ``api``; the API reads chain data only through
-``indexer.read_models``.
+This package never imports ``api``, ``scripts``, ``bench`` or ``devtools`` (checked by ``lint-imports``).
 """

@@ -3,7 +3,10 @@
 Each projection module exposes ``apply(conn, chain_id, events)`` (events of one batch, in chain
 order, after the raw events of that batch were inserted in the same transaction),
 ``rollback(conn, chain_id, ancestor)`` (undo everything above block ``ancestor``; called while the
-raw events above it still exist) and ``clear(conn, chain_id)``.
+raw events above it still exist) and ``clear(conn, chain_id)``. A projection owns its tables: it
+alone writes, rolls back and clears them (the engine rolls back only its own raw tables, after the
+projections). Events are handled one function per event (``HANDLERS`` maps an event's name to it),
+so searching an event's name finds the code that projects it.
 
 A backfill batch holds about 10k events, so ``apply`` should be set-based: fold the batch in Python
 and write each table once with ``indexer.bulk.insert`` (COPY + one ``INSERT ... ON CONFLICT``), not

@@ -7,17 +7,17 @@ import json
 import random
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-import httpx
+from tests.support.rpc_proxy import RpcProxy
 
 
-class FaultyProxy:
+class FaultyProxy(RpcProxy):
     def __init__(self, upstream: str, *, seed: int = 0, drop: float = 0.05, delay: float = 0.05,
                  delay_seconds: float = 1.0, rate_limit: float = 0.08, max_log_range: int = 10,
                  lie_block: int | None = None, lies: int = 2) -> None:
-        self.upstream = upstream
+        super().__init__(upstream)
         self.rng = random.Random(seed)
         self.drop, self.delay, self.delay_seconds, self.rate_limit = drop, delay, delay_seconds, rate_limit
         self.max_log_range = max_log_range
@@ -25,30 +25,6 @@ class FaultyProxy:
         self.lies_left = lies
         self.counts: dict[str, int] = {"drop": 0, "delay": 0, "429": 0, "range": 0, "lie": 0}
         self._lock = threading.Lock()
-        self._client = httpx.Client(timeout=30)
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                proxy.handle(self, body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FaultyProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._client.close()
 
     def _roll(self) -> float:
         with self._lock:
@@ -63,7 +39,7 @@ class FaultyProxy:
             return
         if r < self.drop + self.rate_limit:
             self.counts["429"] += 1
-            self._send(handler, 429, b'{"error":"rate limited"}', {"Retry-After": "0.05"})
+            self.send(handler, 429, b'{"error":"rate limited"}', {"Retry-After": "0.05"})
             return
         if r < self.drop + self.rate_limit + self.delay:
             self.counts["delay"] += 1
@@ -76,7 +52,7 @@ class FaultyProxy:
                     self.counts["range"] += 1
                     error = {"jsonrpc": "2.0", "id": call["id"],
                              "error": {"code": -32005, "message": "query returned more than 10000 results"}}
-                    self._send(handler, 200, json.dumps([error] if isinstance(body, list) else error).encode())
+                    self.send(handler, 200, json.dumps([error] if isinstance(body, list) else error).encode())
                     return
         reply = self._client.post(self.upstream, json=body).json()
         if self.lie_block is not None and self.lies_left > 0:
@@ -89,17 +65,4 @@ class FaultyProxy:
                             with self._lock:
                                 self.lies_left -= 1
                                 self.counts["lie"] += 1
-        self._send(handler, 200, json.dumps(reply).encode())
-
-    @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                handler.send_header(k, v)
-            handler.end_headers()
-            handler.wfile.write(data)
-        except OSError:
-            pass
+        self.send(handler, 200, json.dumps(reply).encode())

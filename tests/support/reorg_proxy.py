@@ -14,10 +14,10 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-import httpx
+from tests.support.rpc_proxy import RpcProxy
 
 Calls = list[dict[str, Any]]
 Hook = Callable[[str, Calls], None]  # (phase "before"/"after", the calls of one request)
@@ -44,45 +44,19 @@ def log_ranges(calls: Calls) -> list[tuple[int, int]]:
     return out
 
 
-class ReorgProxy:
+class ReorgProxy(RpcProxy):
+    protocol_version = "HTTP/1.1"
+
     def __init__(self, upstream: str, *, latency: float = 0.0, seed: int = 0) -> None:
-        self.upstream = upstream
+        super().__init__(upstream, timeout=60)
         self.latency = latency  # upper bound of a random delay per request (a remote node's latency)
         self.rng = random.Random(seed)
         self.hooks: list[Hook] = []
         self.requests = 0
         self.lock = threading.RLock()
-        self._client = httpx.Client(timeout=60)
-        proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                data = proxy.forward(body)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> ReorgProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._client.close()
+    def handle(self, handler: BaseHTTPRequestHandler, body: Any) -> None:
+        self.send(handler, 200, self.forward(body))
 
     def upstream_call(self, method: str, params: list[Any]) -> Any:
         reply = self._client.post(self.upstream, json={"jsonrpc": "2.0", "id": 1, "method": method,
