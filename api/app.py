@@ -16,20 +16,23 @@ from redis import Redis
 from api.accounts.router import router as accounts_router
 from api.attestations.router import router as attestations_router
 from api.audit.router import router as audit_router
-from api.auth import install_openapi, public
-from api.cache import ReadCache
+from api.auth import public
+from api.auth.openapi import install_openapi
+from api.kit.cache import ReadCache
+from api.kit.deployments import DeploymentDirectory
 from api.carbon.router import router as carbon_router
 from api.chains.router import router as chains_router
 from api.escrows.router import router as escrows_router
 from api.health.router import router as health_router
+from api.identity.authenticator import IdentityAuthenticator
 from api.identity.crypto import KeyRing
 from api.identity.router import router as identity_router
 from api.identity.tokens import TokenSigner
-from api.metrics import MetricsMiddleware
-from api.middleware import install_middleware
+from api.kit.metrics import MetricsMiddleware
+from api.kit.middleware import install_middleware
 from api.privacy.router import router as privacy_router
-from api.problems import install_problem_handlers
-from api.ratelimit import RateLimiter
+from api.kit.problems import install_problem_handlers
+from api.kit.ratelimit import RateLimiter
 from api.reputation.router import router as reputation_router
 from api.settings import ApiSettings, get_settings
 from api.treasury.router import router as treasury_router
@@ -45,6 +48,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=5)
         app.state.ratelimiter = RateLimiter(app.state.redis, settings.redis_key_prefix,
                                             async_url=settings.redis_url_or_default, socket_timeout=5)
+        app.state.authenticator = IdentityAuthenticator(app.state.engine, app.state.redis, settings,
+                                                        app.state.token_signer)
         app.state.read_cache = ReadCache(app.state.engine, app.state.redis, settings.redis_key_prefix,
                                          version_ttl=settings.cache_version_ttl_seconds)
         # Everything loaded so far (FastAPI, pydantic, web3, the registry: ~200k objects) lives as long
@@ -72,7 +77,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         "Errors are RFC 9457 `application/problem+json`. Each operation states its auth requirement "
         "(`x-lancer-auth`) and rate-limit class (`x-rate-limit`).",
         lifespan=lifespan,
-        # Lancer's metrics are Prometheus (api.metrics); FastAPI's native OpenTelemetry would only
+        # Lancer's metrics are Prometheus (api.kit.metrics); FastAPI's native OpenTelemetry would only
         # look up the global OTel providers on every request, as none is configured.
         telemetry={"tracing": False, "metrics": False, "logs": False},
         # The docs routes are added below with an explicit auth declaration, like every route.
@@ -82,6 +87,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.registry = settings.registry()
+    app.state.deployments = DeploymentDirectory(settings.deployments_dir)
     app.state.token_signer = TokenSigner(settings.jwt_key_ring(), settings.jwt_active_kid or "",
                                          settings.jwt_issuer)
     app.state.totp_keyring = KeyRing(settings.totp_key_ring(), settings.totp_active_kid or "")

@@ -27,7 +27,7 @@ def worker_command(burst: bool) -> None:
     from redis import Redis
     from rq import Worker
 
-    from api.jobs import configure, queue_name
+    from api.kit.queue import configure, queue_name
     from api.settings import get_settings
 
     settings = get_settings()

@@ -129,7 +129,7 @@ class ApiSettings(ChainSettings):
                 raise ConfigError("ATTESTER_PRIVATE_KEY must be set when ENVIRONMENT=production")
             warnings.warn(f"ATTESTER_PRIVATE_KEY not set: attesting with anvil dev account {DEV_ATTESTER_INDEX} "
                           "(its key is public: development and tests only)", stacklevel=2)
-            from contracts.deploy_config import local_dev_account
+            from devtools.accounts import local_dev_account
 
             self.attester_private_key = SecretStr(local_dev_account(DEV_ATTESTER_INDEX).key.to_0x_hex())
         try:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.money import BaseUnits
+from api.kit.money import BaseUnits
 
 
 class AssetBalance(BaseModel):

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import Request
 from sqlalchemy import Connection
 
 from api.accounts.schemas import AssetBalance, AssetTotal, BalancesOut, TransferOut, TransferPage
-from api.pagination import decode_cursor, encode_cursor
-from api.params import LNC_DECIMALS, lnc_address, registry, token_info
+from api.kit.pagination import decode_cursor, encode_cursor
+from api.kit.deployments import LNC_DECIMALS, DeploymentDirectory
 from indexer import read_models
-from indexer.core.registry import ChainConfig
+from indexer.core.registry import ChainConfig, ChainRegistry
 
 NATIVE_METHOD = ("native balances are snapshots (eth_getBalance) the indexer takes at the last block of each "
                  "batch in which the address took part in platform events; `*_as_of_block` names that block")
 
 
-def balances(request: Request, conn: Connection, holder: str, chains: list[ChainConfig]) -> BalancesOut:
+def balances(deployments: DeploymentDirectory, conn: Connection, holder: str, chains: list[ChainConfig]) -> BalancesOut:
     cursors = read_models.chain_cursors(conn)
     items: list[AssetBalance] = []
     for chain in chains:
@@ -30,7 +29,7 @@ def balances(request: Request, conn: Connection, holder: str, chains: list[Chain
             decimals=native.decimals, confirmed=conf.balance if conf else None,
             confirmed_as_of_block=conf.as_of_block if conf else None, pending=pend.balance if pend else None,
             pending_as_of_block=pend.as_of_block if pend else None))
-        token = lnc_address(request, chain.chain_id)
+        token = deployments.lnc_address(chain.chain_id)
         if token is None:
             continue
         lnc = {}
@@ -57,18 +56,18 @@ def all_confirmed(out: BalancesOut) -> bool:
     return all(i.confirmed == i.pending for i in out.items)
 
 
-def transfers(request: Request, conn: Connection, holder: str, chain: ChainConfig | None, limit: int,
+def transfers(registry: ChainRegistry, deployments: DeploymentDirectory, conn: Connection, holder: str, chain: ChainConfig | None, limit: int,
               cursor: str | None) -> TransferPage:
     key = decode_cursor(cursor, 3)
     after = (int(key[0]), int(key[1]), int(key[2])) if key else None
     rows = read_models.account_transfers(conn, holder, chain_id=chain.chain_id if chain else None, limit=limit,
                                          after=after)
     cursors = read_models.chain_cursors(conn)
-    reg = registry(request)
+    reg = registry
     items = []
     for r in rows[:limit]:
         cfg = reg.by_id(r.chain_id) if reg.has_id(r.chain_id) else None
-        info = token_info(request, cfg, r.token) if cfg else None
+        info = deployments.token_info(cfg, r.token) if cfg else None
         cur = cursors.get(r.chain_id)
         items.append(TransferOut(
             chain_id=r.chain_id, chain=cfg.name if cfg else str(r.chain_id), block_number=r.block_number,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from redis import Redis
 
-from api.attestations import service
-from api.jobs import job_engine, job_settings
+from api.attestations import onchain
+from api.kit.queue import job_engine, job_settings
 
 
 def _redis() -> Redis:
@@ -14,8 +14,8 @@ def _redis() -> Redis:
 
 def attest_onchain(uid: str) -> str | None:
     """Put offchain attestation ``uid`` on chain (EAS.attest); safe to run any number of times."""
-    return service.put_onchain(job_engine(), _redis(), job_settings(), uid)
+    return onchain.put_onchain(job_engine(), _redis(), job_settings(), uid)
 
 
 def revoke_onchain(uid: str, chain_id: int) -> list[str]:
-    return service.revoke_onchain(job_engine(), _redis(), job_settings(), uid, chain_id)
+    return onchain.revoke_onchain(job_engine(), _redis(), job_settings(), uid, chain_id)

@@ -9,13 +9,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as Db
 
 from api.attestations import schemas as s
-from api.attestations import service
+from api.attestations import onchain, service
 from api.audit import service as audit
-from api.auth import Principal, admin, public, scope, user
-from api.deps import get_db, get_engine
+from api.auth import Principal, Scope, admin, public, scope, user
+from api.kit.deps import get_db, get_engine
 from api.identity.models import Wallet
-from api.pagination import Cursor, Limit
-from api.problems import Problem
+from api.kit.pagination import Cursor, Limit
+from api.kit.client import client_context
+from api.kit.problems import Problem
 
 router = APIRouter(tags=["attestations"])
 DbDep = Annotated[Db, Depends(get_db)]
@@ -25,7 +26,7 @@ AddressQuery = Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$", descr
 
 
 def _record(request: Request, principal: Principal, db: Db, action: str, **details: object) -> None:
-    audit.record(db, request, action, actor_user_id=principal.user_id, target=str(details.get("uid")),
+    audit.record(db, client_context(request), action, actor_user_id=principal.user_id, target=str(details.get("uid")),
                  details=details)
     db.commit()
 
@@ -39,7 +40,7 @@ def create_review(body: s.ReviewIn, principal: Annotated[Principal, user()], req
     state = request.app.state
     assert principal.user_id is not None
     row = service.create_review(db, engine, state.redis, state.settings, principal.user_id, body)
-    job = service.request_onchain(db, state.settings, row, state.redis) if body.onchain else None
+    job = onchain.request_onchain(db, state.settings, row, state.redis) if body.onchain else None
     _record(request, principal, db, "attestation.review", uid=row.uid)
     db.refresh(row)
     return s.IssuedOut(attestation=service.offchain_out(row), onchain_job=job)
@@ -52,7 +53,7 @@ def create_skill(body: s.SkillIn, principal: Annotated[Principal, user()], reque
     state = request.app.state
     assert principal.user_id is not None
     row = service.create_skill(db, state.redis, state.settings, principal.user_id, principal.is_admin, body)
-    job = service.request_onchain(db, state.settings, row, state.redis) if body.onchain else None
+    job = onchain.request_onchain(db, state.settings, row, state.redis) if body.onchain else None
     _record(request, principal, db, "attestation.skill", uid=row.uid)
     db.refresh(row)
     return s.IssuedOut(attestation=service.offchain_out(row), onchain_job=job)
@@ -67,7 +68,7 @@ def my_skills(principal: Annotated[Principal, user()], request: Request, db: DbD
 
 @router.get("/v1/attestations", response_model=s.AttestationPage,
             summary="Attestations (offchain ones with their EAS export, on-chain ones with chain and tx)")
-def list_attestations(_: Annotated[Principal, scope("read:reputation")], db: DbDep, engine: EngineDep,
+def list_attestations(_: Annotated[Principal, scope(Scope.READ_REPUTATION)], db: DbDep, engine: EngineDep,
                       recipient: AddressQuery = None,
                       schema: Annotated[str | None, Query(max_length=66, description="Schema UID or Lancer key")] = None,
                       limit: Limit = 50, cursor: Cursor = None) -> s.AttestationPage:

@@ -1,5 +1,5 @@
-"""Attestation business logic: sign offchain attestations as Lancer, put them on chain exactly once,
-revoke, list/export, and verify anyone's.
+"""Attestation business logic: sign offchain attestations as Lancer, revoke, list/export, and verify
+anyone's. Putting them on chain exactly once is ``api.attestations.onchain``.
 
 Lancer's attester key (``ATTESTER_PRIVATE_KEY``) signs every attestation; who asked for it (the
 reviewing party, the skill verifier) is recorded in ``details`` and ``created_by``.
@@ -10,94 +10,36 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from redis import Redis
-from sqlalchemy import Engine, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
-from web3 import HTTPProvider, Web3
+from web3 import Web3
 
 from api.attestations import schemas as s
-from api.attestations.models import AttestJournalEntry, OffchainAttestation
+from api.attestations.eas_chains import ChainEas, chain_eas, lancer_attesters, require_chain_eas, skill_chain
+from api.attestations.models import OffchainAttestation
 from api.identity.models import Wallet
-from api.problems import Problem
+from api.kit.problems import Problem
 from api.settings import ApiSettings
 from indexer import read_models
-from indexer.core.deployments import EasRecord, load_deployment
 from contracts.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL, by_uid, milestone_ref
-from contracts.eas.offchain import EasDomain, OffchainFormatError, sign_offchain_attestation
+from contracts.eas.offchain import OffchainFormatError, sign_offchain_attestation
 from contracts.eas.verify import parse_package, verify_offchain_attestation
 from contracts.eas.onchain import (
-    AttestRequest,
-    JournalEntry,
-    attest_once,
     eip1271_checker,
     offchain_revocation_checker,
     registry_schema_lookup,
-    revoke,
-    revoke_offchain,
 )
 from contracts.eas.schemas import EasSchema, exact_json
 from indexer.core.errors import UnknownChainError
-from indexer.core.registry import ChainConfig
 from indexer.core.addresses import checksum
 
 log = structlog.get_logger(__name__)
-ATTEST_LOCK_CLASS = 0x4C4E41  # "LNA": advisory locks of on-chain attest jobs, one per offchain UID
-
-
-# --- where EAS is ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ChainEas:
-    chain: ChainConfig
-    eas: EasRecord
-    start_block: int
-
-    @property
-    def domain(self) -> EasDomain:
-        return EasDomain(chain_id=self.chain.chain_id, verifying_contract=self.eas.eas, version=self.eas.version)
-
-    def web3(self) -> Web3:
-        return Web3(HTTPProvider(self.chain.rpc_url_strings[0], request_kwargs={"timeout": 30}))
-
-
-def chain_eas(settings: ApiSettings, chain_id: int) -> ChainEas | None:
-    try:
-        chain = settings.registry().by_id(chain_id)
-    except UnknownChainError:
-        return None
-    deployment = load_deployment(settings.deployments_dir, chain_id)
-    if deployment is None or deployment.eas is None:
-        return None
-    own = deployment.contracts.get("EAS")
-    return ChainEas(chain, deployment.eas, own.block_number if own else deployment.start_block)
-
-
-def require_chain_eas(settings: ApiSettings, chain_id: int) -> ChainEas:
-    found = chain_eas(settings, chain_id)
-    if found is None:
-        raise Problem(409, f"chain {chain_id} has no EAS deployment known to Lancer", type_="no-eas")
-    return found
-
-
-def skill_chain(settings: ApiSettings) -> ChainEas:
-    if settings.attestation_chain_id is not None:
-        return require_chain_eas(settings, settings.attestation_chain_id)
-    for chain in settings.registry().chains:
-        found = chain_eas(settings, chain.chain_id)
-        if found is not None:
-            return found
-    raise Problem(409, "no chain with an EAS deployment is configured", type_="no-eas")
-
-
-def lancer_attesters(settings: ApiSettings) -> set[str]:
-    return {settings.attester().address, *settings.trusted_attesters}
 
 
 # --- cache invalidation ------------------------------------------------------------------------------
@@ -191,81 +133,6 @@ def create_skill(db: Db, redis: Redis, settings: ApiSettings, user_id: uuid.UUID
                   details={"evidence": body.evidence, "verifier_user_id": str(user_id)}, created_by=user_id)
 
 
-# --- on chain, exactly once --------------------------------------------------------------------------
-
-class DbJournal:
-    """``AttestJournal`` on PostgreSQL: every put is committed before ``attest_once`` goes on."""
-
-    def __init__(self, engine: Engine, chain_id: int) -> None:
-        self.engine = engine
-        self.chain_id = chain_id
-
-    def get(self, key: str) -> JournalEntry | None:
-        with Db(self.engine) as db:
-            row = db.get(AttestJournalEntry, key)
-            return None if row is None else JournalEntry(row.tx_hash, row.raw_tx, row.nonce, row.uid)
-
-    def put(self, key: str, entry: JournalEntry) -> None:
-        values = {"tx_hash": entry.tx_hash, "raw_tx": entry.raw_tx, "nonce": entry.nonce, "uid": entry.uid,
-                  "updated_at": datetime.now(UTC)}
-        stmt = pg_insert(AttestJournalEntry).values(key=key, chain_id=self.chain_id, **values)
-        with Db(self.engine) as db:
-            db.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=values))
-            db.commit()
-
-
-def request_onchain(db: Db, settings: ApiSettings, row: OffchainAttestation, redis: Redis) -> str:
-    """Mark the attestation for an on-chain copy and enqueue the job; returns the rq job id."""
-    from api.jobs import get_queue
-
-    if row.onchain_status in ("none", "failed"):
-        db.execute(update(OffchainAttestation).where(OffchainAttestation.uid == row.uid).values(
-            onchain_status="requested", onchain_chain_id=row.chain_id, onchain_error=None,
-            updated_at=datetime.now(UTC)))
-        db.commit()
-    job = get_queue(settings, redis).enqueue("api.attestations.jobs.attest_onchain", row.uid,
-                                             job_id=f"attest-{row.uid[2:]}")
-    return str(job.id)
-
-
-def put_onchain(engine: Engine, redis: Redis, settings: ApiSettings, uid: str) -> str | None:
-    """EAS.attest of the offchain attestation ``uid``'s content, at most once however often it runs
-    (serialised per UID by an advisory lock; resumed from the journal after a crash)."""
-    with engine.connect() as lock_conn:
-        lock_conn.execute(text("SELECT pg_advisory_lock(:k, hashtext(:u))"), {"k": ATTEST_LOCK_CLASS, "u": uid})
-        lock_conn.commit()
-        try:
-            with Db(engine) as db:
-                row = db.get(OffchainAttestation, uid)
-                if row is None:
-                    raise LookupError(f"no offchain attestation {uid}")
-                if row.onchain_uid is not None:
-                    return row.onchain_uid
-                if row.revoked_at is not None:
-                    return None
-                where = require_chain_eas(settings, row.onchain_chain_id or row.chain_id)
-                message = row.package["sig"]["message"]
-                request = AttestRequest(schema=row.schema_uid, recipient=row.recipient,
-                                        data=bytes.fromhex(message["data"][2:]), expiration_time=row.expiration_time,
-                                        revocable=bool(message["revocable"]))
-                try:
-                    result = attest_once(where.web3(), settings.attester(), where.eas.eas, request, key=uid,
-                                         journal=DbJournal(engine, where.chain.chain_id), from_block=where.start_block)
-                except Exception as exc:
-                    row.onchain_status, row.onchain_error = "failed", str(exc)[:500]
-                    db.commit()
-                    raise
-                row.onchain_status, row.onchain_uid, row.onchain_chain_id = "attested", result.uid, where.chain.chain_id
-                row.onchain_tx = result.tx_hash or row.onchain_tx
-                db.commit()
-                log.info("attested_onchain", uid=uid, onchain_uid=result.uid, status=result.status.value)
-            bump_version(redis, settings)
-            return result.uid
-        finally:
-            lock_conn.execute(text("SELECT pg_advisory_unlock(:k, hashtext(:u))"), {"k": ATTEST_LOCK_CLASS, "u": uid})
-            lock_conn.commit()
-
-
 # --- revocation --------------------------------------------------------------------------------------
 
 def revoke_attestation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, uid: str,
@@ -289,30 +156,12 @@ def revoke_attestation(db: Db, engine: Engine, redis: Redis, settings: ApiSettin
         revoked_at, chain_id = ours[0].revoked_at, ours[0].chain_id
     job_id = None
     if body.onchain:
-        from api.jobs import get_queue
+        from api.kit.queue import get_queue
 
         job = get_queue(settings, redis).enqueue("api.attestations.jobs.revoke_onchain", uid, chain_id,
                                                  job_id=f"revoke-{uid[2:]}")
         job_id = str(job.id)
     return s.RevokedOut(uid=uid, revoked_at=revoked_at, onchain_job=job_id)
-
-
-def revoke_onchain(engine: Engine, redis: Redis, settings: ApiSettings, uid: str, chain_id: int) -> list[str]:
-    """EAS.revokeOffchain of an offchain attestation and EAS.revoke of its on-chain copy (or of an
-    on-chain-only attestation); each is skipped when already done. Returns what was done."""
-    where = require_chain_eas(settings, chain_id)
-    w3, attester, done = where.web3(), settings.attester(), []
-    with Db(engine) as db:
-        row = db.get(OffchainAttestation, uid)
-        onchain_uid = row.onchain_uid if row is not None else uid
-    if row is not None:
-        status, _ = revoke_offchain(w3, attester, where.eas.eas, uid)
-        done.append(f"revokeOffchain: {status.value}")
-    if onchain_uid is not None:
-        status, _ = revoke(w3, attester, where.eas.eas, onchain_uid)
-        done.append(f"revoke: {status.value}")
-    bump_version(redis, settings)
-    return done
 
 
 # --- listing and export ------------------------------------------------------------------------------

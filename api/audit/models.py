@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Identity, Index, String, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, utcnow
+from api.kit.db import Base, utcnow
 
 
 class AuditEvent(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.audit import service
 from api.audit.schemas import AuditEventOut, AuditPage
 from api.auth import Principal, admin, user
-from api.deps import get_db
+from api.kit.deps import get_db
 
 router = APIRouter(tags=["audit"])
 

@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 import structlog
-from fastapi import Request
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from api.audit.models import AuditEvent
+from api.kit.client import ClientContext
 
 log = structlog.get_logger(__name__)
 
@@ -23,17 +23,13 @@ ACTIONS = (
 )
 
 
-def _context(request: Request | None) -> dict[str, Any]:
-    if request is None:
-        return {"ip": None, "user_agent": None, "request_id": None}
-    from api.auth import client_ip, user_agent
-
-    return {"ip": client_ip(request), "user_agent": user_agent(request) or None,
-            "request_id": getattr(request.state, "request_id", None)}
+def _context(client: ClientContext | None) -> dict[str, Any]:
+    client = client or ClientContext()
+    return {"ip": client.ip, "user_agent": client.user_agent, "request_id": client.request_id}
 
 
 def event(
-    request: Request | None,
+    client: ClientContext | None,
     action: str,
     *,
     result: str = "success",
@@ -45,20 +41,20 @@ def event(
     return AuditEvent(
         actor_user_id=actor_user_id,
         actor=actor or (f"user:{actor_user_id}" if actor_user_id else "anonymous"),
-        action=action, target=target, result=result, details=details or {}, **_context(request),
+        action=action, target=target, result=result, details=details or {}, **_context(client),
     )
 
 
-def record(db: Session, request: Request | None, action: str, **kwargs: Any) -> None:
+def record(db: Session, client: ClientContext | None, action: str, **kwargs: Any) -> None:
     """Add an event to the caller's transaction (it commits with the change it describes)."""
-    db.add(event(request, action, **kwargs))
+    db.add(event(client, action, **kwargs))
 
 
-def record_now(engine: Engine, request: Request | None, action: str, **kwargs: Any) -> None:
+def record_now(engine: Engine, client: ClientContext | None, action: str, **kwargs: Any) -> None:
     """Write an event in its own transaction (failures, whose main transaction is rolled back)."""
     try:
         with Session(engine) as db:
-            db.add(event(request, action, **kwargs))
+            db.add(event(client, action, **kwargs))
             db.commit()
     except Exception:  # an audit write must not turn a 401 into a 500; it is logged loudly instead
         log.exception("audit write failed", action=action)

@@ -17,7 +17,7 @@ from api.carbon.schemas import (
     PeriodFootprint,
     SubjectFootprint,
 )
-from api.problems import Problem
+from api.kit.problems import Problem
 from indexer import read_models
 from indexer.core.errors import UnknownChainError
 from indexer.core.registry import ChainConfig, ChainRegistry

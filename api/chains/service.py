@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import Request
 from sqlalchemy import Connection
 
 from api.chains.schemas import (
@@ -14,15 +13,15 @@ from api.chains.schemas import (
     DeploymentList,
     NativeCurrencyOut,
 )
-from api.params import deployment_for, registry
+from api.kit.deployments import DeploymentDirectory
 from indexer import read_models
-from indexer.core.registry import ChainConfig
+from indexer.core.registry import ChainConfig, ChainRegistry
 
 
-def chains(request: Request, conn: Connection) -> ChainList:
+def chains(registry: ChainRegistry, conn: Connection) -> ChainList:
     status = {s.chain_id: s for s in read_models.chain_status(conn)}
     items = []
-    for chain in registry(request).chains:
+    for chain in registry.chains:
         s = status.get(chain.chain_id)
         lag_seconds = None
         if s is not None and s.lag_blocks is not None and s.indexed_block_time is not None:
@@ -45,10 +44,10 @@ def chains(request: Request, conn: Connection) -> ChainList:
     return ChainList(items=items)
 
 
-def deployments(request: Request, selected: list[ChainConfig]) -> DeploymentList:
+def deployments(directory: DeploymentDirectory, selected: list[ChainConfig]) -> DeploymentList:
     items = []
     for chain in selected:
-        dep = deployment_for(request, chain.chain_id)
+        dep = directory.get(chain.chain_id)
         if dep is None:
             items.append(ChainDeployment(chain_id=chain.chain_id, chain=chain.name, deployed=False))
             continue

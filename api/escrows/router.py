@@ -7,14 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.auth import public_read
-from api.cache import Cached, read_cache, respond
+from api.auth import Scope, public_read
+from api.kit.cache import cached_read
 from api.escrows import service
 from api.escrows.schemas import EscrowDetailOut, EscrowPage
-from api.pagination import DEFAULT_LIMIT, Cursor, Limit
-from api.params import AddressPath, AddressQuery, ChainQuery, chain_by_id, optional_address, resolve_chain
-from api.params import address as checksummed
-from api.problems import Problem
+from api.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
+from api.kit.params import AddressPath, AddressQuery, ChainQuery, chain_by_id, deployments, optional_address
+from api.kit.params import registry, resolve_chain
+from api.kit.params import address as checksummed
+from api.kit.problems import Problem
 from indexer.read_models import EscrowFilter
 
 router = APIRouter(tags=["escrows"])
@@ -23,7 +24,7 @@ StateQuery = Annotated[Literal["created", "funded", "active", "disputed", "compl
                        Query(description="Escrow state")]
 
 
-@router.get("/v1/escrows", response_model=EscrowPage, dependencies=[public_read("read:escrows")],
+@router.get("/v1/escrows", response_model=EscrowPage, dependencies=[public_read(Scope.READ_ESCROWS)],
             summary="Escrows, newest first, filtered by party, chain, state and creation time")
 async def list_escrows(
     request: Request, chain: ChainQuery = None, client: AddressQuery = None, freelancer: AddressQuery = None,
@@ -40,35 +41,25 @@ async def list_escrows(
                   client=optional_address(client, "client"), freelancer=optional_address(freelancer, "freelancer"),
                   arbiter=optional_address(arbiter, "arbiter"), status=state,
                   created_from=created_from, created_to=created_to)
-
-    def build() -> Cached:
-        with request.app.state.engine.connect() as conn:
-            page = service.escrow_page(request, conn, EscrowFilter(**fields), limit, cursor)
-        return Cached.of(page.model_dump_json().encode(), confirmed=all(i.confirmed for i in page.items))
-
+    reg, directory = registry(request), deployments(request)
     # The filter model is only built on a miss; the key is the normalized inputs (repr of ints,
     # checksummed addresses, a state literal and aware datetimes: distinct inputs, distinct keys).
     key = f"escrows:{fields!r}:{limit}:{cursor or ''}"
-    return respond(request, await read_cache(request).fetch(key, build))
+    return await cached_read(
+        request, key, lambda conn: service.escrow_page(reg, directory, conn, EscrowFilter(**fields), limit, cursor),
+        confirmed=lambda page: all(i.confirmed for i in page.items))
 
 
 @router.get("/v1/escrows/{chain_id}/{address}", response_model=EscrowDetailOut,
-            dependencies=[public_read("read:escrows")],
+            dependencies=[public_read(Scope.READ_ESCROWS)],
             responses={404: {"description": "No such chain in the registry, or no such escrow in the index"}},
             summary="One escrow: milestones, amounts, auto-release deadlines, disputes and its event timeline")
 async def get_escrow(request: Request, chain_id: Annotated[int, Path(ge=1, le=2**53)], address: AddressPath) -> Response:
     escrow = checksummed(address)
     chain = chain_by_id(request, chain_id)
-
-    def build() -> Cached:
-        with request.app.state.engine.connect() as conn:
-            out = service.escrow_detail(request, conn, chain, escrow)
-        if out is None:
-            return Cached(b"", "", False)
-        confirmed = out.confirmed and all(m.confirmed for m in out.milestones)
-        return Cached.of(out.model_dump_json().encode(), confirmed=confirmed)
-
-    found = await read_cache(request).fetch(f"escrow:{chain.chain_id}:{escrow}", build)
-    if not found.body:
-        raise Problem(404, f"no escrow {escrow} on chain {chain.name} in the index", type_="escrow-not-found")
-    return respond(request, found)
+    directory = deployments(request)
+    return await cached_read(
+        request, f"escrow:{chain.chain_id}:{escrow}",
+        lambda conn: service.escrow_detail(directory, conn, chain, escrow),
+        confirmed=lambda out: out.confirmed and all(m.confirmed for m in out.milestones),
+        not_found=Problem(404, f"no escrow {escrow} on chain {chain.name} in the index", type_="escrow-not-found"))

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.money import BaseUnits
+from api.kit.money import BaseUnits
 
 EscrowState = Literal["created", "funded", "active", "disputed", "completed"]
 MilestoneState = Literal["pending", "submitted", "released", "disputed", "resolved", "refunded"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from fastapi import Request
 from sqlalchemy import Connection
 
 from api.escrows.schemas import (
@@ -17,16 +16,16 @@ from api.escrows.schemas import (
     TimelineEvent,
     TokenOut,
 )
-from api.pagination import decode_cursor, encode_cursor
-from api.params import registry, token_info
-from api.problems import Problem
+from api.kit.pagination import decode_cursor, encode_cursor
+from api.kit.deployments import DeploymentDirectory
+from api.kit.problems import Problem
 from indexer import read_models
 from indexer.read_models import Escrow, EscrowFilter
-from indexer.core.registry import ChainConfig
+from indexer.core.registry import ChainConfig, ChainRegistry
 
 
-def _summary(request: Request, chain: ChainConfig, e: Escrow) -> dict[str, object]:
-    info = token_info(request, chain, e.token)
+def _summary(deployments: DeploymentDirectory, chain: ChainConfig, e: Escrow) -> dict[str, object]:
+    info = deployments.token_info(chain, e.token)
     return dict(
         chain_id=e.chain_id, chain=chain.name, address=e.address, client=e.client, freelancer=e.freelancer,
         arbiter=e.arbiter, token=TokenOut(address=info.address, symbol=info.symbol, decimals=info.decimals),
@@ -39,7 +38,7 @@ def _summary(request: Request, chain: ChainConfig, e: Escrow) -> dict[str, objec
     )
 
 
-def escrow_page(request: Request, conn: Connection, flt: EscrowFilter, limit: int, cursor: str | None) -> EscrowPage:
+def escrow_page(registry: ChainRegistry, deployments: DeploymentDirectory, conn: Connection, flt: EscrowFilter, limit: int, cursor: str | None) -> EscrowPage:
     key = decode_cursor(cursor, 3)
     after = None
     if key is not None:
@@ -49,8 +48,8 @@ def escrow_page(request: Request, conn: Connection, flt: EscrowFilter, limit: in
             raise Problem(400, "cursor is not one this API issued; start again without it",
                           type_="invalid-cursor") from None
     rows = read_models.escrow_list(conn, flt, limit=limit, after=after)
-    reg = registry(request)
-    items = [EscrowSummary(**_summary(request, reg.by_id(e.chain_id), e))  # type: ignore[arg-type]
+    reg = registry
+    items = [EscrowSummary(**_summary(deployments, reg.by_id(e.chain_id), e))  # type: ignore[arg-type]
              for e in rows[:limit] if reg.has_id(e.chain_id)]
     next_cursor = None
     if len(rows) > limit:
@@ -59,7 +58,7 @@ def escrow_page(request: Request, conn: Connection, flt: EscrowFilter, limit: in
     return EscrowPage(items=items, next_cursor=next_cursor)
 
 
-def escrow_detail(request: Request, conn: Connection, chain: ChainConfig, address: str) -> EscrowDetailOut | None:
+def escrow_detail(deployments: DeploymentDirectory, conn: Connection, chain: ChainConfig, address: str) -> EscrowDetailOut | None:
     try:
         found = read_models.escrow_detail(conn, chain.chain_id, address)
     except Exception as exc:  # UnknownChainError: the chain is registered but not indexed yet
@@ -83,7 +82,7 @@ def escrow_detail(request: Request, conn: Connection, chain: ChainConfig, addres
                               explorer_url=chain.explorer_tx_url(ev.tx_hash), confirmed=ev.confirmed)
                 for ev in found.timeline]
     return EscrowDetailOut(
-        **_summary(request, chain, e),  # type: ignore[arg-type]
+        **_summary(deployments, chain, e),  # type: ignore[arg-type]
         metadata_hash=e.metadata_hash, milestones=milestones,
         dispute=DisputeStatus(open=any(m.state == "disputed" for m in milestones),
                               open_milestones=[m.index for m in milestones if m.state == "disputed"],

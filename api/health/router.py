@@ -12,7 +12,7 @@ from redis import Redis
 from sqlalchemy import Engine, text
 
 from api.auth import public
-from api.deps import get_engine, get_redis
+from api.kit.deps import get_engine, get_redis
 from indexer import read_models
 from indexer.core.migrate import is_current
 

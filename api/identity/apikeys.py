@@ -6,7 +6,8 @@ import re
 import secrets
 import string
 
-KEY_PREFIX = "lnc_"
+from api.auth.authenticate import API_KEY_PREFIX as KEY_PREFIX
+
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 _KEY_RE = re.compile(r"^lnc_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
 
@@ -21,7 +22,3 @@ def parse_api_key(key: str) -> str | None:
     """The public prefix of a well-formed key, else None."""
     match = _KEY_RE.match(key)
     return match.group(1) if match else None
-
-
-def looks_like_api_key(value: str) -> bool:
-    return value.startswith(KEY_PREFIX)

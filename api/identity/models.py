@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, new_id, utcnow
+from api.kit.db import Base, new_id, utcnow
 
 
 class User(Base):

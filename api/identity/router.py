@@ -5,18 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Response
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as Db
 
 from api.audit import service as audit
 from api.auth import API_SCOPES, Principal, public, user
-from api.deps import get_db, get_engine
+from api.kit.deps import get_db, get_engine
 from api.identity import schemas as s
-from api.identity import service
+from api.identity import mfa, service
+from api.identity.env import Env
 from api.identity.models import ApiKey, Session, User, Wallet
 from api.identity.siwe_verify import SiweError
-from api.problems import Problem
+from api.kit.problems import Problem
 
 router = APIRouter(tags=["identity"])
 Me = Annotated[Principal, user()]
@@ -28,9 +29,9 @@ Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
 
 @router.get("/v1/auth/nonce", response_model=s.NonceOut, dependencies=[public(rate="auth")],
             summary="A single-use nonce to put in the SIWE message")
-def nonce(request: Request) -> s.NonceOut:
-    settings = request.app.state.settings
-    return s.NonceOut(nonce=service.issue_nonce(request.app.state.redis, settings),
+def nonce(env: Env) -> s.NonceOut:
+    settings = env.settings
+    return s.NonceOut(nonce=service.issue_nonce(env.redis, settings),
                       expires_in=settings.siwe_nonce_ttl_seconds)
 
 
@@ -39,23 +40,23 @@ def nonce(request: Request) -> s.NonceOut:
              responses={400: {"description": "Malformed message or signature"},
                         401: {"description": "Signature, domain, URI, chain, nonce or time check failed"},
                         503: {"description": "The chain's RPC could not be reached (EIP-1271 check)"}})
-def siwe_login(body: s.SiweIn, request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> s.LoginOut:
+def siwe_login(body: s.SiweIn, env: Env, engine: Annotated[Engine, Depends(get_engine)]) -> s.LoginOut:
     try:
-        address, chain_id, method = service.verify_siwe(request, body.message, body.signature)
+        address, chain_id, method = service.verify_siwe(env, body.message, body.signature)
     except SiweError as exc:
-        audit.record_now(engine, request, "auth.login", result="failure", details={"reason": exc.type_})
+        audit.record_now(engine, env.client, "auth.login", result="failure", details={"reason": exc.type_})
         raise service.siwe_problem(exc) from None
     with Db(engine, expire_on_commit=False) as db:
         user_row, created = service.find_or_create_user(db, address, chain_id)
         if service.totp_enabled(db, user_row.id):
             db.commit()
-            token, ttl = service.mfa_pending_token(request, user_row.id, address, chain_id)
-            audit.record_now(engine, request, "auth.login", result="mfa_pending", actor_user_id=user_row.id,
+            token, ttl = mfa.mfa_pending_token(env, user_row.id, address, chain_id)
+            audit.record_now(engine, env.client, "auth.login", result="mfa_pending", actor_user_id=user_row.id,
                              target=f"wallet:{address}", details={"method": method})
             return s.LoginOut(mfa_required=True, mfa_token=token, mfa_expires_in=ttl, user_id=user_row.id,
                               new_user=created)
-        pair = service.create_session(db, request, user_row.id, address, mfa=False)
-        audit.record(db, request, "auth.login", actor_user_id=user_row.id, target=f"wallet:{address}",
+        pair = service.create_session(db, env, user_row.id, address, mfa=False)
+        audit.record(db, env.client, "auth.login", actor_user_id=user_row.id, target=f"wallet:{address}",
                      details={"method": method, "new_user": created, "session_id": str(pair["session_id"])})
         db.commit()
     return s.LoginOut(mfa_required=False, tokens=s.TokenPair(**pair), user_id=user_row.id, new_user=created)
@@ -64,15 +65,15 @@ def siwe_login(body: s.SiweIn, request: Request, engine: Annotated[Engine, Depen
 @router.post("/v1/auth/mfa", response_model=s.TokenPair, dependencies=[public(rate="auth")],
              responses={401: {"description": "MFA token or code rejected"}},
              summary="Second step of sign-in for users with 2FA: a TOTP or backup code")
-def mfa_login(body: s.MfaIn, request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> s.TokenPair:
-    claims = service.read_mfa_pending(request, body.mfa_token)
+def mfa_login(body: s.MfaIn, env: Env, engine: Annotated[Engine, Depends(get_engine)]) -> s.TokenPair:
+    claims = mfa.read_mfa_pending(env, body.mfa_token)
     user_id = uuid.UUID(claims["sub"])
-    service.ensure_mfa_pending_unspent(request, claims)
+    mfa.ensure_mfa_pending_unspent(env, claims)
     with Db(engine, expire_on_commit=False) as db:
-        factor = service.verify_second_factor(request, db, user_id, body.code, body.backup_code, "auth.mfa")
-        service.spend_mfa_pending(request, claims)
-        pair = service.create_session(db, request, user_id, claims["wallet"], mfa=True)
-        audit.record(db, request, "auth.mfa", actor_user_id=user_id, target=f"wallet:{claims['wallet']}",
+        factor = mfa.verify_second_factor(env, db, user_id, body.code, body.backup_code, "auth.mfa")
+        mfa.spend_mfa_pending(env, claims)
+        pair = service.create_session(db, env, user_id, claims["wallet"], mfa=True)
+        audit.record(db, env.client, "auth.mfa", actor_user_id=user_id, target=f"wallet:{claims['wallet']}",
                      details={"factor": factor, "session_id": str(pair["session_id"])})
         db.commit()
     return s.TokenPair(**pair)
@@ -81,15 +82,15 @@ def mfa_login(body: s.MfaIn, request: Request, engine: Annotated[Engine, Depends
 @router.post("/v1/auth/refresh", response_model=s.TokenPair, dependencies=[public(rate="auth")],
              responses={401: {"description": "Refresh token invalid, expired, revoked or reused"}},
              summary="Rotate a refresh token (each is usable once; reuse revokes the session)")
-def refresh(body: s.RefreshIn, request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> s.TokenPair:
-    return s.TokenPair(**service.refresh(engine, request, body.refresh_token))
+def refresh(body: s.RefreshIn, env: Env, engine: Annotated[Engine, Depends(get_engine)]) -> s.TokenPair:
+    return s.TokenPair(**service.refresh(engine, env, body.refresh_token))
 
 
 @router.post("/v1/auth/logout", status_code=204, summary="Log out: revoke this session")
-def logout(principal: Me, request: Request, db: DbDep) -> Response:
+def logout(principal: Me, env: Env, db: DbDep) -> Response:
     assert principal.user_id and principal.session_id
     service.revoke_session(db, principal.user_id, principal.session_id, "logout")
-    audit.record(db, request, "auth.logout", actor_user_id=principal.user_id, target=f"session:{principal.session_id}")
+    audit.record(db, env.client, "auth.logout", actor_user_id=principal.user_id, target=f"session:{principal.session_id}")
     db.commit()
     return Response(status_code=204)
 
@@ -103,7 +104,7 @@ def scopes() -> list[s.ScopeOut]:
 # --- me, wallets -----------------------------------------------------------------------------------
 
 @router.get("/v1/me", response_model=s.MeOut, summary="The signed-in user")
-def me(principal: Me, request: Request, db: DbDep) -> s.MeOut:
+def me(principal: Me, env: Env, db: DbDep) -> s.MeOut:
     from api.privacy.service import pending_deletion
 
     assert principal.user_id
@@ -114,7 +115,7 @@ def me(principal: Me, request: Request, db: DbDep) -> s.MeOut:
     return s.MeOut(user_id=row.id, created_at=row.created_at,
                    wallets=[s.WalletOut.model_validate(w, from_attributes=True) for w in wallets],
                    mfa_enabled=service.totp_enabled(db, row.id),
-                   is_admin=service.user_is_admin(request.app.state.engine, request.app.state.settings, row.id),
+                   is_admin=service.user_is_admin(env.engine, env.settings, row.id),
                    deletion_scheduled_for=deletion.scheduled_for if deletion else None)
 
 
@@ -126,26 +127,26 @@ def wallets(principal: Me, db: DbDep) -> list[s.WalletOut]:
 
 @router.post("/v1/me/wallets", response_model=s.WalletOut, status_code=201,
              summary="Link another wallet, proven by its own SIWE signature (fresh nonce)")
-def link_wallet(principal: Me, body: s.SiweIn, request: Request, db: DbDep) -> s.WalletOut:
+def link_wallet(principal: Me, body: s.SiweIn, env: Env, db: DbDep) -> s.WalletOut:
     assert principal.user_id
     try:
-        address, chain_id, method = service.verify_siwe(request, body.message, body.signature)
+        address, chain_id, method = service.verify_siwe(env, body.message, body.signature)
     except SiweError as exc:
-        audit.record_now(request.app.state.engine, request, "wallet.link", result="failure",
+        audit.record_now(env.engine, env.client, "wallet.link", result="failure",
                          actor_user_id=principal.user_id, details={"reason": exc.type_})
         raise service.siwe_problem(exc) from None
-    wallet = service.link_wallet(db, request.app.state.settings, principal.user_id, address, chain_id)
-    audit.record(db, request, "wallet.link", actor_user_id=principal.user_id, target=f"wallet:{address}",
+    wallet = service.link_wallet(db, env.settings, principal.user_id, address, chain_id)
+    audit.record(db, env.client, "wallet.link", actor_user_id=principal.user_id, target=f"wallet:{address}",
                  details={"method": method})
     db.commit()
     return s.WalletOut.model_validate(wallet, from_attributes=True)
 
 
 @router.delete("/v1/me/wallets/{address}", status_code=204, summary="Unlink a wallet (never the last one)")
-def unlink_wallet(principal: Me, address: Address, request: Request, db: DbDep) -> Response:
+def unlink_wallet(principal: Me, address: Address, env: Env, db: DbDep) -> Response:
     assert principal.user_id
     service.unlink_wallet(db, principal.user_id, address)
-    audit.record(db, request, "wallet.unlink", actor_user_id=principal.user_id, target=f"wallet:{address}")
+    audit.record(db, env.client, "wallet.unlink", actor_user_id=principal.user_id, target=f"wallet:{address}")
     db.commit()
     return Response(status_code=204)
 
@@ -162,21 +163,21 @@ def sessions(principal: Me, db: DbDep) -> list[s.SessionOut]:
 
 
 @router.delete("/v1/me/sessions/{session_id}", status_code=204, summary="Revoke one of my sessions")
-def revoke_session(principal: Me, session_id: uuid.UUID, request: Request, db: DbDep) -> Response:
+def revoke_session(principal: Me, session_id: uuid.UUID, env: Env, db: DbDep) -> Response:
     assert principal.user_id
     if not service.revoke_session(db, principal.user_id, session_id, "revoked_by_user"):
         raise Problem(404, "no such active session", type_="not-found")
-    audit.record(db, request, "session.revoke", actor_user_id=principal.user_id, target=f"session:{session_id}")
+    audit.record(db, env.client, "session.revoke", actor_user_id=principal.user_id, target=f"session:{session_id}")
     db.commit()
     return Response(status_code=204)
 
 
 @router.post("/v1/me/sessions/revoke-others", response_model=s.RevokedOut,
              summary="Revoke every session except this one")
-def revoke_others(principal: Me, request: Request, db: DbDep) -> s.RevokedOut:
+def revoke_others(principal: Me, env: Env, db: DbDep) -> s.RevokedOut:
     assert principal.user_id
     count = service.revoke_other_sessions(db, principal.user_id, principal.session_id)
-    audit.record(db, request, "session.revoke_others", actor_user_id=principal.user_id, details={"revoked": count})
+    audit.record(db, env.client, "session.revoke_others", actor_user_id=principal.user_id, details={"revoked": count})
     db.commit()
     return s.RevokedOut(revoked=count)
 
@@ -186,47 +187,47 @@ def revoke_others(principal: Me, request: Request, db: DbDep) -> s.RevokedOut:
 @router.get("/v1/me/2fa", response_model=s.TotpStatusOut, summary="2FA status")
 def totp_status(principal: Me, db: DbDep) -> s.TotpStatusOut:
     assert principal.user_id
-    return s.TotpStatusOut(**service.totp_status(db, principal.user_id))
+    return s.TotpStatusOut(**mfa.totp_status(db, principal.user_id))
 
 
 @router.post("/v1/me/2fa/setup", response_model=s.TotpSetupOut,
              summary="Start TOTP setup: secret, otpauth:// URI and QR code (enabled only after /enable)")
-def totp_setup(principal: Me, request: Request, db: DbDep) -> s.TotpSetupOut:
+def totp_setup(principal: Me, env: Env, db: DbDep) -> s.TotpSetupOut:
     assert principal.user_id
     wallet = db.scalar(select(Session.wallet_address).where(Session.id == principal.session_id)) or "wallet"
-    out = service.setup_totp(request, db, principal.user_id, wallet)
-    audit.record(db, request, "totp.setup", actor_user_id=principal.user_id)
+    out = mfa.setup_totp(env, db, principal.user_id, wallet)
+    audit.record(db, env.client, "totp.setup", actor_user_id=principal.user_id)
     db.commit()
     return s.TotpSetupOut(**out)
 
 
 @router.post("/v1/me/2fa/enable", response_model=s.BackupCodesOut,
              summary="Confirm a code from the app; enables 2FA and returns ten backup codes (shown once)")
-def totp_enable(principal: Me, body: s.CodeIn, request: Request, db: DbDep) -> s.BackupCodesOut:
+def totp_enable(principal: Me, body: s.CodeIn, env: Env, db: DbDep) -> s.BackupCodesOut:
     assert principal.user_id
-    codes = service.enable_totp(request, db, principal.user_id, body.code)
-    audit.record(db, request, "totp.enable", actor_user_id=principal.user_id)
+    codes = mfa.enable_totp(env, db, principal.user_id, body.code)
+    audit.record(db, env.client, "totp.enable", actor_user_id=principal.user_id)
     db.commit()
     return s.BackupCodesOut(backup_codes=codes)
 
 
 @router.post("/v1/me/2fa/disable", status_code=204, summary="Disable 2FA (needs a valid code or backup code)")
-def totp_disable(principal: Me, body: s.CodeOrBackupIn, request: Request, db: DbDep) -> Response:
+def totp_disable(principal: Me, body: s.CodeOrBackupIn, env: Env, db: DbDep) -> Response:
     assert principal.user_id
-    factor = service.verify_second_factor(request, db, principal.user_id, body.code, body.backup_code, "totp.disable")
-    service.disable_totp(db, principal.user_id)
-    audit.record(db, request, "totp.disable", actor_user_id=principal.user_id, details={"factor": factor})
+    factor = mfa.verify_second_factor(env, db, principal.user_id, body.code, body.backup_code, "totp.disable")
+    mfa.disable_totp(db, principal.user_id)
+    audit.record(db, env.client, "totp.disable", actor_user_id=principal.user_id, details={"factor": factor})
     db.commit()
     return Response(status_code=204)
 
 
 @router.post("/v1/me/2fa/backup-codes", response_model=s.BackupCodesOut,
              summary="Regenerate backup codes (needs a valid TOTP code); the old set stops working")
-def totp_backup_codes(principal: Me, body: s.CodeIn, request: Request, db: DbDep) -> s.BackupCodesOut:
+def totp_backup_codes(principal: Me, body: s.CodeIn, env: Env, db: DbDep) -> s.BackupCodesOut:
     assert principal.user_id
-    service.verify_second_factor(request, db, principal.user_id, body.code, None, "totp.backup_codes")
-    codes = service.new_backup_codes(db, principal.user_id)
-    audit.record(db, request, "totp.backup_codes", actor_user_id=principal.user_id)
+    mfa.verify_second_factor(env, db, principal.user_id, body.code, None, "totp.backup_codes")
+    codes = mfa.new_backup_codes(db, principal.user_id)
+    audit.record(db, env.client, "totp.backup_codes", actor_user_id=principal.user_id)
     db.commit()
     return s.BackupCodesOut(backup_codes=codes)
 
@@ -240,11 +241,11 @@ def _key_out(key: ApiKey) -> dict:
 
 @router.post("/v1/me/api-keys", response_model=s.ApiKeyCreatedOut, status_code=201,
              summary="Create an API key (the key is shown once)")
-def create_key(principal: Me, body: s.ApiKeyIn, request: Request, db: DbDep) -> s.ApiKeyCreatedOut:
+def create_key(principal: Me, body: s.ApiKeyIn, env: Env, db: DbDep) -> s.ApiKeyCreatedOut:
     assert principal.user_id
-    key, full = service.create_api_key(db, request.app.state.settings, principal.user_id, body.name, body.scopes,
+    key, full = service.create_api_key(db, env.settings, principal.user_id, body.name, body.scopes,
                                        body.expires_at)
-    audit.record(db, request, "apikey.create", actor_user_id=principal.user_id, target=f"apikey:{key.prefix}",
+    audit.record(db, env.client, "apikey.create", actor_user_id=principal.user_id, target=f"apikey:{key.prefix}",
                  details={"scopes": key.scopes, "name": key.name})
     db.commit()
     return s.ApiKeyCreatedOut(**_key_out(key), key=full)
@@ -264,18 +265,18 @@ def _own_key(db: Db, principal: Principal, key_id: uuid.UUID) -> ApiKey:
 
 
 @router.delete("/v1/me/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
-def revoke_key(principal: Me, key_id: uuid.UUID, request: Request, db: DbDep) -> Response:
+def revoke_key(principal: Me, key_id: uuid.UUID, env: Env, db: DbDep) -> Response:
     key = _own_key(db, principal, key_id)
     if key.revoked_at is None:
         key.revoked_at = service._now()
-        audit.record(db, request, "apikey.revoke", actor_user_id=principal.user_id, target=f"apikey:{key.prefix}")
+        audit.record(db, env.client, "apikey.revoke", actor_user_id=principal.user_id, target=f"apikey:{key.prefix}")
         db.commit()
     return Response(status_code=204)
 
 
 @router.get("/v1/me/api-keys/{key_id}/usage", response_model=list[s.UsageDay],
             summary="Requests per day made with this key (last 30 days)")
-def key_usage(principal: Me, key_id: uuid.UUID, request: Request, db: DbDep) -> list[s.UsageDay]:
+def key_usage(principal: Me, key_id: uuid.UUID, env: Env, db: DbDep) -> list[s.UsageDay]:
     key = _own_key(db, principal, key_id)
-    service.flush_usage(request.app.state.engine, request.app.state.redis, request.app.state.settings)
+    service.flush_usage(env.engine, env.redis, env.settings)
     return [s.UsageDay(day=u.day, requests=u.requests) for u in service.usage(db, key.id)]

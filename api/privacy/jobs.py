@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from api.jobs import job_engine, job_settings
+from api.kit.queue import job_engine, job_settings
 from api.privacy import service
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, new_id, utcnow
+from api.kit.db import Base, new_id, utcnow
 
 
 class DataExport(Base):

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session as Db
 
 from api.audit import service as audit
 from api.auth import Principal, user
-from api.deps import get_db
-from api.jobs import get_queue
+from api.kit.deps import get_db
+from api.kit.queue import get_queue
 from api.privacy import service
 from api.privacy.models import DataExport, DeletionRequest
 from api.privacy.schemas import DeletionOut, ExportOut
-from api.problems import Problem
+from api.kit.client import client_context
+from api.kit.problems import Problem
 
 router = APIRouter(tags=["privacy"])
 Me = Annotated[Principal, user()]
@@ -41,7 +42,7 @@ def request_export(principal: Me, request: Request, db: DbDep) -> ExportOut:
     export = DataExport(user_id=principal.user_id, created_at=service._now())
     db.add(export)
     db.flush()
-    audit.record(db, request, "privacy.export", actor_user_id=principal.user_id, target=f"export:{export.id}")
+    audit.record(db, client_context(request), "privacy.export", actor_user_id=principal.user_id, target=f"export:{export.id}")
     db.commit()
     get_queue(request.app.state.settings, request.app.state.redis).enqueue(
         "api.privacy.jobs.build_export", str(export.id), job_timeout=600, result_ttl=3600)
@@ -84,7 +85,7 @@ def request_deletion(principal: Me, request: Request, db: DbDep) -> DeletionOut:
                                    scheduled_for=service._now() + timedelta(seconds=settings.deletion_grace_seconds))
         db.add(existing)
         db.flush()
-        audit.record(db, request, "privacy.delete_request", actor_user_id=principal.user_id,
+        audit.record(db, client_context(request), "privacy.delete_request", actor_user_id=principal.user_id,
                      target=f"user:{principal.user_id}", details={"scheduled_for": existing.scheduled_for.isoformat()})
         db.commit()
         queue = get_queue(settings, request.app.state.redis)
@@ -101,7 +102,7 @@ def cancel_deletion(principal: Me, request: Request, db: DbDep) -> DeletionOut:
     if existing is None:
         raise Problem(404, "no deletion is scheduled", type_="not-found")
     existing.status = "cancelled"
-    audit.record(db, request, "privacy.delete_cancel", actor_user_id=principal.user_id,
+    audit.record(db, client_context(request), "privacy.delete_cancel", actor_user_id=principal.user_id,
                  target=f"user:{principal.user_id}")
     db.commit()
     return DeletionOut(status="cancelled", scheduled_for=None, erased=[], retained=[], cancel_with="")

@@ -10,15 +10,15 @@ from sqlalchemy.orm import Session as Db
 
 from api.attestations import service as attestations
 from api.attestations.schemas import SkillOut
-from api.auth import Principal, scope
-from api.deps import get_db, get_engine
+from api.auth import Principal, Scope, scope
+from api.kit.deps import get_db, get_engine
 from api.reputation import service
 from api.reputation.schemas import ReputationOut
 from indexer.core.addresses import checksum
 
 router = APIRouter(tags=["reputation"])
 Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
-Reader = Annotated[Principal, scope("read:reputation")]
+Reader = Annotated[Principal, scope(Scope.READ_REPUTATION)]
 
 
 @router.get("/v1/reputation/{address}", response_model=ReputationOut,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from api.money import BaseUnits
+from api.kit.money import BaseUnits
 
 
 class TokenAmountOut(BaseModel):

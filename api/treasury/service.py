@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
 from sqlalchemy import Connection
 
-from api.params import deployment_for, token_info
+from api.kit.deployments import DeploymentDirectory
 from api.treasury.schemas import (
     ChainTreasury,
     KindAmountOut,
@@ -34,7 +33,7 @@ def kind_name(kind: str) -> str:
     return kind
 
 
-def treasury(request: Request, conn: Connection, chains: list[ChainConfig], confirmed_only: bool) -> TreasuryOut:
+def treasury(deployments: DeploymentDirectory, conn: Connection, chains: list[ChainConfig], confirmed_only: bool) -> TreasuryOut:
     cursors = read_models.chain_cursors(conn)
     out: list[ChainTreasury] = []
     fees: dict[tuple[str | None, int | None], int] = {}
@@ -45,20 +44,20 @@ def treasury(request: Request, conn: Connection, chains: list[ChainConfig], conf
         if cur is None:
             continue
         t = read_models.treasury(conn, chain.chain_id, confirmed_only=confirmed_only)
-        dep = deployment_for(request, chain.chain_id)
+        dep = deployments.get(chain.chain_id)
         try:
             address = dep.address("Treasury") if dep else None
         except LancerError:
             address = None
         received = []
         for r in t.inflows:
-            info = token_info(request, chain, r.token)
+            info = deployments.token_info(chain, r.token)
             received.append(TokenAmountOut(token=info.address, symbol=info.symbol, decimals=info.decimals,
                                            amount=r.amount, count=r.count))
             fees[(info.symbol, info.decimals)] = fees.get((info.symbol, info.decimals), 0) + r.amount
         distributed = []
         for d in t.distributions:
-            info = token_info(request, chain, d.token)
+            info = deployments.token_info(chain, d.token)
             distributed.append(KindAmountOut(kind=kind_name(d.kind), kind_bytes32=d.kind, token=info.address,
                                              symbol=info.symbol, decimals=info.decimals, amount=d.amount))
             k = (kind_name(d.kind), info.symbol, info.decimals)

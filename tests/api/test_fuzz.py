@@ -13,7 +13,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
-from tests.api.conftest import bearer, login
+from tests.support.api_client import bearer, login
 
 schema = schemathesis.pytest.from_fixture("fuzz_schema")
 

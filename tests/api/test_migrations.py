@@ -10,7 +10,7 @@ import api.attestations.models  # noqa: F401
 import api.audit.models  # noqa: F401
 import api.identity.models  # noqa: F401
 import api.privacy.models  # noqa: F401
-from api.db import metadata as api_metadata
+from api.kit.db import metadata as api_metadata
 from indexer.models import metadata as indexer_metadata
 
 

@@ -1,0 +1,72 @@
+"""Turning credentials into a :class:`Principal`.
+
+The credential formats are parsed here; checking them against the database is the identity domain's
+job, which it offers through the :class:`Authenticator` protocol (installed on ``app.state.authenticator``
+by the app factory). That inversion keeps ``api.auth`` free of any domain import: domains import auth,
+never the other way round.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+from fastapi import Request
+
+from api.auth.principal import Principal
+from api.kit.client import client_ip
+from api.kit.problems import Problem
+
+# Every API key starts with this; a Bearer value that does not is taken for an access JWT.
+API_KEY_PREFIX = "lnc_"
+
+
+class Authenticator(Protocol):
+    def user_principal(self, token: str, ip: str) -> Principal:
+        """The principal of a valid, live access token; raises a 401 Problem otherwise."""
+
+    def api_key_principal(self, key: str) -> Principal | None:
+        """The principal of a valid, unexpired, unrevoked API key; None otherwise."""
+
+    def is_admin(self, user_id: uuid.UUID | None) -> bool:
+        """Whether the user still holds an admin wallet (checked on every admin call)."""
+
+
+def unauthorized(detail: str, type_: str = "unauthorized") -> Problem:
+    return Problem(401, detail, type_=type_, headers={"WWW-Authenticate": 'Bearer realm="lancer"'})
+
+
+def looks_like_api_key(value: str) -> bool:
+    return value.startswith(API_KEY_PREFIX)
+
+
+def credentials(request: Request) -> tuple[str, str] | None:
+    """('api_key' | 'jwt', value) from X-API-Key or Authorization: Bearer; None when neither is sent."""
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        return "api_key", api_key.strip()
+    authorization = request.headers.get("authorization")
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise unauthorized("Authorization header must be 'Bearer <token>'")
+    value = value.strip()
+    return ("api_key" if looks_like_api_key(value) else "jwt"), value
+
+
+def authenticator(request: Request) -> Authenticator:
+    return request.app.state.authenticator  # type: ignore[no-any-return]
+
+
+def key_principal(request: Request, key: str) -> Principal:
+    found = authenticator(request).api_key_principal(key)
+    if found is None:
+        raise unauthorized("API key is invalid, expired or revoked", type_="invalid-api-key")
+    return found
+
+
+def principal_from(request: Request, kind: str, value: str) -> Principal:
+    if kind == "api_key":
+        return key_principal(request, value)
+    return authenticator(request).user_principal(value, client_ip(request))

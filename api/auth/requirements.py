@@ -1,0 +1,68 @@
+"""What a route requires of its caller, and how to find that declaration on any route.
+
+Each auth dependency (``api.auth.dependencies``) carries an :class:`AuthRequirement` under
+``__lancer_auth__``; the OpenAPI post-processing and the route-coverage test read it from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from starlette.routing import BaseRoute
+
+from api.kit.ratelimit import RateClass
+
+Kind = Literal["public", "public_read", "user", "admin", "scope"]
+AUTH_MARKER = "__lancer_auth__"
+
+__all__ = ["AUTH_MARKER", "AuthRequirement", "Kind", "RateClass", "iter_routes", "route_requirements"]
+
+
+@dataclass(frozen=True)
+class AuthRequirement:
+    kind: Kind
+    scope: str | None = None
+    rate: RateClass = "default"
+
+    def describe(self) -> str:
+        return {
+            "public": "public: no credentials needed",
+            "public_read": f"public: no credentials needed (per-IP limit); an API key with scope {self.scope} "
+                           "or a user token raises the limit to the per-principal one",
+            "user": "user: a signed-in user's access token (Authorization: Bearer <JWT>)",
+            "admin": "admin: access token of a user who holds an admin wallet",
+            "scope": f"scope {self.scope}: an API key with this scope (X-API-Key or Bearer) or a user token",
+        }[self.kind]
+
+
+def iter_routes(routes: list[Any], prefix: str = "",
+                inherited: tuple[AuthRequirement, ...] = ()) -> Iterator[tuple[str, BaseRoute, list[AuthRequirement]]]:
+    """(full path, route, auth requirements) of every route, descending into included routers."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context = getattr(route, "include_context", None)
+            extra = tuple(
+                marker for dep in getattr(context, "dependencies", []) or []
+                if (marker := getattr(getattr(dep, "dependency", None), AUTH_MARKER, None)) is not None
+            )
+            yield from iter_routes(list(inner.routes), prefix + (getattr(context, "prefix", "") or ""),
+                                   inherited + extra)
+        else:
+            yield prefix + getattr(route, "path", ""), route, list(inherited) + route_requirements(route)
+
+
+def route_requirements(route: BaseRoute) -> list[AuthRequirement]:
+    """Every auth declaration among the dependencies of a route (should be exactly one)."""
+    found: list[AuthRequirement] = []
+    dependant = getattr(route, "dependant", None)
+    stack = [dependant] if dependant is not None else []
+    while stack:
+        current = stack.pop()
+        marker = getattr(current.call, AUTH_MARKER, None) if current.call else None
+        if marker is not None:
+            found.append(marker)
+        stack.extend(current.dependencies)
+    return found

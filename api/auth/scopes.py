@@ -1,0 +1,34 @@
+"""The scopes an API key can carry. A signed-in user (access JWT) holds all of them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    READ_CHAIN = "read:chain"
+    READ_ESCROWS = "read:escrows"
+    READ_REPUTATION = "read:reputation"
+    WRITE_WEBHOOKS = "write:webhooks"
+
+    @property
+    def description(self) -> str:
+        return _DESCRIPTIONS[self]
+
+
+_DESCRIPTIONS = {
+    Scope.READ_CHAIN: "Read indexed chain data (balances, transfers, blocks)",
+    Scope.READ_ESCROWS: "Read escrows and milestones",
+    Scope.READ_REPUTATION: "Read reputation and attestations",
+    Scope.WRITE_WEBHOOKS: "Create and manage webhooks",
+}
+
+# Scope name -> description, in declaration order (API key schemas and the OpenAPI document list it).
+API_SCOPES: dict[str, str] = {scope.value: scope.description for scope in Scope}
+
+
+def parse_scope(name: str | Scope) -> Scope:
+    try:
+        return Scope(name)
+    except ValueError:
+        raise ValueError(f"unknown API scope {name!r}; add it to api.auth.scopes.Scope") from None

@@ -1,0 +1,204 @@
+"""Caching of read responses, keyed by the index version, with ETags.
+
+The index version (``indexer.read_models.index_version``) changes whenever an indexer commits a batch,
+moves its confirmed block or rolls back a reorg, so a cache keyed by it never serves stale data:
+invalidation is automatic. It is read from the database at most every ``cache_version_ttl_seconds``.
+
+Two layers: a small in-process LRU of rendered bodies (every route), and Redis for the hot aggregates
+(chains, treasury, carbon summary) so API replicas share them. Entries carry their ETag (a hash of
+the body) and whether they hold pending data, which decides ``Cache-Control``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+from dataclasses import dataclass
+
+import structlog
+from fastapi import Request, Response
+from pydantic import BaseModel
+from prometheus_client import Counter
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
+
+from api.kit.problems import Problem
+from indexer import read_models
+
+log = structlog.get_logger(__name__)
+
+CACHE_HITS = Counter("lancer_cache_hits_total", "Read-cache hits", ["layer"])
+CACHE_MISSES = Counter("lancer_cache_misses_total", "Read-cache misses (the response was built)")
+
+
+@dataclass(frozen=True, slots=True)
+class Cached:
+    body: bytes
+    etag: str
+    confirmed: bool  # True when the body holds confirmed data only
+
+    @classmethod
+    def of(cls, body: bytes, confirmed: bool) -> Cached:
+        return cls(body, '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"', confirmed)
+
+    def dumps(self) -> bytes:
+        return (b"1" if self.confirmed else b"0") + self.etag.encode() + b"\n" + self.body
+
+    @classmethod
+    def loads(cls, raw: bytes) -> Cached:
+        head, _, body = raw.partition(b"\n")
+        return cls(body, head[1:].decode(), head[:1] == b"1")
+
+
+class ReadCache:
+    def __init__(self, engine: Engine, redis: Redis, prefix: str, *, version_ttl: float = 0.5,
+                 local_size: int = 4096, redis_ttl: int = 300) -> None:
+        self.engine = engine
+        self.redis = redis
+        self.prefix = prefix
+        self.version_ttl = version_ttl
+        self.local_size = local_size
+        self.redis_ttl = redis_ttl
+        self._lock = threading.Lock()
+        self._version: tuple[float, str] | None = None
+        self._local: OrderedDict[str, Cached] = OrderedDict()
+
+    def version(self) -> str:
+        now = time.monotonic()
+        current = self._version
+        if current is not None and now - current[0] < self.version_ttl:
+            return current[1]
+        return self._read_version()
+
+    def _read_version(self) -> str:
+        now = time.monotonic()  # taken before the read: the version is never used past its bound
+        with self.engine.connect() as conn:
+            value = read_models.index_version(conn)
+        digest = hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
+        self._version = (now, digest)
+        return digest
+
+    async def keep_version_fresh(self) -> None:
+        """Re-read the index version every half TTL, in the thread pool, so that requests find it
+        fresh instead of all missing at once when it expires (and queueing on the thread pool). The
+        staleness bound is unchanged: a version is used at most ``version_ttl`` after it was read."""
+        while True:
+            try:
+                await run_in_threadpool(self._read_version)
+            except Exception:  # the request path reads it itself meanwhile
+                log.warning("read cache: index version refresh failed", exc_info=True)
+            await asyncio.sleep(self.version_ttl / 2)
+
+    def get(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
+        full = f"{self.version()}:{key}"
+        found = self._local_hit(full)
+        if found is not None:
+            return found
+        redis_key = f"{self.prefix}cache:{full}"
+        if shared:
+            try:
+                raw = self.redis.get(redis_key)
+            except RedisError:
+                raw = None
+                log.warning("read cache: redis unavailable")
+            if raw is not None:
+                CACHE_HITS.labels(layer="redis").inc()
+                found = Cached.loads(raw)
+                self._remember(full, found)
+                return found
+        CACHE_MISSES.inc()
+        found = build()
+        self._remember(full, found)
+        if shared:
+            try:
+                self.redis.set(redis_key, found.dumps(), ex=self.redis_ttl)
+            except RedisError:
+                pass
+        return found
+
+    def peek(self, key: str) -> Cached | None:
+        """The in-process entry for ``key`` when the index version is fresh: no I/O, safe on the event loop."""
+        current = self._version
+        if current is None or time.monotonic() - current[0] >= self.version_ttl:
+            return None
+        return self._local_hit(f"{current[1]}:{key}")
+
+    def _local_hit(self, full: str) -> Cached | None:
+        """The in-process entry under a versioned key, marked recently used and counted as a hit."""
+        with self._lock:
+            found = self._local.get(full)
+            if found is not None:
+                self._local.move_to_end(full)
+        if found is not None:
+            CACHE_HITS.labels(layer="local").inc()
+        return found
+
+    async def fetch(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
+        """``get`` for async routes: a local hit is answered inline; the version read, Redis and
+        ``build`` (database queries) run in the thread pool."""
+        found = self.peek(key)
+        if found is not None:
+            return found
+        return await run_in_threadpool(self.get, key, build, shared=shared)
+
+    def _remember(self, key: str, value: Cached) -> None:
+        with self._lock:
+            self._local[key] = value
+            self._local.move_to_end(key)
+            while len(self._local) > self.local_size:
+                self._local.popitem(last=False)
+
+
+def respond(request: Request, cached: Cached) -> Response:
+    """The cached body with its ETag; 304 when the client has it; Cache-Control by confirmation."""
+    max_age = request.app.state.settings.cache_max_age_seconds
+    headers = {
+        "ETag": cached.etag,
+        "Cache-Control": f"public, max-age={max_age}" if cached.confirmed else "no-cache",
+        "Vary": "Accept-Encoding",
+    }
+    inm = request.headers.get("if-none-match")
+    if inm and (inm.strip() == "*" or cached.etag in [t.strip().removeprefix("W/") for t in inm.split(",")]):
+        return Response(status_code=304, headers=headers)
+    return Response(content=cached.body, media_type="application/json", headers=headers)
+
+
+def read_cache(request: Request) -> ReadCache:
+    return request.app.state.read_cache  # type: ignore[no-any-return]
+
+
+def respond_model(request: Request, out: BaseModel, *, confirmed: bool) -> Response:
+    """An uncached response (built from files, not the index) with the same ETag/Cache-Control rules."""
+    return respond(request, Cached.of(out.model_dump_json().encode(), confirmed=confirmed))
+
+
+async def cached_read(request: Request, key: str, build: Callable[[Connection], BaseModel | None], *,
+                      confirmed: bool | Callable[[Any], bool], shared: bool = False,
+                      not_found: Problem | None = None) -> Response:
+    """The read routes' one path: the cached body for ``key`` under the current index version, or
+    ``build`` run on a fresh connection (in the thread pool) and remembered; then ETag / 304.
+
+    ``confirmed`` (a flag, or a test of the built model) decides ``Cache-Control``; ``shared`` keeps the
+    entry in Redis too (hot aggregates). When ``build`` returns None the absence is cached as well and
+    ``not_found`` is raised."""
+    engine = request.app.state.engine
+
+    def render() -> Cached:
+        with engine.connect() as conn:
+            out = build(conn)
+        if out is None:
+            return Cached(b"", "", False)
+        return Cached.of(out.model_dump_json().encode(),
+                         confirmed=confirmed(out) if callable(confirmed) else confirmed)
+
+    found = await read_cache(request).fetch(key, render, shared=shared)
+    if not found.body and not_found is not None:
+        raise not_found
+    return respond(request, found)

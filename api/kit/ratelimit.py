@@ -1,0 +1,267 @@
+"""Rate limits in Redis, shared by every API process (fixed window, one atomic Lua script).
+
+A bucket is ``(name, identity)``: e.g. ``("ip", "203.0.113.9")``, ``("auth-ip", ...)``,
+``("principal", "user:<uuid>")``. The first hit of a window sets its expiry, so the window is
+measured by Redis' clock alone and several processes agree on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import structlog
+from fastapi import Request
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+from redis.exceptions import NoScriptError, RedisError
+
+from api.kit.client import client_ip
+from api.kit.problems import Problem
+
+log = structlog.get_logger(__name__)
+
+_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window ends
+    allowed: bool
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(max(self.reset, 1))
+        return headers
+
+
+class RateLimiter:
+    def __init__(self, redis: Redis, key_prefix: str, async_url: str | None = None,
+                 socket_timeout: float | None = 5) -> None:
+        self._redis = redis
+        self._prefix = key_prefix
+        self._script = redis.register_script(_SCRIPT)
+        # The same script on an asyncio client, for the event loop's hot paths: while one request waits
+        # for Redis the loop serves the others, where a sync call would block them all. An asyncio
+        # connection belongs to the loop that opened it, and one app can be driven by several loops
+        # (test clients), so there is one client per running loop.
+        self._async_url = async_url
+        self._socket_timeout = socket_timeout
+        self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = weakref.WeakKeyDictionary()
+        self._last: _Batcher | None = None
+
+    def _batcher(self) -> _Batcher | None:
+        if self._async_url is None:
+            return None
+        loop = asyncio.get_running_loop()
+        last = self._last
+        if last is not None and last.loop is loop:  # the usual case: one loop (a weak-key look-up is not free)
+            return last
+        found = self._batchers.get(loop)
+        if found is None:
+            client = AsyncRedis.from_url(self._async_url, socket_timeout=self._socket_timeout)
+            found = self._batchers[loop] = _Batcher(client, loop, self._script.sha)
+        self._last = found
+        return found
+
+    async def aclose(self) -> None:
+        """Close the asyncio client of the running loop (those of loops gone are dropped with them)."""
+        found = self._batchers.pop(asyncio.get_running_loop(), None)
+        if found is self._last:
+            self._last = None
+        if found is not None:
+            await found.client.aclose()
+
+    def hit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
+        """Count one request; None when Redis is unreachable (rate limiting then fails open, logged)."""
+        key = f"{self._prefix}rl:{bucket}:{identity}"
+        try:
+            count, ttl = self._script(keys=[key], args=[window])
+        except RedisError:
+            log.error("rate limiter unavailable; allowing request", bucket=bucket)
+            return None
+        return _verdict(limit, count, ttl)
+
+    async def ahit(self, bucket: str, identity: str, limit: int, window: int) -> Verdict | None:
+        """``hit`` without blocking the event loop (same key, same script, same fail-open)."""
+        batcher = self._batcher()
+        if batcher is None:
+            return self.hit(bucket, identity, limit, window)
+        key = f"{self._prefix}rl:{bucket}:{identity}"
+        try:
+            count, ttl = await batcher.run(key, window)
+        except RedisError:
+            log.error("rate limiter unavailable; allowing request", bucket=bucket)
+            return None
+        return _verdict(limit, count, ttl)
+
+    def count_failure(self, bucket: str, identity: str, window: int) -> int:
+        """Increment a failure counter (e.g. wrong 2FA codes); raises RedisError: callers fail closed."""
+        count, _ = self._script(keys=[f"{self._prefix}rl:{bucket}:{identity}"], args=[window])
+        return int(count)
+
+    def failures(self, bucket: str, identity: str) -> tuple[int, int]:
+        key = f"{self._prefix}rl:{bucket}:{identity}"
+        pipe = self._redis.pipeline()
+        pipe.get(key)
+        pipe.ttl(key)
+        value, ttl = pipe.execute()
+        return int(value or 0), max(int(ttl), 0)
+
+    def clear(self, bucket: str, identity: str) -> None:
+        self._redis.delete(f"{self._prefix}rl:{bucket}:{identity}")
+
+
+class _Batcher:
+    """Runs the script for every hit of one event loop, pipelining the hits that arrive together.
+
+    A hit is queued; one flush task sends everything queued as a single pipeline (one round trip,
+    each hit still its own atomic script run, in arrival order) and, while that round trip is in
+    flight, the next hits queue for the following one. Under load this costs one round trip per
+    batch instead of per request; idle, a hit is sent on the next loop iteration.
+    """
+
+    def __init__(self, client: AsyncRedis, loop: asyncio.AbstractEventLoop, sha: str) -> None:
+        self.client = client
+        self.loop = loop
+        self._sha = sha
+        self._queue: list[tuple[str, int, asyncio.Future[Any]]] = []
+        self._flushing = False
+
+    def run(self, key: str, window: int) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = self.loop.create_future()
+        self._queue.append((key, window, future))
+        if not self._flushing:
+            self._flushing = True
+            self.loop.create_task(self._flush())
+        return future
+
+    async def _flush(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    results = await self._send(batch)
+                except Exception as exc:  # RedisError: each hit fails open upstream, logged
+                    results = [exc] * len(batch)
+                except BaseException:  # cancelled (shutdown): don't leave the batch waiting
+                    self._settle(batch, [RedisError("rate limiter stopped")] * len(batch))
+                    raise
+                self._settle(batch, results)
+        finally:
+            self._flushing = False
+            if self._queue:  # cancelled with hits still queued: don't leave them waiting
+                self._settle(self._queue, [RedisError("rate limiter stopped")] * len(self._queue))
+                self._queue = []
+
+    async def _send(self, batch: list[tuple[str, int, asyncio.Future[Any]]]) -> list[Any]:
+        for attempt in (1, 2):
+            pipe = self.client.pipeline(transaction=False)
+            for key, window, _ in batch:
+                pipe.execute_command("EVALSHA", self._sha, 1, key, window)
+            results = await pipe.execute(raise_on_error=False)
+            if attempt == 1 and any(isinstance(r, NoScriptError) for r in results):
+                # Redis restarted or flushed its scripts: load it and run the batch again. No hit of
+                # the batch ran (the script was missing for all of them: same connection, same order).
+                await self.client.script_load(_SCRIPT)
+                continue
+            return list(results)
+        return list(results)
+
+    @staticmethod
+    def _settle(batch: list[tuple[str, int, asyncio.Future[Any]]], results: list[Any]) -> None:
+        for (_, _, future), result in zip(batch, results, strict=True):
+            if future.done():  # the request went away meanwhile
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+
+def _verdict(limit: int, count: object, ttl: object) -> Verdict:
+    count, ttl = int(count), int(ttl)  # type: ignore[call-overload]
+    return Verdict(limit=limit, remaining=max(limit - count, 0), reset=max(ttl, 0), allowed=count <= limit)
+
+
+def most_restrictive(verdicts: list[Verdict | None]) -> Verdict | None:
+    present = [v for v in verdicts if v is not None]
+    if not present:
+        return None
+    blocked = [v for v in present if not v.allowed]
+    if blocked:
+        return max(blocked, key=lambda v: v.reset)
+    return min(present, key=lambda v: (v.remaining, -v.reset))
+
+
+# --- Applying the limits to a request ------------------------------------------------------------
+# The auth dependencies call these: "default" routes count against the per-IP bucket, "auth" routes
+# (sign-in) also against a tighter one, "none" (docs, health probes) against none. The most restrictive
+# verdict of a request is kept on ``request.state.ratelimit`` for the response headers.
+
+RateClass = Literal["default", "auth", "none"]
+
+
+def _limiter(request: Request) -> RateLimiter:
+    return request.app.state.ratelimiter  # type: ignore[no-any-return]
+
+
+def _apply(request: Request, verdicts: list[Verdict | None]) -> None:
+    verdict = most_restrictive(verdicts + [getattr(request.state, "ratelimit", None)])
+    request.state.ratelimit = verdict
+    if verdict is not None and not verdict.allowed:
+        raise Problem(429, f"rate limit exceeded; retry in {max(verdict.reset, 1)} s", type_="rate-limited",
+                      headers=verdict.headers())
+
+
+def limit_ip(request: Request, rate: RateClass) -> None:
+    settings = request.app.state.settings
+    if rate == "none" or not settings.ratelimit_enabled:
+        return
+    ip = client_ip(request)
+    window = settings.ratelimit_window_seconds
+    verdicts = [_limiter(request).hit("ip", ip, settings.ratelimit_ip_per_window, window)]
+    if rate == "auth":
+        verdicts.append(_limiter(request).hit("auth-ip", ip, settings.ratelimit_auth_ip_per_window, window))
+    _apply(request, verdicts)
+
+
+async def alimit_ip(request: Request, rate: RateClass) -> None:
+    """``limit_ip`` for the event loop (the anonymous hot paths)."""
+    settings = request.app.state.settings
+    if rate == "none" or not settings.ratelimit_enabled:
+        return
+    ip = client_ip(request)
+    window = settings.ratelimit_window_seconds
+    verdicts = [await _limiter(request).ahit("ip", ip, settings.ratelimit_ip_per_window, window)]
+    if rate == "auth":
+        verdicts.append(await _limiter(request).ahit("auth-ip", ip, settings.ratelimit_auth_ip_per_window, window))
+    _apply(request, verdicts)
+
+
+def limit_principal(request: Request, identity: str | None, rate: RateClass) -> None:
+    """The per-principal bucket (``identity`` is e.g. ``user:<uuid>``; None for anonymous callers)."""
+    settings = request.app.state.settings
+    if rate == "none" or not settings.ratelimit_enabled or identity is None:
+        return
+    verdict = _limiter(request).hit(
+        "principal", identity, settings.ratelimit_principal_per_window, settings.ratelimit_window_seconds
+    )
+    _apply(request, [verdict])
