@@ -10,14 +10,16 @@ import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.support.rpc_proxy import RpcProxy
+import httpx
+
+from tests.support.rpc_server import ProxyServer, send_json
 
 
-class FaultyProxy(RpcProxy):
+class FaultyProxy:
     def __init__(self, upstream: str, *, seed: int = 0, drop: float = 0.05, delay: float = 0.05,
                  delay_seconds: float = 1.0, rate_limit: float = 0.08, max_log_range: int = 10,
                  lie_block: int | None = None, lies: int = 2) -> None:
-        super().__init__(upstream)
+        self.upstream = upstream
         self.rng = random.Random(seed)
         self.drop, self.delay, self.delay_seconds, self.rate_limit = drop, delay, delay_seconds, rate_limit
         self.max_log_range = max_log_range
@@ -25,6 +27,17 @@ class FaultyProxy(RpcProxy):
         self.lies_left = lies
         self.counts: dict[str, int] = {"drop": 0, "delay": 0, "429": 0, "range": 0, "lie": 0}
         self._lock = threading.Lock()
+        self._client = httpx.Client(timeout=30)
+        self.server = ProxyServer(self.handle)
+        self.url = self.server.url
+
+    def __enter__(self) -> FaultyProxy:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+        self._client.close()
 
     def _roll(self) -> float:
         with self._lock:
@@ -39,7 +52,7 @@ class FaultyProxy(RpcProxy):
             return
         if r < self.drop + self.rate_limit:
             self.counts["429"] += 1
-            self.send(handler, 429, b'{"error":"rate limited"}', {"Retry-After": "0.05"})
+            send_json(handler, 429, b'{"error":"rate limited"}', {"Retry-After": "0.05"})
             return
         if r < self.drop + self.rate_limit + self.delay:
             self.counts["delay"] += 1
@@ -52,7 +65,7 @@ class FaultyProxy(RpcProxy):
                     self.counts["range"] += 1
                     error = {"jsonrpc": "2.0", "id": call["id"],
                              "error": {"code": -32005, "message": "query returned more than 10000 results"}}
-                    self.send(handler, 200, json.dumps([error] if isinstance(body, list) else error).encode())
+                    send_json(handler, 200, json.dumps([error] if isinstance(body, list) else error).encode())
                     return
         reply = self._client.post(self.upstream, json=body).json()
         if self.lie_block is not None and self.lies_left > 0:
@@ -65,4 +78,4 @@ class FaultyProxy(RpcProxy):
                             with self._lock:
                                 self.lies_left -= 1
                                 self.counts["lie"] += 1
-        self.send(handler, 200, json.dumps(reply).encode())
+        send_json(handler, 200, json.dumps(reply).encode())
