@@ -80,6 +80,10 @@ class AnvilProcess:
             "--accounts", str(self.accounts),
             "--mnemonic", ANVIL_MNEMONIC,
             "--silent",
+            # States kept in memory only: anvil 1.7 otherwise loses contract state (eth_getCode -> 0x)
+            # after an anvil_reorg once the chain is a few hundred blocks long. Without a number anvil
+            # keeps too few states for anvil_reorg ("Required data unavailable").
+            "--prune-history", "100000",
         ]
         if self.block_time:
             args += ["--block-time", str(self.block_time)]

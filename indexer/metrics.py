@@ -18,6 +18,8 @@ EVENTS = Counter("lancer_indexer_events_total", "Events written", ["chain"])
 REORGS = Counter("lancer_indexer_reorgs_total", "Reorgs handled", ["chain"])
 REORG_DEPTH = Histogram("lancer_indexer_reorg_depth_blocks", "Depth of handled reorgs", ["chain"],
                         buckets=(1, 2, 3, 5, 8, 13, 21, 64, 128, 512))
+REORG_RACES = Counter("lancer_indexer_reorg_races_total",
+                      "Ranges read again because the chain reorganised while they were read", ["chain"])
 RPC_ERRORS = Counter("lancer_indexer_rpc_errors_total", "RPC faults by kind", ["chain", "kind"])
 RPC_LATENCY = Histogram("lancer_indexer_rpc_seconds", "RPC call latency", ["chain", "method"])
 BATCH_SECONDS = Histogram("lancer_indexer_batch_seconds", "Time to write one batch (one DB transaction)",

@@ -253,17 +253,20 @@ carbon_offsets = Table(
     PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
 )
 
-# Native-coin balances can't be derived from events: the engine snapshots them (eth_getBalance at a
-# batch's last block) for every address seen in the batch's platform events. The latest snapshot at or
-# below a block is the balance "as of" that snapshot's block, which the read models report honestly.
+# Native-coin balances can't be derived from events: the engine snapshots them (eth_getBalance by
+# block hash, at a batch's last block or deep in a backfill at the head) for every address seen in the
+# batch's platform events. The latest snapshot at or below a block, of a block stored with the same
+# hash, is the balance "as of" that snapshot's block (indexer.native_snapshots).
 native_balances = Table(
     "native_balances",
     metadata,
     Column("chain_id", BigInteger, nullable=False),
     Column("holder", Address, nullable=False),
     Column("block_number", BigInteger, nullable=False),
+    Column("block_hash", Hash, nullable=True),
     Column("balance", Amount, nullable=False),
     PrimaryKeyConstraint("chain_id", "holder", "block_number"),
+    Index("ix_native_balances_block", "chain_id", "block_number"),
 )
 
 # Tables whose rows all carry (chain_id, block_number) and are deleted above a reorg's ancestor.

@@ -313,11 +313,13 @@ class NativeBalance(_Model):
 
 
 def native_balance(conn: Connection, chain_id: int, holder: str, at_block: int) -> NativeBalance | None:
-    """The latest native-coin snapshot of ``holder`` at or below ``at_block`` (None: never seen)."""
+    """The latest native-coin snapshot of ``holder`` at or below ``at_block`` (None: never seen), of
+    a canonical block only: the snapshot's block hash must be the indexed block's."""
     row = conn.execute(text("""
-        SELECT block_number, balance FROM native_balances
-         WHERE chain_id = :c AND holder = :h AND block_number <= :b
-         ORDER BY block_number DESC LIMIT 1"""), {"c": chain_id, "h": holder, "b": at_block}).first()
+        SELECT n.block_number, n.balance FROM native_balances n
+          JOIN blocks b ON b.chain_id = n.chain_id AND b.number = n.block_number AND b.hash = n.block_hash
+         WHERE n.chain_id = :c AND n.holder = :h AND n.block_number <= :b
+         ORDER BY n.block_number DESC LIMIT 1"""), {"c": chain_id, "h": holder, "b": at_block}).first()
     if row is None:
         return None
     return NativeBalance(chain_id=chain_id, holder=holder, balance=int(row.balance), as_of_block=row.block_number)

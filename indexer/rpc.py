@@ -4,6 +4,7 @@ backoff and full jitter, 429 / Retry-After, JSON-RPC batching, and errors sorted
 Kinds (also the ``kind`` label of the ``lancer_indexer_rpc_errors_total`` metric):
 ``timeout``, ``connection``, ``rate_limited``, ``http``, ``rpc``, ``range_too_large``, ``invalid``
 (a malformed or inconsistent answer, e.g. logs for a block hash that is not the block's).
+``ReorgRace`` (kind ``reorg``) is no fault: the chain moved between two reads of one range.
 """
 
 from __future__ import annotations
@@ -75,6 +76,15 @@ class InvalidResponse(RpcError):
     """The node answered something impossible; treated as a fault of that node, never as truth."""
 
     kind = "invalid"
+
+
+class ReorgRace(RpcError):
+    """Answers of one range disagree because the chain reorganised between them (the block the range
+    was pinned to is no longer canonical). Not the node's fault: the caller reads the range again
+    (the writer then finds the common ancestor); it is neither counted as an error nor a reason to
+    leave the URL."""
+
+    kind = "reorg"
 
 
 # Errors worth another try on another URL after a pause. Range errors go back to the caller, which

@@ -23,19 +23,20 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, NoReturn
 
 import msgspec
 import structlog
 from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from indexer import bulk, metrics, models
+from indexer import bulk, metrics, models, native_snapshots
+from indexer.completeness import FollowedBloom
 from indexer.contracts import ContractSet
 from indexer.decode import DecodedEvent, EventDecoder, MalformedLog, checksum_address, event_topics
 from indexer.projections import apply_all, rollback_all
 from indexer.registry import ChainConfig
-from indexer.rpc import InvalidResponse, RangeTooLarge, RpcClient, RpcError, RpcTimeout
+from indexer.rpc import InvalidResponse, RangeTooLarge, ReorgRace, RpcClient, RpcError, RpcTimeout
 
 log = structlog.get_logger(__name__)
 
@@ -83,6 +84,7 @@ class Header:
     hash: str
     parent_hash: str
     timestamp: int
+    bloom: int = 0  # logsBloom, for the completeness check (indexer.completeness)
 
     @property
     def time(self) -> datetime:
@@ -92,7 +94,8 @@ class Header:
     def from_rpc(cls, block: dict[str, Any] | None, expected: int | None = None) -> Header:
         if not block or "hash" not in block:
             raise InvalidResponse(f"no block {expected}")
-        header = cls(int(block["number"], 16), block["hash"], block["parentHash"], int(block["timestamp"], 16))
+        header = cls(int(block["number"], 16), block["hash"], block["parentHash"], int(block["timestamp"], 16),
+                     int(block.get("logsBloom") or "0x0", 16))
         if expected is not None and header.number != expected:
             raise InvalidResponse(f"asked for block {expected}, got {header.number}")
         return header
@@ -118,6 +121,8 @@ class Batch:
     tip: Tip
     native_balances: dict[str, int] = field(default_factory=dict)
     native_block: int = 0  # the block the native balances are as of
+    native_hash: str | None = None  # ... and its hash (the balances were read by that hash)
+    stored: list[Header] = field(default_factory=list)  # the headers kept in ``blocks``
 
 
 @dataclass(slots=True)
@@ -137,6 +142,10 @@ class Chunk:
     events: list[DecodedEvent]
     log_hashes: list[tuple[int, str]]
     tip: Tip
+    # The range was pinned to this (block number, hash) before its logs were read: the chunk is one
+    # canonical chain's only while that block stays canonical (checked after its headers are read).
+    pin: tuple[int, str] = (0, "")
+    children: frozenset[str] = frozenset()  # children followed when the range was read
 
 
 class Receipt(msgspec.Struct, rename={"sender": "from"}):
@@ -201,6 +210,7 @@ class ChainReader:
         self.child_topics = sorted({t for ch in contract_set.children for t in event_topics(ch.abi)})
         # Decoded events carry checksummed addresses: compare factories in that form.
         self.child_sources = [(ch, checksum_address(addr)) for ch, addr in contract_set.child_sources()]
+        self.followed = FollowedBloom(self.static_addresses, self.filtered, self.child_topics)
         self._block_receipts: bool | None = None
 
     def tip(self) -> Tip:
@@ -251,6 +261,7 @@ class ChainReader:
     def scan(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> list[Chunk]:
         """The logs of blocks ``start..end``, decoded and cut into chunks; ``children`` grows with the
         children created in the range."""
+        pin = (end, tip.head_hash) if end == tip.head else (end, self.headers([end])[end].hash)
         log_hashes: list[tuple[int, str]] = []
         logs = self._logs(start, end, log_hashes, address=self.static_addresses) if self.static_addresses else []
         for address, topics in self.filtered:
@@ -273,7 +284,11 @@ class ChainReader:
         events = static_events + child_events
         events.sort(key=attrgetter("block_number", "log_index"))
         log_hashes.sort()
-        return self._cut(start, end, events, log_hashes, tip)
+        chunks = self._cut(start, end, events, log_hashes, tip)
+        followed = frozenset(children)
+        for chunk in chunks:
+            chunk.pin, chunk.children = pin, followed
+        return chunks
 
     def _cut(self, start: int, end: int, events: list[DecodedEvent], log_hashes: list[tuple[int, str]],
              tip: Tip) -> list[Chunk]:
@@ -300,41 +315,96 @@ class ChainReader:
         return chunks
 
     def complete(self, chunk: Chunk) -> Batch:
-        """Headers and receipts of a chunk, everything checked against the headers."""
+        """Headers and receipts of a chunk, everything checked against the headers: one canonical
+        chain's (the pin), and complete (every block whose bloom admits a followed log had its logs)."""
         start, end, events = chunk.start, chunk.end, chunk.events
-        # In the unconfirmed window every header is fetched and the parent chain checked; deeper down
-        # only the range ends and the blocks with events (the node's finality vouches for the rest).
         full = end > self.confirmed(chunk.tip)
-        # Every log's block is fetched, not only the blocks of decoded events: each log's hash is checked.
-        numbers = set(range(start, end + 1)) if full else {start, end} | {n for n, _ in chunk.log_hashes}
-        headers = self.headers(sorted(numbers))
+        # Every header is read (the bloom of each is checked); deep down only the range ends, the
+        # blocks with logs and native-snapshot blocks are kept in ``blocks``.
+        pin_number, pin_hash = chunk.pin
+        numbers = list(range(start, end + 1)) + ([pin_number] if pin_number > end else [])
+        headers = self.headers(numbers)
+        pinned = headers.pop(pin_number) if pin_number > end else headers[pin_number]
+        if pin_hash and pinned.hash != pin_hash:
+            raise ReorgRace(f"block {pin_number} changed while {start}-{end} was read")
         for number, block_hash in chunk.log_hashes:
             if headers[number].hash != block_hash:
-                raise InvalidResponse(f"log of block {number} names hash {block_hash[:12]}, "
-                                      f"the block is {headers[number].hash[:12]}")
-        if full:
-            for n in range(start + 1, end + 1):
-                if headers[n].parent_hash != headers[n - 1].hash:
-                    raise InvalidResponse(f"headers {n - 1}-{n} do not chain (reorg while reading?)")
+                self._race_or_fault(chunk, f"log of block {number} names hash {block_hash[:12]}, "
+                                           f"the block is {headers[number].hash[:12]}")
+        for n in range(start + 1, end + 1):
+            if headers[n].parent_hash != headers[n - 1].hash:
+                self._race_or_fault(chunk, f"headers {n - 1}-{n} do not chain")
+        self._check_complete(chunk, headers)
         times = {n: h.time for n, h in headers.items()}
         for ev in events:
             ev.block_time = times[ev.block_number]
         for enrich in self.contract_set.enrichers:
             enrich(self.rpc, events)
-        transactions = self.receipts(events, headers) if events else []
+        try:
+            transactions = self.receipts(events, headers) if events else []
+        except InvalidResponse as exc:
+            self._race_or_fault(chunk, str(exc))
         # Most nodes prune old state (and a loaded anvil state has none), so deep in a backfill the
-        # balances are read at the head the node reported; each snapshot records the block it is as of.
-        native_block = end if full else chunk.tip.head
-        natives = self.native_balances(parties(events, transactions), native_block) if events else {}
+        # balances are read at the head the node reported, by its hash: each snapshot records the
+        # block (number and hash) it is as of, and the writer drops it once that block is orphaned.
+        native_block, native_hash = (end, headers[end].hash) if full else (chunk.tip.head, chunk.tip.head_hash)
+        natives = self.native_balances(parties(events, transactions), native_block, native_hash) if events else {}
+        with_logs = {n for n, _ in chunk.log_hashes}
+        stored = list(headers.values()) if full else [
+            h for n, h in headers.items() if n in (start, end) or n in with_logs]
         return Batch(start, end, headers, events, _event_rows(events), _transaction_rows(transactions),
-                     chunk.tip, natives, native_block)
+                     chunk.tip, natives, native_block, native_hash, stored)
 
-    def native_balances(self, addresses: list[str], block: int) -> dict[str, int]:
-        """Native-coin balance of each address as of ``block`` (events can't tell these)."""
+    def _canonical(self, number: int, block_hash: str) -> bool:
+        reply = self.rpc.call("eth_getBlockByNumber", [hex(number), False])
+        return bool(reply) and reply.get("hash") == block_hash
+
+    def _race_or_fault(self, chunk: Chunk, message: str) -> NoReturn:
+        """Answers of a chunk disagree: a reorg if its pin is gone, else the node's fault."""
+        number, block_hash = chunk.pin
+        if block_hash and not self._canonical(number, block_hash):
+            raise ReorgRace(message)
+        raise InvalidResponse(message)
+
+    def _check_complete(self, chunk: Chunk, headers: dict[int, Header]) -> None:
+        """Blocks whose bloom admits a followed log but that returned none are read again by hash."""
+        with_logs = {n for n, _ in chunk.log_hashes}
+        many = len(chunk.children) > ADDRESS_FILTER_LIMIT
+        suspects = [h for n, h in headers.items() if n not in with_logs
+                    and self.followed.may_hold(h.bloom, chunk.children, any_child=many)]
+        if not suspects:
+            return
+        filters: list[dict[str, Any]] = []
+        if self.static_addresses:
+            filters.append({"address": self.static_addresses})
+        filters += [{"address": address, "topics": topics} for address, topics in self.filtered]
+        if chunk.children and self.child_topics:
+            filters.append({"topics": [self.child_topics]} if many else
+                           {"address": [checksum_address(a) for a in chunk.children], "topics": [self.child_topics]})
+        calls = [("eth_getLogs", [{"blockHash": h.hash, **f}]) for h in suspects for f in filters]
+        try:
+            replies = self.rpc.batch(calls, retries=1)
+        except RpcError as exc:
+            if exc.kind != "rpc":
+                raise
+            self._race_or_fault(chunk, f"logs of a block gone: {exc}")  # e.g. unknown block hash
+        for i, reply in enumerate(replies):
+            if reply:
+                number = suspects[i // len(filters)].number
+                self._race_or_fault(chunk, f"eth_getLogs omitted the logs of block {number}")
+
+    def native_balances(self, addresses: list[str], block: int, block_hash: str) -> dict[str, int]:
+        """Native-coin balance of each address as of block ``block_hash`` (events can't tell these).
+        Read by hash (EIP-1898): by number a reorg, or anvil mining, could answer another block's."""
         if not addresses:
             return {}
-        replies = self.rpc.batch([("eth_getBalance", [a, hex(block)]) for a in addresses],
-                                 max_size=self.options.receipt_batch)
+        try:
+            replies = self.rpc.batch([("eth_getBalance", [a, {"blockHash": block_hash}]) for a in addresses],
+                                     max_size=self.options.receipt_batch)
+        except RpcError as exc:
+            if exc.kind == "rpc" and not self._canonical(block, block_hash):
+                raise ReorgRace(f"block {block} gone before its balances were read") from None
+            raise
         out: dict[str, int] = {}
         for address, reply in zip(addresses, replies, strict=True):
             if not isinstance(reply, str) or not reply.startswith("0x"):
@@ -486,6 +556,14 @@ class Fetcher(threading.Thread):
                 end = min(self.next + self.range_size - 1, tip.head)
                 self.scanning = (self.next, end, self.scanner.submit(self.reader.scan, self.next, end, tip,
                                                                      self.children))
+            except ReorgRace as exc:
+                # The chain moved under a read: no fault. Read again from the last handed-over block;
+                # the writer finds the common ancestor if what it wrote is orphaned.
+                self._drop_inflight()
+                metrics.REORG_RACES.labels(chain=self.chain).inc()
+                log.info("reorg_race", chain=self.chain, error=str(exc)[:160])
+                self.stopping.wait(self.poll)
+                tip = None
             except RpcError as exc:
                 # The node (every URL) is faulty or down: count it, wait, try again; never give up.
                 if isinstance(exc, InvalidResponse):
@@ -710,7 +788,14 @@ class ChainSyncer:
             ).rowcount
             if moved != 1:
                 raise RuntimeError(f"cursor of chain {self.chain.name} moved under this worker")
-            self._insert_blocks(list(batch.headers.values()))
+            # Snapshots taken above earlier batches, in blocks this one covers: kept only if canonical,
+            # and their blocks stored (the read models serve a snapshot only of a stored block).
+            kept = native_snapshots.settle(self.conn, self.chain_id, batch.start, batch.end,
+                                           {n: h.hash for n, h in batch.headers.items()})
+            if batch.native_balances and batch.start <= batch.native_block <= batch.end:
+                kept.add(batch.native_block)
+            stored = {h.number for h in batch.stored}
+            self._insert_blocks(batch.stored + [batch.headers[n] for n in sorted(kept - stored)])
             if batch.events:
                 bulk.insert(self.conn, models.events, EVENT_COLUMNS, batch.event_rows,
                             conflict=("chain_id", "block_hash", "log_index"), order_by="block_number, log_index")
@@ -718,11 +803,8 @@ class ChainSyncer:
                             conflict=("chain_id", "tx_hash"))
                 apply_all(self.conn, self.chain_id, batch.events)
             if batch.native_balances:
-                stmt = insert(models.native_balances)
-                self.conn.execute(stmt.on_conflict_do_update(
-                    index_elements=["chain_id", "holder", "block_number"], set_={"balance": stmt.excluded.balance},
-                ), [{"chain_id": self.chain_id, "holder": holder, "block_number": batch.native_block, "balance": value}
-                    for holder, value in sorted(batch.native_balances.items())])
+                native_snapshots.store(self.conn, self.chain_id, batch.native_block, batch.native_hash,
+                                       batch.native_balances)
         self.cursor = Cursor(batch.end, end_hash)
         self.tip = batch.tip
         blocks = batch.end - batch.start + 1
