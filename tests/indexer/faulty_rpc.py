@@ -7,10 +7,12 @@ import json
 import random
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
+
+from tests.indexer.rpc_server import ProxyServer, send_json
 
 
 class FaultyProxy:
@@ -26,28 +28,15 @@ class FaultyProxy:
         self.counts: dict[str, int] = {"drop": 0, "delay": 0, "429": 0, "range": 0, "lie": 0}
         self._lock = threading.Lock()
         self._client = httpx.Client(timeout=30)
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                proxy.handle(self, body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = ProxyServer(self.handle)
+        self.url = self.server.url
 
     def __enter__(self) -> FaultyProxy:
-        self._thread.start()
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
         self._client.close()
 
     def _roll(self) -> float:
@@ -63,7 +52,7 @@ class FaultyProxy:
             return
         if r < self.drop + self.rate_limit:
             self.counts["429"] += 1
-            self._send(handler, 429, b'{"error":"rate limited"}', {"Retry-After": "0.05"})
+            send_json(handler, 429, b'{"error":"rate limited"}', {"Retry-After": "0.05"})
             return
         if r < self.drop + self.rate_limit + self.delay:
             self.counts["delay"] += 1
@@ -76,7 +65,7 @@ class FaultyProxy:
                     self.counts["range"] += 1
                     error = {"jsonrpc": "2.0", "id": call["id"],
                              "error": {"code": -32005, "message": "query returned more than 10000 results"}}
-                    self._send(handler, 200, json.dumps([error] if isinstance(body, list) else error).encode())
+                    send_json(handler, 200, json.dumps([error] if isinstance(body, list) else error).encode())
                     return
         reply = self._client.post(self.upstream, json=body).json()
         if self.lie_block is not None and self.lies_left > 0:
@@ -89,17 +78,4 @@ class FaultyProxy:
                             with self._lock:
                                 self.lies_left -= 1
                                 self.counts["lie"] += 1
-        self._send(handler, 200, json.dumps(reply).encode())
-
-    @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                handler.send_header(k, v)
-            handler.end_headers()
-            handler.wfile.write(data)
-        except OSError:
-            pass
+        send_json(handler, 200, json.dumps(reply).encode())

@@ -14,10 +14,11 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+
+from tests.indexer.rpc_server import ProxyServer, send_json
 
 Calls = list[dict[str, Any]]
 Hook = Callable[[str, Calls], None]  # (phase "before"/"after", the calls of one request)
@@ -53,40 +54,15 @@ class ReorgProxy:
         self.requests = 0
         self.lock = threading.RLock()
         self._client = httpx.Client(timeout=60)
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                data = proxy.forward(body)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # a client killed mid-request (the tests SIGKILL indexers on purpose)
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = ProxyServer(lambda handler, body: send_json(handler, 200, self.forward(body)))
+        self.url = self.server.url
 
     def __enter__(self) -> ReorgProxy:
-        self._thread.start()
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
         self._client.close()
 
     def upstream_call(self, method: str, params: list[Any]) -> Any:
