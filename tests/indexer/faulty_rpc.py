@@ -1,5 +1,6 @@
 """A small JSON-RPC proxy in front of anvil that misbehaves on purpose: drops connections, delays,
-answers 429, refuses large getLogs ranges, and lies about one block's hash in getLogs answers."""
+answers 429, refuses large getLogs ranges, lies about one block's hash in getLogs answers, and omits
+one block's logs from getLogs answers by range."""
 
 from __future__ import annotations
 
@@ -18,14 +19,16 @@ from tests.indexer.rpc_server import ProxyServer, send_json
 class FaultyProxy:
     def __init__(self, upstream: str, *, seed: int = 0, drop: float = 0.05, delay: float = 0.05,
                  delay_seconds: float = 1.0, rate_limit: float = 0.08, max_log_range: int = 10,
-                 lie_block: int | None = None, lies: int = 2) -> None:
+                 lie_block: int | None = None, lies: int = 2, omit_block: int | None = None,
+                 omissions: int = 2) -> None:
         self.upstream = upstream
         self.rng = random.Random(seed)
         self.drop, self.delay, self.delay_seconds, self.rate_limit = drop, delay, delay_seconds, rate_limit
         self.max_log_range = max_log_range
         self.lie_block = lie_block
         self.lies_left = lies
-        self.counts: dict[str, int] = {"drop": 0, "delay": 0, "429": 0, "range": 0, "lie": 0}
+        self.omit_block, self.omissions_left = omit_block, omissions
+        self.counts: dict[str, int] = {"drop": 0, "delay": 0, "429": 0, "range": 0, "lie": 0, "omit": 0}
         self._lock = threading.Lock()
         self._client = httpx.Client(timeout=30)
         self.server = ProxyServer(self.handle)
@@ -61,7 +64,7 @@ class FaultyProxy:
         for call in calls:
             if call.get("method") == "eth_getLogs":
                 flt = call["params"][0]
-                if int(flt["toBlock"], 16) - int(flt["fromBlock"], 16) + 1 > self.max_log_range:
+                if "fromBlock" in flt and int(flt["toBlock"], 16) - int(flt["fromBlock"], 16) + 1 > self.max_log_range:
                     self.counts["range"] += 1
                     error = {"jsonrpc": "2.0", "id": call["id"],
                              "error": {"code": -32005, "message": "query returned more than 10000 results"}}
@@ -78,4 +81,17 @@ class FaultyProxy:
                             with self._lock:
                                 self.lies_left -= 1
                                 self.counts["lie"] += 1
+        if self.omit_block is not None and self.omissions_left > 0:
+            self._omit(calls, reply if isinstance(reply, list) else [reply])
         send_json(handler, 200, json.dumps(reply).encode())
+
+    def _omit(self, calls: list[Any], items: list[Any]) -> None:
+        for call, item in zip(calls, items):
+            if call.get("method") != "eth_getLogs" or "fromBlock" not in call["params"][0]:
+                continue
+            result = item.get("result")
+            if isinstance(result, list) and any(int(e["blockNumber"], 16) == self.omit_block for e in result):
+                item["result"] = [e for e in result if int(e["blockNumber"], 16) != self.omit_block]
+                with self._lock:
+                    self.omissions_left -= 1
+                    self.counts["omit"] += 1
