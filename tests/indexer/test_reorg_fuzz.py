@@ -17,7 +17,7 @@ from tests.indexer.reorg_fuzz import ReorgFuzz
 def test_reorgs_and_kills_at_random_moments_index_equals_chain(
         fresh_engine: Engine, platform_factory: Callable[..., Platform], tmp_path: Path) -> None:
     seed = int(os.environ.get("REORG_FUZZ_SEED", "7"))
-    rounds = int(os.environ.get("REORG_FUZZ_ROUNDS", "24"))
+    rounds = int(os.environ.get("REORG_FUZZ_ROUNDS", "20"))
     p = platform_factory(31337, seed=seed)
     stats = ReorgFuzz(p, fresh_engine, tmp_path, seed).run(rounds)
     print(stats.line())
