@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup dev test bench clean
+.PHONY: setup dev test bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: setup
 
 bench: setup
 	$(BIN)/lancer bench indexer
+
+# The randomized reorg/kill test of the indexer, long: `make fuzz SEED=3 ROUNDS=300`.
+SEED ?= 1
+ROUNDS ?= 300
+fuzz: setup
+	bash scripts/ensure_services.sh
+	PATH="$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$$PATH" \
+		$(BIN)/python -m tests.support.reorg_fuzz --seed $(SEED) --rounds $(ROUNDS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import AnyHttpUrl
@@ -36,6 +37,8 @@ from indexer.worker import run_chain
 BENCH_DIR = REPO_ROOT / ".lancer" / "bench"
 CHAIN_ID = 31399
 WORKLOAD_VERSION = "v1"
+# Each of the workload's states is megabytes in anvil's memory: keep only what the depth-5 reorg needs.
+BENCH_MEMORY_STATES = 64
 GAS = hex(900_000)
 
 
@@ -164,20 +167,26 @@ def _build_workload(node: AnvilProcess, escrow_rounds: int = 40, per_round: int 
                       deployer=admin, deployed_at=now, updated_at=now, contracts=contracts)
 
 
+def _loaded(state: Path) -> AnvilProcess:
+    return AnvilProcess(CHAIN_ID, memory_states=BENCH_MEMORY_STATES, extra_args=["--load-state", str(state)]).start(
+        timeout=120)
+
+
 def prepare(log: Any = print) -> tuple[AnvilProcess, Deployment]:
     """Start anvil on the cached workload (building and caching it on first use)."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     state = BENCH_DIR / f"state-{WORKLOAD_VERSION}.json"
     dep_path = BENCH_DIR / f"deployment-{WORKLOAD_VERSION}.json"
     if state.is_file() and dep_path.is_file():
-        node = AnvilProcess(CHAIN_ID, extra_args=["--load-state", str(state)]).start(timeout=120)
+        node = _loaded(state)
         deployment = Deployment.model_validate_json(dep_path.read_text())
         if int(str(node.rpc("eth_blockNumber")), 16) > 1000:
             return node, deployment
         node.stop()
     log("building the workload (cached afterwards)...")
     started = time.perf_counter()
-    node = AnvilProcess(CHAIN_ID, accounts=20, extra_args=["--gas-limit", "60000000"]).start()
+    node = AnvilProcess(CHAIN_ID, accounts=20, memory_states=BENCH_MEMORY_STATES,
+                        extra_args=["--gas-limit", "60000000"]).start()
     deployment = _build_workload(node)
     dumped = node.rpc("anvil_dumpState")
     node.stop()
@@ -186,7 +195,7 @@ def prepare(log: Any = print) -> tuple[AnvilProcess, Deployment]:
     state.write_bytes(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
     dep_path.write_text(deployment.model_dump_json(indent=2))
     log(f"workload built in {time.perf_counter() - started:.0f}s")
-    node = AnvilProcess(CHAIN_ID, extra_args=["--load-state", str(state)]).start(timeout=120)
+    node = _loaded(state)
     return node, deployment
 
 

@@ -59,6 +59,9 @@ class AnvilProcess:
     accounts: int = 10
     timestamp: int | None = None  # genesis timestamp (fixed: reproducible gas figures)
     extra_args: list[str] = field(default_factory=list)
+    # States kept in memory (anvil's --prune-history N): anvil_reorg and reads at past blocks need
+    # them. Small chains (dev, tests) keep all; a big workload (the bench) should keep a few.
+    memory_states: int = 100_000
     log_path: Path | None = None
     _proc: subprocess.Popen[bytes] | None = None
 
@@ -83,7 +86,7 @@ class AnvilProcess:
             # States kept in memory only: anvil 1.7 otherwise loses contract state (eth_getCode -> 0x)
             # after an anvil_reorg once the chain is a few hundred blocks long. Without a number anvil
             # keeps too few states for anvil_reorg ("Required data unavailable").
-            "--prune-history", "100000",
+            "--prune-history", str(self.memory_states),
         ]
         if self.block_time:
             args += ["--block-time", str(self.block_time)]

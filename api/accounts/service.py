@@ -11,7 +11,8 @@ from indexer import read_models
 from indexer.core.registry import ChainConfig, ChainRegistry
 
 NATIVE_METHOD = ("native balances are snapshots (eth_getBalance) the indexer takes at the last block of each "
-                 "batch in which the address took part in platform events; `*_as_of_block` names that block")
+                 "batch in which the address took part in platform events (deep in a backfill: at the node's "
+                 "head), served only once that block is indexed as canonical; `*_as_of_block` names that block")
 
 
 def balances(deployments: DeploymentDirectory, conn: Connection, holder: str, chains: list[ChainConfig]) -> BalancesOut:

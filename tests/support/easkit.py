@@ -8,10 +8,10 @@ from typing import Any
 
 from web3.contract import Contract
 
-from indexer.core.deployments import DeployedContract, EasRecord, EasSchemaRecord, save_deployment
 from contracts.artifacts import deploy_unlocked
 from contracts.eas.lancer_schemas import LANCER_SCHEMAS
 from contracts.eas.onchain import eas_contract, registry_contract
+from indexer.core.deployments import DeployedContract, EasRecord, EasSchemaRecord, save_deployment
 from tests.support.chainkit import Platform
 
 

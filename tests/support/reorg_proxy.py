@@ -14,10 +14,11 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.support.rpc_proxy import RpcProxy
+import httpx
+
+from tests.support.rpc_server import ProxyServer, send_json
 
 Calls = list[dict[str, Any]]
 Hook = Callable[[str, Calls], None]  # (phase "before"/"after", the calls of one request)
@@ -44,19 +45,25 @@ def log_ranges(calls: Calls) -> list[tuple[int, int]]:
     return out
 
 
-class ReorgProxy(RpcProxy):
-    protocol_version = "HTTP/1.1"
-
+class ReorgProxy:
     def __init__(self, upstream: str, *, latency: float = 0.0, seed: int = 0) -> None:
-        super().__init__(upstream, timeout=60)
+        self.upstream = upstream
         self.latency = latency  # upper bound of a random delay per request (a remote node's latency)
         self.rng = random.Random(seed)
         self.hooks: list[Hook] = []
         self.requests = 0
         self.lock = threading.RLock()
+        self._client = httpx.Client(timeout=60)
+        self.server = ProxyServer(lambda handler, body: send_json(handler, 200, self.forward(body)))
+        self.url = self.server.url
 
-    def handle(self, handler: BaseHTTPRequestHandler, body: Any) -> None:
-        self.send(handler, 200, self.forward(body))
+    def __enter__(self) -> ReorgProxy:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+        self._client.close()
 
     def upstream_call(self, method: str, params: list[Any]) -> Any:
         reply = self._client.post(self.upstream, json={"jsonrpc": "2.0", "id": 1, "method": method,

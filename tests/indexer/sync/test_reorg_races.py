@@ -12,6 +12,7 @@ from indexer import metrics, read_models
 from indexer.sync import SyncOptions
 from tests.support.chain_oracle import assert_native_snapshots_canonical, reorg_tx
 from tests.support.chainkit import Platform
+from tests.support.faulty_rpc import FaultyProxy
 from tests.support.indexing import assert_index_matches_chain, chain_config, chain_row, sync
 from tests.support.reorg_proxy import ReorgProxy, block_numbers, log_ranges
 
@@ -75,4 +76,21 @@ def test_native_snapshot_of_an_orphaned_branch_is_never_served(fresh_engine: Eng
         served = read_models.native_balance(conn, p.node.chain_id, x, indexed)
     if served is not None:
         assert served.balance == p.w3.eth.get_balance(x, served.as_of_block)
+    assert_native_snapshots_canonical(fresh_engine, p)
+
+
+def test_node_omitting_logs_is_caught_by_the_blooms_and_counted_as_a_fault(
+        fresh_engine: Engine, platform_factory: Callable[..., Platform]) -> None:
+    p = platform_factory(31337, seed=13)
+    p.random_activity(15)
+    head = p.w3.eth.block_number
+    omitted = p.w3.eth.get_transaction_receipt(p.w3.eth.get_block(head - 2)["transactions"][0])["blockNumber"]
+    with FaultyProxy(p.node.url, seed=1, drop=0, delay=0, rate_limit=0, max_log_range=10_000,
+                     omit_block=omitted, omissions=2) as proxy:
+        chain = chain_config(p.node, confirmations=CONFIRMATIONS, urls=[proxy.url], name="omitting")
+        before = metrics.RPC_ERRORS.labels(chain=chain.name, kind="invalid")._value.get()
+        sync(fresh_engine, chain, p)
+    assert proxy.counts["omit"] == 2
+    assert metrics.RPC_ERRORS.labels(chain=chain.name, kind="invalid")._value.get() >= before + 2
+    assert_index_matches_chain(fresh_engine, p)
     assert_native_snapshots_canonical(fresh_engine, p)

@@ -1,0 +1,25 @@
+"""The randomized reorg/kill test, short version for CI (tests/support/reorg_fuzz.py has the driver;
+`make fuzz SEED=n ROUNDS=n` runs a long one). ``REORG_FUZZ_SEED`` / ``REORG_FUZZ_ROUNDS`` override
+the defaults, e.g. to replay a seed a long run reported."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from tests.support.chainkit import Platform
+from tests.support.reorg_fuzz import ReorgFuzz
+
+
+def test_reorgs_and_kills_at_random_moments_index_equals_chain(
+        fresh_engine: Engine, platform_factory: Callable[..., Platform], tmp_path: Path) -> None:
+    seed = int(os.environ.get("REORG_FUZZ_SEED", "7"))
+    rounds = int(os.environ.get("REORG_FUZZ_ROUNDS", "20"))
+    p = platform_factory(31337, seed=seed)
+    stats = ReorgFuzz(p, fresh_engine, tmp_path, seed).run(rounds)
+    print(stats.line())
+    assert stats.rounds == rounds and stats.divergences == 0
+    assert stats.reorgs >= rounds // 2 and stats.kills >= rounds // 5, stats.line()
