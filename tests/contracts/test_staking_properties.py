@@ -70,6 +70,10 @@ class Model:
     def still_to_stream(self, t: int) -> int:
         return (self.finish - t) * self.rate // P if t < self.finish else 0
 
+    def not_yet_set_aside(self, t: int) -> int:
+        """What streamed to nobody since the last update (moved to unallocated at the next one)."""
+        return self._elapsed(t) * self.rate // P if self.total_staked == 0 else 0
+
     def _update(self, who: str | None, t: int) -> None:
         if self.total_staked == 0:
             self.unallocated += self._elapsed(t) * self.rate // P
@@ -249,7 +253,7 @@ def _run(s: Setup, steps: list[tuple[int, tuple[Any, ...]]]) -> None:
 
         # invariants, on the contract's own figures
         assert balance(s.stk.address) == staked + unbonding + funded - paid
-        promised = paid + claimable + stream[1] + model.still_to_stream(now)
+        promised = paid + claimable + stream[1] + model.not_yet_set_aside(now) + model.still_to_stream(now)
         assert promised <= funded
         # rewards are not lost either: each update rounds away at most ~totalStaked / 1e18 + 1 wei
         # per account (stakes here stay below 1e22)

@@ -2,18 +2,13 @@
 pragma solidity ^0.8.24;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ReentryRecorder} from "./ReentryRecorder.sol";
 
 /// @notice TEST ONLY. ERC20 with an ERC777-like hook: every transfer out of `hookFrom` calls a
 ///         configured target (e.g. MerkleDistributor.claim or LancerStaking.withdraw) in the middle of
-///         the transfer, and records whether that re-entry succeeded. The re-entry's failure is
-///         swallowed so the outer call can finish and the test can inspect `reentered` / `lastError`.
-contract CallbackToken is ERC20 {
+///         the transfer, and records whether that re-entry succeeded (see ReentryRecorder).
+contract CallbackToken is ERC20, ReentryRecorder {
     address public hookFrom;
-    address public target;
-    bytes public payload;
-    uint256 public attempts;
-    bool public reentered;
-    bytes public lastError;
     bool private _inHook;
 
     constructor() ERC20("Callback Token", "CBT") {}
@@ -26,21 +21,14 @@ contract CallbackToken is ERC20 {
     /// @notice Call `target_` with `payload_` whenever tokens leave `from`.
     function setHook(address from, address target_, bytes calldata payload_) external {
         hookFrom = from;
-        target = target_;
-        payload = payload_;
+        _setReentry(target_, payload_);
     }
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
         if (from != hookFrom || target == address(0) || _inHook) return;
         _inHook = true;
-        attempts += 1;
-        (bool ok, bytes memory ret) = target.call(payload);
-        if (ok) {
-            reentered = true;
-        } else {
-            lastError = ret;
-        }
+        _reenter();
         _inHook = false;
     }
 }
