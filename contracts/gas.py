@@ -18,6 +18,7 @@ from web3.logs import DISCARD
 
 from contracts.artifacts import build_info, contract_at, deploy_unlocked
 from contracts.build import REPO_ROOT
+from contracts.merkle import build
 from devtools.anvil import AnvilProcess
 from indexer.core.addresses import ZERO_ADDRESS
 
@@ -122,7 +123,44 @@ def run_scenario(w3: Web3) -> dict[str, dict[str, Any]]:
            [(ops, 5000, kind("ops")), (climate, 5000, kind("climate"))], sender=admin)
     r.send("factory.set_fee_bps", "EscrowFactory", factory, "setFeeBps", 300, sender=admin)
     r.send("factory.set_treasury", "EscrowFactory", factory, "setTreasury", other, sender=admin)
+    _token_economy(r, token, treasury)
     return dict(sorted(r.actions.items()))
+
+
+def _warp(w3: Web3, seconds: int) -> None:
+    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+def _token_economy(r: _Runner, token: Contract, treasury: Contract) -> None:
+    """MerkleDistributor and LancerStaking. Claims use an 8-leaf tree (3-hash proofs); a claim costs
+    about 600 gas more per doubling of an epoch's leaves."""
+    w3 = r.w3
+    admin, client, freelancer, arbiter, other = r.accounts[:5]
+    people = [client, freelancer, arbiter, other]
+
+    dist = r.deploy("MerkleDistributor", admin, treasury.address, 30 * DAY)
+    tree = build([(people[i % 4], (i + 1) * 10**18) for i in range(8)])
+    r.send("", "LancerToken", token, "mint", admin, 10**24, sender=admin)
+    r.send("", "LancerToken", token, "approve", dist.address, tree.total, sender=admin)
+    r.send("distributor.publish_root", "MerkleDistributor", dist, "publishRoot",
+           1, tree.root, token.address, tree.total, sender=admin)
+    c = tree.claims[0]
+    r.send("distributor.claim", "MerkleDistributor", dist, "claim",
+           1, c.index, c.account, c.amount, tree.proof(0), sender=c.account)
+    _warp(w3, 30 * DAY)
+    r.send("distributor.sweep", "MerkleDistributor", dist, "sweep", 1, sender=admin)
+
+    stk = r.deploy("LancerStaking", admin, token.address, 7 * DAY)
+    for who in (client, admin):
+        r.send("", "LancerToken", token, "approve", stk.address, 10**24, sender=who)
+    r.send("staking.stake", "LancerStaking", stk, "stake", 100 * 10**18, sender=client)
+    r.send("staking.fund_rewards", "LancerStaking", stk, "fundRewards", 1000 * 10**18, 30 * DAY, sender=admin)
+    _warp(w3, DAY)
+    r.send("staking.claim_rewards", "LancerStaking", stk, "claimRewards", sender=client)
+    r.send("staking.request_unstake", "LancerStaking", stk, "requestUnstake", 40 * 10**18, sender=client)
+    _warp(w3, 7 * DAY)
+    r.send("staking.withdraw", "LancerStaking", stk, "withdraw", sender=client)
 
 
 def generate() -> dict[str, Any]:

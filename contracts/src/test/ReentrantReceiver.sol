@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {ReentryRecorder} from "./ReentryRecorder.sol";
+
 /// @notice TEST ONLY. A contract party that, when it receives native currency, calls back into a
 ///         configured target (e.g. Escrow.releaseMilestone or Treasury.distribute) and records whether
 ///         that re-entry succeeded. It swallows the re-entry's failure so the outer payout can finish
 ///         and the test can inspect `reentered` / `lastError`.
-contract ReentrantReceiver {
+contract ReentrantReceiver is ReentryRecorder {
     address public immutable owner;
-    address public target;
-    bytes public payload;
-    uint256 public attempts;
-    bool public reentered;
-    bytes public lastError;
     uint256 public received;
 
     error NotOwner();
@@ -24,8 +21,7 @@ contract ReentrantReceiver {
     /// @notice Configure the call attempted on every receipt of native currency.
     function setAttack(address target_, bytes calldata payload_) external {
         if (msg.sender != owner) revert NotOwner();
-        target = target_;
-        payload = payload_;
+        _setReentry(target_, payload_);
     }
 
     /// @notice Let the test act through this contract (accept, submit, ...). Bubbles failures up.
@@ -39,12 +35,6 @@ contract ReentrantReceiver {
     receive() external payable {
         received += msg.value;
         if (target == address(0)) return;
-        attempts += 1;
-        (bool ok, bytes memory ret) = target.call(payload);
-        if (ok) {
-            reentered = true;
-        } else {
-            lastError = ret;
-        }
+        _reenter();
     }
 }
