@@ -128,14 +128,25 @@ def run_scenario(w3: Web3) -> dict[str, dict[str, Any]]:
 
 
 def _warp(w3: Web3, seconds: int) -> None:
-    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    """Mine the next block exactly `seconds` after the latest one."""
+    latest = int(w3.eth.get_block("latest")["timestamp"])
+    w3.provider.make_request("evm_mine", [latest + seconds])  # type: ignore[arg-type]
+
+
+def _pin_clock(w3: Web3) -> None:
+    """Every following transaction's block one second after the one before it. Staking's gas depends on
+    whether rewards accrued since the last update (a zero or non-zero storage write), so the report
+    must not depend on how fast this machine sends transactions."""
+    latest = int(w3.eth.get_block("latest")["timestamp"])
+    w3.provider.make_request("anvil_setBlockTimestampInterval", [1])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_setNextBlockTimestamp", [latest + 1])  # type: ignore[arg-type]
 
 
 def _token_economy(r: _Runner, token: Contract, treasury: Contract) -> None:
     """MerkleDistributor and LancerStaking. Claims use an 8-leaf tree (3-hash proofs); a claim costs
     about 600 gas more per doubling of an epoch's leaves."""
     w3 = r.w3
+    _pin_clock(w3)
     admin, client, freelancer, arbiter, other = r.accounts[:5]
     people = [client, freelancer, arbiter, other]
 
