@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.auth import Scope, public_read
 from api.kit.cache import cached_read
 from api.escrows import service
-from api.escrows.schemas import EscrowDetailOut, EscrowPage
+from api.escrows.schemas import EscrowDetailOut, EscrowPage, EscrowState
 from api.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from api.kit.params import AddressPath, AddressQuery, ChainQuery, chain_by_id, deployments, optional_address
 from api.kit.params import registry, resolve_chain
@@ -20,7 +20,7 @@ from indexer.read_models import EscrowFilter
 
 router = APIRouter(tags=["escrows"])
 
-StateQuery = Annotated[Literal["created", "funded", "active", "disputed", "completed"] | None,
+StateQuery = Annotated[EscrowState | None,
                        Query(description="Escrow state")]
 
 

@@ -8,9 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.kit.money import BaseUnits
+from indexer.core.vocabulary import ESCROW_STATES, MILESTONE_STATUS_NAMES
 
-EscrowState = Literal["created", "funded", "active", "disputed", "completed"]
-MilestoneState = Literal["pending", "submitted", "released", "disputed", "resolved", "refunded"]
+EscrowState = Literal[ESCROW_STATES]  # type: ignore[valid-type]  # the one vocabulary, in indexer.core
+MilestoneState = Literal[MILESTONE_STATUS_NAMES]  # type: ignore[valid-type]
 
 
 class TokenOut(BaseModel):

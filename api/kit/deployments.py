@@ -8,11 +8,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.core.addresses import ZERO_ADDRESS
 from indexer.core.deployments import Deployment, deployment_path, load_deployment
 from indexer.core.errors import LancerError
 from indexer.core.registry import ChainConfig
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 LNC_DECIMALS = 18
 
 

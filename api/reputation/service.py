@@ -18,9 +18,8 @@ from api.settings import ApiSettings
 from indexer import read_models
 from indexer.core.deployments import load_deployment
 from contracts.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL
-from indexer.core.addresses import checksum
+from indexer.core.addresses import ZERO_ADDRESS, checksum
 
-ZERO = "0x" + "00" * 20
 
 
 def token_weight(settings: ApiSettings, chain_id: int, token: str) -> float:
@@ -28,7 +27,7 @@ def token_weight(settings: ApiSettings, chain_id: int, token: str) -> float:
     ``*:<token>``, ``*:native|LNC`` found in REPUTATION_TOKEN_WEIGHTS; unlisted tokens weigh 0."""
     table = settings.reputation_token_weights
     alias = None
-    if token == ZERO:
+    if token == ZERO_ADDRESS:
         alias = "native"
     else:
         deployment = load_deployment(settings.deployments_dir, chain_id)
