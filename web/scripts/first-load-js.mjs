@@ -1,12 +1,14 @@
 // First-load JavaScript of a prerendered page, gzip-compressed: every <script src> of the page's HTML
-// as `next build` wrote it (Next 16 no longer prints the figure). Usage: node scripts/first-load-js.mjs /dashboard
+// as `next build` wrote it (Next 16 no longer prints the figure), except `nomodule` polyfills, which
+// browsers that run ES modules never fetch. Usage: node scripts/first-load-js.mjs /dashboard
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 const route = process.argv[2] ?? "/dashboard";
 const html = readFileSync(join(".next/server/app", `${route === "/" ? "index" : route.slice(1)}.html`), "utf8");
-const sources = [...new Set([...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1]))];
+const tags = [...html.matchAll(/<script[^>]+src="([^"]+)"[^>]*>/g)];
+const sources = [...new Set(tags.filter((m) => !/nomodule/i.test(m[0])).map((m) => m[1]))];
 let raw = 0;
 let gzip = 0;
 for (const src of sources) {

@@ -51,9 +51,16 @@ function TreasuryChain({ t }: { t: ChainTreasury }) {
 }
 
 function Treasury() {
-  const query = useQuery({ queryKey: ["treasury"], queryFn: async () => unwrap(await api.GET("/v1/treasury")) });
+  const [pending, setPending] = useState(false);
+  const query = useQuery({
+    queryKey: ["treasury", pending],
+    queryFn: async () => unwrap(await api.GET("/v1/treasury", { params: { query: { pending } } })),
+  });
   return (
-    <Card title="Treasury" id="treasury">
+    <Card title="Treasury" id="treasury" action={
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" checked={pending} onChange={(e) => setPending(e.target.checked)} /> Include pending blocks
+      </label>}>
       <QueryState query={query} rows={4} loadingLabel="Loading treasury" isEmpty={(d) => d.chains.length === 0}
                   empty="No treasury is deployed on an indexed chain yet.">
         {(data) => (

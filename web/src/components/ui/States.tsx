@@ -5,7 +5,7 @@ import { SkeletonRows } from "./Skeleton";
 
 export function ErrorAlert({ error, title = "Could not load this" }: { error: unknown; title?: string }) {
   return (
-    <div role="alert" className="rounded-md border border-danger bg-danger-tint p-3 text-sm text-danger-ink">
+    <div role="alert" data-testid="problem" className="rounded-md border border-danger bg-danger-tint p-3 text-sm text-danger-ink">
       <p className="font-semibold">{title}</p>
       <p>{errorMessage(error)}</p>
     </div>

@@ -31,7 +31,9 @@ export function BalancesWidget({ address }: { address: string }) {
                   <tr key={`${b.chain_id}-${b.asset}`} className="border-t border-border" data-testid="balance-row">
                     <td className="py-2 pr-3">{b.chain}</td>
                     <td className="py-2 pr-3">{b.symbol}</td>
-                    <td className="py-2 pr-3 text-right"><Amount value={b.confirmed} decimals={b.decimals} /></td>
+                    <td className="py-2 pr-3 text-right">
+                      {b.confirmed === null ? <span className="text-muted">not yet</span> : <Amount value={b.confirmed} decimals={b.decimals} />}
+                    </td>
                     <td className="py-2 text-right">
                       {b.pending !== null && b.pending !== b.confirmed ? (
                         <span className="rounded border border-dashed border-warning bg-warning-tint px-1 text-warning-ink" data-status="pending">
