@@ -141,6 +141,7 @@ def start_web(children: Children, web_port: int, api_base: str, console: Console
         console.print("web app skipped: run `npm ci` in web/ (make dev does)")
         return None
     children.env["API_URL"] = api_base
+    children.env.setdefault("NEXT_TELEMETRY_DISABLED", "1")
     children.start("web", command=[str(next_bin), "dev", "--port", str(web_port)], cwd=web_dir)
     return f"http://localhost:{web_port}"
 

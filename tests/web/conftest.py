@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -19,6 +18,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
+from indexer.anvil import free_port
 from tests.readapi.conftest import Stack, readapi_stack  # noqa: F401  (the chains, the demo, the index)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,12 +27,6 @@ NEXT = WEB / "node_modules" / ".bin" / "next"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Screenshots and results of the browser run (gitignored), kept for CI to publish.
 ARTIFACTS = WEB / "test-artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _newest_source() -> float:

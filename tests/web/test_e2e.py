@@ -21,7 +21,7 @@ from tests.web.conftest import CHROMIUM, WEB, WebApp
 
 # anvil's account 1 (from its public test mnemonic): the demo scenario's client.
 CLIENT_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
-PAGES = ("home", "dashboard", "escrow", "sustainability", "security", "privacy")
+PAGES = ("home", "dashboard", "dashboard-mobile", "escrow", "sustainability", "security", "privacy")
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,7 @@ def run(web_app: WebApp, artifacts: Path) -> dict:
 
 def test_sign_in_and_dashboard_show_what_the_index_holds(run: dict) -> None:
     assert run["ok"] and run["mfa_sign_in"]
+    assert run["home_escrows"] == 5  # public data on the first page, before signing in
     # The demo minted 100,000 LNC to the client and it funded 6,000 + 1,200 LNC of escrows.
     lnc = [row for row in run["balance_rows"] if "LNC" in row]
     assert any("92,800" in row for row in lnc), run["balance_rows"]
@@ -48,6 +49,8 @@ def test_sign_in_and_dashboard_show_what_the_index_holds(run: dict) -> None:
     assert run["confirmed_badges"] > 0
     assert run["milestones"] >= 2 and run["timeline_events"] >= 3
     assert run["treasury_chains"] == 2
+    assert run["empty_state_shown"]  # the client's wallet is no escrow's freelancer
+    assert run["mobile_sidenav_hidden"]
 
 
 def test_two_factor_was_enabled_with_an_independent_totp(run: dict) -> None:

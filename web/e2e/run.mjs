@@ -64,6 +64,8 @@ try {
   log("home page, signed out");
   await page.goto(WEB + "/");
   await page.getByRole("button", { name: /Connect browser wallet/ }).waitFor();
+  await page.getByTestId("escrow-row").first().waitFor();
+  results.home_escrows = await page.getByTestId("escrow-row").count();
   await audit("home");
 
   log("sign in with Ethereum");
@@ -80,7 +82,19 @@ try {
   results.escrow_rows = await page.getByTestId("escrow-row").count();
   results.pending_badges = await page.locator('[data-status="pending"]').count();
   results.confirmed_badges = await page.locator('[data-status="confirmed"]').count();
+  results.empty_state_shown = await page.getByText("No escrow pays this wallet yet.").isVisible();
   await audit("dashboard");
+
+  log("dashboard on a phone: the side navigation becomes a drawer");
+  await page.setViewportSize({ width: 390, height: 844 });
+  const menu = page.getByRole("button", { name: "Menu" });
+  await menu.waitFor();
+  results.mobile_sidenav_hidden = !(await page.locator("#sidenav").isVisible());
+  await menu.click();
+  await page.locator("#sidenav").waitFor({ state: "visible" });
+  await menu.click();
+  await audit("dashboard-mobile");
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   log("escrow detail");
   await page.getByTestId("escrow-row").first().getByRole("link").click();

@@ -6,6 +6,7 @@ import { useEffect, useRef } from "react";
 
 import { Card, PageHeader } from "@/components/ui/Card";
 import { LazySignInPanel } from "@/components/wallet/LazySignInPanel";
+import { EscrowsWidget } from "@/components/widgets/EscrowsWidget";
 import { useSession } from "@/hooks/useSession";
 
 export default function HomePage() {
@@ -41,6 +42,8 @@ export default function HomePage() {
           </p>
         </Card>
       </div>
+      {/* Public data, so a first visit (and `make dev`'s demo) shows what the index holds. */}
+      <div className="mt-gutter"><EscrowsWidget limit={5} /></div>
     </>
   );
 }

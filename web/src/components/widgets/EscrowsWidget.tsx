@@ -10,18 +10,23 @@ import { ConfirmationBadge, StateBadge } from "@/components/ui/StatusBadge";
 import { api, unwrap } from "@/lib/api/client";
 import { shortAddress } from "@/lib/money";
 
-/** Escrows where the wallet is the client or the freelancer, newest first. */
-export function EscrowsWidget({ address, side }: { address: string; side: "client" | "freelancer" }) {
+type Side = "client" | "freelancer";
+
+const TITLES: Record<Side, string> = { client: "Escrows you fund", freelancer: "Escrows that pay you" };
+const EMPTY: Record<Side, string> = { client: "You have not funded an escrow yet.", freelancer: "No escrow pays this wallet yet." };
+
+/** Escrows newest first: those where `address` is the client or the freelancer, or the latest of all. */
+export function EscrowsWidget({ address, side, limit = 20 }: { address?: string; side?: Side; limit?: number }) {
   const query = useQuery({
-    queryKey: ["escrows", side, address],
+    queryKey: ["escrows", side ?? "all", address, limit],
     queryFn: async () => unwrap(await api.GET("/v1/escrows", {
-      params: { query: side === "client" ? { client: address, limit: 20 } : { freelancer: address, limit: 20 } },
+      params: { query: side === "client" ? { client: address, limit } : side === "freelancer" ? { freelancer: address, limit } : { limit } },
     })),
   });
   return (
-    <Card title={side === "client" ? "Escrows you fund" : "Escrows that pay you"} id={`escrows-${side}`}>
+    <Card title={side ? TITLES[side] : "Latest escrows"} id={`escrows-${side ?? "all"}`}>
       <QueryState query={query} loadingLabel="Loading escrows" isEmpty={(d) => d.items.length === 0}
-                  empty={side === "client" ? "You have not funded an escrow yet." : "No escrow pays this wallet yet."}>
+                  empty={side ? EMPTY[side] : "No escrow has been created yet."}>
         {(data) => (
           <ul className="divide-y divide-border text-sm">
             {data.items.map((e) => (
@@ -32,7 +37,10 @@ export function EscrowsWidget({ address, side }: { address: string; side: "clien
                 <StateBadge state={e.state} />
                 <Amount value={e.amounts.total} decimals={e.amounts.decimals ?? e.token.decimals} symbol={e.token.symbol} />
                 <span className="text-muted">
-                  {side === "client" ? "freelancer" : "client"} <span className="font-mono">{shortAddress(side === "client" ? e.freelancer : e.client)}</span> · {e.chain}
+                  {side === "client" ? <>freelancer <span className="font-mono">{shortAddress(e.freelancer)}</span></>
+                    : side === "freelancer" ? <>client <span className="font-mono">{shortAddress(e.client)}</span></>
+                    : <><span className="font-mono">{shortAddress(e.client)}</span> → <span className="font-mono">{shortAddress(e.freelancer)}</span></>}
+                  {" "}· {e.chain}
                 </span>
                 <span className="ml-auto"><ConfirmationBadge confirmed={e.confirmed} /></span>
               </li>
