@@ -73,10 +73,10 @@ class Stack:
         self.wait_indexed(chain_id)
 
 
-@pytest.fixture(scope="session")
-def readapi_stack(database_factory: Callable[[str], str], redis_url: str, redis_prefix: str,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("readapi")
+def build_stack(label: str, database_factory: Callable[[str], str], redis_url: str, redis_prefix: str,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The stack on its own database, Redis prefix and anvils (`label` names them); other suites reuse it."""
+    tmp = tmp_path_factory.mktemp(label)
     deployments_dir = tmp / "deployments"
     nodes = {cid: AnvilProcess(cid).start() for cid in CHAIN_IDS}
     base = load_registry()
@@ -89,7 +89,7 @@ def readapi_stack(database_factory: Callable[[str], str], redis_url: str, redis_
     reg_json = registry_json(registry)
     stop = threading.Event()
     threads: list[threading.Thread] = []
-    database_url = database_factory("readapi")
+    database_url = database_factory(label)
     engine = make_engine(database_url)
     try:
         deploy_settings = DeploySettings(chain_registry_json=reg_json, deployments_dir=deployments_dir,
@@ -110,7 +110,7 @@ def readapi_stack(database_factory: Callable[[str], str], redis_url: str, redis_
             thread.start()
             threads.append(thread)
         settings = ApiSettings(
-            database_url=database_url, redis_url=redis_url, redis_key_prefix=f"{redis_prefix}readapi:",
+            database_url=database_url, redis_url=redis_url, redis_key_prefix=f"{redis_prefix}{label}:",
             chain_registry_json=reg_json, deployments_dir=deployments_dir, environment="test",
             ratelimit_ip_per_window=1_000_000, ratelimit_principal_per_window=1_000_000,
             ratelimit_auth_ip_per_window=1_000_000, cache_version_ttl_seconds=0, siwe_domain=DOMAIN, siwe_uri=URI,
@@ -129,6 +129,12 @@ def readapi_stack(database_factory: Callable[[str], str], redis_url: str, redis_
         engine.dispose()
         for node in nodes.values():
             node.stop()
+
+
+@pytest.fixture(scope="session")
+def readapi_stack(database_factory: Callable[[str], str], redis_url: str, redis_prefix: str,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from build_stack("readapi", database_factory, redis_url, redis_prefix, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

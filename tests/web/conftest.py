@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import uvicorn
 
 from api.app import create_app
 from indexer.anvil import free_port
-from tests.readapi.conftest import Stack, readapi_stack  # noqa: F401  (the chains, the demo, the index)
+from tests.readapi.conftest import Stack, build_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -51,6 +51,13 @@ def web_build() -> Path:
     return WEB / ".next"
 
 
+@pytest.fixture(scope="session")
+def web_stack(database_factory: Callable[[str], str], redis_url: str, redis_prefix: str,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The read API's stack (two anvils, Lancer deployed, the demo played and indexed), on its own database."""
+    yield from build_stack("web", database_factory, redis_url, redis_prefix, tmp_path_factory)
+
+
 @dataclass
 class WebApp:
     url: str
@@ -59,11 +66,11 @@ class WebApp:
 
 
 @pytest.fixture(scope="session")
-def web_app(web_build: Path, readapi_stack: Stack) -> Iterator[WebApp]:  # noqa: F811
+def web_app(web_build: Path, web_stack: Stack) -> Iterator[WebApp]:
     web_port, api_port = free_port(), free_port()
     web_url = f"http://127.0.0.1:{web_port}"
     # The API checks SIWE messages against the web app's origin, exactly as in production.
-    settings = readapi_stack.settings.model_copy(update={"siwe_domain": f"127.0.0.1:{web_port}", "siwe_uri": web_url})
+    settings = web_stack.settings.model_copy(update={"siwe_domain": f"127.0.0.1:{web_port}", "siwe_uri": web_url})
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=api_port,
                                            log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True, name="web-e2e-api")
@@ -86,7 +93,7 @@ def web_app(web_build: Path, readapi_stack: Stack) -> Iterator[WebApp]:  # noqa:
             time.sleep(0.3)
         else:
             raise AssertionError(f"the web app or the API did not come up; see {log.name}")
-        yield WebApp(web_url, api_url, readapi_stack)
+        yield WebApp(web_url, api_url, web_stack)
     finally:
         web.terminate()
         try:

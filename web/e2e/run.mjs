@@ -155,9 +155,16 @@ try {
   log("sign out, sign in again: the second factor is asked for (backup code)");
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL(WEB + "/");
-  await page.getByRole("button", { name: "Sign in with Ethereum" }).or(page.getByRole("button", { name: /Connect browser wallet/ })).first().waitFor();
-  if (await page.getByRole("button", { name: /Connect browser wallet/ }).isVisible()) await page.getByRole("button", { name: /Connect browser wallet/ }).click();
-  await page.getByRole("button", { name: "Sign in with Ethereum" }).click();
+  // The wallet may still be connected (wagmi reconnects it) or not yet: connect only if asked to.
+  const signInButton = page.getByRole("button", { name: "Sign in with Ethereum" });
+  const connectButton = page.getByRole("button", { name: /Connect browser wallet/ });
+  const until = Date.now() + TIMEOUT;
+  while (!(await signInButton.isVisible())) {
+    if (Date.now() > until) throw new Error("neither connected nor offered to connect");
+    if (await connectButton.isVisible()) await connectButton.click({ timeout: 2_000 }).catch(() => undefined);
+    await page.waitForTimeout(200);
+  }
+  await signInButton.click();
   await page.getByLabel(/Two-factor code/).fill(backupCodes[0]);
   await page.getByRole("button", { name: "Verify" }).click();
   await page.waitForURL("**/dashboard");
