@@ -21,13 +21,18 @@ $(STAMP): $(BIN)/python pyproject.toml
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-setup: $(STAMP) node_modules/.package-lock.json
+# The web app (web/) is its own npm project.
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+setup: $(STAMP) node_modules/.package-lock.json web/node_modules/.package-lock.json
 
 dev: setup
 	$(BIN)/lancer dev
 
 test: setup
 	bash scripts/ensure_services.sh
+	bash scripts/ensure_browser.sh
 	bash scripts/run_tests.sh $(PYTEST_ARGS)
 
 bench: setup
@@ -42,4 +47,4 @@ fuzz: setup
 		$(BIN)/python -m tests.support.reorg_fuzz --seed $(SEED) --rounds $(ROUNDS)
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules web/node_modules web/.next .pytest_cache .hypothesis

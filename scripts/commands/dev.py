@@ -3,8 +3,9 @@
 PostgreSQL and Redis from DATABASE_URL/REDIS_URL, else embedded ones with data under DATA_DIR;
 the registry's local anvil chains (state kept under DATA_DIR, so a second run resumes them);
 migrations; contracts deployed to each chain (idempotent); the demo scenario once per chain; one
-indexer per chain, an rq worker and the API as child processes. It waits until the index holds the
-demo, prints where to look, and runs until Ctrl-C, which stops every process cleanly.
+indexer per chain, an rq worker, the API and the web app (`next dev`, port 3000) as child processes.
+It waits until the index holds the demo, prints where to look, and runs until Ctrl-C, which stops
+every process cleanly.
 """
 
 from __future__ import annotations
@@ -74,10 +75,11 @@ class Children:
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str, *args: str) -> None:
+    def start(self, name: str, *args: str, command: list[str] | None = None, cwd: Path | None = None) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "scripts.cli", *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            command or [sys.executable, "-m", "scripts.cli", *args], env=self.env, cwd=cwd, stdout=log,
+            stderr=subprocess.STDOUT
         )
 
     def dead(self) -> list[str]:
@@ -110,8 +112,9 @@ def wait_for(check: object, what: str, timeout: float, children: Children) -> No
     raise ConfigError(f"timed out after {timeout:.0f}s waiting for {what}; see the logs in {children.log_dir}")
 
 
-def summary_lines(base: str, demos: dict[str, DemoResult]) -> list[tuple[str, str]]:
-    lines = [("API docs", f"{base}/docs"), ("chains", f"{base}/v1/chains")]
+def summary_lines(base: str, demos: dict[str, DemoResult], web: str | None = None) -> list[tuple[str, str]]:
+    lines = [("web app", web)] if web else []
+    lines += [("API docs", f"{base}/docs"), ("chains", f"{base}/v1/chains")]
     for name, demo in demos.items():
         lines.append((f"{name} balances", f"{base}/v1/accounts/{demo.accounts['client']}/balances?chain={name}"))
         lines.append((f"{name} escrow", f"{base}/v1/escrows/{demo.chain_id}/{demo.escrows['completed_lnc']}"))
@@ -120,12 +123,27 @@ def summary_lines(base: str, demos: dict[str, DemoResult]) -> list[tuple[str, st
     return lines
 
 
-def print_summary(base: str, demos: dict[str, DemoResult]) -> None:
+def print_summary(base: str, demos: dict[str, DemoResult], web: str | None = None) -> None:
     """Plain stdout (never wrapped or styled), one `label  URL` per line, so it can be copied or parsed."""
     print("\nLancer is running. Try:")
-    for label, url in summary_lines(base, demos):
+    for label, url in summary_lines(base, demos, web):
         print(f"  {label:<18} {url}")
     print("Ctrl-C stops everything.\n", flush=True)
+
+
+def start_web(children: Children, web_port: int, api_base: str, console: Console) -> str | None:
+    """`next dev` for web/, proxying /v1 to the API. Served as localhost: the SIWE default domain."""
+    web_dir = Path(__file__).resolve().parents[2] / "web"
+    next_bin = web_dir / "node_modules" / ".bin" / "next"
+    if web_port == 0:
+        return None
+    if not next_bin.exists():
+        console.print("web app skipped: run `npm ci` in web/ (make dev does)")
+        return None
+    children.env["API_URL"] = api_base
+    children.env.setdefault("NEXT_TELEMETRY_DISABLED", "1")
+    children.start("web", command=[str(next_bin), "dev", "--port", str(web_port)], cwd=web_dir)
+    return f"http://localhost:{web_port}"
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -135,7 +153,8 @@ def _interrupt(signum: int, frame: object) -> None:
 @click.command("dev")
 @click.option("--port", default=8000, show_default=True, help="Port of the API")
 @click.option("--timeout", default=180.0, show_default=True, help="Seconds to wait for the stack to be ready")
-def dev_command(port: int, timeout: float) -> None:
+@click.option("--web-port", default=3000, show_default=True, help="Port of the web app (`next dev`); 0: no web app")
+def dev_command(port: int, timeout: float, web_port: int) -> None:
     """Run the local platform: databases, two chains, contracts, demo, indexers, worker and API."""
     console = Console(stderr=True)
     settings = get_chain_settings()
@@ -170,6 +189,7 @@ def dev_command(port: int, timeout: float) -> None:
         children.start("worker", "worker")
         children.start("api", "api", "--host", "127.0.0.1", "--port", str(port))
         base = f"http://127.0.0.1:{port}"
+        web = start_web(children, web_port, base, console)
         wait_for(lambda: httpx.get(f"{base}/health/readiness", timeout=2).status_code == 200,
                  "the API to be ready", timeout, children)
 
@@ -178,7 +198,7 @@ def dev_command(port: int, timeout: float) -> None:
             return all((status.get(d.chain_id) or {}).get("indexed_block", -1) >= d.last_block for d in demos.values())
 
         wait_for(indexed, "the index to hold the demo", timeout, children)
-        print_summary(base, demos)
+        print_summary(base, demos, web)
         while True:
             time.sleep(0.5)
             if children.dead():

@@ -61,7 +61,8 @@ def test_lancer_dev_runs_and_stops_on_sigint(database_factory: Callable[[str], s
            "REDIS_KEY_PREFIX": f"lancer-test-{run_id}-dev:", "DATA_DIR": str(tmp_path / "data"),
            "DEPLOYMENTS_DIR": str(tmp_path / "deployments"),
            "CHAIN_REGISTRY_JSON": registry_json(ChainRegistry(chains=chains)), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "scripts.cli", "dev", "--port", str(api_port), "--timeout", "150"],
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.cli", "dev", "--port", str(api_port), "--timeout", "150",
+                             "--web-port", "0"],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     urls: list[str] = []
     output: list[str] = []

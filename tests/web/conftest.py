@@ -1,0 +1,112 @@
+"""The web app under test: a production build (`next build`, which typechecks), served by `next start`
+in front of the real API (uvicorn) over the read-API stack (two anvil chains, Lancer deployed, the demo
+played and indexed). Nothing is mocked; the browser is Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from devtools.anvil import free_port
+from tests.support.read_stack import Stack, build_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+NEXT = WEB / "node_modules" / ".bin" / "next"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Screenshots and results of the browser run (gitignored), kept for CI to publish.
+ARTIFACTS = WEB / "test-artifacts"
+
+
+def _newest_source() -> float:
+    paths = [WEB / "openapi.json", WEB / "package-lock.json", WEB / "next.config.ts", WEB / "tsconfig.json",
+             WEB / "postcss.config.mjs"]
+    paths += [p for p in (WEB / "src").rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in paths)
+
+
+@pytest.fixture(scope="session")
+def web_build() -> Path:
+    """`next build` (compile + TypeScript check). Skipped only when a build newer than every source exists,
+    which a fresh clone (CI) never has."""
+    if not NEXT.exists():
+        pytest.fail("web/node_modules is missing: run `npm ci` in web/ (make test does)")
+    build_id = WEB / ".next" / "BUILD_ID"
+    if build_id.exists() and build_id.stat().st_mtime > _newest_source():
+        return WEB / ".next"
+    env = {**os.environ, "NEXT_TELEMETRY_DISABLED": "1"}
+    proc = subprocess.run([str(NEXT), "build"], cwd=WEB, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"next build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return WEB / ".next"
+
+
+@pytest.fixture(scope="session")
+def web_stack(database_factory: Callable[[str], str], redis_url: str, redis_prefix: str,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The read API's stack (two anvils, Lancer deployed, the demo played and indexed), on its own database."""
+    yield from build_stack("web", database_factory, redis_url, redis_prefix, tmp_path_factory)
+
+
+@dataclass
+class WebApp:
+    url: str
+    api_url: str
+    stack: Stack
+
+
+@pytest.fixture(scope="session")
+def web_app(web_build: Path, web_stack: Stack) -> Iterator[WebApp]:
+    web_port, api_port = free_port(), free_port()
+    web_url = f"http://127.0.0.1:{web_port}"
+    # The API checks SIWE messages against the web app's origin, exactly as in production.
+    settings = web_stack.settings.model_copy(update={"siwe_domain": f"127.0.0.1:{web_port}", "siwe_uri": web_url})
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=api_port,
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True, name="web-e2e-api")
+    thread.start()
+    api_url = f"http://127.0.0.1:{api_port}"
+    env = {**os.environ, "API_URL": api_url, "NEXT_TELEMETRY_DISABLED": "1"}
+    log = open(WEB / ".next" / "e2e-server.log", "wb")
+    web = subprocess.Popen([str(NEXT), "start", "--hostname", "127.0.0.1", "--port", str(web_port)], cwd=WEB, env=env,
+                           stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if (httpx.get(f"{api_url}/health/liveness", timeout=2).status_code == 200
+                        and httpx.get(f"{web_url}/v1/chains", timeout=5).status_code == 200):
+                    break
+            except httpx.HTTPError:
+                pass
+            assert web.poll() is None, f"next start exited; see {log.name}"
+            time.sleep(0.3)
+        else:
+            raise AssertionError(f"the web app or the API did not come up; see {log.name}")
+        yield WebApp(web_url, api_url, web_stack)
+    finally:
+        web.terminate()
+        try:
+            web.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            web.kill()
+        log.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS

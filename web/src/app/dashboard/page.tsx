@@ -1,0 +1,52 @@
+"use client";
+
+import { useState } from "react";
+
+import { Card, PageHeader } from "@/components/ui/Card";
+import { EmptyState } from "@/components/ui/States";
+import { RequireSignIn } from "@/components/wallet/RequireSignIn";
+import { BalancesWidget } from "@/components/widgets/BalancesWidget";
+import { EscrowsWidget } from "@/components/widgets/EscrowsWidget";
+import { TransfersWidget } from "@/components/widgets/TransfersWidget";
+import { useMe } from "@/hooks/useMe";
+import { useSession } from "@/hooks/useSession";
+import { useUserRole } from "@/hooks/useUserRole";
+
+function Dashboard() {
+  const session = useSession();
+  const me = useMe();
+  const { role } = useUserRole();
+  const wallets = me.data?.wallets.map((w) => w.address) ?? (session ? [session.address] : []);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const wallet = chosen ?? session?.address ?? wallets[0];
+  if (!wallet) return null;
+  const sides: ("client" | "freelancer")[] = role === "client" ? ["client", "freelancer"] : ["freelancer", "client"];
+  return (
+    <>
+      <PageHeader title={role === "client" ? "Client dashboard" : role === "admin" ? "Admin dashboard" : "Freelancer dashboard"}>
+        What the index holds for your wallet: balances per chain, recent transfers and your escrows.
+      </PageHeader>
+      {wallets.length > 1 ? (
+        <div className="mb-4">
+          <label htmlFor="wallet" className="mr-2 text-sm font-medium">Wallet</label>
+          <select id="wallet" value={wallet} onChange={(e) => setChosen(e.target.value)}
+                  className="rounded-md border border-border bg-surface px-2 py-1 font-mono text-sm">
+            {wallets.map((w) => <option key={w} value={w}>{w}</option>)}
+          </select>
+        </div>
+      ) : null}
+      <div className="grid gap-gutter xl:grid-cols-2">
+        <BalancesWidget address={wallet} />
+        <TransfersWidget address={wallet} />
+        {sides.map((side) => <EscrowsWidget key={side} address={wallet} side={side} />)}
+        <Card title="Coming next">
+          <EmptyState>Match feed, proposals, messages and invoices appear here once the marketplace opens.</EmptyState>
+        </Card>
+      </div>
+    </>
+  );
+}
+
+export default function DashboardPage() {
+  return <RequireSignIn><Dashboard /></RequireSignIn>;
+}

@@ -1,0 +1,33 @@
+import type { Role } from "@/hooks/useUserRole";
+
+export type NavItem = { href: string; label: string; signedIn?: boolean; roles?: Role[] };
+export type NavSection = { title: string; items: NavItem[] };
+
+// Pages whose API exists today; the marketplace, matching and community pages join as their APIs land.
+export const NAV: NavSection[] = [
+  {
+    title: "Work",
+    items: [{ href: "/dashboard", label: "Dashboard", signedIn: true }],
+  },
+  {
+    title: "Platform",
+    items: [{ href: "/sustainability", label: "Sustainability" }],
+  },
+  {
+    title: "Settings",
+    items: [
+      { href: "/settings/security", label: "Security", signedIn: true },
+      { href: "/settings/privacy", label: "Privacy", signedIn: true },
+    ],
+  },
+];
+
+/** Human labels of path segments, for breadcrumbs. */
+export const SEGMENT_LABELS: Record<string, string> = {
+  dashboard: "Dashboard",
+  sustainability: "Sustainability",
+  settings: "Settings",
+  security: "Security",
+  privacy: "Privacy",
+  escrows: "Escrows",
+};
