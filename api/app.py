@@ -23,6 +23,7 @@ from api.kit.deployments import DeploymentDirectory
 from api.carbon.router import router as carbon_router
 from api.chains.router import router as chains_router
 from api.escrows.router import router as escrows_router
+from api.health.router import metrics_router
 from api.health.router import router as health_router
 from api.identity.authenticator import IdentityAuthenticator
 from api.identity.crypto import KeyRing
@@ -98,6 +99,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     # Routes are matched in this order, one by one: the public reads (the bulk of the traffic) come
     # first. No path here is shared across these routers except /v1/me (identity, then privacy).
     app.include_router(health_router)
+    if settings.metrics_port is None:
+        app.include_router(metrics_router)
     app.include_router(accounts_router)
     app.include_router(escrows_router)
     app.include_router(chains_router)
@@ -109,7 +112,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(attestations_router)
     app.include_router(reputation_router)
     install_openapi(app)
-    _install_docs(app)
+    if settings.serve_docs:
+        _install_docs(app)
     return app
 
 

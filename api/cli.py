@@ -16,8 +16,14 @@ def api_command(host: str | None, port: int | None, workers: int) -> None:
     from api.settings import get_settings
 
     settings = get_settings()
+    if settings.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port, addr=settings.api_host)
+    # X-Forwarded-For is read by api.kit.client with TRUSTED_PROXY_HOPS; uvicorn's own proxy_headers
+    # would rewrite the peer from the header's right-most entry whoever sent it, so it stays off.
     uvicorn.run("api.app:create_app", factory=True, host=host or settings.api_host, port=port or settings.api_port,
-                workers=workers, proxy_headers=settings.trust_forwarded_for, server_header=False, log_config=None)
+                workers=workers, proxy_headers=False, server_header=False, log_config=None)
 
 
 @click.command("worker")
@@ -34,3 +40,30 @@ def worker_command(burst: bool) -> None:
     configure(settings)
     redis = Redis.from_url(settings.redis_url_or_default)
     Worker([queue_name(settings)], connection=redis).work(burst=burst, with_scheduler=True)
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run the sweeps once (if this process wins the lock) and exit")
+def scheduler_command(once: bool) -> None:
+    """Run the periodic sweeps (deletions, export purge, audit retention, API key usage flush)."""
+    import signal
+    import threading
+
+    from redis import Redis
+
+    from api.scheduler import run_forever, run_once
+    from api.settings import get_settings
+    from indexer.core.db import make_engine
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url, pool_size=2, max_overflow=0)
+    redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=10)
+    if once:
+        outcomes = run_once(engine, redis, settings)
+        click.echo("another replica holds the lock" if outcomes is None else
+                   "\n".join(f"{o.job}  {o.status}  {o.result}" for o in outcomes))
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    run_forever(engine, redis, settings, stop)

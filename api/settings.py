@@ -44,7 +44,6 @@ class ApiSettings(ChainSettings):
     cors_origins: list[str] = Field(default_factory=list, description="JSON list of allowed origins")
     max_body_bytes: int = Field(1_048_576, ge=1024)
     environment: str = Field("development", pattern="^(development|test|production)$")
-    trust_forwarded_for: bool = Field(False, description="Take the client IP from X-Forwarded-For (behind a proxy)")
 
     # Sign-In with Ethereum (EIP-4361).
     siwe_domain: str = Field("localhost:3000", description="RFC 3986 authority the dApp is served from")
@@ -99,6 +98,32 @@ class ApiSettings(ChainSettings):
         default_factory=lambda: {"*:native": 1.0, "*:LNC": 1.0},
         description='Volume weight per token: {"<chainId|*>:<native|LNC|0xToken>": weight}; unlisted tokens weigh 0')
     reputation_cache_ttl_seconds: int = Field(3600, ge=0, le=86_400)
+
+    # --- Platform and privacy hardening (issue 12, sec-ops) -------------------------------------------
+    # Connection URLs carry passwords: hidden from repr (settings dumps, tracebacks' locals).
+    database_url: str = Field("", repr=False, description="PostgreSQL URL; empty means the embedded dev server")
+    redis_url: str = Field("", repr=False, description="Redis URL; empty means the embedded dev server")
+    trusted_proxy_hops: int = Field(0, ge=0, le=10, description="Reverse proxies in front of the API that append "
+                                    "to X-Forwarded-For; the client is the entry that many from the right")
+    ratelimit_auth_failures_per_window: int = Field(
+        30, ge=1, description="Failed authentications per client IP and window before every credentialed call is 429")
+    metrics_port: int | None = Field(None, ge=1, le=65535,
+                                     description="Serve /metrics on this port only (not on the API port)")
+    docs_enabled: bool | None = Field(None, description="Serve /docs, /redoc, /openapi.json (default: not in production)")
+    onchain_attestations_per_period: int = Field(
+        5, ge=0, description="On-chain attestations (Lancer pays the gas) per user and per period")
+    onchain_attestation_period_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
+    audit_retention_days: int = Field(400, ge=1, le=3650,
+                                      description="Audit rows older than this lose IP, user agent and wallet")
+    scheduler_interval_seconds: int = Field(300, ge=5, le=86_400, description="How often `lancer scheduler` runs the sweeps")
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def serve_docs(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else not self.production
 
     @field_validator("verifier_addresses", "trusted_attesters")
     @classmethod
@@ -163,6 +188,8 @@ class ApiSettings(ChainSettings):
         self.totp_active_kid = self.totp_active_kid or sorted(totp_ring)[-1]
         if self.totp_active_kid not in totp_ring:
             raise ConfigError("TOTP_ACTIVE_KID names no key in TOTP_ENCRYPTION_KEYS")
+        if self.production:
+            production_guardrails(self)
         return self
 
     def jwt_key_ring(self) -> dict[str, str]:
@@ -189,6 +216,22 @@ class ApiSettings(ChainSettings):
     @property
     def redis_url_or_default(self) -> str:
         return self.redis_url or "redis://127.0.0.1:6379/0"
+
+
+def production_guardrails(settings: ApiSettings) -> None:
+    """Refuse configurations that are fine on a laptop and dangerous in production (one-line ConfigError)."""
+    from devtools.accounts import ANVIL_DEV_ADDRESSES
+
+    if "ephemeral" in (settings.jwt_active_kid, settings.totp_active_kid):
+        raise ConfigError("JWT_KEYS and TOTP_ENCRYPTION_KEYS must be real keys in production, not ephemeral ones")
+    attester = settings.attester_private_key
+    if attester is not None and settings.attester().address in ANVIL_DEV_ADDRESSES:
+        raise ConfigError("ATTESTER_PRIVATE_KEY is one of anvil's public development keys; "
+                          "use a key of your own in production")
+    for name in ("siwe_domain", "siwe_uri"):
+        value = getattr(settings, name).lower()
+        if any(host in value for host in ("localhost", "127.0.0.1", "[::1]")):
+            raise ConfigError(f"{name.upper()} still names localhost; set it to your dApp's public domain/URI")
 
 
 @lru_cache(maxsize=1)

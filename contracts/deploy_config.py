@@ -13,7 +13,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from devtools.accounts import local_dev_account
+from devtools.accounts import ANVIL_DEV_ADDRESSES, local_dev_account
 from indexer.core.addresses import ChecksumAddress
 from indexer.core.errors import ConfigError
 from indexer.core.registry import ChainConfig
@@ -73,9 +73,13 @@ def deployer_account(chain: ChainConfig, settings: DeploySettings) -> LocalAccou
     """The key that deploys: DEPLOYER_PRIVATE_KEY, else an ape keystore account, else (local only) anvil #0."""
     if settings.deployer_private_key is not None:
         try:
-            return Account.from_key(settings.deployer_private_key.get_secret_value())
+            account: LocalAccount = Account.from_key(settings.deployer_private_key.get_secret_value())
         except Exception:
             raise ConfigError("DEPLOYER_PRIVATE_KEY is not a valid private key (32 bytes of hex)") from None
+        if not chain.local and account.address in ANVIL_DEV_ADDRESSES:
+            raise ConfigError(f"DEPLOYER_PRIVATE_KEY is one of anvil's public development keys; "
+                              f"refusing to deploy to {chain.name} with it")
+        return account
     if settings.ape_account:
         return _ape_keystore_account(settings)
     if chain.local:

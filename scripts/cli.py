@@ -29,6 +29,7 @@ class LancerGroup(click.Group):
         "bench": ("bench.cli", "bench_command"),
         "api": ("api.cli", "api_command"),
         "worker": ("api.cli", "worker_command"),
+        "scheduler": ("api.cli", "scheduler_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -62,6 +63,9 @@ def cli() -> None:
     except Exception as exc:  # pydantic ValidationError from a malformed environment variable
         raise click.ClickException(f"invalid environment: {str(exc).splitlines()[0]}") from None
     configure_logging(settings.log_level, settings.log_format)
+    from api.kit.redact import install_redaction, secrets_of
+
+    install_redaction(secrets_of(settings))
 
 
 def main() -> None:

@@ -59,8 +59,8 @@ def all_confirmed(out: BalancesOut) -> bool:
 
 def transfers(registry: ChainRegistry, deployments: DeploymentDirectory, conn: Connection, holder: str, chain: ChainConfig | None, limit: int,
               cursor: str | None) -> TransferPage:
-    key = decode_cursor(cursor, 3)
-    after = (int(key[0]), int(key[1]), int(key[2])) if key else None
+    key = decode_cursor(cursor, (int, int, int))
+    after = (key[0], key[1], key[2]) if key else None
     rows = read_models.account_transfers(conn, holder, chain_id=chain.chain_id if chain else None, limit=limit,
                                          after=after)
     cursors = read_models.chain_cursors(conn)

@@ -3,6 +3,7 @@ after a crash, serialised per UID; EAS.revoke / revokeOffchain) and the request 
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import structlog
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session as Db
 from api.attestations.eas_chains import require_chain_eas
 from api.attestations.models import AttestJournalEntry, OffchainAttestation
 from api.attestations.service import bump_version
+from api.kit.problems import Problem
 from api.kit.queue import get_queue
 from api.settings import ApiSettings
 from contracts.eas.onchain import AttestRequest, JournalEntry, attest_once, revoke, revoke_offchain
@@ -41,6 +43,38 @@ class DbJournal:
         with Db(self.engine) as db:
             db.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=values))
             db.commit()
+
+
+# Reserve one on-chain attestation of a user's quota: count, and give the slot back when over it.
+_RESERVE = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if count > tonumber(ARGV[1]) then
+  redis.call('DECR', KEYS[1])
+  return -math.max(redis.call('TTL', KEYS[1]), 1)
+end
+return count
+"""
+
+
+def _quota_key(settings: ApiSettings, user_id: uuid.UUID) -> str:
+    return f"{settings.redis_key_prefix}quota:onchain:{user_id}"
+
+
+def reserve_onchain_quota(redis: Redis, settings: ApiSettings, user_id: uuid.UUID) -> None:
+    """Lancer pays the gas of on-chain copies: at most ONCHAIN_ATTESTATIONS_PER_PERIOD per user and period
+    (a self-dealt escrow must not turn into a way to drain the attester's balance). 429 when used up."""
+    limit, period = settings.onchain_attestations_per_period, settings.onchain_attestation_period_seconds
+    result = int(redis.eval(_RESERVE, 1, _quota_key(settings, user_id), limit, period))
+    if result < 0:
+        raise Problem(429, f"on-chain attestation quota used up ({limit} per {period} s); retry in {-result} s, "
+                      "or ask for the offchain attestation only", type_="onchain-quota-exceeded",
+                      headers={"Retry-After": str(-result)})
+
+
+def release_onchain_quota(redis: Redis, settings: ApiSettings, user_id: uuid.UUID) -> None:
+    """Give a reserved slot back (the attestation was not issued after all)."""
+    redis.decr(_quota_key(settings, user_id))
 
 
 def request_onchain(db: Db, settings: ApiSettings, row: OffchainAttestation, redis: Redis) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import Engine, select
@@ -31,15 +34,31 @@ def _record(request: Request, principal: Principal, db: Db, action: str, **detai
     db.commit()
 
 
+@contextmanager
+def _onchain_quota(state: Any, user_id: uuid.UUID, wanted: bool) -> Iterator[None]:
+    """Reserve a slot of the user's on-chain quota before issuing; give it back if issuing fails."""
+    if not wanted:
+        yield
+        return
+    onchain.reserve_onchain_quota(state.redis, state.settings, user_id)
+    try:
+        yield
+    except BaseException:
+        onchain.release_onchain_quota(state.redis, state.settings, user_id)
+        raise
+
+
 @router.post("/v1/reviews", response_model=s.IssuedOut, status_code=201,
              summary="Review the other party of a completed escrow (offchain EAS attestation)",
              responses={403: {"description": "Not a party of the escrow"}, 404: {"description": "Escrow not indexed"},
-                        409: {"description": "Not completed yet, or already reviewed"}})
+                        409: {"description": "Not completed yet, or already reviewed"},
+                        429: {"description": "On-chain attestation quota used up"}})
 def create_review(body: s.ReviewIn, principal: Annotated[Principal, user()], request: Request, db: DbDep,
                   engine: EngineDep) -> s.IssuedOut:
     state = request.app.state
     assert principal.user_id is not None
-    row = service.create_review(db, engine, state.redis, state.settings, principal.user_id, body)
+    with _onchain_quota(state, principal.user_id, body.onchain):
+        row = service.create_review(db, engine, state.redis, state.settings, principal.user_id, body)
     job = onchain.request_onchain(db, state.settings, row, state.redis) if body.onchain else None
     _record(request, principal, db, "attestation.review", uid=row.uid)
     db.refresh(row)
@@ -48,11 +67,13 @@ def create_review(body: s.ReviewIn, principal: Annotated[Principal, user()], req
 
 @router.post("/v1/attestations/skills", response_model=s.IssuedOut, status_code=201,
              summary="Verify a user's skill (verifiers and admins)",
-             responses={403: {"description": "Not a verifier"}, 409: {"description": "Already attested"}})
+             responses={403: {"description": "Not a verifier"}, 409: {"description": "Already attested"},
+                        429: {"description": "On-chain attestation quota used up"}})
 def create_skill(body: s.SkillIn, principal: Annotated[Principal, user()], request: Request, db: DbDep) -> s.IssuedOut:
     state = request.app.state
     assert principal.user_id is not None
-    row = service.create_skill(db, state.redis, state.settings, principal.user_id, principal.is_admin, body)
+    with _onchain_quota(state, principal.user_id, body.onchain):
+        row = service.create_skill(db, state.redis, state.settings, principal.user_id, principal.is_admin, body)
     job = onchain.request_onchain(db, state.settings, row, state.redis) if body.onchain else None
     _record(request, principal, db, "attestation.skill", uid=row.uid)
     db.refresh(row)

@@ -102,18 +102,29 @@ class SchemaOut(BaseModel):
     lancer_key: str | None
 
 
+# Checks that could not be made (the verdict is then "indeterminate", never "valid").
+DOMAIN_NOT_PINNED = "domain_not_pinned"
+REVOCATION_UNKNOWN = "revocation_unknown"
+
+
 class VerifyOut(BaseModel):
-    valid: bool
+    valid: bool = Field(description="True only when verdict is 'valid'")
+    verdict: Literal["valid", "invalid", "indeterminate"] = Field(
+        description="valid: every check passed on a pinned domain with revocation checked; invalid: a check "
+                    "failed; indeterminate: nothing failed, but the domain is not pinned (chain/EAS unknown to "
+                    "Lancer) or revocation could not be checked (see problems)")
     uid: str
     signer: str
-    problems: list[str] = Field(description="Every failed check (empty when valid)")
+    problems: list[str] = Field(description="Every failed check, then the checks that could not be made "
+                                            f"({DOMAIN_NOT_PINNED}, {REVOCATION_UNKNOWN}); empty when valid")
     signature_kind: str | None = Field(description="eoa or eip1271 when the signature checked out")
     chain_id: int
     domain_known: bool = Field(description="The domain's chain and EAS are known to Lancer, so both were pinned")
     schema_: SchemaOut | None = Field(None, alias="schema")
     decoded: dict[str, Any] | None
-    revoked: bool | None = Field(description="null when no revocation source knew the attestation")
-    issued_by_lancer: bool
+    revoked: bool | None = Field(description="null when no revocation source could answer")
+    revocation: Literal["revoked", "not_revoked", "unknown"]
+    issued_by_lancer: bool = Field(description="The signature verifies (EOA) for one of Lancer's attester addresses")
 
     model_config = ConfigDict(populate_by_name=True)
 

@@ -7,8 +7,6 @@ reviewing party, the skill verifier) is recorded in ``details`` and ``created_by
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +22,7 @@ from api.attestations import schemas as s
 from api.attestations.eas_chains import ChainEas, chain_eas, lancer_attesters, require_chain_eas, skill_chain
 from api.attestations.models import OffchainAttestation
 from api.identity.models import Wallet
+from api.kit.pagination import decode_cursor, encode_cursor
 from api.kit.problems import Problem
 from api.settings import ApiSettings
 from indexer import read_models
@@ -130,7 +129,7 @@ def create_skill(db: Db, redis: Redis, settings: ApiSettings, user_id: uuid.UUID
     return _issue(db, redis, settings, kind="skill",
                   fact_key=f"skill:{recipient}:{body.skill}:{body.level}:{evidence_hash.to_0x_hex()}",
                   where=skill_chain(settings), schema=VERIFIED_SKILL, values=values, recipient=recipient,
-                  details={"evidence": body.evidence, "verifier_user_id": str(user_id)}, created_by=user_id)
+                  details={"evidence": body.evidence}, created_by=user_id)
 
 
 # --- revocation --------------------------------------------------------------------------------------
@@ -171,12 +170,37 @@ def _schema_key(uid: str) -> str | None:
     return schema.key if schema else None
 
 
+# Lancer's internal identifiers never leave through the public attestation routes (older rows kept
+# the verifier's user id in details; the issuer is in created_by).
+INTERNAL_DETAILS = ("verifier_user_id", "user_id", "created_by")
+REDACTED_DETAILS = {"redacted": True}
+
+
+def public_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    if details is None:
+        return None
+    return {k: v for k, v in details.items() if k not in INTERNAL_DETAILS}
+
+
+def redact_personal_data(db: Db, user_id: uuid.UUID, wallets: list[str]) -> int:
+    """Erasure: drop the personal data Lancer holds beside attestations the user wrote (review texts,
+    evidence they gave as verifier) or received (evidence about their skills). The signed packages stay:
+    they hold only hashes of that text, and recipients may have exported them."""
+    ours = (OffchainAttestation.created_by == user_id) | OffchainAttestation.recipient.in_(wallets)
+    rows = list(db.scalars(select(OffchainAttestation).where(ours)))
+    for row in rows:
+        kept = {k: v for k, v in (row.details or {}).items() if k in ("chain_id", "escrow", "role")}
+        row.details = {**kept, **REDACTED_DETAILS}
+        row.created_by = None
+    return len(rows)
+
+
 def offchain_out(row: OffchainAttestation) -> s.AttestationOut:
     return s.AttestationOut(
         uid=row.uid, kind="offchain", schema_uid=row.schema_uid, schema_key=_schema_key(row.schema_uid),
         attester=row.attester, recipient=row.recipient, time=row.time, expiration_time=row.expiration_time,
         revoked=row.revoked_at is not None, revoked_at=row.revoked_at, decoded=row.decoded,
-        package=s.EasPackage(**row.package), chain_id=row.chain_id, details=row.details,
+        package=s.EasPackage(**row.package), chain_id=row.chain_id, details=public_details(row.details),
         onchain_copy=None if row.onchain_status == "none" else s.OnchainRef(
             chain_id=row.onchain_chain_id or row.chain_id, uid=row.onchain_uid, tx_hash=row.onchain_tx,
             status=row.onchain_status))
@@ -205,17 +229,12 @@ def resolve_schema(value: str | None) -> str | None:
 
 
 def _cursor(out: s.AttestationOut) -> str:
-    return base64.urlsafe_b64encode(json.dumps([out.time, out.uid]).encode()).decode().rstrip("=")
+    return encode_cursor([out.time, out.uid])
 
 
 def _parse_cursor(cursor: str | None) -> tuple[int, str] | None:
-    if not cursor:
-        return None
-    try:
-        t, u = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        return int(t), str(u)
-    except (ValueError, TypeError):
-        raise Problem(400, "cursor is not one this API issued; start again without it", type_="invalid-cursor") from None
+    key = decode_cursor(cursor, (int, str))
+    return (key[0], key[1]) if key else None
 
 
 def list_attestations(db: Db, engine: Engine, *, recipient: str | None, schema: str | None, limit: int,
@@ -286,6 +305,9 @@ def counted_attestations(db: Db, engine: Engine, settings: ApiSettings, addresse
 # --- verification ------------------------------------------------------------------------------------
 
 def verify(db: Db, settings: ApiSettings, body: s.VerifyIn) -> s.VerifyOut:
+    """Check any EAS offchain attestation. The verdict is ``valid`` only when every check passed, the
+    domain is pinned to a chain and EAS contract Lancer knows, and revocation was actually checked;
+    ``indeterminate`` when nothing failed but one of those two could not be established."""
     try:
         att = parse_package(body.model_dump())
     except OffchainFormatError as exc:
@@ -305,25 +327,37 @@ def verify(db: Db, settings: ApiSettings, body: s.VerifyIn) -> s.VerifyOut:
         row = db.get(OffchainAttestation, uid)
         if row is not None and row.attester == attester and row.revoked_at is not None:
             return True
-        if onchain_revoked is not None:
-            try:
-                if onchain_revoked(uid, attester):
-                    return True
-                return False
-            except Exception:  # the node is unreachable: say what the database knows
-                pass
-        return False if row is not None and row.attester == attester else None
+        if onchain_revoked is None:
+            return None  # no chain to ask: an EAS.revokeOffchain is unknowable here
+        try:
+            return bool(onchain_revoked(uid, attester))
+        except Exception as exc:  # the node is unreachable: the revocation state is unknown, not "no"
+            log.warning("attestation verify: revocation check failed", chain_id=att.domain.chain_id,
+                        error=type(exc).__name__)
+            return None
 
     try:
         result = verify_offchain_attestation(att, is_revoked=is_revoked, **kwargs)
-    except Exception as exc:  # an RPC failure while asking the chain
-        raise Problem(503, f"could not reach chain {att.domain.chain_id} to verify: {str(exc)[:200]}",
+    except Exception as exc:  # an RPC failure while asking the chain; its text may hold the provider URL
+        log.warning("attestation verify: chain unreachable", chain_id=att.domain.chain_id, error=type(exc).__name__)
+        raise Problem(503, f"could not reach chain {att.domain.chain_id} to verify; try again later",
                       type_="chain-unavailable") from None
+    problems = [p.value for p in result.problems]
+    unverified = []
+    if where is None:
+        unverified.append(s.DOMAIN_NOT_PINNED)
+    if result.revoked is None:
+        unverified.append(s.REVOCATION_UNKNOWN)
+    verdict = "invalid" if problems else ("indeterminate" if unverified else "valid")
+    # Lancer signs with an EOA: a package merely naming Lancer's address as signer proves nothing.
+    signed_by_lancer = result.signature_kind == "eoa" and result.signer in lancer_attesters(settings)
     schema = result.schema
     return s.VerifyOut(
-        valid=result.valid, uid=result.uid, signer=result.signer, problems=[p.value for p in result.problems],
-        signature_kind=result.signature_kind, chain_id=att.domain.chain_id, domain_known=where is not None,
+        valid=verdict == "valid", verdict=verdict, uid=result.uid, signer=result.signer,
+        problems=problems + unverified, signature_kind=result.signature_kind, chain_id=att.domain.chain_id,
+        domain_known=where is not None,
         schema=s.SchemaOut(uid=att.message.schema.lower(), definition=schema.definition,
                            lancer_key=_schema_key(att.message.schema)) if schema else None,
         decoded=exact_json(result.decoded) if result.decoded is not None else None, revoked=result.revoked,
-        issued_by_lancer=result.signer in lancer_attesters(settings))
+        revocation="unknown" if result.revoked is None else ("revoked" if result.revoked else "not_revoked"),
+        issued_by_lancer=signed_by_lancer)

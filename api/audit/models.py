@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Identity, Index, String, text
+from sqlalchemy import BigInteger, DateTime, Identity, Index, String, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,7 +28,25 @@ class AuditEvent(Base):
     user_agent: Mapped[str | None] = mapped_column(String(512))
     request_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # Set when IP, user agent and wallets were blanked (erasure or retention); the fact itself stays.
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SchedulerRun(Base):
+    """One run of a scheduled sweep (`lancer scheduler`): what ran, when, and what it did."""
+
+    __tablename__ = "scheduler_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # running|ok|failed
+    result: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(200))
 
 
 Index("ix_audit_events_actor_user_id_id", AuditEvent.actor_user_id, AuditEvent.id)
 Index("ix_audit_events_action_id", AuditEvent.action, AuditEvent.id)
+Index("ix_audit_events_occurred_at_open", AuditEvent.occurred_at, postgresql_where=text("pseudonymised_at IS NULL"))
+Index("ix_scheduler_runs_job_id", SchedulerRun.job, SchedulerRun.id)

@@ -6,7 +6,10 @@ import uuid
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, select
+from datetime import datetime
+
+from sqlalchemy import Engine, String, func, literal, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from api.audit.models import AuditEvent
@@ -21,6 +24,25 @@ ACTIONS = (
     "apikey.create", "apikey.revoke", "privacy.export", "privacy.delete_request", "privacy.delete_cancel",
     "privacy.delete_done", "attestation.review", "attestation.skill", "attestation.revoke",
 )
+
+
+# Never stored in audit details, whatever a caller passes: credentials and proofs (a field named one of
+# these words, or ending in "_<word>" such as refresh_token or totp_code, at any depth, becomes MASK).
+SENSITIVE_FIELDS = ("token", "secret", "password", "passphrase", "code", "signature", "private_key",
+                    "api_key", "otp", "mnemonic", "cookie", "authorization")
+MASK = "[masked]"
+
+
+def _sensitive(name: str) -> bool:
+    return any(name == word or name.endswith("_" + word) for word in SENSITIVE_FIELDS)
+
+
+def mask(details: Any) -> Any:
+    if isinstance(details, dict):
+        return {k: MASK if _sensitive(str(k).lower()) else mask(v) for k, v in details.items()}
+    if isinstance(details, list):
+        return [mask(v) for v in details]
+    return details
 
 
 def _context(client: ClientContext | None) -> dict[str, Any]:
@@ -41,7 +63,7 @@ def event(
     return AuditEvent(
         actor_user_id=actor_user_id,
         actor=actor or (f"user:{actor_user_id}" if actor_user_id else "anonymous"),
-        action=action, target=target, result=result, details=details or {}, **_context(client),
+        action=action, target=target, result=result, details=mask(details or {}), **_context(client),
     )
 
 
@@ -58,6 +80,30 @@ def record_now(engine: Engine, client: ClientContext | None, action: str, **kwar
             db.commit()
     except Exception:  # an audit write must not turn a 401 into a 500; it is logged loudly instead
         log.exception("audit write failed", action=action)
+
+
+# Detail fields that hold a wallet address or network identity; blanked by pseudonymisation.
+_PERSONAL_DETAILS = ("address", "wallet", "wallet_address", "ip", "user_agent", "reviewer", "recipient")
+_ADDRESS = r"0x[0-9a-fA-F]{40}"
+
+
+def pseudonymise(db: Session, *, user_id: uuid.UUID | None = None, older_than: datetime | None = None) -> int:
+    """Blank IP, user agent and wallet addresses of audit rows (one user's, or all older than a date),
+    through the trigger's privileged path. Part of the caller's transaction. Returns the rows changed."""
+    conditions = [AuditEvent.pseudonymised_at.is_(None)]
+    if user_id is not None:
+        conditions.append(AuditEvent.actor_user_id == user_id)
+    if older_than is not None:
+        conditions.append(AuditEvent.occurred_at < older_than)
+    db.execute(text("SET LOCAL lancer.audit_pseudonymise = 'on'"))
+    result = db.execute(
+        update(AuditEvent).where(*conditions).values(
+            ip=None, user_agent=None, pseudonymised_at=func.now(),
+            target=func.regexp_replace(AuditEvent.target, _ADDRESS, "0x[erased]", "g"),
+            details=AuditEvent.details.op("-")(literal(list(_PERSONAL_DETAILS), ARRAY(String))),
+        ).execution_options(synchronize_session=False))
+    db.execute(text("SET LOCAL lancer.audit_pseudonymise = 'off'"))
+    return int(result.rowcount or 0)
 
 
 def list_events(db: Session, *, user_id: uuid.UUID | None, action: str | None, before: int | None,

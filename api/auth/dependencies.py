@@ -14,6 +14,7 @@ fails if one has none. The same dependency applies the route's rate limits (``ap
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, Request
@@ -24,7 +25,14 @@ from api.auth.principal import Principal
 from api.auth.requirements import AUTH_MARKER, AuthRequirement
 from api.auth.scopes import Scope, parse_scope
 from api.kit.problems import Problem
-from api.kit.ratelimit import RateClass, alimit_ip, limit_ip, limit_principal
+from api.kit.ratelimit import (
+    RateClass,
+    alimit_ip,
+    count_auth_failure,
+    limit_ip,
+    limit_principal,
+    refuse_if_failing,
+)
 
 
 def _anonymous(request: Request) -> Principal:
@@ -47,18 +55,29 @@ def _make(requirement: AuthRequirement) -> Any:
     return Depends(dependency)
 
 
+def _counting_failures(request: Request, check: Callable[[], Principal]) -> Principal:
+    """Run a credential check; a 401 counts against the caller's IP (``refuse_if_failing`` ran before)."""
+    try:
+        return check()
+    except Problem as exc:
+        if exc.status == 401:
+            count_auth_failure(request)
+        raise
+
+
 def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
     """Routes that need credentials: database look-ups, so run in the thread pool."""
     limit_ip(request, requirement.rate)
     creds = credentials(request)
     if creds is None:
         raise unauthorized(f"this route needs credentials ({requirement.describe()})")
+    refuse_if_failing(request)
     kind, value = creds
     if kind == "api_key" and requirement.kind in ("user", "admin"):
         # Check the key first so a bad key is a 401, not a hint about which routes exist.
-        key_principal(request, value)
+        _counting_failures(request, lambda: key_principal(request, value))
         raise Problem(403, "API keys cannot call this route; it needs a signed-in user", type_="forbidden")
-    principal = principal_from(request, kind, value)
+    principal = _counting_failures(request, lambda: principal_from(request, kind, value))
     request.state.principal = principal
     limit_principal(request, principal.rate_identity, requirement.rate)
     if requirement.kind == "admin":
@@ -72,11 +91,11 @@ def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
 
 def _make_public_read(requirement: AuthRequirement) -> Any:
     async def dependency(request: Request) -> Principal:
+        # The per-IP bucket first, always: sending credentials (even made-up ones) must not buy a way
+        # around it. One Redis round trip, awaited on the event loop.
+        await alimit_ip(request, requirement.rate)
         creds = credentials(request)
         if creds is None:
-            # The hot path of public reads: one Redis round trip, awaited on the event loop rather than
-            # paying a thread-pool hop for it.
-            await alimit_ip(request, requirement.rate)
             return _anonymous(request)
         return await run_in_threadpool(_public_read_with_credentials, request, requirement, creds)
 
@@ -86,7 +105,8 @@ def _make_public_read(requirement: AuthRequirement) -> Any:
 
 
 def _public_read_with_credentials(request: Request, requirement: AuthRequirement, creds: tuple[str, str]) -> Principal:
-    principal = principal_from(request, *creds)
+    refuse_if_failing(request)
+    principal = _counting_failures(request, lambda: principal_from(request, *creds))
     if principal.kind == "api_key" and requirement.scope not in principal.scopes:
         raise Problem(403, f"API key lacks the scope {requirement.scope!r}; call without credentials "
                       "for the anonymous limit", type_="insufficient-scope", required_scope=requirement.scope)

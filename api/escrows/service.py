@@ -16,7 +16,7 @@ from api.escrows.schemas import (
     TimelineEvent,
     TokenOut,
 )
-from api.kit.pagination import decode_cursor, encode_cursor
+from api.kit.pagination import decode_cursor, encode_cursor, invalid_cursor
 from api.kit.deployments import DeploymentDirectory
 from api.kit.problems import Problem
 from indexer import read_models
@@ -39,14 +39,13 @@ def _summary(deployments: DeploymentDirectory, chain: ChainConfig, e: Escrow) ->
 
 
 def escrow_page(registry: ChainRegistry, deployments: DeploymentDirectory, conn: Connection, flt: EscrowFilter, limit: int, cursor: str | None) -> EscrowPage:
-    key = decode_cursor(cursor, 3)
+    key = decode_cursor(cursor, (str, int, str))
     after = None
     if key is not None:
         try:
-            after = (datetime.fromisoformat(str(key[0])), int(key[1]), str(key[2]))
+            after = (datetime.fromisoformat(key[0]), key[1], key[2])
         except ValueError:
-            raise Problem(400, "cursor is not one this API issued; start again without it",
-                          type_="invalid-cursor") from None
+            raise invalid_cursor() from None
     rows = read_models.escrow_list(conn, flt, limit=limit, after=after)
     reg = registry
     items = [EscrowSummary(**_summary(deployments, reg.by_id(e.chain_id), e))  # type: ignore[arg-type]

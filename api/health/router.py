@@ -17,6 +17,9 @@ from indexer import read_models
 from indexer.core.migrate import is_current
 
 router = APIRouter(tags=["health"])
+# Served by the API only when METRICS_PORT is unset (development); in production Prometheus scrapes a
+# separate port that is not exposed to the internet (`lancer api` starts it).
+metrics_router = APIRouter(tags=["health"])
 
 
 @router.get("/health/liveness", summary="The process is up", dependencies=[public(rate="none")])
@@ -25,7 +28,9 @@ async def liveness() -> dict[str, str]:
 
 
 @router.get(
-    "/health/readiness", summary="Database, Redis, migrations current and every indexer within the lag threshold", dependencies=[public(rate="none")]
+    "/health/readiness", summary="Database, Redis, migrations current and every indexer within the lag threshold",
+    # It runs several queries: throttled per IP like any read, so it cannot be used to load the database.
+    dependencies=[public()]
 )
 def readiness(
     request: Request, engine: Annotated[Engine, Depends(get_engine)], redis: Annotated[Redis, Depends(get_redis)]
@@ -65,6 +70,6 @@ def readiness(
                         status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response, dependencies=[public(rate="none")])
+@metrics_router.get("/metrics", summary="Prometheus metrics", response_class=Response, dependencies=[public(rate="none")])
 def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -23,10 +23,11 @@ SECURITY_HEADERS = {
     b"x-frame-options": b"DENY",
     b"referrer-policy": b"no-referrer",
     b"cross-origin-opener-policy": b"same-origin",
-    b"strict-transport-security": b"max-age=63072000; includeSubDomains",
     b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
 }
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+# Only in production: a browser that saw it for localhost would refuse plain HTTP there for two years.
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
 
 class BodyTooLarge(HTTPException):
@@ -43,9 +44,10 @@ def _problem_bytes(status: int, title: str, detail: str, path: str, request_id: 
 class LancerHttpMiddleware:
     """Outermost layer: assigns the request id, enforces the body limit, decorates every response."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, hsts: bool = False) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.headers = list(SECURITY_HEADERS.items()) + ([HSTS] if hsts else [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,7 +69,7 @@ class LancerHttpMiddleware:
                 raw = list(message.get("headers", []))
                 present = {k.lower() for k, _ in raw}
                 extra: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
-                extra += [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
+                extra += [(k, v) for k, v in self.headers if k not in present]
                 if not path.startswith(_DOC_PATHS) and b"content-security-policy" not in present:
                     extra.append((b"content-security-policy", API_CSP))
                 if path.startswith("/v1/") and b"cache-control" not in present:
@@ -130,4 +132,4 @@ def install_middleware(app: FastAPI, settings: ApiSettings) -> None:
                         "RateLimit-Reset"],
         max_age=600,
     )
-    app.add_middleware(LancerHttpMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(LancerHttpMiddleware, max_body_bytes=settings.max_body_bytes, hsts=settings.production)

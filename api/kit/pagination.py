@@ -36,8 +36,19 @@ def encode_cursor(key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
-    """The sort key inside a cursor, or None for the first page; 400 problem for a forged one."""
+def invalid_cursor() -> Problem:
+    return Problem(400, "cursor is not one this API issued; start again without it", type_="invalid-cursor")
+
+
+def _fits(value: Any, kind: type) -> bool:
+    if kind is int:  # JSON true/false decode to bool, a subclass of int: not a block number
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+    return isinstance(value, kind)
+
+
+def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | None:
+    """The sort key inside a cursor, or None for the first page; a 400 problem for anything that is not
+    a JSON list of exactly ``shape`` (e.g. ``(int, int, int)``): a forged cursor never reaches SQL."""
     if cursor is None or cursor == "":
         return None
     try:
@@ -45,8 +56,8 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
         key = None
-    if not isinstance(key, list) or len(key) != arity or not all(isinstance(k, (int, str)) for k in key):
-        raise Problem(400, "cursor is not one this API issued; start again without it", type_="invalid-cursor")
+    if not isinstance(key, list) or len(key) != len(shape) or not all(map(_fits, key, shape)):
+        raise invalid_cursor()
     return key
 
 

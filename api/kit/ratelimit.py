@@ -18,7 +18,7 @@ from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import NoScriptError, RedisError
 
-from api.kit.client import client_ip
+from api.kit.client import client_ip, rate_identity
 from api.kit.problems import Problem
 
 log = structlog.get_logger(__name__)
@@ -235,7 +235,7 @@ def limit_ip(request: Request, rate: RateClass) -> None:
     settings = request.app.state.settings
     if rate == "none" or not settings.ratelimit_enabled:
         return
-    ip = client_ip(request)
+    ip = rate_identity(client_ip(request))
     window = settings.ratelimit_window_seconds
     verdicts = [_limiter(request).hit("ip", ip, settings.ratelimit_ip_per_window, window)]
     if rate == "auth":
@@ -248,7 +248,7 @@ async def alimit_ip(request: Request, rate: RateClass) -> None:
     settings = request.app.state.settings
     if rate == "none" or not settings.ratelimit_enabled:
         return
-    ip = client_ip(request)
+    ip = rate_identity(client_ip(request))
     window = settings.ratelimit_window_seconds
     verdicts = [await _limiter(request).ahit("ip", ip, settings.ratelimit_ip_per_window, window)]
     if rate == "auth":
@@ -265,3 +265,36 @@ def limit_principal(request: Request, identity: str | None, rate: RateClass) -> 
         "principal", identity, settings.ratelimit_principal_per_window, settings.ratelimit_window_seconds
     )
     _apply(request, [verdict])
+
+
+# --- Failed authentications ----------------------------------------------------------------------
+# Guessing keys or tokens costs the guesser: every 401 counts against the client's IP (IPv6: its /64),
+# and past the budget every credentialed call from there is a 429 until the window ends, before any
+# credential is even looked at.
+
+def refuse_if_failing(request: Request) -> None:
+    settings = request.app.state.settings
+    if not settings.ratelimit_enabled:
+        return
+    try:
+        count, ttl = _limiter(request).failures("auth-fail", rate_identity(client_ip(request)))
+    except RedisError:
+        log.error("rate limiter unavailable; allowing request", bucket="auth-fail")
+        return
+    limit = settings.ratelimit_auth_failures_per_window
+    if count >= limit:
+        verdict = Verdict(limit=limit, remaining=0, reset=ttl, allowed=False)
+        request.state.ratelimit = verdict
+        raise Problem(429, f"too many failed authentications from this address; retry in {max(ttl, 1)} s",
+                      type_="rate-limited", headers=verdict.headers())
+
+
+def count_auth_failure(request: Request) -> None:
+    settings = request.app.state.settings
+    if not settings.ratelimit_enabled:
+        return
+    try:
+        _limiter(request).count_failure("auth-fail", rate_identity(client_ip(request)),
+                                        settings.ratelimit_window_seconds)
+    except RedisError:
+        log.error("rate limiter unavailable; failed authentication not counted")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session as Db
 
+from api.attestations import service as attestations
 from api.audit import service as audit
 from api.audit.models import AuditEvent
 from api.identity.models import ApiKey, ApiKeyUsage, BackupCode, RefreshToken, Session, TotpSecret, User, Wallet
@@ -26,7 +27,9 @@ RETAINED = [
     "nobody can erase it; Lancer's index of it is public chain data",
 ]
 ERASED = ["wallets linked to the account", "sessions and refresh tokens", "2FA secret and backup codes",
-          "API keys and their usage", "data exports"]
+          "API keys and their usage", "data exports",
+          "IP addresses, user agents and wallet addresses in the audit log entries about you",
+          "review texts you wrote, evidence of skills verified by you or for you (their hashes stay signed)"]
 
 
 def _now() -> datetime:
@@ -104,6 +107,7 @@ def erase_user(engine: Engine, request_id: uuid.UUID, now: datetime | None = Non
         if req is None or req.status != "scheduled" or req.scheduled_for > now:
             return False
         user_id = req.user_id
+        wallets = list(db.scalars(select(Wallet.address).where(Wallet.user_id == user_id)))
         session_ids = select(Session.id).where(Session.user_id == user_id).scalar_subquery()
         db.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(session_ids)))
         db.execute(delete(Session).where(Session.user_id == user_id))
@@ -113,6 +117,8 @@ def erase_user(engine: Engine, request_id: uuid.UUID, now: datetime | None = Non
         db.execute(delete(ApiKey).where(ApiKey.user_id == user_id))
         db.execute(delete(DataExport).where(DataExport.user_id == user_id))
         db.execute(update(User).where(User.id == user_id).values(deleted_at=now))
+        audit.pseudonymise(db, user_id=user_id)
+        attestations.redact_personal_data(db, user_id, wallets)
         req.status, req.completed_at = "done", now
         audit.record(db, None, "privacy.delete_done", actor="system", actor_user_id=user_id,
                      target=f"user:{user_id}", details={"deletion_request": str(request_id)})
@@ -124,3 +130,20 @@ def due_deletions(engine: Engine, now: datetime | None = None) -> list[uuid.UUID
     with Db(engine) as db:
         return list(db.scalars(select(DeletionRequest.id).where(DeletionRequest.status == "scheduled",
                                                                 DeletionRequest.scheduled_for <= (now or _now()))))
+
+
+def purge_expired_exports(engine: Engine, now: datetime | None = None) -> int:
+    """Delete export archives past their expiry (the download link says so once it is gone)."""
+    with Db(engine) as db:
+        result = db.execute(delete(DataExport).where(DataExport.expires_at.is_not(None),
+                                                     DataExport.expires_at <= (now or _now())))
+        db.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def audit_retention(engine: Engine, retention_days: int, now: datetime | None = None) -> int:
+    """Pseudonymise audit rows older than the retention period (the facts stay, the personal data goes)."""
+    with Db(engine) as db:
+        changed = audit.pseudonymise(db, older_than=(now or _now()) - timedelta(days=retention_days))
+        db.commit()
+        return changed

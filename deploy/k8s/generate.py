@@ -142,14 +142,22 @@ def documents(config: dict) -> dict[str, list[dict]]:
             "LOG_LEVEL": "INFO",
             "LOG_FORMAT": "json",
             "PUBLIC_BASE_URL": "https://api.lancer.example",
-            "TRUST_FORWARDED_FOR": "true",
+            # One reverse proxy (the ingress controller) appends to X-Forwarded-For: the client is the
+            # right-most entry. Raise it only for each further proxy you run in front (CDN, load balancer).
+            "TRUSTED_PROXY_HOPS": "1",
+            # Prometheus scrapes this port inside the cluster; the Service exposes only the API port.
+            "METRICS_PORT": "9100",
+            # Set these to your dApp: production refuses to start with localhost values.
+            "SIWE_DOMAIN": "app.lancer.example",
+            "SIWE_URI": "https://app.lancer.example",
         }},
         # Filled from the deploy script's output: kubectl create configmap lancer-deployments
         #   --from-file=deployments/ -n lancer --dry-run=client -o yaml | kubectl apply -f -
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(DEPLOYMENTS_CM, "config"), "data": {}},
     ]
 
-    api_port = [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    api_port = [{"name": "http", "containerPort": 8000, "protocol": "TCP"},
+                {"name": "metrics", "containerPort": 9100, "protocol": "TCP"}]
     scrape = {"prometheus.io/scrape": "true", "prometheus.io/path": "/metrics"}
     api_pod = pod_spec(container("api", ["api", "--host", "0.0.0.0", "--port", "8000"], image, ports=api_port,
                                  probes=http_probes("http"), resources=res("250m", "256Mi", "1", "512Mi")))
@@ -157,7 +165,7 @@ def documents(config: dict) -> dict[str, list[dict]]:
                                              "whenUnsatisfiable": "ScheduleAnyway",
                                              "labelSelector": {"matchLabels": labels("api")}}]
     out["api.yaml"] = [
-        deployment("lancer-api", "api", 3, api_pod, annotations={**scrape, "prometheus.io/port": "8000"},
+        deployment("lancer-api", "api", 3, api_pod, annotations={**scrape, "prometheus.io/port": "9100"},
                    strategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}),
         {"apiVersion": "v1", "kind": "Service", "metadata": meta("lancer-api", "api"), "spec": {
             "type": "ClusterIP", "selector": labels("api"),
@@ -176,6 +184,13 @@ def documents(config: dict) -> dict[str, list[dict]]:
     out["worker.yaml"] = [deployment("lancer-worker", "worker", 2, pod_spec(
         container("worker", ["worker"], image, ports=[], probes=exec_probes(worker_check),
                   resources=res("100m", "256Mi", "1", "1Gi")), grace=120))]
+
+    # The periodic sweeps (deletions, export purge, audit retention, API key usage flush). Two replicas
+    # for availability: a Redis lock makes one of them the leader of each tick.
+    scheduler_check = ["python", "-c", "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL']).ping()"]
+    out["scheduler.yaml"] = [deployment("lancer-scheduler", "scheduler", 2, pod_spec(
+        container("scheduler", ["scheduler"], image, ports=[], probes=exec_probes(scheduler_check),
+                  resources=res("50m", "128Mi", "500m", "512Mi")), grace=120))]
 
     job_pod = pod_spec(container("migrate", ["migrate"], image, ports=[], probes={},
                                  resources=res("100m", "128Mi", "500m", "256Mi")), restart="Never")

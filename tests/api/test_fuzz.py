@@ -6,12 +6,15 @@ must be application/problem+json.
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from tests.support.api_client import bearer, login
 
@@ -42,3 +45,57 @@ def test_no_server_errors(case: Any, fuzz_tokens: dict[str, str]) -> None:
             ctype = ctype[0] if isinstance(ctype, list) else ctype
             assert ctype.startswith("application/problem+json"), (case.path, response.text[:200])
         assert "Traceback" not in response.text
+
+
+# --- Negative testing and forged cursors (issue 12 #17) ------------------------------------------------
+# Positive generation only sends what the schema allows, and a cursor is "any string": it never builds a
+# valid-looking base64url JSON of the wrong shape, which is what once gave a 500. These strategies do.
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8)
+# Mostly keys of the arities the API uses (2 and 3) with mixed scalar types, the near misses a decoder
+# that checks only the length lets through; then any JSON at all.
+_NEAR_MISSES = st.lists(st.text(max_size=8) | st.integers() | st.booleans() | st.floats(allow_nan=False) | st.none(),
+                        min_size=2, max_size=3)
+FORGED_CURSORS = st.builds(
+    lambda value: base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("="),
+    _NEAR_MISSES | st.lists(_JSON_VALUES, max_size=5) | _JSON_VALUES)
+
+cursors = schemathesis.pytest.from_fixture("cursor_schema")
+
+
+def _has_cursor(ctx: Any) -> bool:
+    operation = getattr(ctx, "operation", None)
+    return operation is not None and any(p.name == "cursor" for p in operation.query)
+
+
+def flatmap_query(ctx: Any, query: Any) -> Any:
+    if not _has_cursor(ctx):
+        return st.just(query)
+    return FORGED_CURSORS.map(lambda cursor: {**(query or {}), "cursor": cursor})
+
+
+def _base(client: TestClient) -> Any:
+    return schemathesis.openapi.from_asgi("/openapi.json", client.app).exclude(path_regex="^/(metrics|health)")
+
+
+@pytest.fixture(scope="module")
+def cursor_schema(client: TestClient) -> Any:
+    # Positive otherwise (a valid address, limit, ...), so the forged cursor is what the route must judge.
+    found = _base(client).include(method="GET").include(func=_has_cursor)
+    found.hooks.register_hook_with_name(flatmap_query, "flatmap_query")
+    return found
+
+
+def _no_server_error(case: Any, response: Any) -> None:
+    assert response.status_code < 500, (case.method, case.path, case.query, response.status_code, response.text[:300])
+    assert "Traceback" not in response.text
+
+
+@cursors.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_forged_cursors_never_500(case: Any, fuzz_tokens: dict[str, str]) -> None:
+    _no_server_error(case, case.call(headers=bearer(fuzz_tokens["access_token"])))

@@ -29,11 +29,12 @@ from indexer.core.settings import ChainSettings
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 K8S = DEPLOY / "k8s" / "base"
-LANCER_IMAGE_SERVICES = {"deploy-contracts", "migrate", "api", "indexer-anvil-1", "indexer-anvil-2", "worker"}
+LANCER_IMAGE_SERVICES = {"deploy-contracts", "migrate", "api", "indexer-anvil-1", "indexer-anvil-2", "worker",
+                         "scheduler"}
 
 # Variables the API reads that this branch's ApiSettings does not declare yet (they are fields of the
 # ApiSettings being written on the identity branch: JWT/TOTP key rings, proxy trust).
-DOCUMENTED_ENV = {"JWT_KEYS", "JWT_ACTIVE_KID", "TOTP_ENCRYPTION_KEYS", "TOTP_ACTIVE_KID", "TRUST_FORWARDED_FOR"}
+DOCUMENTED_ENV = {"JWT_KEYS", "JWT_ACTIVE_KID", "TOTP_ENCRYPTION_KEYS", "TOTP_ACTIVE_KID"}
 # Read by the Python runtime or other services in the same env file, not by Lancer's settings.
 RUNTIME_ENV = {"PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED",
                "POSTGRES_PASSWORD", "GF_SECURITY_ADMIN_PASSWORD"}
@@ -267,7 +268,7 @@ def test_prometheus_compose_scrapes_api_and_every_indexer() -> None:
     doc = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
     targets = {t for job in doc["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
     services = _compose()["services"]
-    assert "api:8000" in targets
+    assert "api:9100" in targets  # METRICS_PORT, not the public port
     for name in services:
         if name.startswith("indexer-"):
             assert f"{name}:9102" in targets

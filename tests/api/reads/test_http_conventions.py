@@ -90,12 +90,18 @@ def test_public_read_limits(stack: Stack) -> None:
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         statuses = [client.get("/v1/chains").status_code for _ in range(5)]
         assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+        # The per-IP bucket applies first, also to callers that send credentials (valid or not): sending
+        # a made-up key must not be a way around it (issue 12 #9).
+        assert client.get("/v1/chains", headers={"X-API-Key": "lnc_bogus_key"}).status_code == 429
+        assert client.get("/v1/chains", headers=bearer(tokens["access_token"])).status_code == 429
+    roomy = settings.model_copy(update={"ratelimit_ip_per_window": 100, "ratelimit_principal_per_window": 3,
+                                        "redis_key_prefix": stack.settings.redis_key_prefix + "rl2:"})
+    with TestClient(create_app(roomy), raise_server_exceptions=False) as client:
         assert client.get("/v1/chains", headers={"X-API-Key": "lnc_bogus_key"}).status_code == 401
-        # A user token (or a key with the scope) gets the principal limit instead of the IP one.
-        assert all(client.get("/v1/chains", headers=bearer(tokens["access_token"])).status_code == 200
-                   for _ in range(5))
-        assert all(client.get("/v1/escrows", headers={"X-API-Key": key}).status_code == 200 for _ in range(5))
-        assert client.get("/v1/escrows", headers={"X-API-Key": key}).status_code == 200
+        # Within the IP budget, a key (or a user token) also has its own per-principal limit.
+        assert [client.get("/v1/escrows", headers={"X-API-Key": key}).status_code for _ in range(4)] == \
+            [200, 200, 200, 429]
+        assert client.get("/v1/chains", headers=bearer(tokens["access_token"])).status_code == 200
         r = client.get("/v1/chains", headers={"X-API-Key": key})  # key lacks read:chain
         assert r.status_code == 403 and r.json()["type"] == "/problems/insufficient-scope"
 

@@ -1,0 +1,93 @@
+"""`lancer scheduler`: the periodic sweeps, run by one leader however many replicas are up.
+
+Every ``SCHEDULER_INTERVAL_SECONDS`` the process tries to take a Redis lock (SET NX with an expiry, so a
+crashed leader's lock lapses); the one that holds it runs every sweep once, each recorded in
+``scheduler_runs`` (job, start, end, status, count, error type), and the others wait for the next tick.
+A sweep that fails is recorded and logged (its error type only: network errors carry provider URLs) and
+does not stop the others.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from redis import Redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session as Db
+
+from api.audit.models import SchedulerRun
+from api.identity import service as identity
+from api.privacy import service as privacy
+from api.settings import ApiSettings
+
+log = structlog.get_logger(__name__)
+
+Sweep = Callable[[Engine, Redis, ApiSettings], int]
+
+
+def _deletions(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
+    return sum(privacy.erase_user(engine, rid) for rid in privacy.due_deletions(engine))
+
+
+SWEEPS: dict[str, Sweep] = {
+    "deletion_sweep": _deletions,
+    "export_purge": lambda engine, redis, settings: privacy.purge_expired_exports(engine),
+    "audit_retention": lambda engine, redis, settings: privacy.audit_retention(engine, settings.audit_retention_days),
+    "apikey_usage_flush": identity.flush_usage,
+}
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    job: str
+    status: str
+    result: int | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _run_one(engine: Engine, redis: Redis, settings: ApiSettings, name: str, sweep: Sweep) -> RunOutcome:
+    with Db(engine, expire_on_commit=False) as db:
+        run = SchedulerRun(job=name, started_at=_now(), status="running")
+        db.add(run)
+        db.commit()
+        try:
+            result: int | None = int(sweep(engine, redis, settings))
+            run.status, run.result = "ok", result
+        except Exception as exc:
+            log.error("scheduled sweep failed", job=name, error=type(exc).__name__)
+            run.status, run.error, result = "failed", type(exc).__name__[:200], None
+        run.finished_at = _now()
+        db.add(run)
+        db.commit()
+    log.info("scheduled sweep", job=name, status=run.status, result=result)
+    return RunOutcome(name, run.status, result)
+
+
+def run_once(engine: Engine, redis: Redis, settings: ApiSettings) -> list[RunOutcome] | None:
+    """Run every sweep if this process wins the leader lock; None when another replica holds it."""
+    lock_key = f"{settings.redis_key_prefix}scheduler:leader"
+    token = uuid.uuid4().hex
+    # The lock outlives one tick's work with a margin, and lapses if the leader dies mid-run.
+    if not redis.set(lock_key, token, nx=True, ex=max(settings.scheduler_interval_seconds * 2, 60)):
+        return None
+    try:
+        return [_run_one(engine, redis, settings, name, sweep) for name, sweep in SWEEPS.items()]
+    finally:
+        # Release only our own lock (compare-and-delete), never one a later leader took after expiry.
+        redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+                   1, lock_key, token)
+
+
+def run_forever(engine: Engine, redis: Redis, settings: ApiSettings, stop: threading.Event) -> None:
+    while not stop.is_set():
+        if run_once(engine, redis, settings) is None:
+            log.debug("scheduler: another replica leads this tick")
+        stop.wait(settings.scheduler_interval_seconds)
