@@ -11,6 +11,7 @@ import base64
 import json
 import uuid
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -290,7 +291,9 @@ def counted_attestations(db: Db, engine: Engine, settings: ApiSettings, addresse
 
 # --- verification ------------------------------------------------------------------------------------
 
-def verify(db: Db, settings: ApiSettings, body: s.VerifyIn) -> s.VerifyOut:
+def verify(db: Db, settings: ApiSettings, body: s.VerifyIn,
+           web3_for: Callable[[str], Web3] | None = None) -> s.VerifyOut:
+    """``web3_for`` makes the chain client (the router's is bounded: no retries, one deadline)."""
     try:
         att = parse_package(body.model_dump())
     except OffchainFormatError as exc:
@@ -298,7 +301,7 @@ def verify(db: Db, settings: ApiSettings, body: s.VerifyIn) -> s.VerifyOut:
     where = chain_eas(settings, att.domain.chain_id)
     kwargs: dict[str, Any] = {}
     if where is not None:
-        w3 = where.web3()
+        w3 = where.web3() if web3_for is None else web3_for(where.chain.rpc_url_strings[0])
         onchain_revoked = offchain_revocation_checker(w3, where.eas.eas)
         kwargs = {"chain_id": where.chain.chain_id, "eas_address": where.eas.eas,
                   "schema_lookup": registry_schema_lookup(w3, where.eas.schema_registry),
