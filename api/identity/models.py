@@ -147,3 +147,5 @@ class SecurityNotification(Base):
 
 
 Index("ix_user_sessions_active", Session.user_id, postgresql_where=Session.revoked_at.is_(None))
+Index("ix_security_notifications_undelivered", SecurityNotification.id,
+      postgresql_where=SecurityNotification.delivered_at.is_(None))
