@@ -14,7 +14,7 @@ from api.auth import API_SCOPES, Principal, public, user
 from api.kit.deps import get_db, get_engine
 from api.identity import schemas as s
 from api.identity import mfa, security, service
-from api.identity.env import Env
+from api.identity.env import Env, IdentityEnv
 from api.identity.models import ApiKey, Session, User, Wallet
 from api.identity.siwe_verify import SiweError
 from api.kit.problems import Problem
@@ -100,6 +100,19 @@ def logout(principal: Me, env: Env, db: DbDep) -> Response:
     return Response(status_code=204)
 
 
+def _verified_wallet(env: IdentityEnv, db: Db, message: str, signature: str, principal: Principal,
+                     action: str) -> tuple[str, int, str]:
+    """A signed-in user's SIWE proof of a wallet: (address, chain id, method); failures audited."""
+    try:
+        address, chain_id, method = service.verify_siwe(env, message, signature)
+        service.check_wallet_binding(db, address, chain_id, method)
+    except SiweError as exc:
+        audit.record_now(env.engine, env.client, action, result="failure", actor_user_id=principal.user_id,
+                         details={"reason": exc.type_})
+        raise service.siwe_problem(exc) from None
+    return address, chain_id, method
+
+
 @router.post("/v1/auth/step-up", response_model=s.StepUpOut,
              summary="Prove it is you again (TOTP/backup code, or a linked wallet's SIWE signature without 2FA); "
                      "returns an access token that may make sensitive changes for a short while",
@@ -111,13 +124,7 @@ def step_up(principal: Annotated[Principal, user(rate="auth")], body: s.StepUpIn
         if twofa:
             raise Problem(409, "two-factor authentication is on: step up with a code or backup code",
                           type_="mfa-required")
-        try:
-            address, chain_id, method = service.verify_siwe(env, body.message, body.signature)
-            service.check_wallet_binding(db, address, chain_id, method)
-        except SiweError as exc:
-            audit.record_now(env.engine, env.client, "auth.step_up", result="failure",
-                             actor_user_id=principal.user_id, details={"reason": exc.type_})
-            raise service.siwe_problem(exc) from None
+        address, _, method = _verified_wallet(env, db, body.message, body.signature, principal, "auth.step_up")
         if db.scalar(select(Wallet.user_id).where(Wallet.address == address)) != principal.user_id:
             raise Problem(401, "the wallet that signed is not linked to your account", type_="step-up-rejected")
         proof, factor = security.WALLET_PROOF, method
@@ -171,13 +178,7 @@ def wallets(principal: Me, db: DbDep) -> list[s.WalletOut]:
              summary="Link another wallet, proven by its own SIWE signature (fresh nonce); needs step-up")
 def link_wallet(principal: StepUp, body: s.SiweIn, env: Env, db: DbDep) -> s.WalletOut:
     assert principal.user_id
-    try:
-        address, chain_id, method = service.verify_siwe(env, body.message, body.signature)
-        service.check_wallet_binding(db, address, chain_id, method)
-    except SiweError as exc:
-        audit.record_now(env.engine, env.client, "wallet.link", result="failure",
-                         actor_user_id=principal.user_id, details={"reason": exc.type_})
-        raise service.siwe_problem(exc) from None
+    address, chain_id, method = _verified_wallet(env, db, body.message, body.signature, principal, "wallet.link")
     wallet = service.link_wallet(db, env.settings, principal.user_id, address, chain_id, service.wallet_kind(method))
     audit.record(db, env.client, "wallet.link", actor_user_id=principal.user_id, target=f"wallet:{address}",
                  details={"method": method})
