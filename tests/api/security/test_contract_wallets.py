@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eth_abi import encode as abi_encode
@@ -27,10 +29,18 @@ def _deploy(node: AnvilProcess, name: str, *args: Any) -> Any:
     return w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])
 
 
-def _plant_wallet(node: AnvilProcess, at: str, owner: str) -> None:
-    """Code at ``at`` that accepts ``owner``'s signatures (what anyone can do on a chain they control)."""
-    code = Web3(HTTPProvider(node.url)).eth.get_code(_deploy(node, "SmartWallet1271", owner).address)
-    Web3(HTTPProvider(node.url)).provider.make_request("anvil_setCode", [at, "0x" + bytes(code).hex()])
+@contextmanager
+def _planted(node: AnvilProcess, at: str, owner: str) -> Iterator[None]:
+    """Code at ``at`` that accepts ``owner``'s signatures (what anyone can do on a chain they control),
+    undone afterwards: the session's chains are shared, and ``at`` may be a future CREATE address there."""
+    w3 = Web3(HTTPProvider(node.url))
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
+    try:
+        code = w3.eth.get_code(_deploy(node, "SmartWallet1271", owner).address)
+        w3.provider.make_request("anvil_setCode", [at, "0x" + bytes(code).hex()])
+        yield
+    finally:
+        w3.provider.make_request("evm_revert", [snapshot])
 
 
 def _siwe(client: TestClient, address: str, chain_id: int, signer: Any, wrap: Any = None) -> Any:
@@ -44,8 +54,8 @@ def _siwe(client: TestClient, address: str, chain_id: int, signer: Any, wrap: An
 def test_contract_at_a_victims_address_cannot_sign_in(client: TestClient, anvil_chains: dict[int, AnvilProcess]) -> None:
     victim, attacker = Account.create(), Account.create()
     victim_user = login(client, victim)["user_id"]
-    _plant_wallet(anvil_chains[31338], victim.address, attacker.address)
-    r = _siwe(client, victim.address, 31338, attacker)
+    with _planted(anvil_chains[31338], victim.address, attacker.address):
+        r = _siwe(client, victim.address, 31338, attacker)
     assert r.status_code == 401, r.text  # before: 200 with the victim's user id
     assert r.json()["type"] == "/problems/siwe-contract-wallet" and victim_user
 
@@ -55,8 +65,8 @@ def test_contract_wallet_is_bound_to_its_chain(client: TestClient, anvil_chains:
     wallet = _deploy(anvil_chains[31338], "SmartWallet1271", owner.address).address
     assert _siwe(client, wallet, 31338, owner).status_code == 200
     # The same address on another chain, with a contract that answers for someone else.
-    _plant_wallet(anvil_chains[31337], wallet, stranger.address)
-    r = _siwe(client, wallet, 31337, stranger)
+    with _planted(anvil_chains[31337], wallet, stranger.address):
+        r = _siwe(client, wallet, 31337, stranger)
     assert r.status_code == 401 and r.json()["type"] == "/problems/siwe-contract-wallet"
     assert _siwe(client, wallet, 31338, owner).status_code == 200
 
