@@ -34,6 +34,7 @@ from api.kit.middleware import install_middleware
 from api.privacy.router import router as privacy_router
 from api.kit.problems import install_problem_handlers
 from api.kit.ratelimit import RateLimiter
+from api.kit.rpcguard import RpcGuard
 from api.reputation.router import router as reputation_router
 from api.settings import ApiSettings, get_settings
 from api.treasury.router import router as treasury_router
@@ -49,6 +50,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=5)
         app.state.ratelimiter = RateLimiter(app.state.redis, settings.redis_key_prefix,
                                             async_url=settings.redis_url_or_default, socket_timeout=5)
+        app.state.rpc_guard = RpcGuard(app.state.ratelimiter, per_ip=settings.ratelimit_rpc_ip_per_window,
+                                       window=settings.ratelimit_window_seconds,
+                                       concurrency=settings.rpc_unauthenticated_concurrency,
+                                       deadline_seconds=settings.siwe_rpc_timeout_seconds,
+                                       enabled=settings.ratelimit_enabled)
         app.state.authenticator = IdentityAuthenticator(app.state.engine, app.state.redis, settings,
                                                         app.state.token_signer)
         app.state.read_cache = ReadCache(app.state.engine, app.state.redis, settings.redis_key_prefix,
@@ -68,6 +74,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await refresher
             app.state.redis.close()
+            app.state.rpc_guard.close()
             await app.state.ratelimiter.aclose()
             app.state.engine.dispose()
 

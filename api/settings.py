@@ -19,6 +19,7 @@ from eth_account.signers.local import LocalAccount
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from indexer.core.errors import ConfigError
+from indexer.core.registry import ChainRegistry
 from indexer.core.settings import ChainSettings
 from indexer.core.addresses import checksum
 
@@ -125,6 +126,25 @@ class ApiSettings(ChainSettings):
     def serve_docs(self) -> bool:
         return self.docs_enabled if self.docs_enabled is not None else not self.production
 
+    # --- Security: identity and sessions (issue 12, identity half) ---------------------------------
+    # Step-up: changes to sign-in methods, keys, payout addresses, exports and erasure need a proof of
+    # identity (sign-in or POST /v1/auth/step-up) at most this old, with TOTP when 2FA is on.
+    step_up_max_age_seconds: int = Field(300, ge=30, le=3600)
+    # A refresh token not used (and its session not seen) for this long stops working.
+    refresh_idle_timeout_seconds: int = Field(86_400, ge=300, le=90 * 86_400)
+    enable_2fa: bool = Field(True, description="Feature flag: TOTP 2FA routes and the MFA step of sign-in")
+    # Contract-wallet (EIP-1271/6492) sign-in only on these chains. Unset: the registry's local chains in
+    # development/test, none in production (name the mainnets whose RPC you trust explicitly).
+    siwe_contract_wallet_chains: list[int] | None = Field(None, description="JSON list of chain ids")
+    siwe_contract_wallet_admins: bool = Field(False, description="Let admin addresses sign in via EIP-1271/6492")
+    # Unauthenticated paths that make RPC calls (contract-wallet SIWE, attestation verify): a per-IP
+    # budget of their own and a cap on calls in flight per API process.
+    ratelimit_rpc_ip_per_window: int = Field(10, ge=1)
+    rpc_unauthenticated_concurrency: int = Field(8, ge=1, le=1000)
+    # Anonymous failed sign-ins: counted per client IP and window, one audit row per IP and window.
+    auth_failure_audit_window_seconds: int = Field(300, ge=10, le=86_400)
+    # --- end of security: identity and sessions ---------------------------------------------------
+
     @field_validator("verifier_addresses", "trusted_attesters")
     @classmethod
     def _checksum_lists(cls, values: list[str]) -> list[str]:
@@ -212,6 +232,15 @@ class ApiSettings(ChainSettings):
     def attester(self) -> LocalAccount:
         assert self.attester_private_key is not None
         return Account.from_key(self.attester_private_key.get_secret_value())  # type: ignore[no-any-return]
+
+    def contract_wallet_chain_ids(self, registry: ChainRegistry | None = None) -> set[int]:
+        """Chains where a contract wallet may sign in (see ``siwe_contract_wallet_chains``); local chains
+        never in production."""
+        local = {c.chain_id for c in (registry or self.registry()).local_chains}
+        if self.siwe_contract_wallet_chains is not None:
+            allowed = set(self.siwe_contract_wallet_chains)
+            return allowed - local if self.environment == "production" else allowed
+        return set() if self.environment == "production" else local
 
     @property
     def redis_url_or_default(self) -> str:

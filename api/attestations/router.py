@@ -19,6 +19,7 @@ from api.kit.deps import get_db, get_engine
 from api.identity.models import Wallet
 from api.kit.pagination import Cursor, Limit
 from api.kit.client import client_context
+from api.kit.client import client_ip
 from api.kit.problems import Problem
 
 router = APIRouter(tags=["attestations"])
@@ -66,10 +67,10 @@ def create_review(body: s.ReviewIn, principal: Annotated[Principal, user()], req
 
 
 @router.post("/v1/attestations/skills", response_model=s.IssuedOut, status_code=201,
-             summary="Verify a user's skill (verifiers and admins)",
-             responses={403: {"description": "Not a verifier"}, 409: {"description": "Already attested"},
+             summary="Verify a user's skill (verifiers and admins, signed in with TOTP 2FA)",
+             responses={403: {"description": "Not a verifier, or no 2FA"}, 409: {"description": "Already attested"},
                         429: {"description": "On-chain attestation quota used up"}})
-def create_skill(body: s.SkillIn, principal: Annotated[Principal, user()], request: Request, db: DbDep) -> s.IssuedOut:
+def create_skill(body: s.SkillIn, principal: Annotated[Principal, user(mfa=True)], request: Request, db: DbDep) -> s.IssuedOut:
     state = request.app.state
     assert principal.user_id is not None
     with _onchain_quota(state, principal.user_id, body.onchain):
@@ -117,7 +118,10 @@ def get_package(uid: Uid, db: DbDep, engine: EngineDep) -> s.EasPackage:
              summary="Verify any EAS offchain attestation (signature incl. EIP-1271, UID, schema, expiry, revocation)",
              responses={422: {"description": "Not an EAS offchain attestation package"}})
 def verify(body: s.VerifyIn, request: Request, db: DbDep) -> s.VerifyOut:
-    return service.verify(db, request.app.state.settings, body)
+    # Anyone can call this and it may ask a chain: bounded like contract-wallet sign-in (api.kit.rpcguard).
+    with request.app.state.rpc_guard.slot(client_ip(request)) as deadline:
+        return service.verify(db, request.app.state.settings, body,
+                              web3_for=lambda url: request.app.state.rpc_guard.web3(url, deadline))
 
 
 @router.post("/v1/attestations/{uid}/revoke", response_model=s.RevokedOut, status_code=202,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -304,10 +305,12 @@ def counted_attestations(db: Db, engine: Engine, settings: ApiSettings, addresse
 
 # --- verification ------------------------------------------------------------------------------------
 
-def verify(db: Db, settings: ApiSettings, body: s.VerifyIn) -> s.VerifyOut:
+def verify(db: Db, settings: ApiSettings, body: s.VerifyIn,
+           web3_for: Callable[[str], Web3] | None = None) -> s.VerifyOut:
     """Check any EAS offchain attestation. The verdict is ``valid`` only when every check passed, the
     domain is pinned to a chain and EAS contract Lancer knows, and revocation was actually checked;
-    ``indeterminate`` when nothing failed but one of those two could not be established."""
+    ``indeterminate`` when nothing failed but one of those two could not be established. ``web3_for``
+    makes the chain client (the router's is bounded: no retries, one deadline)."""
     try:
         att = parse_package(body.model_dump())
     except OffchainFormatError as exc:
@@ -315,7 +318,7 @@ def verify(db: Db, settings: ApiSettings, body: s.VerifyIn) -> s.VerifyOut:
     where = chain_eas(settings, att.domain.chain_id)
     kwargs: dict[str, Any] = {}
     if where is not None:
-        w3 = where.web3()
+        w3 = where.web3() if web3_for is None else web3_for(where.chain.rpc_url_strings[0])
         onchain_revoked = offchain_revocation_checker(w3, where.eas.eas)
         kwargs = {"chain_id": where.chain.chain_id, "eas_address": where.eas.eas,
                   "schema_lookup": registry_schema_lookup(w3, where.eas.schema_registry),

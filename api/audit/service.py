@@ -22,7 +22,7 @@ ACTIONS = (
     "auth.login", "auth.mfa", "auth.refresh_reuse", "auth.logout", "session.revoke", "session.revoke_others",
     "wallet.link", "wallet.unlink", "totp.setup", "totp.enable", "totp.disable", "totp.backup_codes",
     "apikey.create", "apikey.revoke", "privacy.export", "privacy.delete_request", "privacy.delete_cancel",
-    "privacy.delete_done", "attestation.review", "attestation.skill", "attestation.revoke",
+    "privacy.delete_done", "privacy.consent", "auth.step_up", "auth.login_failures", "attestation.review", "attestation.skill", "attestation.revoke",
 )
 
 

@@ -14,6 +14,7 @@ fails if one has none. The same dependency applies the route's rate limits (``ap
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -41,8 +42,44 @@ def _anonymous(request: Request) -> Principal:
     return principal
 
 
+def feature_enabled(settings: Any, feature: str | None) -> bool:
+    return feature is None or bool(getattr(settings, feature))
+
+
+def _require_feature(request: Request, requirement: AuthRequirement) -> None:
+    # Off, the route does not exist: the same 404 as an unknown path (and it is left out of OpenAPI).
+    if not feature_enabled(request.app.state.settings, requirement.feature):
+        raise Problem(404, f"no route {request.url.path}", type_="not-found")
+
+
+def _require_proofs(request: Request, requirement: AuthRequirement, principal: Principal) -> None:
+    """Step-up and TOTP requirements, read from the access token's ``auth_time`` and ``amr``."""
+    settings = request.app.state.settings
+    if requirement.mfa:
+        if not settings.enable_2fa:
+            raise Problem(403, "this route needs a session signed in with 2FA, and 2FA is disabled on this "
+                          "deployment (ENABLE_2FA)", type_="mfa-required")
+        if not principal.mfa_enrolled:
+            raise Problem(403, "this route needs two-factor authentication: enrol TOTP (POST /v1/me/2fa/setup) "
+                          "and sign in again with a code", type_="mfa-required")
+        if not principal.has_otp:
+            raise Problem(403, "this route needs a session that proved a TOTP code: sign in again with your "
+                          "code, or step up (POST /v1/auth/step-up with a code)", type_="mfa-required")
+    if requirement.step_up:
+        max_age = settings.step_up_max_age_seconds
+        fresh = principal.auth_time is not None and time.time() - principal.auth_time <= max_age
+        proofs_ok = principal.has_otp or not (principal.mfa_enrolled and settings.enable_2fa)
+        if not fresh or not proofs_ok:
+            proof = "a TOTP or backup code" if principal.mfa_enrolled and settings.enable_2fa else \
+                "a SIWE signature of one of your linked wallets"
+            raise Problem(403, f"this change needs a recent confirmation (within {max_age} s): POST "
+                          f"/v1/auth/step-up with {proof}, then retry with the new access token",
+                          type_="step-up-required", max_age=max_age)
+
+
 def _make(requirement: AuthRequirement) -> Any:
     async def dependency(request: Request) -> Principal:
+        _require_feature(request, requirement)
         if requirement.kind == "public":
             # No credentials to check: the per-IP limit (one Redis round trip, or none for rate="none")
             # is awaited on the event loop instead of paying a thread-pool hop.
@@ -83,6 +120,10 @@ def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
     if requirement.kind == "admin":
         if not principal.is_admin or not authenticator(request).is_admin(principal.user_id):
             raise Problem(403, "this route is for administrators", type_="forbidden")
+    if principal.kind == "user":
+        _require_proofs(request, requirement, principal)
+    elif requirement.step_up or requirement.mfa:
+        raise Problem(403, "API keys cannot call this route; it needs a signed-in user", type_="forbidden")
     if requirement.kind == "scope" and principal.kind == "api_key" and requirement.scope not in principal.scopes:
         raise Problem(403, f"API key lacks the scope {requirement.scope!r}", type_="insufficient-scope",
                       required_scope=requirement.scope)
@@ -121,16 +162,17 @@ def public_read(name: str | Scope, rate: RateClass = "default") -> Any:
     return _make_public_read(AuthRequirement("public_read", scope=parse_scope(name).value, rate=rate))
 
 
-def public(rate: RateClass = "default") -> Any:
-    return _make(AuthRequirement("public", rate=rate))
+def public(rate: RateClass = "default", *, feature: str | None = None) -> Any:
+    return _make(AuthRequirement("public", rate=rate, feature=feature))
 
 
-def user(rate: RateClass = "default") -> Any:
-    return _make(AuthRequirement("user", rate=rate))
+def user(rate: RateClass = "default", *, step_up: bool = False, mfa: bool = False, feature: str | None = None) -> Any:
+    return _make(AuthRequirement("user", rate=rate, step_up=step_up, mfa=mfa, feature=feature))
 
 
-def admin(rate: RateClass = "default") -> Any:
-    return _make(AuthRequirement("admin", rate=rate))
+def admin(rate: RateClass = "default", *, step_up: bool = False) -> Any:
+    """Admins must have TOTP 2FA and a session that proved it."""
+    return _make(AuthRequirement("admin", rate=rate, step_up=step_up, mfa=True))
 
 
 def scope(name: str | Scope, rate: RateClass = "default") -> Any:

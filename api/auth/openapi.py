@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from api.auth.dependencies import feature_enabled
 from api.auth.requirements import iter_routes
 
 _PROBLEM_SCHEMA = {
@@ -41,10 +42,18 @@ def install_openapi(app: FastAPI) -> None:
             "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
                        "description": "lnc_... API key (also accepted as Authorization: Bearer lnc_...)"},
         }
+        settings = getattr(app.state, "settings", None)
         for path, route, reqs in iter_routes(list(app.routes)):
             if not isinstance(route, APIRoute) or not route.include_in_schema or not reqs:
                 continue
             req = reqs[0]
+            if settings is not None and not feature_enabled(settings, req.feature):
+                # A route behind a disabled feature flag does not exist for clients.
+                for method in route.methods:
+                    schema["paths"].get(path, {}).pop(method.lower(), None)
+                if not schema["paths"].get(path, True):
+                    schema["paths"].pop(path, None)
+                continue
             for method in route.methods:
                 op = schema["paths"].get(path, {}).get(method.lower())
                 if op is None:
@@ -52,6 +61,12 @@ def install_openapi(app: FastAPI) -> None:
                 op["x-lancer-auth"] = {"kind": req.kind, **({"scope": req.scope} if req.scope else {})}
                 if req.kind == "public_read":
                     op["x-lancer-auth"]["optional"] = True
+                if req.step_up:
+                    op["x-lancer-auth"]["step_up"] = True
+                if req.mfa:
+                    op["x-lancer-auth"]["mfa"] = True
+                if req.feature:
+                    op["x-lancer-auth"]["feature"] = req.feature
                 op["x-rate-limit"] = req.rate
                 op["description"] = (op.get("description") or "") + f"\n\n**Auth:** {req.describe()}."
                 responses = op.setdefault("responses", {})

@@ -16,6 +16,14 @@ class Principal:
     api_key_prefix: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     is_admin: bool = False
+    # From the access token: when the session last proved who it is (epoch s) and how (RFC 8176 amr).
+    auth_time: int | None = None
+    amr: frozenset[str] = field(default_factory=frozenset)
+    mfa_enrolled: bool = False  # the user has TOTP 2FA enabled (read with the session on every call)
+
+    @property
+    def has_otp(self) -> bool:
+        return "otp" in self.amr
 
     @property
     def actor(self) -> str:

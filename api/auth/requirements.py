@@ -25,8 +25,24 @@ class AuthRequirement:
     kind: Kind
     scope: str | None = None
     rate: RateClass = "default"
+    # Step-up: the session proved itself recently (sign-in or POST /v1/auth/step-up within
+    # STEP_UP_MAX_AGE_SECONDS), with TOTP when the user has 2FA. For changes to sign-in methods, keys,
+    # payout addresses, exports and erasure.
+    step_up: bool = False
+    # The session's sign-in included TOTP (admins and verifiers).
+    mfa: bool = False
+    # A feature flag (settings attribute) the route exists under: off, it is a 404 and not in OpenAPI.
+    feature: str | None = None
 
     def describe(self) -> str:
+        extra = ""
+        if self.mfa:
+            extra += "; the session must have signed in with TOTP 2FA"
+        if self.step_up:
+            extra += "; needs a recent step-up (POST /v1/auth/step-up)"
+        return self._base() + extra
+
+    def _base(self) -> str:
         return {
             "public": "public: no credentials needed",
             "public_read": f"public: no credentials needed (per-IP limit); an API key with scope {self.scope} "

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session as DbSession
 from api.auth import Principal
 from api.auth.authenticate import unauthorized
 from api.identity import service
-from api.identity.models import Session, User
+from api.identity.models import Session, TotpSecret, User
 from api.identity.tokens import TokenError, TokenSigner
 from api.settings import ApiSettings
 
@@ -36,8 +36,10 @@ class IdentityAuthenticator:
         now = datetime.now(UTC)
         with DbSession(self.engine) as db:
             row = db.execute(
-                select(Session.revoked_at, Session.expires_at, Session.last_seen_at, User.deleted_at)
+                select(Session.revoked_at, Session.expires_at, Session.last_seen_at, User.deleted_at,
+                       TotpSecret.enabled_at.label("totp_enabled_at"))
                 .join(User, User.id == Session.user_id)
+                .outerjoin(TotpSecret, TotpSecret.user_id == Session.user_id)
                 .where(Session.id == session_id, Session.user_id == user_id)
             ).first()
             if row is None or row.revoked_at is not None or row.expires_at <= now or row.deleted_at is not None:
@@ -46,7 +48,9 @@ class IdentityAuthenticator:
                 db.execute(update(Session).where(Session.id == session_id).values(last_seen_at=now, ip=ip))
                 db.commit()
         return Principal(kind="user", user_id=user_id, session_id=session_id,
-                         scopes=frozenset(claims.scope), is_admin="admin" in claims.scope)
+                         scopes=frozenset(claims.scope), is_admin="admin" in claims.scope,
+                         auth_time=claims.auth_time, amr=frozenset(claims.amr),
+                         mfa_enrolled=row.totp_enabled_at is not None)
 
     def api_key_principal(self, key: str) -> Principal | None:
         return service.authenticate_api_key(self.engine, self.redis, self.settings, key)

@@ -17,6 +17,7 @@ from api.identity.crypto import KeyRing
 from api.identity.tokens import TokenSigner
 from api.kit.client import ClientContext, client_context
 from api.kit.ratelimit import RateLimiter
+from api.kit.rpcguard import RpcGuard
 from api.settings import ApiSettings
 from indexer.core.registry import ChainRegistry
 
@@ -30,6 +31,7 @@ class IdentityEnv:
     signer: TokenSigner
     keyring: KeyRing
     limiter: RateLimiter
+    rpc: RpcGuard
     client: ClientContext
 
 
@@ -37,6 +39,7 @@ def identity_env(request: Request) -> IdentityEnv:
     state = request.app.state
     return IdentityEnv(settings=state.settings, engine=state.engine, redis=state.redis, registry=state.registry,
                        signer=state.token_signer, keyring=state.totp_keyring, limiter=state.ratelimiter,
+                       rpc=state.rpc_guard,
                        client=client_context(request))
 
 

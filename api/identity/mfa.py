@@ -64,44 +64,51 @@ def _decrypt_secret(env: IdentityEnv, row: TotpSecret) -> str:
     return env.keyring.decrypt(row.key_id, row.secret_ciphertext, _aad(row.user_id)).decode()
 
 
-def _check_lock(env: IdentityEnv, user_id: uuid.UUID) -> None:
-    settings = env.settings
-    failures, ttl = env.limiter.failures("mfa-fail", str(user_id))
-    if failures >= settings.mfa_max_failures:
-        raise Problem(429, f"too many wrong codes; 2FA is locked for {max(ttl, 1)} s", type_="mfa-locked",
-                      headers={"Retry-After": str(max(ttl, 1))})
+def _locked(seconds: int) -> Problem:
+    return Problem(429, f"too many wrong codes; 2FA is locked for {max(seconds, 1)} s", type_="mfa-locked",
+                   headers={"Retry-After": str(max(seconds, 1))})
 
 
-def _fail(env: IdentityEnv, db: Db | None, user_id: uuid.UUID, action: str, detail: str) -> Problem:
+def _claim_attempt(env: IdentityEnv, user_id: uuid.UUID) -> int:
+    """Count this attempt *before* checking it (one atomic INCR): parallel guesses each get their own
+    number, so at most ``MFA_MAX_FAILURES`` of them are ever checked per lock window. The count is the
+    number of attempts since the last success; a success clears it."""
     settings = env.settings
     count = env.limiter.count_failure("mfa-fail", str(user_id), settings.mfa_lock_seconds)
+    if count > settings.mfa_max_failures:
+        _, ttl = env.limiter.failures("mfa-fail", str(user_id))
+        raise _locked(ttl or settings.mfa_lock_seconds)
+    return count
+
+
+def _fail(env: IdentityEnv, user_id: uuid.UUID, action: str, detail: str, attempt: int) -> Problem:
+    settings = env.settings
     audit.record_now(env.engine, env.client, action, result="failure", actor_user_id=user_id,
-                     details={"reason": detail, "failures": count})
-    left = settings.mfa_max_failures - count
+                     details={"reason": detail, "failures": attempt})
+    left = settings.mfa_max_failures - attempt
     if left <= 0:
-        return Problem(429, f"too many wrong codes; 2FA is locked for {settings.mfa_lock_seconds} s",
-                       type_="mfa-locked", headers={"Retry-After": str(settings.mfa_lock_seconds)})
+        return _locked(settings.mfa_lock_seconds)
     return Problem(401, f"{detail}; {left} attempt(s) left before a lock", type_="mfa-invalid-code")
 
 
 def verify_second_factor(env: IdentityEnv, db: Db, user_id: uuid.UUID, code: str | None, backup_code: str | None,
                          action: str, require_enabled: bool = True) -> str:
     """Accept a TOTP code (each time step once, +-1 step) or an unused backup code; 'totp' or 'backup'."""
-    _check_lock(env, user_id)
     row = db.get(TotpSecret, user_id)
     if row is None or (require_enabled and row.enabled_at is None):
         raise Problem(409, "two-factor authentication is not enabled", type_="mfa-not-enabled")
+    attempt = _claim_attempt(env, user_id)
     if code is not None:
         step = totp.match_step(_decrypt_secret(env, row), code)
         if step is None:
-            raise _fail(env, db, user_id, action, "code is wrong or outside the time window")
+            raise _fail(env, user_id, action, "code is wrong or outside the time window", attempt)
         # Atomic: only one request can move last_used_step past this step.
         accepted = db.execute(update(TotpSecret).where(
             TotpSecret.user_id == user_id,
             (TotpSecret.last_used_step.is_(None)) | (TotpSecret.last_used_step < step),
         ).values(last_used_step=step)).rowcount
         if not accepted:
-            raise _fail(env, db, user_id, action, "code was already used; wait for the next one")
+            raise _fail(env, user_id, action, "code was already used; wait for the next one", attempt)
         env.limiter.clear("mfa-fail", str(user_id))
         return "totp"
     assert backup_code is not None
@@ -114,7 +121,7 @@ def verify_second_factor(env: IdentityEnv, db: Db, user_id: uuid.UUID, code: str
             match = candidate
     if match is None or not db.execute(update(BackupCode).where(
             BackupCode.id == match.id, BackupCode.used_at.is_(None)).values(used_at=_now())).rowcount:
-        raise _fail(env, db, user_id, action, "backup code is wrong or already used")
+        raise _fail(env, user_id, action, "backup code is wrong or already used", attempt)
     env.limiter.clear("mfa-fail", str(user_id))
     return "backup"
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.kit.db import Base, new_id, utcnow
@@ -42,6 +42,9 @@ class Wallet(Base):
     # EIP-55 checksummed; one wallet belongs to at most one user.
     address: Mapped[str] = mapped_column(String(42), unique=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
+    # 'eoa' or 'contract': a contract wallet (EIP-1271/6492) is the identity of that address on
+    # ``chain_id`` only (the same address on another chain may be someone else's contract).
+    kind: Mapped[str] = mapped_column(String(16), default="eoa", server_default="eoa")
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
@@ -57,6 +60,10 @@ class Session(Base):
     user_agent: Mapped[str] = mapped_column(String(512), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     mfa: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The last proof of identity (sign-in or step-up) and its methods (RFC 8176 amr values); both go
+    # into every access token of the session, so refreshing never makes a session look fresher.
+    auth_time: Mapped[datetime] = mapped_column(default=utcnow)
+    amr: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
@@ -125,4 +132,20 @@ class ApiKeyUsage(Base):
     requests: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SecurityNotification(Base):
+    """Outbox of security notices to the account holder ("a wallet was unlinked", "2FA disabled", ...):
+    written in the transaction of the change; the notifications integration delivers and marks them."""
+
+    __tablename__ = "security_notifications"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+
+
 Index("ix_user_sessions_active", Session.user_id, postgresql_where=Session.revoked_at.is_(None))
+Index("ix_security_notifications_undelivered", SecurityNotification.id,
+      postgresql_where=SecurityNotification.delivered_at.is_(None))

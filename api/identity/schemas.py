@@ -164,3 +164,30 @@ class UsageDay(BaseModel):
 class ScopeOut(BaseModel):
     name: str
     description: str
+
+
+class StepUpIn(Request):
+    """One fresh proof: a TOTP or backup code (required when 2FA is on), or else a SIWE message signed
+    by one of the account's linked wallets (with a fresh nonce)."""
+
+    code: TotpCode | None = None
+    backup_code: BackupCodeText | None = None
+    message: SiweText | None = None
+    signature: SignatureHex | None = None
+
+    @model_validator(mode="after")
+    def _one_proof(self) -> StepUpIn:
+        given = [self.code is not None, self.backup_code is not None,
+                 self.message is not None or self.signature is not None]
+        if sum(given) != 1 or ((self.message is None) != (self.signature is None)):
+            raise ValueError("give exactly one proof: code, backup_code, or message with signature")
+        return self
+
+
+class StepUpOut(BaseModel):
+    access_token: str = Field(description="Use this token for the change; its auth_time is now")
+    token_type: str = "Bearer"
+    expires_in: int
+    auth_time: datetime
+    amr: list[str] = Field(description="RFC 8176 methods this session has proved: swk (wallet), otp, mfa")
+    valid_for: int = Field(description="Seconds the step-up stays fresh (STEP_UP_MAX_AGE_SECONDS)")

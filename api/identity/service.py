@@ -58,10 +58,41 @@ def verify_siwe(env: IdentityEnv, message_text: str, signature_hex: str) -> tupl
         raise SiweError("siwe-nonce", "nonce is unknown, expired or already used; get a new one from /v1/auth/nonce")
     check_fields(message, domain=settings.siwe_domain, uri=settings.siwe_uri, registry=env.registry,
                  skew=settings.siwe_clock_skew_seconds, max_age=settings.siwe_max_age_seconds)
-    chain = env.registry.by_id(int(message.chain_id))
-    method = check_signature(message_text, message, signature, rpc_urls=chain.rpc_url_strings,
-                             timeout=settings.siwe_rpc_timeout_seconds)
-    return message.address, int(message.chain_id), method
+    chain_id = int(message.chain_id)
+    chain = env.registry.by_id(chain_id)
+    method = check_signature(message_text, message, signature, rpc_urls=chain.rpc_url_strings, guard=env.rpc,
+                             ip=env.client.ip, contract_refusal=_contract_refusal(env, message.address, chain_id))
+    return message.address, chain_id, method
+
+
+def _contract_refusal(env: IdentityEnv, address: str, chain_id: int) -> str | None:
+    """Why a contract wallet may not sign in here (None: it may). A contract is only as trustworthy as
+    its chain and that chain's RPC: anyone can put code at a victim's address on a cheap chain."""
+    settings = env.settings
+    if chain_id not in settings.contract_wallet_chain_ids(env.registry):
+        return f"contract-wallet sign-in is not accepted on chain {chain_id}; sign with the wallet's own key"
+    if address in settings.admin_addresses and not settings.siwe_contract_wallet_admins:
+        return "administrator addresses must sign in with their own key (contract wallets are refused)"
+    return None
+
+
+def wallet_kind(method: str) -> str:
+    return "eoa" if method == "eoa" else "contract"
+
+
+def check_wallet_binding(db: Db, address: str, chain_id: int, method: str) -> None:
+    """A contract wallet is an identity on its own chain only, and an address known to sign with its
+    own key never signs in through a contract (raises a 401 SiweError otherwise)."""
+    if method == "eoa":
+        return
+    known = db.execute(select(Wallet.kind, Wallet.chain_id).where(Wallet.address == address)).first()
+    if known is None:
+        return
+    if known.kind == "eoa":
+        raise SiweError("siwe-contract-wallet", "this address signs in with its own key, not through a contract")
+    if known.chain_id != chain_id:
+        raise SiweError("siwe-contract-wallet", f"this contract wallet is registered on chain {known.chain_id}; "
+                        "sign in on that chain")
 
 
 def siwe_problem(exc: SiweError) -> Problem:
@@ -78,22 +109,31 @@ def user_is_admin(engine: Engine, settings: ApiSettings, user_id: uuid.UUID | No
             Wallet.user_id == user_id, Wallet.address.in_(settings.admin_addresses))) > 0
 
 
-def _scopes_for(db: Db, settings: ApiSettings, user_id: uuid.UUID) -> list[str]:
+def scopes_for(db: Db, settings: ApiSettings, user_id: uuid.UUID) -> list[str]:
     addresses = set(db.scalars(select(Wallet.address).where(Wallet.user_id == user_id)))
     return ["user", "admin"] if addresses & set(settings.admin_addresses) else ["user"]
 
 
-def find_or_create_user(db: Db, address: str, chain_id: int) -> tuple[User, bool]:
+def find_or_create_user(db: Db, address: str, chain_id: int, kind: str = "eoa") -> tuple[User, bool]:
+    """The user of a wallet, created on its first sign-in. Idempotent under concurrency: two first
+    sign-ins of one wallet at once both end with the same user (the wallet's unique address decides)."""
     wallet = db.scalar(select(Wallet).where(Wallet.address == address))
-    if wallet is not None:
-        wallet.last_login_at = _now()
-        return db.get(User, wallet.user_id), False  # type: ignore[return-value]
-    user = User()
-    db.add(user)
-    db.flush()
-    db.add(Wallet(user_id=user.id, address=address, chain_id=chain_id, last_login_at=_now()))
-    db.flush()
-    return user, True
+    if wallet is None:
+        with db.begin_nested():  # a savepoint: a lost race leaves no orphan user behind
+            user = User()
+            db.add(user)
+            db.flush()
+            inserted = db.scalar(pg_insert(Wallet).values(
+                id=uuid.uuid4(), user_id=user.id, address=address, chain_id=chain_id, kind=kind,
+                linked_at=_now(), last_login_at=_now(),
+            ).on_conflict_do_nothing(index_elements=[Wallet.address]).returning(Wallet.id))
+            if inserted is not None:
+                return user, True
+            db.delete(user)
+        wallet = db.scalar(select(Wallet).where(Wallet.address == address))
+        assert wallet is not None  # the concurrent sign-in committed it (ON CONFLICT waited for that)
+    wallet.last_login_at = _now()
+    return db.get(User, wallet.user_id), False  # type: ignore[return-value]
 
 
 def totp_enabled(db: Db, user_id: uuid.UUID) -> bool:
@@ -102,23 +142,32 @@ def totp_enabled(db: Db, user_id: uuid.UUID) -> bool:
 
 # --- sessions and tokens --------------------------------------------------------------------------
 
-def create_session(db: Db, env: IdentityEnv, user_id: uuid.UUID, wallet: str, mfa: bool) -> dict:
+def create_session(db: Db, env: IdentityEnv, user_id: uuid.UUID, wallet: str, mfa: bool,
+                   amr: list[str] | None = None) -> dict:
     settings = env.settings
     now = _now()
+    proofs = sorted(set(amr or ["swk"]) | ({"otp", "mfa"} if mfa else set()))
     session = Session(user_id=user_id, wallet_address=wallet, user_agent=env.client.user_agent or "",
-                      ip=env.client.ip or "", mfa=mfa, created_at=now, last_seen_at=now,
+                      ip=env.client.ip or "", mfa=mfa, created_at=now, last_seen_at=now, auth_time=now, amr=proofs,
                       expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds))
     db.add(session)
     db.flush()
-    return _tokens(db, env, session, _scopes_for(db, settings, user_id))
+    return _tokens(db, env, session, scopes_for(db, settings, user_id))
+
+
+def access_token(env: IdentityEnv, session: Session, scopes: list[str]) -> str:
+    """An access token carrying the session's last proof (``auth_time``) and its methods (``amr``)."""
+    token, _ = env.signer.issue_access(str(session.user_id), str(session.id), scopes,
+                                       env.settings.access_token_ttl_seconds,
+                                       auth_time=int(session.auth_time.timestamp()), amr=list(session.amr or []))
+    return token
 
 
 def _tokens(db: Db, env: IdentityEnv, session: Session, scopes: list[str]) -> dict:
     settings = env.settings
     refresh = new_refresh_token()
     db.add(RefreshToken(session_id=session.id, token_hash=crypto.token_hash(refresh)))
-    access, _ = env.signer.issue_access(str(session.user_id), str(session.id), scopes,
-                                              settings.access_token_ttl_seconds)
+    access = access_token(env, session, scopes)
     remaining = int((session.expires_at - _now()).total_seconds())
     return {"access_token": access, "token_type": "Bearer", "expires_in": settings.access_token_ttl_seconds,
             "refresh_token": refresh, "refresh_expires_in": max(remaining, 0),
@@ -140,6 +189,11 @@ def refresh(engine: Engine, env: IdentityEnv, token: str) -> dict:
         stored, session = row
         if session.revoked_at is not None or session.expires_at <= _now():
             raise invalid
+        if _now() - session.last_seen_at > timedelta(seconds=settings.refresh_idle_timeout_seconds):
+            # Idle expiry: a refresh token lying unused for a day (by default) is worth nothing.
+            session.revoked_at, session.revoked_reason = _now(), "idle_timeout"
+            db.commit()
+            raise Problem(401, "session expired after inactivity; sign in again", type_="invalid-refresh-token")
         if stored.used_at is not None:
             session.revoked_at = _now()
             session.revoked_reason = "refresh_token_reuse"
@@ -156,7 +210,7 @@ def refresh(engine: Engine, env: IdentityEnv, token: str) -> dict:
         stored.used_at = _now()
         session.last_seen_at = _now()
         session.ip = env.client.ip or ""
-        pair = _tokens(db, env, session, _scopes_for(db, settings, session.user_id))
+        pair = _tokens(db, env, session, scopes_for(db, settings, session.user_id))
         db.commit()
         return pair
 
@@ -168,16 +222,10 @@ def revoke_session(db: Db, user_id: uuid.UUID, session_id: uuid.UUID, reason: st
     return bool(result.rowcount)
 
 
-def revoke_other_sessions(db: Db, user_id: uuid.UUID, keep: uuid.UUID | None) -> int:
-    query = update(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None))
-    if keep is not None:
-        query = query.where(Session.id != keep)
-    return int(db.execute(query.values(revoked_at=_now(), revoked_reason="revoked_by_user")).rowcount)
-
-
 # --- wallets --------------------------------------------------------------------------------------
 
-def link_wallet(db: Db, settings: ApiSettings, user_id: uuid.UUID, address: str, chain_id: int) -> Wallet:
+def link_wallet(db: Db, settings: ApiSettings, user_id: uuid.UUID, address: str, chain_id: int,
+                kind: str = "eoa") -> Wallet:
     existing = db.scalar(select(Wallet).where(Wallet.address == address))
     if existing is not None:
         if existing.user_id == user_id:
@@ -186,7 +234,7 @@ def link_wallet(db: Db, settings: ApiSettings, user_id: uuid.UUID, address: str,
     count = db.scalar(select(func.count()).select_from(Wallet).where(Wallet.user_id == user_id)) or 0
     if count >= settings.max_wallets_per_user:
         raise Problem(409, f"at most {settings.max_wallets_per_user} wallets per account", type_="too-many-wallets")
-    wallet = Wallet(user_id=user_id, address=address, chain_id=chain_id)
+    wallet = Wallet(user_id=user_id, address=address, chain_id=chain_id, kind=kind)
     db.add(wallet)
     try:
         db.flush()
@@ -196,14 +244,23 @@ def link_wallet(db: Db, settings: ApiSettings, user_id: uuid.UUID, address: str,
     return wallet
 
 
-def unlink_wallet(db: Db, user_id: uuid.UUID, address: str) -> None:
+def unlink_wallet(db: Db, user_id: uuid.UUID, address: str, session_id: uuid.UUID | None) -> Wallet:
+    """Remove a wallet, never the last one, and never the last one linked before this session began: a
+    stolen session that linked its own wallet must not be able to push the owner's wallets out."""
     wallets = list(db.scalars(select(Wallet).where(Wallet.user_id == user_id).with_for_update()))
     target = next((w for w in wallets if w.address.lower() == address.lower()), None)
     if target is None:
         raise Problem(404, "no such wallet on your account", type_="not-found")
     if len(wallets) == 1:
         raise Problem(409, "cannot unlink your last wallet; link another one first", type_="last-wallet")
+    started = db.scalar(select(Session.created_at).where(Session.id == session_id)) if session_id else None
+    if started is not None:
+        older = [w for w in wallets if w.linked_at < started]
+        if older == [target]:
+            raise Problem(409, "cannot unlink the last wallet that was linked before this session began; sign in "
+                          "with another wallet linked earlier", type_="last-wallet")
     db.delete(target)
+    return target
 
 
 # --- API keys -------------------------------------------------------------------------------------

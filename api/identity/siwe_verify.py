@@ -10,25 +10,19 @@ copy: first ``ecrecover`` (EOA), then, if that does not give the message's addre
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_defunct
 from siwe import SiweMessage
-from web3 import HTTPProvider, Web3
-from web3.exceptions import Web3Exception
+from eth_abi import encode as abi_encode
+from web3.exceptions import ContractLogicError
 
+from api.kit.rpcguard import RpcGuard
+from contracts.artifacts import load_artifact
 from indexer.core.registry import ChainRegistry
-
-EIP1271_MAGIC = bytes.fromhex("1626ba7e")
-EIP1271_ABI = [{
-    "inputs": [{"name": "hash", "type": "bytes32"}, {"name": "signature", "type": "bytes"}],
-    "name": "isValidSignature",
-    "outputs": [{"name": "magicValue", "type": "bytes4"}],
-    "stateMutability": "view",
-    "type": "function",
-}]
 
 
 class SiweError(Exception):
@@ -107,9 +101,30 @@ def check_fields(message: SiweMessage, *, domain: str, uri: str, registry: Chain
         raise SiweError("siwe-not-yet-valid", "message is not valid yet (notBefore is in the future)")
 
 
+ERC6492_MAGIC = bytes.fromhex("64926492" * 8)
+
+
+@lru_cache(maxsize=1)
+def _probe_initcode() -> bytes:
+    code = load_artifact("SignatureProbe")["deploymentBytecode"]["bytecode"]
+    return bytes.fromhex(code.removeprefix("0x"))
+
+
+def contract_signature_call(address: str, digest: bytes, signature: bytes) -> dict[str, str]:
+    """The deploy-less ``eth_call`` that asks whether ``signature`` is ``address``'s (EIP-1271, with
+    EIP-6492 counterfactual deployment): no ``to``, the probe's creation code with its arguments."""
+    args = abi_encode(["address", "bytes32", "bytes"], [address, digest, signature])
+    return {"data": "0x" + (_probe_initcode() + args).hex()}
+
+
 def check_signature(text: str, message: SiweMessage, signature: bytes, *, rpc_urls: list[str],
-                    timeout: float) -> str:
-    """'eoa' or 'eip1271' when the signature is the address' own; SiweError otherwise."""
+                    guard: RpcGuard, ip: str | None, contract_refusal: str | None = None) -> str:
+    """'eoa', 'eip1271' or 'eip6492' when the signature is the address' own; SiweError otherwise.
+
+    A contract wallet costs RPC work a stranger can cause, so it runs under ``guard``: its own per-IP
+    budget, a cap on calls in flight, one deadline for every URL tried and no hidden retries.
+    ``contract_refusal`` (a reason) refuses contract wallets before any RPC call.
+    """
     signable = encode_defunct(text=text)
     if len(signature) == 65:
         try:
@@ -117,28 +132,26 @@ def check_signature(text: str, message: SiweMessage, signature: bytes, *, rpc_ur
                 return "eoa"
         except Exception:  # malformed v/r/s: not an EOA signature, maybe a contract's
             pass
+    if contract_refusal is not None:
+        raise SiweError("siwe-contract-wallet", contract_refusal)
     digest = _hash_eip191_message(signable)
-    last_error = "no RPC URL"
-    for url in rpc_urls:
-        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
-        try:
-            if not w3.eth.get_code(message.address):
-                raise SiweError("siwe-signature", "signature does not match the message's address")
-            contract = w3.eth.contract(address=message.address, abi=EIP1271_ABI)
-            result = contract.functions.isValidSignature(digest, signature).call()
-        except SiweError:
-            raise
-        except (Web3Exception, ValueError) as exc:
-            # A revert or undecodable answer is a "no"; transport problems try the next URL.
-            if "revert" in str(exc).lower() or "decode" in str(exc).lower() or "abi" in str(exc).lower():
-                raise SiweError("siwe-signature", "smart-contract wallet rejected the signature") from None
-            last_error = type(exc).__name__
-            continue
-        except Exception as exc:
-            last_error = type(exc).__name__
-            continue
-        if bytes(result) == EIP1271_MAGIC:
-            return "eip1271"
-        raise SiweError("siwe-signature", "smart-contract wallet rejected the signature (EIP-1271)")
-    raise SiweError("siwe-rpc-unavailable", f"could not reach the chain to check a contract wallet ({last_error})",
-                    status=503)
+    call = contract_signature_call(message.address, digest, signature)
+    method = "eip6492" if signature.endswith(ERC6492_MAGIC) else "eip1271"
+    with guard.slot(ip) as deadline:
+        for url in rpc_urls:
+            try:
+                answer = guard.web3(url, deadline).eth.call(call)  # type: ignore[arg-type]
+            except (ContractLogicError, ValueError) as exc:
+                if isinstance(exc, ContractLogicError) or "revert" in str(exc).lower():
+                    # e.g. a malformed EIP-6492 wrapper: an answer, and it is "no"
+                    raise SiweError("siwe-signature", "smart-contract wallet rejected the signature") from None
+                continue
+            except Exception:  # transport error or deadline: the next URL, within the same deadline
+                if deadline.expired:
+                    break
+                continue
+            if len(answer) == 32 and int.from_bytes(answer, "big") == 1:
+                return method
+            raise SiweError("siwe-signature", "signature does not match the message's address (EOA, EIP-1271 "
+                            "or EIP-6492)")
+    raise SiweError("siwe-rpc-unavailable", "could not reach the chain to check a contract wallet", status=503)

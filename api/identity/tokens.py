@@ -34,6 +34,9 @@ class AccessClaims:
     jti: str
     iat: int
     exp: int
+    # OIDC-style: when the session last proved who it is, and how (RFC 8176 values, e.g. swk, otp).
+    auth_time: int
+    amr: list[str]
 
 
 class TokenSigner:
@@ -50,8 +53,10 @@ class TokenSigner:
                            headers={"kid": self.active_kid, "typ": "JWT"})
         return token, now + ttl
 
-    def issue_access(self, user_id: str, session_id: str, scope: list[str], ttl: int) -> tuple[str, int]:
-        return self._encode({"sub": user_id, "sid": session_id, "scope": " ".join(scope)}, ttl, ACCESS_AUDIENCE)
+    def issue_access(self, user_id: str, session_id: str, scope: list[str], ttl: int, *, auth_time: int,
+                     amr: list[str]) -> tuple[str, int]:
+        return self._encode({"sub": user_id, "sid": session_id, "scope": " ".join(scope), "auth_time": auth_time,
+                             "amr": sorted(set(amr))}, ttl, ACCESS_AUDIENCE)
 
     def issue_mfa_pending(self, user_id: str, wallet: str, chain_id: int, ttl: int) -> tuple[str, int]:
         return self._encode({"sub": user_id, "wallet": wallet, "chain_id": chain_id}, ttl, MFA_AUDIENCE)
@@ -78,8 +83,11 @@ class TokenSigner:
         data = self._decode(token, ACCESS_AUDIENCE)
         if not isinstance(data.get("sid"), str) or not isinstance(data.get("scope"), str):
             raise TokenError("token is invalid")
+        auth_time, amr = data.get("auth_time"), data.get("amr")
+        if not isinstance(auth_time, int) or not isinstance(amr, list) or not all(isinstance(a, str) for a in amr):
+            raise TokenError("token is invalid")
         return AccessClaims(sub=data["sub"], sid=data["sid"], scope=data["scope"].split(), jti=data["jti"],
-                            iat=int(data["iat"]), exp=int(data["exp"]))
+                            iat=int(data["iat"]), exp=int(data["exp"]), auth_time=auth_time, amr=amr)
 
     def verify_mfa_pending(self, token: str) -> dict[str, Any]:
         return self._decode(token, MFA_AUDIENCE)

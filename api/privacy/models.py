@@ -1,4 +1,4 @@
-"""Privacy requests: data exports (archives built by an rq job) and scheduled account deletions."""
+"""Privacy requests: data exports (archives built by an rq job), scheduled account deletions, consents."""
 
 from __future__ import annotations
 
@@ -33,3 +33,17 @@ class DeletionRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     scheduled_for: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+
+
+class Consent(Base):
+    """Which version of a legal document (terms, privacy) a user accepted, when and from where."""
+
+    __tablename__ = "user_consents"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    document: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(64))
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(512), default="")

@@ -16,12 +16,13 @@ from api.kit.deps import get_db
 from api.kit.queue import get_queue
 from api.privacy import service
 from api.privacy.models import DataExport, DeletionRequest
-from api.privacy.schemas import DeletionOut, ExportOut
+from api.privacy.schemas import ConsentIn, ConsentOut, DeletionOut, ExportOut
 from api.kit.client import client_context
 from api.kit.problems import Problem
 
 router = APIRouter(tags=["privacy"])
 Me = Annotated[Principal, user()]
+StepUp = Annotated[Principal, user(step_up=True)]
 DbDep = Annotated[Db, Depends(get_db)]
 
 
@@ -32,8 +33,8 @@ def _export_out(e: DataExport) -> ExportOut:
 
 
 @router.post("/v1/me/export", response_model=ExportOut, status_code=202,
-             summary="Request a JSON archive of all my data (built in the background)")
-def request_export(principal: Me, request: Request, db: DbDep) -> ExportOut:
+             summary="Request a JSON archive of all my data (built in the background); needs step-up")
+def request_export(principal: StepUp, request: Request, db: DbDep) -> ExportOut:
     assert principal.user_id
     pending = db.scalar(select(DataExport).where(DataExport.user_id == principal.user_id,
                                                  DataExport.status == "pending"))
@@ -75,8 +76,8 @@ def export_download(principal: Me, export_id: uuid.UUID, db: DbDep) -> Response:
 
 
 @router.delete("/v1/me", response_model=DeletionOut, status_code=202,
-               summary="Schedule erasure of my account after a grace period (cancellable)")
-def request_deletion(principal: Me, request: Request, db: DbDep) -> DeletionOut:
+               summary="Schedule erasure of my account after a grace period (cancellable); needs step-up")
+def request_deletion(principal: StepUp, request: Request, db: DbDep) -> DeletionOut:
     assert principal.user_id
     settings = request.app.state.settings
     existing = service.pending_deletion(db, principal.user_id)
@@ -106,3 +107,23 @@ def cancel_deletion(principal: Me, request: Request, db: DbDep) -> DeletionOut:
                  target=f"user:{principal.user_id}")
     db.commit()
     return DeletionOut(status="cancelled", scheduled_for=None, erased=[], retained=[], cancel_with="")
+
+
+# --- consents (which Terms / Privacy version a user accepted, when, from where) -------------------------
+
+@router.post("/v1/me/consents", response_model=ConsentOut, status_code=201,
+             summary="Record that I accepted a version of the terms or the privacy policy")
+def give_consent(principal: Me, body: ConsentIn, request: Request, db: DbDep) -> ConsentOut:
+    assert principal.user_id
+    client = client_context(request)
+    row = service.record_consent(db, principal.user_id, body.document, body.version, client)
+    audit.record(db, client, "privacy.consent", actor_user_id=principal.user_id,
+                 target=f"{body.document}:{body.version}")
+    db.commit()
+    return ConsentOut.model_validate(row, from_attributes=True)
+
+
+@router.get("/v1/me/consents", response_model=list[ConsentOut], summary="The consents I gave, newest first")
+def list_consents(principal: Me, db: DbDep) -> list[ConsentOut]:
+    assert principal.user_id
+    return [ConsentOut.model_validate(r, from_attributes=True) for r in service.consents(db, principal.user_id)]

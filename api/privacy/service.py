@@ -19,7 +19,8 @@ from api.attestations import service as attestations
 from api.audit import service as audit
 from api.audit.models import AuditEvent
 from api.identity.models import ApiKey, ApiKeyUsage, BackupCode, RefreshToken, Session, TotpSecret, User, Wallet
-from api.privacy.models import DataExport, DeletionRequest
+from api.kit.client import ClientContext
+from api.privacy.models import Consent, DataExport, DeletionRequest
 
 RETAINED = [
     "audit log entries about your account (security and legal record; they refer to a pseudonymous id)",
@@ -69,6 +70,7 @@ def build_archive(db: Db, user_id: uuid.UUID) -> dict[str, Any]:
                            "last_used_at"]),
         "api_key_usage": [{"api_key_id": str(u.api_key_id), "day": u.day.isoformat(), "requests": u.requests}
                           for u in db.scalars(select(ApiKeyUsage).join(ApiKey).where(ApiKey.user_id == user_id))],
+        "consents": _rows(consents(db, user_id), ["document", "version", "accepted_at", "ip", "user_agent"]),
         "audit_events": _rows(db.scalars(select(AuditEvent).where(AuditEvent.actor_user_id == user_id)
                                          .order_by(AuditEvent.id)),
                               ["id", "occurred_at", "actor", "action", "target", "result", "ip", "user_agent",
@@ -147,3 +149,16 @@ def audit_retention(engine: Engine, retention_days: int, now: datetime | None = 
         changed = audit.pseudonymise(db, older_than=(now or _now()) - timedelta(days=retention_days))
         db.commit()
         return changed
+
+
+def record_consent(db: Db, user_id: uuid.UUID, document: str, version: str, client: ClientContext) -> Consent:
+    row = Consent(user_id=user_id, document=document, version=version, accepted_at=_now(),
+                  ip=client.ip or "", user_agent=client.user_agent or "")
+    db.add(row)
+    db.flush()
+    return row
+
+
+def consents(db: Db, user_id: uuid.UUID) -> list[Consent]:
+    return list(db.scalars(select(Consent).where(Consent.user_id == user_id)
+                           .order_by(Consent.accepted_at.desc(), Consent.id)))

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a0006_security_privacy"
-down_revision: str | Sequence[str] | None = "a0004_attestations"
+down_revision: str | Sequence[str] | None = "a0005_security_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -32,7 +32,8 @@ def settings_factory(database_url: str, redis_url: str, redis_prefix: str,
             "siwe_domain": DOMAIN, "siwe_uri": URI, "jwt_keys": jwt_keys, "jwt_active_kid": "k1",
             "totp_encryption_keys": totp_keys, "totp_active_kid": "t1", "admin_addresses": [ADMIN.address],
             "ratelimit_ip_per_window": 100_000, "ratelimit_auth_ip_per_window": 100_000,
-            "ratelimit_principal_per_window": 100_000, "cors_origins": [URI],
+            "ratelimit_principal_per_window": 100_000, "ratelimit_rpc_ip_per_window": 100_000,
+            "cors_origins": [URI],
         }
         values.update(overrides)
         return ApiSettings(**values)

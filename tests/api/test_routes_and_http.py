@@ -28,7 +28,8 @@ def test_openapi_documents_auth_and_errors(client: TestClient) -> None:
             assert "security" in op
             if op["x-lancer-auth"]["kind"] != "public":
                 assert {"401", "403"} <= set(op["responses"]), f"{method} {path}"
-    assert schema["paths"]["/v1/admin/audit"]["get"]["x-lancer-auth"] == {"kind": "admin"}
+    assert schema["paths"]["/v1/admin/audit"]["get"]["x-lancer-auth"] == {"kind": "admin", "mfa": True}
+    assert schema["paths"]["/v1/me/api-keys"]["post"]["x-lancer-auth"] == {"kind": "user", "step_up": True}
 
 
 def test_security_headers_and_cors(client: TestClient) -> None:

@@ -66,3 +66,34 @@ def past(seconds: int) -> datetime:
 
 def future(seconds: int) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+# Backup codes of the accounts this test process enrolled in 2FA ((database, address) -> unused codes). A backup code
+# gives a session with amr "otp" at once, where a TOTP code would need a fresh 30 s time step each time.
+_BACKUP_CODES: dict[tuple[str, str], list[str]] = {}
+
+
+def backup_codes(client: TestClient, account: Any) -> list[str]:
+    return _BACKUP_CODES[(str(client.app.state.settings.database_url), account.address)]
+
+
+def login_with_2fa(client: TestClient, account: Any) -> dict[str, Any]:
+    """Tokens of a session that signed in with a second factor (admins and verifiers need one); enrols the
+    account in TOTP on first use."""
+    from api.identity import totp
+
+    first = login(client, account)
+    if not first["mfa_required"]:
+        h = bearer(first["tokens"]["access_token"])
+        setup = client.post("/v1/me/2fa/setup", headers=h)
+        assert setup.status_code == 200, setup.text
+        code = totp.code_at(setup.json()["secret"], totp.current_step())
+        enabled = client.post("/v1/me/2fa/enable", json={"code": code}, headers=h)
+        assert enabled.status_code == 200, enabled.text
+        _BACKUP_CODES[(str(client.app.state.settings.database_url), account.address)] = enabled.json()["backup_codes"]
+        first = login(client, account)
+    codes = backup_codes(client, account)
+    assert codes, "out of backup codes for this account"
+    r = client.post("/v1/auth/mfa", json={"mfa_token": first["mfa_token"], "backup_code": codes.pop()})
+    assert r.status_code == 200, r.text
+    return dict(r.json())

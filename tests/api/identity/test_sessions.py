@@ -103,10 +103,15 @@ def test_second_wallet_link_and_unlink(client: TestClient, signed_in: dict[str, 
 
 
 def test_admin_view(client: TestClient, signed_in: dict[str, Any]) -> None:
-    from tests.support.api_client import ADMIN
+    from tests.support.api_client import ADMIN, login_with_2fa
 
     assert client.get("/v1/admin/audit", headers=bearer(signed_in["access_token"])).status_code == 403
-    admin = login(client, ADMIN)["tokens"]
+    # An admin without 2FA is refused; signed in with a second factor it works.
+    plain = login(client, ADMIN)
+    if not plain["mfa_required"]:
+        denied = client.get("/v1/admin/audit", headers=bearer(plain["tokens"]["access_token"]))
+        assert denied.status_code == 403 and denied.json()["type"] == "/problems/mfa-required"
+    admin = login_with_2fa(client, ADMIN)
     r = client.get("/v1/admin/audit", params={"action": "auth.login", "limit": 5},
                    headers=bearer(admin["access_token"]))
     assert r.status_code == 200 and len(r.json()["items"]) == 5

@@ -146,3 +146,30 @@ def test_revocation_stops_counting(env: Env, reviewed: dict[str, Any]) -> None:
     copy_uid = env.client.get(f"/v1/attestations/{uid}").json()["onchain_copy"]["uid"]
     indexed = env.client.get(f"/v1/attestations/{copy_uid}").json()
     assert indexed["kind"] == "onchain" and indexed["revoked"] is True
+
+
+def test_verify_with_a_blackholed_rpc_is_bounded(env: Env, reviewed: dict[str, Any]) -> None:
+    """Anyone can call /verify and it asks the chain: with the RPC blackholed, the answer comes within
+    the deadline after one connection (web3's hidden retries are off), and no 500."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from indexer.core.registry import load_registry, registry_json, with_rpc_urls
+    from tests.support.blackhole import Blackhole
+
+    hole = Blackhole()
+    try:
+        registry = with_rpc_urls(load_registry(env.settings.chain_registry_json), {31337: [hole.url]})
+        settings = env.settings.model_copy(update={"chain_registry_json": registry_json(registry),
+                                                   "siwe_rpc_timeout_seconds": 1})
+        with TestClient(create_app(settings)) as c:
+            started = time.monotonic()
+            r = c.post("/v1/attestations/verify", json=reviewed["attestation"]["package"])
+            elapsed = time.monotonic() - started
+        assert r.status_code < 500 or r.status_code == 503, r.text
+        assert hole.url not in r.text
+        assert hole.accepted <= 1 and elapsed < 4, (hole.accepted, elapsed)
+    finally:
+        hole.close()
