@@ -29,6 +29,7 @@ class LancerGroup(click.Group):
         "bench": ("bench.cli", "bench_command"),
         "api": ("api.cli", "api_command"),
         "worker": ("api.cli", "worker_command"),
+        "chainfeed": ("api.cli", "chainfeed_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
