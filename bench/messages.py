@@ -25,8 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import websockets
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -34,6 +33,8 @@ from api.identity.models import Session as UserSession
 from api.identity.models import User
 from api.messages.service import ensure_conversation
 from api.settings import ApiSettings
+from bench.loadgen import wait_until_up
+from bench.scratch import scratch_database
 from devtools.anvil import free_port
 from indexer.core.db import make_engine
 from indexer.core.migrate import upgrade
@@ -124,15 +125,16 @@ async def _measure(bases: list[str], tokens: list[str], conversation: str, messa
 
 def run(admin_url: str, *, clients: int = 1000, processes: int = 2, messages: int = 20, interval: float = 0.5,
         log: Callable[[str], None] = print) -> FanOut:
+    with scratch_database(admin_url, "msg") as database_url:
+        return _run(database_url, clients=clients, processes=processes, messages=messages, interval=interval, log=log)
+
+
+def _run(database_url: str, *, clients: int, processes: int, messages: int, interval: float,
+         log: Callable[[str], None]) -> FanOut:
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    db_name = f"lancer_bench_msg_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    database_url = make_url(admin_url).set(database=db_name).render_as_string(hide_password=False)
     jwt_keys = json.dumps({"b1": uuid.uuid4().hex + uuid.uuid4().hex})
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "ENVIRONMENT": "test",
-           "REDIS_KEY_PREFIX": f"lancer-bench-{db_name}:", "JWT_KEYS": jwt_keys, "JWT_ACTIVE_KID": "b1",
+           "REDIS_KEY_PREFIX": f"lancer-bench-{uuid.uuid4().hex[:8]}:", "JWT_KEYS": jwt_keys, "JWT_ACTIVE_KID": "b1",
            "LOG_LEVEL": "WARNING", "RATELIMIT_IP_PER_WINDOW": "1000000000",
            "RATELIMIT_PRINCIPAL_PER_WINDOW": "1000000000"}
     procs: list[subprocess.Popen[bytes]] = []
@@ -151,16 +153,7 @@ def run(admin_url: str, *, clients: int = 1000, processes: int = 2, messages: in
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             bases.append(f"http://127.0.0.1:{port}")
         for base in bases:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"{base}/health/liveness", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the API did not start")
-                time.sleep(0.3)
+            wait_until_up(base)
         log(f"{len(ids)} users, {processes} API process(es) up; connecting {clients} clients...")
         latencies, posts, share = asyncio.run(_measure(bases, tokens, conversation, messages, interval))
         return FanOut(clients, processes, messages, latencies, posts, clients * messages, share)
@@ -169,6 +162,3 @@ def run(admin_url: str, *, clients: int = 1000, processes: int = 2, messages: in
             p.terminate()
         for p in procs:
             p.wait(timeout=30)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        admin.dispose()

@@ -66,3 +66,16 @@ def past(seconds: int) -> datetime:
 
 def future(seconds: int) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def all_pages(client: TestClient, url: str, headers: dict[str, str]) -> list[Any]:
+    """Every item of a keyset-paginated list route, following ``next_cursor`` (``url`` has a query)."""
+    items: list[Any] = []
+    cursor = ""
+    while True:
+        r = client.get(url + (f"&cursor={cursor}" if cursor else ""), headers=headers)
+        assert r.status_code == 200, (url, r.status_code, r.text[:300])
+        items += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if not cursor:
+            return items

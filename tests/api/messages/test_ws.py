@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +22,7 @@ from pydantic_core import to_jsonable_python
 from starlette.websockets import WebSocketDisconnect
 
 from api.settings import ApiSettings
+from bench.loadgen import wait_until_up
 from tests.support.api_client import bearer, login
 
 
@@ -82,15 +82,7 @@ def two_processes(api_settings: ApiSettings) -> Iterator[list[str]]:
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-            deadline = time.monotonic() + 120  # a loaded machine imports web3 slowly
-            while True:
-                try:
-                    if httpx.get(f"{url}/health/liveness", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, f"{url} did not start"
-                time.sleep(0.3)
+            wait_until_up(url)
         yield urls
     finally:
         for p in procs:

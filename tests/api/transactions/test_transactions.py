@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.support.api_client import all_pages
 from tests.support.chainkit import FEE_BPS
 from tests.support.ledger_env import Ledger
 
@@ -14,14 +15,7 @@ E18 = 10**18
 
 
 def _all(client: TestClient, h: dict[str, str], query: str = "", limit: int = 200) -> list[dict[str, Any]]:
-    items, cursor = [], ""
-    while True:
-        r = client.get(f"/v1/me/transactions?limit={limit}{query}" + (f"&cursor={cursor}" if cursor else ""), headers=h)
-        assert r.status_code == 200, r.text
-        items += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if not cursor:
-            return items
+    return all_pages(client, f"/v1/me/transactions?limit={limit}{query}", h)
 
 
 def _fee(amount: int) -> int:
