@@ -44,13 +44,16 @@ def publish(redis: Redis, prefix: str, audience: Iterable[uuid.UUID | str], even
         log.warning("realtime.publish_failed", error=type(exc).__name__)
 
 
+# Put in a connection's inbox (emptied first) when the hub drops it for being too slow.
+TOO_SLOW = ""
+
+
 class Connection:
-    """One WebSocket's inbox; ``closed`` is set when the hub drops it for being too slow."""
+    """One WebSocket's inbox of serialized events (JSON text, encoded once for every recipient)."""
 
     def __init__(self, user_id: uuid.UUID) -> None:
         self.user_id = user_id
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
-        self.closed = asyncio.Event()
+        self.queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE + 1)  # + room for TOO_SLOW
 
 
 class Hub:
@@ -94,17 +97,19 @@ class Hub:
     def dispatch(self, raw: bytes | str) -> None:
         try:
             message = json.loads(raw)
-            audience, event = message["audience"], message["event"]
+            audience, event = message["audience"], json.dumps(message["event"], separators=(",", ":"))
         except (ValueError, KeyError, TypeError):
             log.warning("realtime.bad_message")
             return
         for user in audience:
             for conn in list(self._by_user.get(user, ())):
-                try:
+                if conn.queue.qsize() < QUEUE_SIZE:
                     conn.queue.put_nowait(event)
-                except asyncio.QueueFull:
-                    conn.closed.set()
-                    self.leave(conn)
+                    continue
+                while not conn.queue.empty():
+                    conn.queue.get_nowait()
+                conn.queue.put_nowait(TOO_SLOW)
+                self.leave(conn)
 
     async def _run(self) -> None:
         # Reconnect forever: a Redis restart must not silence push until the API restarts.

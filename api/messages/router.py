@@ -142,26 +142,24 @@ async def push(websocket: WebSocket) -> None:
     conn = hub.join(principal.user_id)
     try:
         await websocket.send_json({"type": "ready", "user_id": str(principal.user_id)})
-        receiver = asyncio.create_task(_drain(websocket))
-        while not receiver.done():
-            getter = asyncio.create_task(conn.queue.get())
-            slow = asyncio.create_task(conn.closed.wait())
-            done, _ = await asyncio.wait({getter, receiver, slow}, return_when=asyncio.FIRST_COMPLETED)
-            if getter in done:
-                await websocket.send_json(getter.result())
-            else:
-                getter.cancel()
-            slow.cancel()
-            if conn.closed.is_set():
-                await websocket.close(code=1013, reason="too slow; reconnect and resync")
-                break
-        receiver.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-            await receiver
+        # One sender and one receiver per socket for its whole life: whichever ends first ends both.
+        tasks = {asyncio.create_task(_send(websocket, conn)), asyncio.create_task(_drain(websocket))}
+        _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await task
     except WebSocketDisconnect:
         pass
     finally:
         hub.leave(conn)
+
+
+async def _send(websocket: WebSocket, conn: realtime.Connection) -> None:
+    with contextlib.suppress(WebSocketDisconnect):
+        while (text := await conn.queue.get()) != realtime.TOO_SLOW:
+            await websocket.send_text(text)
+        await websocket.close(code=1013, reason="too slow; reconnect and resync")
 
 
 async def _drain(websocket: WebSocket) -> None:

@@ -130,12 +130,14 @@ def _unread(db: Session, me: uuid.UUID, conversation_ids: Sequence[uuid.UUID]) -
     return {r[0]: int(r[1]) for r in rows}
 
 
-def conversation_out(db: Session, me: uuid.UUID, conv: Conversation) -> ConversationOut:
+def conversation_out(db: Session, me: uuid.UUID, conv: Conversation, unread: int | None = None) -> ConversationOut:
     members = db.scalars(select(Participant.user_id).where(Participant.conversation_id == conv.id)
                          .order_by(Participant.joined_at, Participant.user_id)).all()
+    if unread is None:
+        unread = _unread(db, me, [conv.id]).get(conv.id, 0)
     return ConversationOut(id=conv.id, subject_type=conv.subject_type, subject_id=conv.subject_id,  # type: ignore[arg-type]
                            participants=list(members), created_at=conv.created_at,
-                           last_message_at=conv.last_message_at, unread=_unread(db, me, [conv.id]).get(conv.id, 0))
+                           last_message_at=conv.last_message_at, unread=unread)
 
 
 def get_conversation(db: Session, me: uuid.UUID, conversation_id: uuid.UUID) -> ConversationOut:
@@ -161,10 +163,7 @@ def list_conversations(db: Session, me: uuid.UUID, limit: int, cursor: str | Non
     rows = db.execute(query.order_by(activity.desc(), Conversation.id.desc()).limit(limit + 1)).all()
     page = rows[:limit]
     unread = _unread(db, me, [r[0].id for r in page])
-    items = []
-    for conv, _ in page:
-        out = conversation_out(db, me, conv)
-        items.append(out.model_copy(update={"unread": unread.get(conv.id, 0)}))
+    items = [conversation_out(db, me, conv, unread.get(conv.id, 0)) for conv, _ in page]
     next_cursor = encode_cursor([page[-1][1].isoformat(), str(page[-1][0].id)]) if len(rows) > limit else None
     return items, next_cursor
 
