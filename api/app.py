@@ -33,6 +33,10 @@ from api.kit.metrics import MetricsMiddleware
 from api.kit.middleware import install_middleware
 from api.privacy.router import router as privacy_router
 from api.kit.problems import install_problem_handlers
+from api.kit.realtime import Hub
+from api.invoices.router import router as invoices_router
+from api.messages.router import router as messages_router
+from api.transactions.router import router as transactions_router
 from api.kit.ratelimit import RateLimiter
 from api.kit.rpcguard import RpcGuard
 from api.reputation.router import router as reputation_router
@@ -59,6 +63,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                                                         app.state.token_signer)
         app.state.read_cache = ReadCache(app.state.engine, app.state.redis, settings.redis_key_prefix,
                                          version_ttl=settings.cache_version_ttl_seconds)
+        app.state.hub = Hub(settings.redis_url_or_default, settings.redis_key_prefix)
+        await app.state.hub.start()
         # Everything loaded so far (FastAPI, pydantic, web3, the registry: ~200k objects) lives as long
         # as the process: move it out of the collector's generations, or every full collection walks
         # it and stalls the event loop for tens of ms (the p99 of the read routes under load).
@@ -73,6 +79,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 refresher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await refresher
+            await app.state.hub.stop()
             app.state.redis.close()
             app.state.rpc_guard.close()
             await app.state.ratelimiter.aclose()
@@ -118,6 +125,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(privacy_router)
     app.include_router(attestations_router)
     app.include_router(reputation_router)
+    app.include_router(messages_router)
+    app.include_router(transactions_router)
+    app.include_router(invoices_router)
     install_openapi(app)
     if settings.serve_docs:
         _install_docs(app)

@@ -1,4 +1,5 @@
-"""`lancer api` (uvicorn serving create_app) and `lancer worker` (rq worker on the app's queue)."""
+"""`lancer api` (uvicorn serving create_app), `lancer worker` (rq worker on the app's queue) and
+`lancer chainfeed` (index changes to outbox events)."""
 
 from __future__ import annotations
 
@@ -67,3 +68,24 @@ def scheduler_command(once: bool) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     run_forever(engine, redis, settings, stop)
+
+
+@click.command("chainfeed")
+@click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between passes")
+def chainfeed_command(interval: float) -> None:
+    """Turn indexed escrow events into outbox events (pending, confirmed, retracted after a reorg)."""
+    import signal
+    import threading
+
+    from api.chainfeed.service import run
+    from api.settings import get_settings
+    from indexer.core.db import make_engine
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    engine = make_engine(get_settings().database_url)
+    try:
+        run(engine, stop, interval)
+    finally:
+        engine.dispose()

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from web3 import HTTPProvider, Web3
 
-from bench.loadgen import LoadResult, run_load
+from bench.loadgen import LoadResult, run_load, wait_until_up
 from contracts.client import LancerContracts
 from contracts.demo import LNC, run_demo
 from contracts.deploy import deploy_chain
@@ -118,16 +118,7 @@ def run(admin_url: str, *, escrows: int = 150, transfers: int = 300, seconds: in
         api = subprocess.Popen([sys.executable, "-m", "scripts.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
                                cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health/liveness", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the API did not start")
-            time.sleep(0.2)
+        wait_until_up(base, 60)
         routes = {
             "balances": f"{base}/v1/accounts/{demo.accounts['client']}/balances",
             "escrow detail": f"{base}/v1/escrows/31337/{demo.escrows['completed_lnc']}",

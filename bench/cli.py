@@ -1,5 +1,5 @@
 """`lancer bench indexer` (floor vs full backfill, reorg recovery) and `lancer bench api` (read routes vs a
-constant-JSON ceiling, with wrk)."""
+constant-JSON ceiling, with wrk) and `lancer bench messages` (WebSocket fan-out latency)."""
 
 from __future__ import annotations
 
@@ -36,3 +36,18 @@ def api_bench(admin_url: str, escrows: int, transfers: int, seconds: int, connec
     rows = run(admin_url, escrows=escrows, transfers=transfers, seconds=seconds, connections=connections,
                log=click.echo)
     click.echo(report(rows, seconds, connections))
+
+
+@bench_command.command("messages")
+@click.option("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres", show_default=True,
+              help="PostgreSQL URL allowed to create/drop a scratch database")
+@click.option("--clients", default=1000, show_default=True, help="Connected WebSocket clients")
+@click.option("--processes", default=2, show_default=True, help="API processes (clients spread over them)")
+@click.option("--messages", default=20, show_default=True, help="Messages sent, each to every client")
+@click.option("--interval", default=0.5, show_default=True, help="Seconds between messages")
+def messages_bench(admin_url: str, clients: int, processes: int, messages: int, interval: float) -> None:
+    """WebSocket fan-out latency (POST to delivery) with N clients in one conversation."""
+    from bench.messages import run
+
+    click.echo(run(admin_url, clients=clients, processes=processes, messages=messages, interval=interval,
+                   log=click.echo).report())

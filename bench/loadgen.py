@@ -102,3 +102,17 @@ def run_load(url: str, seconds: int = 10, connections: int = 32) -> LoadResult:
     if shutil.which("wrk"):
         return run_wrk(url, seconds, connections)
     return run_python(url, seconds, connections)
+
+
+def wait_until_up(base: str, timeout: float = 120) -> None:
+    """Until ``base``/health/liveness answers 200 (a loaded machine imports web3 slowly)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/health/liveness", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the API at {base} did not start")
+        time.sleep(0.3)

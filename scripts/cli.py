@@ -30,6 +30,7 @@ class LancerGroup(click.Group):
         "api": ("api.cli", "api_command"),
         "worker": ("api.cli", "worker_command"),
         "scheduler": ("api.cli", "scheduler_command"),
+        "chainfeed": ("api.cli", "chainfeed_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

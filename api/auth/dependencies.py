@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
 from starlette.concurrency import run_in_threadpool
 
 from api.auth.authenticate import authenticator, credentials, key_principal, principal_from, unauthorized
@@ -177,3 +177,16 @@ def admin(rate: RateClass = "default", *, step_up: bool = False) -> Any:
 
 def scope(name: str | Scope, rate: RateClass = "default") -> Any:
     return _make(AuthRequirement("scope", scope=parse_scope(name).value, rate=rate))
+
+
+def websocket_user() -> Any:
+    """WebSocket routes of signed-in users. A handshake cannot carry a problem document, so the handler
+    itself authenticates the access token sent as the first message and closes with 4401 otherwise
+    (see ``api.messages.router``); this declaration states that and documents it for the route test."""
+
+    async def dependency(websocket: WebSocket) -> None:
+        return None
+
+    setattr(dependency, AUTH_MARKER, AuthRequirement("user", rate="none"))
+    dependency.__name__ = "auth_websocket_user"
+    return Depends(dependency)

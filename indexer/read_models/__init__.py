@@ -15,11 +15,22 @@ from indexer.read_models.escrows import (
     EscrowDetail,
     EscrowEvent,
     EscrowFilter,
+    FeedEvent,
     Milestone,
     escrow_detail,
+    escrow_events_after,
     escrow_list,
+    events_present,
 )
 from indexer.read_models.gas import ACTION_OF_EVENT, PERIODS, Gas, GasByAction, gas, gas_by_action
+from indexer.read_models.movements import (
+    MOVEMENT_TYPES,
+    Movement,
+    ReleasedMilestone,
+    released_milestone,
+    released_milestones,
+    wallet_movements,
+)
 from indexer.read_models.reputation import (
     Engagement,
     HistoryMilestone,
@@ -47,10 +58,11 @@ from indexer.read_models.treasury import (
 )
 
 __all__ = [
-    "ACTION_OF_EVENT", "PERIODS", "AccountTransfer", "Balance", "ChainCursor", "ChainStatus", "Engagement", "Escrow",
-    "EscrowDetail", "EscrowEvent", "EscrowFilter", "Gas", "GasByAction", "HistoryMilestone", "IndexedAttestation",
+    "ACTION_OF_EVENT", "MOVEMENT_TYPES", "PERIODS", "Movement", "ReleasedMilestone", "AccountTransfer", "Balance", "ChainCursor", "ChainStatus", "Engagement", "Escrow",
+    "EscrowDetail", "EscrowEvent", "EscrowFilter", "FeedEvent", "Gas", "GasByAction", "HistoryMilestone", "IndexedAttestation",
     "KindAmount", "Milestone", "NativeBalance", "Offset", "OffsetTotal", "Split", "TokenAmount", "TreasurySummary",
     "account_transfers", "attestations", "balances", "chain_cursors", "chain_status", "confirmed_block",
-    "confirmed_engagement", "escrow_detail", "escrow_list", "gas", "gas_by_action", "index_version",
-    "native_balance", "offsets_by_chain", "party_history", "reputation_index_version", "treasury",
+    "confirmed_engagement", "escrow_detail", "escrow_events_after", "escrow_list", "events_present", "gas", "gas_by_action", "index_version",
+    "native_balance", "offsets_by_chain", "party_history", "released_milestone", "released_milestones", "reputation_index_version", "treasury",
+    "wallet_movements",
 ]

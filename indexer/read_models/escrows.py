@@ -135,3 +135,48 @@ def escrow_list(conn: Connection, flt: EscrowFilter, *, limit: int = 50,
                           "k0": after[0] if after else None, "k1": after[1] if after else None,
                           "k2": after[2] if after else None, "lim": limit + 1}).all()
     return [_escrow(r, cursors[r.chain_id].confirmed_block if r.chain_id in cursors else -1) for r in rows]
+
+
+class FeedEvent(_Model):
+    """An escrow's event with the identity the indexer gives a log (block hash + log index)."""
+
+    chain_id: int
+    block_number: int
+    block_hash: str
+    log_index: int
+    block_time: datetime
+    tx_hash: str
+    event_name: str
+    args: dict[str, Any]
+    escrow: str
+    client: str
+    freelancer: str
+
+
+def escrow_events_after(conn: Connection, chain_id: int, after_block: int, *, limit: int = 500) -> list[FeedEvent]:
+    """Events of indexed escrows (their creation by the factory included) above ``after_block``, oldest
+    first; at most ``limit`` rows, cut at a block boundary so a caller can resume after the last block."""
+    rows = conn.execute(text("""
+        SELECT ev.*, e.address AS escrow, e.client, e.freelancer
+          FROM events ev JOIN escrows e ON e.chain_id = ev.chain_id
+           AND e.address = CASE WHEN ev.event_name = 'EscrowCreated' THEN ev.args->>'escrow' ELSE ev.address END
+         WHERE ev.chain_id = :c AND ev.block_number > :b
+         ORDER BY ev.block_number, ev.log_index LIMIT :n"""), {"c": chain_id, "b": after_block, "n": limit + 1}).all()
+    if len(rows) > limit:
+        last_block = rows[limit].block_number
+        rows = [r for r in rows[:limit] if r.block_number < last_block] or rows[:limit]
+    return [FeedEvent(chain_id=r.chain_id, block_number=r.block_number, block_hash=r.block_hash,
+                      log_index=r.log_index, block_time=r.block_time, tx_hash=r.tx_hash, event_name=r.event_name,
+                      args=r.args, escrow=r.escrow, client=r.client, freelancer=r.freelancer) for r in rows]
+
+
+def events_present(conn: Connection, chain_id: int, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which of these (block hash, log index) logs the index still holds (a reorg deletes the others)."""
+    if not keys:
+        return set()
+    rows = conn.execute(text("""
+        SELECT ev.block_hash, ev.log_index FROM events ev
+          JOIN unnest(CAST(:h AS text[]), CAST(:l AS int[])) AS k(block_hash, log_index)
+            ON ev.block_hash = k.block_hash AND ev.log_index = k.log_index
+         WHERE ev.chain_id = :c"""), {"c": chain_id, "h": [k[0] for k in keys], "l": [k[1] for k in keys]}).all()
+    return {(r.block_hash, r.log_index) for r in rows}

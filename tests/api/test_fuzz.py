@@ -34,6 +34,9 @@ def fuzz_schema(client: TestClient) -> Any:
     return schemathesis.openapi.from_asgi("/openapi.json", client.app).exclude(path_regex="^/(metrics|health)")
 
 
+# One test item runs every operation (~75) as subtests: on a loaded 2-core machine that is minutes, more
+# than the suite's per-test timeout.
+@pytest.mark.timeout(1200)
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: Any, fuzz_tokens: dict[str, str]) -> None:

@@ -7,8 +7,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
 import api.attestations.models  # noqa: F401
+import api.chainfeed.models  # noqa: F401
 import api.audit.models  # noqa: F401
 import api.identity.models  # noqa: F401
+import api.kit.idempotency  # noqa: F401
+import api.kit.outbox  # noqa: F401
+import api.messages.models  # noqa: F401
 import api.privacy.models  # noqa: F401
 from api.kit.db import metadata as api_metadata
 from indexer.models import metadata as indexer_metadata

@@ -97,3 +97,16 @@ def login_with_2fa(client: TestClient, account: Any) -> dict[str, Any]:
     r = client.post("/v1/auth/mfa", json={"mfa_token": first["mfa_token"], "backup_code": codes.pop()})
     assert r.status_code == 200, r.text
     return dict(r.json())
+
+
+def all_pages(client: TestClient, url: str, headers: dict[str, str]) -> list[Any]:
+    """Every item of a keyset-paginated list route, following ``next_cursor`` (``url`` has a query)."""
+    items: list[Any] = []
+    cursor = ""
+    while True:
+        r = client.get(url + (f"&cursor={cursor}" if cursor else ""), headers=headers)
+        assert r.status_code == 200, (url, r.status_code, r.text[:300])
+        items += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if not cursor:
+            return items

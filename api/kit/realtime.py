@@ -1,0 +1,132 @@
+"""Real-time push to connected WebSocket clients, across API processes, through Redis pub/sub.
+
+A service that changed something publishes ``{audience, event}`` on one Redis channel after its
+transaction committed (:func:`publish`); every API process runs one :class:`Hub` subscribed to that
+channel and hands each event to the local connections of the users in its audience. Pub/sub is
+fire-and-forget: a client that was offline (or too slow, see ``QUEUE_SIZE``) catches up through the
+HTTP history and unread counts, which come from the database, not from here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+
+log = structlog.get_logger(__name__)
+
+# Events buffered per connection; a client that lets more pile up is disconnected (it resyncs on
+# reconnect) rather than growing the process's memory without bound.
+QUEUE_SIZE = 256
+
+
+def channel(prefix: str) -> str:
+    return f"{prefix}realtime"
+
+
+def publish(redis: Redis, prefix: str, audience: Iterable[uuid.UUID | str], event: dict[str, Any]) -> None:
+    """Send ``event`` to every connection of the users in ``audience``, in any API process.
+
+    Call after the commit that made the event true. A Redis failure is logged and swallowed: the
+    change is committed and the clients will see it on their next read.
+    """
+    message = json.dumps({"audience": sorted({str(u) for u in audience}), "event": event}, default=str)
+    try:
+        redis.publish(channel(prefix), message)
+    except Exception as exc:  # noqa: BLE001 - push is best-effort by design (see the module docstring)
+        log.warning("realtime.publish_failed", error=type(exc).__name__)
+
+
+# Put in a connection's inbox (emptied first) when the hub drops it for being too slow.
+TOO_SLOW = ""
+
+
+class Connection:
+    """One WebSocket's inbox of serialized events (JSON text, encoded once for every recipient)."""
+
+    def __init__(self, user_id: uuid.UUID) -> None:
+        self.user_id = user_id
+        self.queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE + 1)  # + room for TOO_SLOW
+
+
+class Hub:
+    """This process's subscriber: one Redis connection, fanned out to the local WebSockets."""
+
+    def __init__(self, redis_url: str, prefix: str) -> None:
+        self._url = redis_url
+        self._channel = channel(prefix)
+        self._by_user: dict[str, set[Connection]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    def join(self, user_id: uuid.UUID) -> Connection:
+        conn = Connection(user_id)
+        self._by_user.setdefault(str(user_id), set()).add(conn)
+        return conn
+
+    def leave(self, conn: Connection) -> None:
+        peers = self._by_user.get(str(conn.user_id))
+        if peers is not None:
+            peers.discard(conn)
+            if not peers:
+                del self._by_user[str(conn.user_id)]
+
+    @property
+    def connections(self) -> int:
+        return sum(len(c) for c in self._by_user.values())
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def wait_subscribed(self, timeout: float = 10) -> None:
+        await asyncio.wait_for(self._subscribed.wait(), timeout)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def dispatch(self, raw: bytes | str) -> None:
+        try:
+            message = json.loads(raw)
+            audience, event = message["audience"], json.dumps(message["event"], separators=(",", ":"))
+        except (ValueError, KeyError, TypeError):
+            log.warning("realtime.bad_message")
+            return
+        for user in audience:
+            for conn in list(self._by_user.get(user, ())):
+                if conn.queue.qsize() < QUEUE_SIZE:
+                    conn.queue.put_nowait(event)
+                    continue
+                while not conn.queue.empty():
+                    conn.queue.get_nowait()
+                conn.queue.put_nowait(TOO_SLOW)
+                self.leave(conn)
+
+    async def _run(self) -> None:
+        # Reconnect forever: a Redis restart must not silence push until the API restarts.
+        while True:
+            client = AsyncRedis.from_url(self._url)
+            try:
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(self._channel)
+                    self._subscribed.set()
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self.dispatch(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep the subscriber alive across Redis failures
+                log.warning("realtime.subscriber_failed", error=type(exc).__name__)
+                self._subscribed.clear()
+                await asyncio.sleep(1)
+            finally:
+                await client.aclose()

@@ -1,0 +1,110 @@
+"""`/v1/ws`: token as the first message (4401 otherwise), push of new messages, and fan-out across two
+API processes through Redis pub/sub."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from eth_account import Account
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from pydantic_core import to_jsonable_python
+from starlette.websockets import WebSocketDisconnect
+
+from api.settings import ApiSettings
+from bench.loadgen import wait_until_up
+from tests.support.api_client import bearer, login
+
+
+def _user(client: TestClient) -> dict[str, Any]:
+    out = login(client, Account.create())
+    return {"id": out["user_id"], "token": out["tokens"]["access_token"], "h": bearer(out["tokens"]["access_token"])}
+
+
+@pytest.mark.parametrize("first", [{"type": "auth", "token": "not-a-jwt"}, {"type": "hello"}, "plain text"])
+def test_bad_or_missing_token_closes_4401(client: TestClient, first: Any) -> None:
+    with client.websocket_connect("/v1/ws") as ws:
+        ws.send_text(json.dumps(first) if not isinstance(first, str) else first)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4401
+
+
+def test_message_is_pushed_to_the_other_participant_only(client: TestClient) -> None:
+    alice, bob, carol = _user(client), _user(client), _user(client)
+    cid = client.post("/v1/conversations", json={"user_id": bob["id"]}, headers=alice["h"]).json()["id"]
+    with client.websocket_connect("/v1/ws") as bob_ws, client.websocket_connect("/v1/ws") as carol_ws:
+        bob_ws.send_json({"type": "auth", "token": bob["token"]})
+        carol_ws.send_json({"type": "auth", "token": carol["token"]})
+        assert bob_ws.receive_json() == {"type": "ready", "user_id": bob["id"]}
+        assert carol_ws.receive_json()["type"] == "ready"
+        r = client.post(f"/v1/conversations/{cid}/messages", json={"body": "ping"}, headers=alice["h"])
+        event = bob_ws.receive_json()
+        assert event["type"] == "message.created" and event["message"] == r.json()
+        # Carol saw nothing: her next event is the one of her own conversation, not Alice's message.
+        other = client.post("/v1/conversations", json={"user_id": carol["id"]}, headers=alice["h"]).json()["id"]
+        client.post(f"/v1/conversations/{other}/messages", json={"body": "for carol"}, headers=alice["h"])
+        assert carol_ws.receive_json()["message"]["body"] == "for carol"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _settings_json(settings: ApiSettings) -> str:
+    values = {k: (v.get_secret_value() if isinstance(v, SecretStr) else v) for k, v in settings}
+    return json.dumps(to_jsonable_python(values))
+
+LAUNCH = ("import json, os, uvicorn; from api.app import create_app; from api.settings import ApiSettings; "
+          "uvicorn.run(create_app(ApiSettings(**json.loads(os.environ['LANCER_TEST_SETTINGS']))), host='127.0.0.1', "
+          "port=int(os.environ['LANCER_TEST_PORT']), log_level='warning')")
+
+
+@pytest.fixture
+def two_processes(api_settings: ApiSettings) -> Iterator[list[str]]:
+    procs, urls = [], []
+    for _ in range(2):
+        port = _free_port()
+        env = {**os.environ, "LANCER_TEST_SETTINGS": _settings_json(api_settings), "LANCER_TEST_PORT": str(port)}
+        procs.append(subprocess.Popen([sys.executable, "-c", LAUNCH], env=env))
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url in urls:
+            wait_until_up(url)
+        yield urls
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
+
+
+def test_fan_out_across_two_api_processes(client: TestClient, two_processes: list[str]) -> None:
+    one, two = two_processes
+    alice, bob = _user(client), _user(client)
+    cid = client.post("/v1/conversations", json={"user_id": bob["id"]}, headers=alice["h"]).json()["id"]
+
+    async def scenario() -> dict[str, Any]:
+        async with websockets.connect(two.replace("http", "ws") + "/v1/ws") as ws:
+            await ws.send(json.dumps({"type": "auth", "token": bob["token"]}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 30))["type"] == "ready"
+            async with httpx.AsyncClient() as http:
+                r = await http.post(f"{one}/v1/conversations/{cid}/messages", json={"body": "across"},
+                                    headers=alice["h"], timeout=30)
+                assert r.status_code == 201, r.text
+            return json.loads(await asyncio.wait_for(ws.recv(), 30))  # type: ignore[no-any-return]
+
+    event = asyncio.run(scenario())
+    assert event["type"] == "message.created" and event["message"]["body"] == "across"
