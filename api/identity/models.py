@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.kit.db import Base, new_id, utcnow
@@ -132,20 +132,4 @@ class ApiKeyUsage(Base):
     requests: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SecurityNotification(Base):
-    """Outbox of security notices to the account holder ("a wallet was unlinked", "2FA disabled", ...):
-    written in the transaction of the change; the notifications integration delivers and marks them."""
-
-    __tablename__ = "security_notifications"
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(64))
-    details: Mapped[dict] = mapped_column(JSONB, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    delivered_at: Mapped[datetime | None]
-
-
 Index("ix_user_sessions_active", Session.user_id, postgresql_where=Session.revoked_at.is_(None))
-Index("ix_security_notifications_undelivered", SecurityNotification.id,
-      postgresql_where=SecurityNotification.delivered_at.is_(None))

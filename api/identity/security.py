@@ -11,12 +11,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session as Db
 
 from api.audit import service as audit
 from api.identity.env import IdentityEnv
-from api.identity.models import SecurityNotification, Session
+from api.identity.models import Session
+from api.kit import outbox
 from api.kit.problems import Problem
 
 WALLET_PROOF = "swk"
@@ -28,15 +29,9 @@ def _now() -> datetime:
 
 
 def notify(db: Db, user_id: uuid.UUID, kind: str, **details: Any) -> None:
-    """Queue a security notice for the account holder in the caller's transaction (the notifications
-    integration delivers undelivered rows and sets ``delivered_at``)."""
-    db.add(SecurityNotification(user_id=user_id, kind=kind, details=details, created_at=_now()))
-
-
-def pending_notifications(db: Db, user_id: uuid.UUID) -> list[SecurityNotification]:
-    return list(db.scalars(select(SecurityNotification).where(
-        SecurityNotification.user_id == user_id, SecurityNotification.delivered_at.is_(None))
-        .order_by(SecurityNotification.id)))
+    """A security notice for the account holder ("a wallet was linked", "2FA disabled", ...), as an
+    outbox event (``security.<kind>``) in the caller's transaction; delivery reads the outbox."""
+    outbox.record(db, f"security.{kind}", f"user:{user_id}", dict(details), audience=[user_id])
 
 
 def step_up(db: Db, session_id: uuid.UUID, proof: str) -> Session:

@@ -31,20 +31,6 @@ def upgrade() -> None:
     # 'eoa' or 'contract' (EIP-1271/6492): a contract wallet is an identity on its chain only.
     op.add_column("user_wallets", sa.Column("kind", sa.String(16), nullable=False, server_default="eoa"))
     op.create_table(
-        "security_notifications",
-        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
-        sa.Column("user_id", postgresql.UUID(as_uuid=True), nullable=False),
-        sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("details", postgresql.JSONB(), nullable=False, server_default=sa.text("'{}'::jsonb")),
-        sa.Column("created_at", TZ, nullable=False, server_default=sa.text("now()")),
-        sa.Column("delivered_at", TZ, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_security_notifications"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_security_notifications_user_id_users",
-                                ondelete="CASCADE"),
-    )
-    op.create_index("ix_security_notifications_undelivered", "security_notifications", ["id"],
-                    postgresql_where=sa.text("delivered_at IS NULL"))
-    op.create_table(
         "user_consents",
         sa.Column("id", postgresql.UUID(as_uuid=True), nullable=False),
         sa.Column("user_id", postgresql.UUID(as_uuid=True), nullable=False),
@@ -61,7 +47,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("user_consents")
-    op.drop_table("security_notifications")
     op.drop_column("user_wallets", "kind")
     op.drop_column("user_sessions", "amr")
     op.drop_column("user_sessions", "auth_time")

@@ -70,12 +70,12 @@ def test_stolen_token_cannot_take_over(client: TestClient, signed_in: dict[str, 
     assert linked.status_code == 201, linked.text
     with engine.connect() as conn:
         kinds = conn.execute(text(
-            "SELECT n.kind FROM security_notifications n JOIN user_wallets w ON w.user_id = n.user_id "
-            "WHERE w.address = :a ORDER BY n.id"), {"a": victim.address}).scalars().all()
+            "SELECT e.kind FROM outbox_events e JOIN user_wallets w ON w.user_id = ANY(e.audience) "
+            "WHERE w.address = :a AND e.kind LIKE 'security.%' ORDER BY e.id"), {"a": victim.address}).scalars().all()
         steps = conn.execute(text("SELECT count(*) FROM audit_events WHERE action = 'auth.step_up' "
                                   "AND actor_user_id = :u AND result = 'success'"),
                              {"u": signed_in["user_id"]}).scalar_one()
-    assert kinds == ["wallet.linked"] and steps == 1
+    assert kinds == ["security.wallet.linked"] and steps == 1
 
 
 def test_last_wallet_from_before_the_session_stays(client: TestClient, signed_in: dict[str, Any]) -> None:
