@@ -23,7 +23,7 @@ def _ok(r: Any, status: int = 200) -> Any:
 
 def _hire(market: MarketEnv, client_h: dict[str, str], freelancer_h: dict[str, str], title: str) -> dict[str, Any]:
     c = market.client
-    project = _ok(c.post("/v1/projects", headers={**client_h, "Idempotency-Key": f"p-{title}"}, json={
+    project = _ok(c.post("/v1/projects", headers={**client_h, "Idempotency-Key": "p-" + title.replace(" ", "-")}, json={
         "title": title, "description": "Audit a Solidity escrow and write the report", "skills": ["solidity"],
         "budget": str(3 * LNC), "chain": "anvil-1", "token": "LNC"}), 201)
     _ok(c.post(f"/v1/projects/{project['id']}/transition", headers=client_h, json={"to": "open"}))
