@@ -230,3 +230,9 @@ def test_split_is_exact(total: int, bps: list[int]) -> None:
     amounts = split(total, bps)
     assert sum(amounts) == total and len(amounts) == len(bps)
     assert all(a == total * b // 10_000 for a, b in zip(amounts[:-1], bps[:-1]))
+
+
+def test_text_the_database_cannot_store_is_a_422(client: TestClient, person: Any) -> None:
+    _problem(client.get("/v1/profiles/a%00b"), 422)
+    _problem(client.patch("/v1/me/profile", headers=person(), json={"handle": _handle(), "display_name": "a\x00b"}),
+             422)
