@@ -19,8 +19,12 @@ from indexer.core.db import make_engine
 from indexer.core.registry import ChainRegistry, registry_json
 from tests.support.api_client import DOMAIN, URI
 from tests.support.chainkit import deploy_platform
+from tests.support.easkit import add_eas
 from tests.support.indexing import chain_config
+from devtools.accounts import local_dev_account
 from tests.support.market_env import CONFIRMATIONS, MarketEnv
+
+VERIFIER = local_dev_account(8)
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +34,7 @@ def market(database_factory: Callable[[str], str], redis_url: str, redis_prefix:
     try:
         deployments = tmp_path_factory.mktemp("market-deployments")
         platform = deploy_platform(node, deployments, seed=13)
+        add_eas(platform, deployments)  # skill attestations verify users' skills
         chain = chain_config(node, confirmations=CONFIRMATIONS, name="anvil-1")
         url = database_factory(f"mkt_{request.module.__name__.rsplit('.', 1)[-1][:20]}")
         settings = ApiSettings(
@@ -38,7 +43,8 @@ def market(database_factory: Callable[[str], str], redis_url: str, redis_prefix:
             deployments_dir=Path(deployments), siwe_domain=DOMAIN, siwe_uri=URI,
             jwt_keys=json.dumps({"k1": secrets.token_urlsafe(48)}), jwt_active_kid="k1",
             totp_encryption_keys=json.dumps({"t1": base64.b64encode(secrets.token_bytes(32)).decode()}),
-            totp_active_kid="t1", ratelimit_enabled=False, _env_file=None)  # type: ignore[call-arg]
+            totp_active_kid="t1", ratelimit_enabled=False, admin_addresses=[VERIFIER.address],
+            _env_file=None)  # type: ignore[call-arg]
         engine = make_engine(url)
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             yield MarketEnv(platform, chain, engine, client)

@@ -138,3 +138,18 @@ def test_predicted_address_matches_the_factory(market: MarketEnv) -> None:
         expected = factory.functions.predictEscrowAddress(creator, salt).call()
         assert calldata.predict_escrow_address(factory.address, implementation, creator, salt) == expected
     assert Web3.is_checksum_address(expected)
+
+
+def test_skill_verified_by_a_lancer_attestation(market: MarketEnv) -> None:
+    c = market.client
+    fl, fl_h = market.user(7, "vera")
+    _, verifier_h = market.user(8)
+    assert c.put("/v1/me/profile/skills/solidity", headers=fl_h, json={"level": 4, "years": 5}).status_code == 204
+    assert c.put("/v1/me/profile/skills/rust", headers=fl_h, json={"level": 2}).status_code == 204
+    before = {s["skill"]["slug"]: s["verified_status"] for s in _ok(c.get("/v1/profiles/vera/skills"))}
+    assert before == {"solidity": "unverified", "rust": "unverified"}
+    _ok(c.post("/v1/attestations/skills", headers=verifier_h, json={
+        "recipient": fl.address, "skill": "solidity", "level": 3, "evidence": "reviewed two audits"}), 201)
+    after = {s["skill"]["slug"]: (s["verified_status"], s["verified_level"])
+             for s in _ok(c.get("/v1/profiles/vera/skills"))}
+    assert after == {"solidity": ("verified", 3), "rust": ("unverified", None)}
