@@ -31,6 +31,7 @@ from api.identity.router import router as identity_router
 from api.identity.tokens import TokenSigner
 from api.kit.metrics import MetricsMiddleware
 from api.kit.middleware import install_middleware
+from api.orgs.router import router as orgs_router
 from api.privacy.router import router as privacy_router
 from api.profiles.router import router as profiles_router
 from api.projects.router import router as projects_router
@@ -119,6 +120,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(projects_router)
     app.include_router(engagements_router)
     app.include_router(proposals_router)
+    app.include_router(orgs_router)
     install_openapi(app)
     _install_docs(app)
     return app

@@ -21,6 +21,7 @@ from api.kit.params import address as parse_address
 from api.kit.problems import Problem
 from api.profiles.models import Profile
 from api.kit.tokens import TokenResolver
+from api.projects import service as projects
 from api.proposals import service as proposals
 from indexer.core.errors import LancerError
 from indexer.read_models.escrows import EscrowDetail, escrow_detail
@@ -34,11 +35,13 @@ ACTION_STATES = {"accept": {"funded"}, "submit": {"active"}, "release": {"active
 
 
 def hire(db: Db, proposal_id: uuid.UUID, client: uuid.UUID) -> Engagement:
-    """Accept a proposal: in one transaction the proposal is accepted, the project goes in_progress and the
+    """Accept a proposal (the accepting client becomes the contract's client party: their wallet funds it):
+    in one transaction the proposal is accepted, the project goes in_progress and the
     engagement is created with the proposal's milestones."""
     proposal, project = proposals.get_for_party(db, proposal_id, client)
-    if project.client_user_id != client:
-        raise Problem(403, "only the project's client may accept a proposal", type_="forbidden")
+    if not projects.is_manager(db, project, client):
+        raise Problem(403, "only the project's client (or its organization's owners/admins) may accept a proposal",
+                      type_="forbidden")
     if proposal.state not in ("submitted", "shortlisted"):
         raise Problem(409, f"cannot accept a proposal that is {proposal.state!r}", type_="invalid-transition")
     if project.state != "open":

@@ -47,6 +47,7 @@ class ProjectIn(BaseModel):
     invite: list[Handle] = Field(default_factory=list, max_length=100, description="Handles invited (invite_only)")
     deadline: datetime | None = None
     attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+    org: str | None = Field(None, max_length=40, description="Post for this organization (its owners/admins)")
 
 
 class ProjectPatch(BaseModel):
@@ -72,6 +73,7 @@ class TransitionIn(BaseModel):
 class ProjectOut(BaseModel):
     id: uuid.UUID
     client: str | None = Field(description="The client's handle (null when they have no profile)")
+    org: str | None = Field(None, description="The organization's slug, when it belongs to one")
     title: str
     description: str
     skills: list[str]

@@ -16,6 +16,8 @@ from api.profiles.models import Profile
 from api.projects import schemas as s
 from api.projects.models import Project
 from api.kit.tokens import TokenResolver
+from api.orgs import service as orgs
+from api.orgs.models import Organization
 from api.skills.models import Skill
 
 # What a client may do by hand; open -> in_progress happens only by accepting a proposal.
@@ -27,8 +29,9 @@ CLIENT_TRANSITIONS: dict[str, set[str]] = {
 EDITABLE_STATES = ("draft", "open")
 
 
-def can_see(project: Project, viewer: uuid.UUID | None) -> bool:
-    if viewer is not None and viewer == project.client_user_id:
+def can_see(project: Project, viewer: uuid.UUID | None, org_role: str | None = None) -> bool:
+    """The client and the project's organization see it always; others once published, if public or invited."""
+    if (viewer is not None and viewer == project.client_user_id) or org_role is not None:
         return True
     if project.state == "draft":
         return False
@@ -38,15 +41,21 @@ def can_see(project: Project, viewer: uuid.UUID | None) -> bool:
 def get_visible(db: Db, project_id: uuid.UUID, viewer: uuid.UUID | None) -> Project:
     """The project, or a 404 for one that does not exist *or* that the viewer may not see (no hint)."""
     project = db.get(Project, project_id)
-    if project is None or not can_see(project, viewer):
+    if project is None or not can_see(project, viewer, orgs.role_of(db, project.org_id, viewer)):
         raise Problem(404, "no such project", type_="not-found")
     return project
 
 
+def is_manager(db: Db, project: Project, user_id: uuid.UUID) -> bool:
+    """The client, or an owner/admin of the project's organization."""
+    return project.client_user_id == user_id or orgs.role_of(db, project.org_id, user_id) in orgs.MANAGERS
+
+
 def get_owned(db: Db, project_id: uuid.UUID, user_id: uuid.UUID) -> Project:
     project = get_visible(db, project_id, user_id)
-    if project.client_user_id != user_id:
-        raise Problem(403, "only the project's client may do this", type_="forbidden")
+    if not is_manager(db, project, user_id):
+        raise Problem(403, "only the project's client (or its organization's owners/admins) may do this",
+                      type_="forbidden")
     return project
 
 
@@ -84,7 +93,11 @@ def create(db: Db, tokens: TokenResolver, client: uuid.UUID, body: s.ProjectIn) 
     chain_id, token = tokens.resolve(body.chain, body.token)
     milestones = [{"title": m.title, "amount": str(m.amount)} for m in body.milestones]
     _check_milestones(body.budget, milestones)
-    project = Project(client_user_id=client, title=body.title, description=body.description,
+    org_id = None
+    if body.org is not None:
+        org, _ = orgs.for_member(db, body.org, client, orgs.MANAGERS)
+        org_id = org.id
+    project = Project(client_user_id=client, org_id=org_id, title=body.title, description=body.description,
                       skill_ids=_skill_ids(db, body.skills), budget=Decimal(body.budget), chain_id=chain_id,
                       token=token, milestones=milestones, visibility=body.visibility,
                       invitees=_invitee_ids(db, body.invite), deadline=body.deadline, state="draft",
@@ -136,19 +149,20 @@ def transition(db: Db, project: Project, to: str) -> Project:
 
 def out(db: Db, project: Project, viewer: uuid.UUID | None, handles: dict[uuid.UUID, str] | None = None,
         slugs: dict[int, str] | None = None) -> s.ProjectOut:
+    org = None if project.org_id is None else db.get(Organization, project.org_id)
     if handles is None:
         handles = dict(db.execute(select(Profile.user_id, Profile.handle)
                                   .where(Profile.user_id == project.client_user_id)).all())
     if slugs is None:
         slugs = skill_slugs(db, project.skill_ids)
     return s.ProjectOut(
-        id=project.id, client=handles.get(project.client_user_id), title=project.title,
+        id=project.id, client=handles.get(project.client_user_id), org=org.slug if org else None, title=project.title,
         description=project.description, skills=[slugs[i] for i in project.skill_ids if i in slugs],
         budget=int(project.budget), chain_id=project.chain_id, token=project.token,
         milestones=[s.PlannedMilestoneOut(title=m["title"], amount=int(m["amount"])) for m in project.milestones],
         visibility=project.visibility, deadline=project.deadline, state=project.state,  # type: ignore[arg-type]
         attachments=[s.Attachment.model_validate(a) for a in project.attachments],
-        is_owner=viewer == project.client_user_id, created_at=project.created_at, updated_at=project.updated_at)
+        is_owner=viewer is not None and viewer == project.client_user_id, created_at=project.created_at, updated_at=project.updated_at)
 
 
 def skill_slugs(db: Db, ids: list[int]) -> dict[int, str]:
@@ -161,13 +175,14 @@ def search(db: Db, tokens: TokenResolver, viewer: uuid.UUID | None, *, q: str | 
            min_budget: int | None, max_budget: int | None, chain: str | None, state: str | None, mine: bool,
            limit: int, cursor: str | None) -> s.ProjectPage:
     """Newest first, keyset on (created_at, id); full-text ``q`` against the GIN-indexed tsvector."""
-    visible = or_(Project.visibility == "public", Project.invitees.any(viewer)) if viewer else \
-        Project.visibility == "public"
-    where: list[Any] = [Project.client_user_id == viewer] if mine and viewer else \
-        [or_(Project.client_user_id == viewer, and_(Project.state != "draft", visible)) if viewer else
-         and_(Project.state != "draft", visible)]
     if mine and viewer is None:
         raise Problem(401, "mine=true needs a signed-in user", type_="unauthorized")
+    my_orgs = orgs.org_ids_of(db, viewer) if viewer else []
+    own = or_(Project.client_user_id == viewer, Project.org_id.in_(my_orgs))
+    visible = or_(Project.visibility == "public", Project.invitees.any(viewer)) if viewer else \
+        Project.visibility == "public"
+    where: list[Any] = [own] if mine else \
+        [or_(own, and_(Project.state != "draft", visible)) if viewer else and_(Project.state != "draft", visible)]
     if q:
         where.append(Project.search.op("@@")(func.websearch_to_tsquery("english", q)))
     if skills:

@@ -76,10 +76,12 @@ def create(db: Db, project_id: uuid.UUID, freelancer: uuid.UUID, body: s.Proposa
 
 
 def get_for_party(db: Db, proposal_id: uuid.UUID, user_id: uuid.UUID) -> tuple[Proposal, Project]:
-    """The proposal and its project, for its freelancer or the project's client; 404 for anyone else."""
+    """The proposal and its project, for its freelancer or the project's client (or its organization's
+    owners/admins); 404 for anyone else."""
     proposal = db.get(Proposal, proposal_id)
     project = None if proposal is None else db.get(Project, proposal.project_id)
-    if proposal is None or project is None or user_id not in (proposal.freelancer_user_id, project.client_user_id):
+    if proposal is None or project is None or not (
+            user_id == proposal.freelancer_user_id or projects.is_manager(db, project, user_id)):
         raise Problem(404, "no such proposal", type_="not-found")
     return proposal, project
 
@@ -88,7 +90,7 @@ def move(db: Db, proposal_id: uuid.UUID, user_id: uuid.UUID, action: str) -> Pro
     proposal, project = get_for_party(db, proposal_id, user_id)
     if action in CLIENT_MOVES:
         allowed, target = CLIENT_MOVES[action]
-        if user_id != project.client_user_id:
+        if not projects.is_manager(db, project, user_id):
             raise Problem(403, f"only the project's client may {action} a proposal", type_="forbidden")
     else:
         allowed, target = FREELANCER_MOVES[action]
@@ -106,7 +108,7 @@ def for_project(db: Db, project_id: uuid.UUID, user_id: uuid.UUID) -> list[Propo
     """The client sees every proposal; anyone else who can see the project sees only their own."""
     project = projects.get_visible(db, project_id, user_id)
     q = select(Proposal).where(Proposal.project_id == project.id).order_by(Proposal.created_at, Proposal.id)
-    if project.client_user_id != user_id:
+    if not projects.is_manager(db, project, user_id):
         q = q.where(Proposal.freelancer_user_id == user_id)
     return list(db.scalars(q))
 

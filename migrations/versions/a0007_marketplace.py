@@ -1,4 +1,4 @@
-"""Marketplace: profiles, skills (seeded from api/skills/taxonomy.json), projects (full-text search),
+"""Marketplace: profiles, organizations, skills (seeded from api/skills/taxonomy.json), projects (full-text search),
 proposals, milestone templates (platform ones seeded), engagements.
 
 Revision ID: a0007_marketplace
@@ -89,9 +89,50 @@ def upgrade() -> None:
                                 ondelete="CASCADE"),
     )
     op.create_table(
+        "organizations",
+        sa.Column("id", UID, nullable=False),
+        sa.Column("slug", sa.String(40), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_organizations"),
+        sa.UniqueConstraint("slug", name="uq_organizations_slug"),
+    )
+    op.create_table(
+        "org_members",
+        sa.Column("org_id", UID, nullable=False),
+        sa.Column("user_id", UID, nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("joined_at", TZ, nullable=False),
+        sa.PrimaryKeyConstraint("org_id", "user_id", name="pk_org_members"),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name="fk_org_members_org_id_organizations",
+                                ondelete="CASCADE"),
+        _users_fk("org_members", "user_id"),
+        sa.CheckConstraint("role IN ('owner', 'admin', 'member')", name="ck_org_members_role"),
+    )
+    op.create_index("ix_org_members_user_id", "org_members", ["user_id"])
+    op.create_table(
+        "org_invitations",
+        sa.Column("id", UID, nullable=False),
+        sa.Column("org_id", UID, nullable=False),
+        sa.Column("invitee_user_id", UID, nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("invited_by", UID, nullable=True),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("accepted_at", TZ, nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_org_invitations"),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name="fk_org_invitations_org_id_organizations",
+                                ondelete="CASCADE"),
+        _users_fk("org_invitations", "invitee_user_id"),
+        sa.ForeignKeyConstraint(["invited_by"], ["users.id"], name="fk_org_invitations_invited_by_users",
+                                ondelete="SET NULL"),
+    )
+    op.create_index("ix_org_invitations_org_id", "org_invitations", ["org_id"])
+    op.create_index("ix_org_invitations_invitee_user_id", "org_invitations", ["invitee_user_id"])
+    op.create_table(
         "projects",
         sa.Column("id", UID, nullable=False),
         sa.Column("client_user_id", UID, nullable=False),
+        sa.Column("org_id", UID, nullable=True),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("skill_ids", postgresql.ARRAY(sa.Integer()), nullable=False),
@@ -109,12 +150,15 @@ def upgrade() -> None:
         sa.Column("search", postgresql.TSVECTOR(), sa.Computed(SEARCH, persisted=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_projects"),
         _users_fk("projects", "client_user_id"),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name="fk_projects_org_id_organizations",
+                                ondelete="SET NULL"),
         sa.CheckConstraint("budget >= 0", name="ck_projects_budget"),
         sa.CheckConstraint("state IN ('draft', 'open', 'in_progress', 'completed', 'cancelled')",
                            name="ck_projects_state"),
         sa.CheckConstraint("visibility IN ('public', 'invite_only')", name="ck_projects_visibility"),
     )
     op.create_index("ix_projects_client_user_id", "projects", ["client_user_id"])
+    op.create_index("ix_projects_org_id", "projects", ["org_id"])
     op.create_index("ix_projects_state", "projects", ["state"])
     op.create_index("ix_projects_created", "projects", ["created_at", "id"])
     op.create_index("ix_projects_search", "projects", ["search"], postgresql_using="gin")
@@ -194,5 +238,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("engagements", "milestone_templates", "proposals", "projects", "user_skills", "skills",
-                  "profiles"):
+                  "org_invitations", "org_members", "organizations", "profiles"):
         op.drop_table(table)

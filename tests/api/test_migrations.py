@@ -10,6 +10,7 @@ import api.attestations.models  # noqa: F401
 import api.audit.models  # noqa: F401
 import api.engagements.models  # noqa: F401
 import api.identity.models  # noqa: F401
+import api.orgs.models  # noqa: F401
 import api.privacy.models  # noqa: F401
 import api.profiles.models  # noqa: F401
 import api.projects.models  # noqa: F401
