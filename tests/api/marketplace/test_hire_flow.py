@@ -153,3 +153,19 @@ def test_skill_verified_by_a_lancer_attestation(market: MarketEnv) -> None:
     after = {s["skill"]["slug"]: (s["verified_status"], s["verified_level"])
              for s in _ok(c.get("/v1/profiles/vera/skills"))}
     assert after == {"solidity": ("verified", 3), "rust": ("unverified", None)}
+
+
+def test_market_demo_populates_the_marketplace(market: MarketEnv) -> None:
+    from scripts.market_demo import play_market_demo
+    from tests.support.api_client import DOMAIN, URI
+
+    p = market.platform
+    p.tx(p.token.functions.mint(local_dev_account(1).address, 10_000 * LNC), p.admin)  # as the chain demo does
+    demo = play_market_demo(market.client, market.w3, "anvil-1", domain=DOMAIN, uri=URI)
+    assert len(demo.projects) == 3 and len(demo.proposals) == 3
+    market.index()
+    found = _ok(market.client.get("/v1/projects", params={"q": "solar"}))["items"]
+    assert [p["id"] for p in found] == [demo.projects[2]]
+    _, headers = market.user(1)
+    view = _ok(market.client.get(f"/v1/contracts/{demo.contract}", headers=headers))
+    assert view["state"] == "funded" and view["escrow"]["address"] == demo.escrow
