@@ -13,7 +13,7 @@ from api.auth import Principal, user
 from api.engagements import schemas as s
 from api.engagements import service
 from api.kit.deps import get_db, get_engine
-from api.kit.idempotency import Idempotency, IdempotencyKey
+from api.kit.idempotency import IdempotencyKey, for_request
 from api.kit.tokens import TokenResolver
 
 router = APIRouter(tags=["marketplace"])
@@ -29,9 +29,7 @@ NOT_PARTY = {404: {"description": "No such contract, or you are not a party"}}
 def accept_proposal(proposal_id: uuid.UUID, principal: Me, request: Request, db: DbDep, engine: EngineDep,
                     idempotency_key: IdempotencyKey = None) -> s.EngagementOut:
     assert principal.user_id is not None
-    state = request.app.state
-    idem = Idempotency(state.redis, state.settings.redis_key_prefix, str(principal.user_id), request.url.path,
-                       idempotency_key, {})
+    idem = for_request(request, principal.user_id, idempotency_key, {})
     return idem.run(201, lambda: service.out(  # type: ignore[no-any-return]
         db, engine, service.hire(db, proposal_id, principal.user_id), principal.user_id))
 

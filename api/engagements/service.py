@@ -7,15 +7,13 @@ import uuid
 from decimal import Decimal
 from eth_utils import keccak
 from sqlalchemy import Engine, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 
 from api.engagements import calldata
 from api.engagements import schemas as s
 from api.engagements.models import Engagement
 from api.engagements.state import Derived, replay
-from api.identity.models import Wallet
-from api.kit.db import utcnow
+from api.kit.db import commit_unique, utcnow
 from api.kit.deployments import DeploymentDirectory
 from api.kit.params import address as parse_address
 from api.kit.problems import Problem
@@ -54,11 +52,7 @@ def hire(db: Db, proposal_id: uuid.UUID, client: uuid.UUID) -> Engagement:
                             token=project.token, total=Decimal(proposal.price), milestones=proposal.milestones,
                             review_period_seconds=proposal.review_period_seconds)
     db.add(engagement)
-    try:
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        raise Problem(409, "this proposal was accepted already", type_="invalid-transition") from None
+    commit_unique(db, Problem(409, "this proposal was accepted already", type_="invalid-transition"))
     # outbox: proposal.accepted, project.in_progress, contract.created
     return engagement
 
@@ -74,18 +68,6 @@ def mine(db: Db, user_id: uuid.UUID) -> list[Engagement]:
     return list(db.scalars(select(Engagement).where(or_(Engagement.client_user_id == user_id,
                                                         Engagement.freelancer_user_id == user_id))
                            .order_by(Engagement.created_at.desc(), Engagement.id.desc()).limit(200)))
-
-
-def _wallet_of(db: Db, user_id: uuid.UUID, wanted: str | None) -> str:
-    wallets = list(db.scalars(select(Wallet.address).where(Wallet.user_id == user_id).order_by(Wallet.linked_at)))
-    if wanted is not None:
-        chosen = parse_address(wanted, "client_address")
-        if chosen not in wallets:
-            raise Problem(422, "client_address: not one of your linked wallets", type_="not-your-wallet")
-        return chosen
-    if not wallets:
-        raise Problem(422, "link a wallet first", type_="no-wallet")
-    return wallets[0]
 
 
 def _escrow(engine: Engine, e: Engagement) -> EscrowDetail | None:
@@ -115,7 +97,7 @@ def prepare_escrow(db: Db, engine: Engine, tokens: TokenResolver, deployments: D
                           type_="terms-mismatch")
     if _escrow(engine, e) is not None:
         raise Problem(409, "the escrow exists already; prepare its actions instead", type_="escrow-exists")
-    client = _wallet_of(db, user_id, body.client_address)
+    client = proposals.wallet_of(db, user_id, body.client_address, "client_address")
     arbiter_raw = body.arbiter or default_arbiter
     if arbiter_raw is None:
         raise Problem(422, "arbiter: required (no default arbiter is configured)", type_="validation-error")

@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from redis import Redis
@@ -26,6 +26,12 @@ IdempotencyKey = Annotated[
     Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
            description="Any unique string; a retry with the same key and body returns the first response"),
 ]
+
+
+def for_request(request: Request, owner: object, key: str | None, body: Any) -> Idempotency:
+    """The key of this request, scoped to its principal (``owner``) and path."""
+    state = request.app.state
+    return Idempotency(state.redis, state.settings.redis_key_prefix, str(owner), request.url.path, key, body)
 
 
 class Idempotency:

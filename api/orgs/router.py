@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, user
 from api.kit.deps import get_db, get_engine
-from api.kit.idempotency import Idempotency, IdempotencyKey
+from api.kit.idempotency import IdempotencyKey, for_request
 from api.orgs import schemas as s
 from api.orgs import service, team
 
@@ -28,9 +28,7 @@ NOT_MEMBER = {404: {"description": "No such organization, or you are not a membe
 def create_org(body: s.OrgIn, principal: Me, request: Request, db: DbDep,
                idempotency_key: IdempotencyKey = None) -> s.OrgOut:
     assert principal.user_id is not None
-    state = request.app.state
-    idem = Idempotency(state.redis, state.settings.redis_key_prefix, str(principal.user_id), request.url.path,
-                       idempotency_key, body)
+    idem = for_request(request, principal.user_id, idempotency_key, body)
     return idem.run(201, lambda: service.out(  # type: ignore[no-any-return]
         db, service.create(db, principal.user_id, body), "owner"))
 

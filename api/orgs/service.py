@@ -6,10 +6,9 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 
-from api.kit.db import utcnow
+from api.kit.db import commit_unique, new_id, utcnow
 from api.kit.problems import Problem
 from api.orgs import schemas as s
 from api.orgs.models import Organization, OrgInvitation, OrgMember
@@ -52,13 +51,10 @@ def for_member(db: Db, slug: str, user_id: uuid.UUID, roles: tuple[str, ...] = (
 def create(db: Db, user_id: uuid.UUID, body: s.OrgIn) -> Organization:
     if len(org_ids_of(db, user_id)) >= MAX_ORGS_PER_USER:
         raise Problem(409, f"at most {MAX_ORGS_PER_USER} organizations per user", type_="quota")
-    org = Organization(slug=body.slug, name=body.name)
+    org = Organization(id=new_id(), slug=body.slug, name=body.name)
     db.add(org)
-    try:
-        db.flush()
-    except IntegrityError:
-        db.rollback()
-        raise Problem(409, "this slug is taken", type_="slug-taken") from None
+    # No ORM relationship orders the two inserts: the organization row first, then its owner, one transaction.
+    commit_unique(db, Problem(409, "this slug is taken", type_="slug-taken"), flush_only=True)
     db.add(OrgMember(org_id=org.id, user_id=user_id, role="owner"))
     db.commit()
     return org

@@ -6,9 +6,9 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 
+from api.kit.db import commit_unique
 from api.kit.problems import Problem
 from api.profiles import schemas as s
 from api.profiles.models import Profile
@@ -68,9 +68,5 @@ def patch(db: Db, tokens: TokenResolver, user_id: uuid.UUID, body: s.ProfilePatc
             chain_id, token = tokens.resolve(r.chain, r.token)
             rates.append({"chain_id": chain_id, "token": token, "amount": str(r.amount)})
         profile.rates = rates
-    try:
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        raise Problem(409, "this handle is taken", type_="handle-taken") from None
+    commit_unique(db, Problem(409, "this handle is taken", type_="handle-taken"))
     return profile

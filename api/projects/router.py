@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, Scope, public_read, user
 from api.kit.deps import get_db
-from api.kit.idempotency import Idempotency, IdempotencyKey
+from api.kit.idempotency import IdempotencyKey, for_request
 from api.kit.pagination import Cursor, Limit
 from api.projects import schemas as s
 from api.projects import service
@@ -28,18 +28,12 @@ def tokens(request: Request) -> TokenResolver:
 TokensDep = Annotated[TokenResolver, Depends(tokens)]
 
 
-def idempotency(request: Request, principal: Principal, key: str | None, body: object) -> Idempotency:
-    state = request.app.state
-    return Idempotency(state.redis, state.settings.redis_key_prefix, str(principal.user_id), request.url.path,
-                       key, body)
-
-
 @router.post("/v1/projects", response_model=s.ProjectOut, status_code=201, summary="Post a project (as a draft)",
              responses={422: {"description": "Unknown chain, token or skill; milestones not summing to the budget"}})
 def create_project(body: s.ProjectIn, principal: Annotated[Principal, user()], request: Request, db: DbDep,
                    resolver: TokensDep, idempotency_key: IdempotencyKey = None) -> s.ProjectOut:
     assert principal.user_id is not None
-    return idempotency(request, principal, idempotency_key, body).run(  # type: ignore[no-any-return]
+    return for_request(request, principal.user_id, idempotency_key, body).run(  # type: ignore[no-any-return]
         201, lambda: service.out(db, service.create(db, resolver, principal.user_id, body), principal.user_id))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, user
 from api.kit.deps import get_db
-from api.kit.idempotency import Idempotency, IdempotencyKey
+from api.kit.idempotency import IdempotencyKey, for_request
 from api.proposals import schemas as s
 from api.proposals import service, templates
 
@@ -26,9 +26,7 @@ Me = Annotated[Principal, user()]
 def create_proposal(project_id: uuid.UUID, body: s.ProposalIn, principal: Me, request: Request, db: DbDep,
                     idempotency_key: IdempotencyKey = None) -> s.ProposalOut:
     assert principal.user_id is not None
-    state = request.app.state
-    idem = Idempotency(state.redis, state.settings.redis_key_prefix, str(principal.user_id), request.url.path,
-                       idempotency_key, body)
+    idem = for_request(request, principal.user_id, idempotency_key, body)
     return idem.run(201, lambda: service.out(  # type: ignore[no-any-return]
         db, service.create(db, project_id, principal.user_id, body)))
 
@@ -69,9 +67,7 @@ def list_templates(principal: Me, db: DbDep) -> list[s.TemplateOut]:
 def create_template(body: s.TemplateIn, principal: Me, request: Request, db: DbDep,
                     idempotency_key: IdempotencyKey = None) -> s.TemplateOut:
     assert principal.user_id is not None
-    state = request.app.state
-    idem = Idempotency(state.redis, state.settings.redis_key_prefix, str(principal.user_id), request.url.path,
-                       idempotency_key, body)
+    idem = for_request(request, principal.user_id, idempotency_key, body)
     return idem.run(201, lambda: templates.out(  # type: ignore[no-any-return]
         templates.create(db, principal.user_id, body)))
 

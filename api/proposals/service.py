@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 
 from api.identity.models import Wallet
+from api.kit.db import commit_unique
 from api.kit.params import address as parse_address
 from api.kit.problems import Problem
 from api.profiles.models import Profile
@@ -27,12 +27,13 @@ CLIENT_MOVES = {"shortlist": ({"submitted"}, "shortlisted"), "decline": ({"submi
 FREELANCER_MOVES = {"withdraw": ({"submitted", "shortlisted"}, "withdrawn")}
 
 
-def _payout_wallet(db: Db, user_id: uuid.UUID, wanted: str | None) -> str:
+def wallet_of(db: Db, user_id: uuid.UUID, wanted: str | None, field: str) -> str:
+    """``wanted`` if it is one of the user's linked wallets (else a 422), or their first linked wallet."""
     wallets = list(db.scalars(select(Wallet.address).where(Wallet.user_id == user_id).order_by(Wallet.linked_at)))
     if wanted is not None:
-        address = parse_address(wanted, "wallet")
+        address = parse_address(wanted, field)
         if address not in wallets:
-            raise Problem(422, "wallet: not one of your linked wallets", type_="not-your-wallet")
+            raise Problem(422, f"{field}: not one of your linked wallets", type_="not-your-wallet")
         return address
     if not wallets:
         raise Problem(422, "link a wallet first: the escrow pays a wallet", type_="no-wallet")
@@ -61,16 +62,12 @@ def create(db: Db, project_id: uuid.UUID, freelancer: uuid.UUID, body: s.Proposa
     if price >= 2**256:
         raise Problem(422, "milestones: the price does not fit a uint256", type_="validation-error")
     proposal = Proposal(project_id=project.id, freelancer_user_id=freelancer, cover_letter=body.cover_letter,
-                        freelancer_address=_payout_wallet(db, freelancer, body.wallet), price=Decimal(price),
+                        freelancer_address=wallet_of(db, freelancer, body.wallet, "wallet"), price=Decimal(price),
                         milestones=milestones, review_period_seconds=review or DEFAULT_REVIEW_SECONDS,
                         state="submitted")
     db.add(proposal)
-    try:
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        raise Problem(409, "you already have an active proposal on this project; withdraw it first",
-                      type_="duplicate-proposal") from None
+    commit_unique(db, Problem(409, "you already have an active proposal on this project; withdraw it first",
+                              type_="duplicate-proposal"))
     # outbox: proposal.submitted
     return proposal
 

@@ -4,7 +4,6 @@ send the transactions the API prepares. Built by the ``market`` fixture (tests/a
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +14,9 @@ from web3 import Web3
 
 from devtools.accounts import local_dev_account
 from indexer.core.registry import ChainConfig
-from indexer.sources.platform import platform_contract_set
-from indexer.sync import SyncOptions
-from indexer.worker import run_chain
 from tests.support.api_client import bearer, login
 from tests.support.chainkit import Platform
+from tests.support.indexing import sync
 
 CONFIRMATIONS = 2
 
@@ -37,9 +34,7 @@ class MarketEnv:
 
     def index(self) -> None:
         """Index the chain up to its head (without mining: pending events stay pending)."""
-        run_chain(self.engine, self.chain, platform_contract_set(self.platform.deployment, self.chain),
-                  stop=threading.Event(), options=SyncOptions(initial_range=50, max_range=500, poll_interval=0.05),
-                  stop_at_head=True)
+        sync(self.engine, self.chain, self.platform)
 
     def confirm(self) -> None:
         self.platform.node.mine(CONFIRMATIONS + 1)
