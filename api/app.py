@@ -22,6 +22,7 @@ from api.kit.cache import ReadCache
 from api.kit.deployments import DeploymentDirectory
 from api.carbon.router import router as carbon_router
 from api.chains.router import router as chains_router
+from api.engagements.router import router as engagements_router
 from api.escrows.router import router as escrows_router
 from api.health.router import metrics_router
 from api.health.router import router as health_router
@@ -31,7 +32,11 @@ from api.identity.router import router as identity_router
 from api.identity.tokens import TokenSigner
 from api.kit.metrics import MetricsMiddleware
 from api.kit.middleware import install_middleware
+from api.orgs.router import router as orgs_router
 from api.privacy.router import router as privacy_router
+from api.profiles.router import router as profiles_router
+from api.projects.router import router as projects_router
+from api.proposals.router import router as proposals_router
 from api.kit.problems import install_problem_handlers
 from api.kit.realtime import Hub
 from api.invoices.router import router as invoices_router
@@ -40,6 +45,7 @@ from api.transactions.router import router as transactions_router
 from api.kit.ratelimit import RateLimiter
 from api.kit.rpcguard import RpcGuard
 from api.reputation.router import router as reputation_router
+from api.skills.router import router as skills_router
 from api.settings import ApiSettings, get_settings
 from api.treasury.router import router as treasury_router
 from indexer.core.db import make_engine
@@ -128,6 +134,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(messages_router)
     app.include_router(transactions_router)
     app.include_router(invoices_router)
+    # Marketplace. /v1/proposals/{id}/accept (engagements) before the generic /{action} (proposals).
+    app.include_router(profiles_router)
+    app.include_router(skills_router)
+    app.include_router(projects_router)
+    app.include_router(engagements_router)
+    app.include_router(proposals_router)
+    app.include_router(orgs_router)
     install_openapi(app)
     if settings.serve_docs:
         _install_docs(app)

@@ -145,10 +145,18 @@ class ApiSettings(ChainSettings):
     auth_failure_audit_window_seconds: int = Field(300, ge=10, le=86_400)
     # --- end of security: identity and sessions ---------------------------------------------------
 
+    # Marketplace: the arbiter an escrow gets when the client names none at escrow/prepare.
+    marketplace_arbiter_address: str | None = Field(None, description="Default escrow arbiter wallet")
+
     @field_validator("verifier_addresses", "trusted_attesters")
     @classmethod
     def _checksum_lists(cls, values: list[str]) -> list[str]:
         return [checksum(v) for v in values]
+
+    @field_validator("marketplace_arbiter_address")
+    @classmethod
+    def _checksum_arbiter(cls, value: str | None) -> str | None:
+        return None if value is None else checksum(value)
 
     @field_validator("admin_addresses")
     @classmethod

@@ -9,6 +9,7 @@ class Scope(StrEnum):
     READ_CHAIN = "read:chain"
     READ_ESCROWS = "read:escrows"
     READ_REPUTATION = "read:reputation"
+    READ_MARKETPLACE = "read:marketplace"
     WRITE_WEBHOOKS = "write:webhooks"
 
     @property
@@ -20,6 +21,7 @@ _DESCRIPTIONS = {
     Scope.READ_CHAIN: "Read indexed chain data (balances, transfers, blocks)",
     Scope.READ_ESCROWS: "Read escrows and milestones",
     Scope.READ_REPUTATION: "Read reputation and attestations",
+    Scope.READ_MARKETPLACE: "Read public projects, profiles and skills",
     Scope.WRITE_WEBHOOKS: "Create and manage webhooks",
 }
 

@@ -9,7 +9,8 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,3 +34,16 @@ def utcnow() -> datetime:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def commit_unique(db: Session, conflict: Exception, *, flush_only: bool = False) -> None:
+    """Commit (or only flush, to go on in the same transaction); a unique-constraint violation rolls back and
+    raises ``conflict`` (a 409 problem) instead."""
+    try:
+        if flush_only:
+            db.flush()
+        else:
+            db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise conflict from None

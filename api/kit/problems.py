@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.core.errors import LancerError
@@ -94,6 +95,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(LancerError)
     async def _lancer(request: Request, exc: LancerError) -> JSONResponse:
         return problem_response(request, 400, str(exc), type_="bad-request")
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # Input PostgreSQL refuses to store or compare (a NUL character in text, a number out of range):
+        # the client's mistake, never a 500. The driver's message is not echoed.
+        log.info("input refused by the database", path=request.url.path, error=type(exc.orig).__name__)
+        return problem_response(request, 422, "a value in the request cannot be stored (e.g. a NUL character "
+                                "in text, or a number out of range)", type_="unstorable-value")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

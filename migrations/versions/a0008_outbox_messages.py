@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "a0008_outbox_messages"
-down_revision: str | Sequence[str] | None = "a0006_security_privacy"
+down_revision: str | Sequence[str] | None = "a0007_marketplace"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

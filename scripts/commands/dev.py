@@ -67,6 +67,28 @@ def demo_once(chain: ChainConfig, settings: ChainSettings, console: Console) -> 
     return result
 
 
+def market_demo_once(base: str, chain: ChainConfig, settings: ChainSettings, console: Console) -> None:
+    """Populate the marketplace (profiles, projects, proposals, a hired and funded contract) through the
+    running API, once per deployment of the first local chain (same marker scheme as the chain demo)."""
+    from api.settings import get_settings
+    from scripts.market_demo import play_market_demo
+
+    deployment = load_deployment(settings.deployments_dir, chain.chain_id)
+    if deployment is None:
+        return
+    marker = settings.data_dir / "demo" / f"market-{chain.chain_id}.json"
+    factory = deployment.address("EscrowFactory")
+    if marker.is_file() and json.loads(marker.read_text()).get("factory") == factory:
+        return
+    console.print(f"{chain.name}: playing the marketplace demo through the API")
+    api_settings = get_settings()
+    with httpx.Client(base_url=base, timeout=30) as http:
+        demo = play_market_demo(http, Web3(Web3.HTTPProvider(chain.rpc_url_strings[0])), chain.name,
+                                domain=api_settings.siwe_domain, uri=api_settings.siwe_uri)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"factory": factory, "result": asdict(demo)}, indent=2))
+
+
 class Children:
     """The platform's long-running processes; if one dies, the others are stopped too."""
 
@@ -118,7 +140,7 @@ def summary_lines(base: str, demos: dict[str, DemoResult], web: str | None = Non
     for name, demo in demos.items():
         lines.append((f"{name} balances", f"{base}/v1/accounts/{demo.accounts['client']}/balances?chain={name}"))
         lines.append((f"{name} escrow", f"{base}/v1/escrows/{demo.chain_id}/{demo.escrows['completed_lnc']}"))
-    lines += [("treasury", f"{base}/v1/treasury"), ("carbon summary", f"{base}/v1/carbon/summary"),
+    lines += [("projects", f"{base}/v1/projects"), ("treasury", f"{base}/v1/treasury"), ("carbon summary", f"{base}/v1/carbon/summary"),
               ("metrics", f"{base}/metrics")]
     return lines
 
@@ -198,6 +220,7 @@ def dev_command(port: int, timeout: float, web_port: int) -> None:
             return all((status.get(d.chain_id) or {}).get("indexed_block", -1) >= d.last_block for d in demos.values())
 
         wait_for(indexed, "the index to hold the demo", timeout, children)
+        market_demo_once(base, chains[0], settings, console)
         print_summary(base, demos, web)
         while True:
             time.sleep(0.5)

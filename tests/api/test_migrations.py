@@ -9,11 +9,17 @@ from sqlalchemy import Engine
 import api.attestations.models  # noqa: F401
 import api.chainfeed.models  # noqa: F401
 import api.audit.models  # noqa: F401
+import api.engagements.models  # noqa: F401
 import api.identity.models  # noqa: F401
 import api.kit.idempotency  # noqa: F401
 import api.kit.outbox  # noqa: F401
 import api.messages.models  # noqa: F401
+import api.orgs.models  # noqa: F401
 import api.privacy.models  # noqa: F401
+import api.profiles.models  # noqa: F401
+import api.projects.models  # noqa: F401
+import api.proposals.models  # noqa: F401
+import api.skills.models  # noqa: F401
 from api.kit.db import metadata as api_metadata
 from indexer.models import metadata as indexer_metadata
 

@@ -84,6 +84,8 @@ def test_lancer_dev_runs_and_stops_on_sigint(database_factory: Callable[[str], s
         for url in urls:
             r = httpx.get(url, timeout=10)
             assert r.status_code == 200, (url, r.status_code, r.text[:300])
+        projects = next(u for u in urls if u.endswith("/v1/projects"))
+        assert len(httpx.get(projects, timeout=10).json()["items"]) >= 3  # the marketplace demo
         escrow = next(u for u in urls if "/v1/escrows/" in u)
         assert httpx.get(escrow, timeout=10).json()["state"] == "completed"
         children = _descendants(proc.pid)

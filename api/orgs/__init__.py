@@ -1,0 +1,1 @@
+"""Organizations (client teams): members with roles, invitations, the team view of projects, contracts, spend."""

@@ -1,0 +1,1 @@
+"""Profiles: one per user (handle, display name, bio, links, time zone, rates, availability, roles)."""

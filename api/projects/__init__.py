@@ -1,0 +1,1 @@
+"""Projects (jobs): posted by a client, searched by freelancers, hired into an escrow."""

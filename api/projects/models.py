@@ -1,0 +1,47 @@
+"""The project table. ``search`` is a generated tsvector (title weighted over description) with a GIN index."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Computed, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.kit.db import Base, new_id, utcnow
+
+SEARCH_EXPRESSION = ("setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+                     "setweight(to_tsvector('english', coalesce(description, '')), 'B')")
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        Index("ix_projects_search", "search", postgresql_using="gin"),
+        Index("ix_projects_skill_ids", "skill_ids", postgresql_using="gin"),
+        Index("ix_projects_created", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    client_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The client team it belongs to (its owners and admins manage it, its members see it); optional.
+    org_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    skill_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list)
+    budget: Mapped[Decimal] = mapped_column(Numeric(78, 0))
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    token: Mapped[str] = mapped_column(String(42))  # 0x0…0 for the chain's native coin
+    # [{"title", "amount"}]: the client's planned milestones (amounts sum to the budget), may be empty.
+    milestones: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    invitees: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)), default=list)
+    deadline: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    search: Mapped[Any] = mapped_column(TSVECTOR, Computed(SEARCH_EXPRESSION, persisted=True))

@@ -1,0 +1,80 @@
+"""Project routes: post, edit and move (client), read and search (anyone, within visibility)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session as Db
+
+from api.auth import Principal, Scope, public_read, user
+from api.kit.deps import get_db
+from api.kit.idempotency_redis import IdempotencyKey, for_request
+from api.kit.pagination import Cursor, Limit
+from api.projects import schemas as s
+from api.projects import service
+from api.kit.tokens import TokenResolver
+
+router = APIRouter(tags=["marketplace"])
+DbDep = Annotated[Db, Depends(get_db)]
+Amount = Annotated[str | None, Query(pattern=r"^[0-9]{1,78}$", description="Base units, decimal string")]
+
+
+def tokens(request: Request) -> TokenResolver:
+    return TokenResolver(request.app.state.registry, request.app.state.deployments)
+
+
+TokensDep = Annotated[TokenResolver, Depends(tokens)]
+
+
+@router.post("/v1/projects", response_model=s.ProjectOut, status_code=201, summary="Post a project (as a draft)",
+             responses={422: {"description": "Unknown chain, token or skill; milestones not summing to the budget"}})
+def create_project(body: s.ProjectIn, principal: Annotated[Principal, user()], request: Request, db: DbDep,
+                   resolver: TokensDep, idempotency_key: IdempotencyKey = None) -> s.ProjectOut:
+    assert principal.user_id is not None
+    return for_request(request, principal.user_id, idempotency_key, body).run(  # type: ignore[no-any-return]
+        201, lambda: service.out(db, service.create(db, resolver, principal.user_id, body), principal.user_id))
+
+
+@router.get("/v1/projects", response_model=s.ProjectPage,
+            summary="Search projects: full text (`q`), skills, budget range, chain, state; newest first")
+def search_projects(principal: Annotated[Principal, public_read(Scope.READ_MARKETPLACE)], db: DbDep,
+                    resolver: TokensDep,
+                    q: Annotated[str | None, Query(max_length=200, description="Words to search")] = None,
+                    skills: Annotated[list[str], Query(max_length=20, description="Skill slugs (any of)")] = [],  # noqa: B006
+                    min_budget: Amount = None, max_budget: Amount = None,
+                    chain: Annotated[str | None, Query(max_length=64)] = None,
+                    state: Annotated[s.State | None, Query()] = None,
+                    mine: Annotated[bool, Query(description="Only my projects (signed in)")] = False,
+                    limit: Limit = 50, cursor: Cursor = None) -> s.ProjectPage:
+    return service.search(db, resolver, principal.user_id, q=q, skills=skills,
+                          min_budget=None if min_budget is None else int(min_budget),
+                          max_budget=None if max_budget is None else int(max_budget), chain=chain, state=state,
+                          mine=mine, limit=limit, cursor=cursor)
+
+
+@router.get("/v1/projects/{project_id}", response_model=s.ProjectOut, summary="One project",
+            responses={404: {"description": "No such project, or not visible to you"}})
+def get_project(project_id: uuid.UUID, principal: Annotated[Principal, public_read(Scope.READ_MARKETPLACE)],
+                db: DbDep) -> s.ProjectOut:
+    return service.out(db, service.get_visible(db, project_id, principal.user_id), principal.user_id)
+
+
+@router.patch("/v1/projects/{project_id}", response_model=s.ProjectOut, summary="Edit a project (its client)",
+              responses={403: {"description": "Not the client"}, 409: {"description": "No longer editable"}})
+def patch_project(project_id: uuid.UUID, body: s.ProjectPatch, principal: Annotated[Principal, user()],
+                  db: DbDep, resolver: TokensDep) -> s.ProjectOut:
+    assert principal.user_id is not None
+    project = service.get_owned(db, project_id, principal.user_id)
+    return service.out(db, service.update(db, resolver, project, body), principal.user_id)
+
+
+@router.post("/v1/projects/{project_id}/transition", response_model=s.ProjectOut,
+             summary="Publish (draft → open), cancel, or complete a project (its client)",
+             responses={403: {"description": "Not the client"}, 409: {"description": "Transition not allowed"}})
+def transition_project(project_id: uuid.UUID, body: s.TransitionIn, principal: Annotated[Principal, user()],
+                       db: DbDep) -> s.ProjectOut:
+    assert principal.user_id is not None
+    project = service.get_owned(db, project_id, principal.user_id)
+    return service.out(db, service.transition(db, project, body.to), principal.user_id)

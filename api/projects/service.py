@@ -1,0 +1,215 @@
+"""Projects: create, edit (client only), state transitions, visibility, full-text search with filters."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy.orm import Session as Db
+
+from api.kit import outbox
+from api.kit.pagination import decode_cursor, page_of
+from api.kit.problems import Problem
+from api.profiles.models import Profile
+from api.projects import schemas as s
+from api.projects.models import Project
+from api.kit.tokens import TokenResolver
+from api.orgs import service as orgs
+from api.orgs.models import Organization
+from api.skills.models import Skill
+
+# What a client may do by hand; open -> in_progress happens only by accepting a proposal.
+CLIENT_TRANSITIONS: dict[str, set[str]] = {
+    "draft": {"open", "cancelled"},
+    "open": {"cancelled"},
+    "in_progress": {"completed"},
+}
+EDITABLE_STATES = ("draft", "open")
+
+
+def can_see(project: Project, viewer: uuid.UUID | None, org_role: str | None = None) -> bool:
+    """The client and the project's organization see it always; others once published, if public or invited."""
+    if (viewer is not None and viewer == project.client_user_id) or org_role is not None:
+        return True
+    if project.state == "draft":
+        return False
+    return project.visibility == "public" or (viewer is not None and viewer in (project.invitees or []))
+
+
+def get_visible(db: Db, project_id: uuid.UUID, viewer: uuid.UUID | None) -> Project:
+    """The project, or a 404 for one that does not exist *or* that the viewer may not see (no hint)."""
+    project = db.get(Project, project_id)
+    if project is None or not can_see(project, viewer, orgs.role_of(db, project.org_id, viewer)):
+        raise Problem(404, "no such project", type_="not-found")
+    return project
+
+
+def is_manager(db: Db, project: Project, user_id: uuid.UUID) -> bool:
+    """The client, or an owner/admin of the project's organization."""
+    return project.client_user_id == user_id or orgs.role_of(db, project.org_id, user_id) in orgs.MANAGERS
+
+
+def get_owned(db: Db, project_id: uuid.UUID, user_id: uuid.UUID) -> Project:
+    project = get_visible(db, project_id, user_id)
+    if not is_manager(db, project, user_id):
+        raise Problem(403, "only the project's client (or its organization's owners/admins) may do this",
+                      type_="forbidden")
+    return project
+
+
+def _skill_ids(db: Db, slugs: list[str]) -> list[int]:
+    if not slugs:
+        return []
+    wanted = sorted(set(slugs))
+    found = dict(db.execute(select(Skill.slug, Skill.id).where(Skill.slug.in_(wanted), Skill.is_active)).all())
+    missing = [x for x in wanted if x not in found]
+    if missing:
+        raise Problem(422, f"unknown skill(s): {', '.join(missing)}; see /v1/skills", type_="unknown-skill")
+    return sorted(found.values())
+
+
+def _invitee_ids(db: Db, handles: list[str]) -> list[uuid.UUID]:
+    wanted = sorted({h.lower() for h in handles})
+    if not wanted:
+        return []
+    found = dict(db.execute(select(Profile.handle, Profile.user_id).where(Profile.handle.in_(wanted))).all())
+    missing = [h for h in wanted if h not in found]
+    if missing:
+        raise Problem(422, f"unknown handle(s): {', '.join(missing)}", type_="unknown-handle")
+    return list(found.values())
+
+
+def _check_milestones(budget: int, milestones: list[dict[str, Any]]) -> None:
+    if milestones and sum(int(m["amount"]) for m in milestones) != budget:
+        raise Problem(422, "milestones: amounts must sum to the budget", type_="milestones-sum")
+    if any(int(m["amount"]) == 0 for m in milestones):
+        raise Problem(422, "milestones: every amount must be > 0 (the escrow refuses empty milestones)",
+                      type_="validation-error")
+
+
+def create(db: Db, tokens: TokenResolver, client: uuid.UUID, body: s.ProjectIn) -> Project:
+    chain_id, token = tokens.resolve(body.chain, body.token)
+    milestones = [{"title": m.title, "amount": str(m.amount)} for m in body.milestones]
+    _check_milestones(body.budget, milestones)
+    org_id = None
+    if body.org is not None:
+        org, _ = orgs.for_member(db, body.org, client, orgs.MANAGERS)
+        org_id = org.id
+    project = Project(client_user_id=client, org_id=org_id, title=body.title, description=body.description,
+                      skill_ids=_skill_ids(db, body.skills), budget=Decimal(body.budget), chain_id=chain_id,
+                      token=token, milestones=milestones, visibility=body.visibility,
+                      invitees=_invitee_ids(db, body.invite), deadline=body.deadline, state="draft",
+                      attachments=[a.model_dump(mode="json") for a in body.attachments])
+    db.add(project)
+    db.flush()
+    outbox.record(db, "project.created", f"project:{project.id}", {"state": project.state}, audience=[client])
+    db.commit()
+    return project
+
+
+def update(db: Db, tokens: TokenResolver, project: Project, body: s.ProjectPatch) -> Project:
+    if project.state not in EDITABLE_STATES:
+        raise Problem(409, f"a project in state {project.state!r} can no longer be edited", type_="invalid-state")
+    given = body.model_fields_set
+    for name in ("title", "description", "visibility", "deadline"):
+        if name in given:
+            value = getattr(body, name)
+            if value is None and name != "deadline":
+                raise Problem(422, f"{name}: cannot be null", type_="validation-error")
+            setattr(project, name, value)
+    if body.skills is not None:
+        project.skill_ids = _skill_ids(db, body.skills)
+    if body.invite is not None:
+        project.invitees = _invitee_ids(db, body.invite)
+    if body.attachments is not None:
+        project.attachments = [a.model_dump(mode="json") for a in body.attachments]
+    if body.chain is not None or body.token is not None:
+        chain_id, token = tokens.resolve(body.chain or project.chain_id, body.token or project.token)
+        project.chain_id, project.token = chain_id, token
+    if body.budget is not None:
+        project.budget = Decimal(body.budget)
+    if body.milestones is not None:
+        project.milestones = [{"title": m.title, "amount": str(m.amount)} for m in body.milestones]
+    _check_milestones(int(project.budget), project.milestones)
+    outbox.record(db, "project.updated", f"project:{project.id}", {}, audience=[project.client_user_id])
+    db.commit()
+    return project
+
+
+def transition(db: Db, project: Project, to: str) -> Project:
+    if to not in CLIENT_TRANSITIONS.get(project.state, set()):
+        raise Problem(409, f"cannot move a project from {project.state!r} to {to!r}", type_="invalid-transition",
+                      allowed=sorted(CLIENT_TRANSITIONS.get(project.state, set())))
+    project.state = to
+    outbox.record(db, "project.state_changed", f"project:{project.id}", {"state": to},
+                  audience=[project.client_user_id])
+    db.commit()
+    return project
+
+
+def out(db: Db, project: Project, viewer: uuid.UUID | None, handles: dict[uuid.UUID, str] | None = None,
+        slugs: dict[int, str] | None = None) -> s.ProjectOut:
+    org = None if project.org_id is None else db.get(Organization, project.org_id)
+    if handles is None:
+        handles = dict(db.execute(select(Profile.user_id, Profile.handle)
+                                  .where(Profile.user_id == project.client_user_id)).all())
+    if slugs is None:
+        slugs = skill_slugs(db, project.skill_ids)
+    return s.ProjectOut(
+        id=project.id, client=handles.get(project.client_user_id), org=org.slug if org else None, title=project.title,
+        description=project.description, skills=[slugs[i] for i in project.skill_ids if i in slugs],
+        budget=int(project.budget), chain_id=project.chain_id, token=project.token,
+        milestones=[s.PlannedMilestoneOut(title=m["title"], amount=int(m["amount"])) for m in project.milestones],
+        visibility=project.visibility, deadline=project.deadline, state=project.state,  # type: ignore[arg-type]
+        attachments=[s.Attachment.model_validate(a) for a in project.attachments],
+        is_owner=viewer is not None and viewer == project.client_user_id, created_at=project.created_at, updated_at=project.updated_at)
+
+
+def skill_slugs(db: Db, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.execute(select(Skill.id, Skill.slug).where(Skill.id.in_(ids))).all())
+
+
+def search(db: Db, tokens: TokenResolver, viewer: uuid.UUID | None, *, q: str | None, skills: list[str],
+           min_budget: int | None, max_budget: int | None, chain: str | None, state: str | None, mine: bool,
+           limit: int, cursor: str | None) -> s.ProjectPage:
+    """Newest first, keyset on (created_at, id); full-text ``q`` against the GIN-indexed tsvector."""
+    if mine and viewer is None:
+        raise Problem(401, "mine=true needs a signed-in user", type_="unauthorized")
+    my_orgs = orgs.org_ids_of(db, viewer) if viewer else []
+    own = or_(Project.client_user_id == viewer, Project.org_id.in_(my_orgs))
+    visible = or_(Project.visibility == "public", Project.invitees.any(viewer)) if viewer else \
+        Project.visibility == "public"
+    where: list[Any] = [own] if mine else \
+        [or_(own, and_(Project.state != "draft", visible)) if viewer else and_(Project.state != "draft", visible)]
+    if q:
+        where.append(Project.search.op("@@")(func.websearch_to_tsquery("english", q)))
+    if skills:
+        where.append(Project.skill_ids.overlap(_skill_ids(db, skills)))
+    if min_budget is not None:
+        where.append(Project.budget >= min_budget)
+    if max_budget is not None:
+        where.append(Project.budget <= max_budget)
+    if chain:
+        where.append(Project.chain_id == tokens.chain(chain).chain_id)
+    if state:
+        where.append(Project.state == state)
+    key = decode_cursor(cursor, 2)
+    if key is not None:
+        try:
+            after = (datetime.fromisoformat(str(key[0])), uuid.UUID(str(key[1])))
+        except ValueError:
+            raise Problem(400, "cursor is not one this API issued; start again without it",
+                          type_="invalid-cursor") from None
+        where.append(tuple_(Project.created_at, Project.id) < after)
+    rows = list(db.scalars(select(Project).where(*where)
+                           .order_by(Project.created_at.desc(), Project.id.desc()).limit(limit + 1)))
+    rows, next_cursor = page_of(rows, limit, lambda p: [p.created_at.isoformat(), str(p.id)])
+    handles = dict(db.execute(select(Profile.user_id, Profile.handle)
+                              .where(Profile.user_id.in_({p.client_user_id for p in rows}))).all())
+    slugs = skill_slugs(db, sorted({i for p in rows for i in p.skill_ids}))
+    return s.ProjectPage(items=[out(db, p, viewer, handles, slugs) for p in rows], next_cursor=next_cursor)

@@ -1,0 +1,1 @@
+"""Proposals (bids) on projects, and milestone templates (platform and user-owned plans)."""
