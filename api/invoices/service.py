@@ -38,7 +38,7 @@ def _out(registry: ChainRegistry, deployments: DeploymentDirectory, m: read_mode
 
 def my_invoices(registry: ChainRegistry, deployments: DeploymentDirectory, conn: Connection, user_id: uuid.UUID,
                 limit: int, cursor: str | None) -> InvoicePage:
-    key = decode_cursor(cursor, 4)
+    key = decode_cursor(cursor, (str, int, str, int))
     try:
         after = (datetime.fromisoformat(str(key[0])), int(key[1]), str(key[2]), int(key[3])) if key else None
     except ValueError:

@@ -149,7 +149,7 @@ def get_conversation(db: Session, me: uuid.UUID, conversation_id: uuid.UUID) -> 
 
 def list_conversations(db: Session, me: uuid.UUID, limit: int, cursor: str | None) -> tuple[list[ConversationOut], str | None]:
     """Most recently active first; keyset on (last activity, id)."""
-    key = decode_cursor(cursor, 2)
+    key = decode_cursor(cursor, (str, str))
     activity = func.coalesce(Conversation.last_message_at, Conversation.created_at)
     query = (select(Conversation, activity.label("activity"))
              .join(Participant, Participant.conversation_id == Conversation.id)
@@ -189,10 +189,10 @@ def history(db: Session, me: uuid.UUID, conversation_id: uuid.UUID, limit: int,
             cursor: str | None) -> tuple[list[MessageOut], str | None]:
     """Newest first; the cursor is the id of the last message of the page."""
     _participant(db, me, conversation_id)
-    key = decode_cursor(cursor, 1)
+    key = decode_cursor(cursor, (int,))
     query = select(Message).where(Message.conversation_id == conversation_id)
     if key:
-        query = query.where(Message.id < int(key[0]) if str(key[0]).isdigit() else Message.id < 0)
+        query = query.where(Message.id < key[0])
     rows = list(db.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
     items = [MessageOut(id=m.id, conversation_id=m.conversation_id, sender_id=m.sender_id, body=m.body,
                         created_at=m.created_at) for m in rows[:limit]]

@@ -198,7 +198,7 @@ def search(db: Db, tokens: TokenResolver, viewer: uuid.UUID | None, *, q: str | 
         where.append(Project.chain_id == tokens.chain(chain).chain_id)
     if state:
         where.append(Project.state == state)
-    key = decode_cursor(cursor, 2)
+    key = decode_cursor(cursor, (str, str))
     if key is not None:
         try:
             after = (datetime.fromisoformat(str(key[0])), uuid.UUID(str(key[1])))

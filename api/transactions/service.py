@@ -22,7 +22,7 @@ def wallets_of(conn: Connection, user_id: uuid.UUID) -> list[str]:
 
 def transactions(registry: ChainRegistry, deployments: DeploymentDirectory, conn: Connection, user_id: uuid.UUID,
                  chain: ChainConfig | None, types: list[str] | None, limit: int, cursor: str | None) -> TransactionPage:
-    key = decode_cursor(cursor, 4)
+    key = decode_cursor(cursor, (int, int, int, int))
     try:
         after = (int(key[0]), int(key[1]), int(key[2]), int(key[3])) if key else None
     except ValueError:

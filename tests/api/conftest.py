@@ -33,6 +33,7 @@ def settings_factory(database_url: str, redis_url: str, redis_prefix: str,
             "totp_encryption_keys": totp_keys, "totp_active_kid": "t1", "admin_addresses": [ADMIN.address],
             "ratelimit_ip_per_window": 100_000, "ratelimit_auth_ip_per_window": 100_000,
             "ratelimit_principal_per_window": 100_000, "ratelimit_rpc_ip_per_window": 100_000,
+            "ratelimit_auth_failures_per_window": 100_000,
             "cors_origins": [URI],
         }
         values.update(overrides)

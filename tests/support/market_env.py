@@ -14,7 +14,7 @@ from web3 import Web3
 
 from devtools.accounts import local_dev_account
 from indexer.core.registry import ChainConfig
-from tests.support.api_client import bearer, login
+from tests.support.api_client import bearer, login, login_with_2fa
 from tests.support.chainkit import Platform
 from tests.support.indexing import sync
 
@@ -40,10 +40,12 @@ class MarketEnv:
         self.platform.node.mine(CONFIRMATIONS + 1)
         self.index()
 
-    def user(self, index: int, handle: str | None = None) -> tuple[LocalAccount, dict[str, str]]:
-        """anvil account ``index`` signed in (and given a profile when ``handle``): (account, auth headers)."""
+    def user(self, index: int, handle: str | None = None, *, mfa: bool = False) -> tuple[LocalAccount, dict[str, str]]:
+        """anvil account ``index`` signed in (with a second factor when ``mfa``: verifiers and admins need
+        one), and given a profile when ``handle``: (account, auth headers)."""
         account = local_dev_account(index)
-        headers = bearer(login(self.client, account)["tokens"]["access_token"])
+        tokens = login_with_2fa(self.client, account) if mfa else login(self.client, account)["tokens"]
+        headers = bearer(tokens["access_token"])
         if handle:
             r = self.client.patch("/v1/me/profile", headers=headers,
                                   json={"handle": handle, "display_name": handle.title()})

@@ -143,7 +143,7 @@ def test_predicted_address_matches_the_factory(market: MarketEnv) -> None:
 def test_skill_verified_by_a_lancer_attestation(market: MarketEnv) -> None:
     c = market.client
     fl, fl_h = market.user(7, "vera")
-    _, verifier_h = market.user(8)
+    _, verifier_h = market.user(8, mfa=True)
     assert c.put("/v1/me/profile/skills/solidity", headers=fl_h, json={"level": 4, "years": 5}).status_code == 204
     assert c.put("/v1/me/profile/skills/rust", headers=fl_h, json={"level": 2}).status_code == 204
     before = {s["skill"]["slug"]: s["verified_status"] for s in _ok(c.get("/v1/profiles/vera/skills"))}
