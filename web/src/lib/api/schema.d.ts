@@ -384,6 +384,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/step-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prove it is you again (TOTP/backup code, or a linked wallet's SIWE signature without 2FA); returns an access token that may make sensitive changes for a short while
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        post: operations["step_up_v1_auth_step_up_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/scopes": {
         parameters: {
             query?: never;
@@ -419,8 +439,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Schedule erasure of my account after a grace period (cancellable)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * Schedule erasure of my account after a grace period (cancellable); needs step-up
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); needs a recent step-up (POST /v1/auth/step-up).
          */
         delete: operations["request_deletion_v1_me_delete"];
         options?: never;
@@ -442,8 +462,8 @@ export interface paths {
         get: operations["wallets_v1_me_wallets_get"];
         put?: never;
         /**
-         * Link another wallet, proven by its own SIWE signature (fresh nonce)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * Link another wallet, proven by its own SIWE signature (fresh nonce); needs step-up
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); needs a recent step-up (POST /v1/auth/step-up).
          */
         post: operations["link_wallet_v1_me_wallets_post"];
         delete?: never;
@@ -463,8 +483,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Unlink a wallet (never the last one)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * Unlink a wallet (never the last one, nor the last one linked before this session); ends the other sessions signed in with it; needs step-up
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); needs a recent step-up (POST /v1/auth/step-up).
          */
         delete: operations["unlink_wallet_v1_me_wallets__address__delete"];
         options?: never;
@@ -503,8 +523,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke one of my sessions
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * Revoke one of my sessions (step-up)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); needs a recent step-up (POST /v1/auth/step-up).
          */
         delete: operations["revoke_session_v1_me_sessions__session_id__delete"];
         options?: never;
@@ -522,8 +542,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Revoke every session except this one
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * Revoke every session except this one (step-up)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); needs a recent step-up (POST /v1/auth/step-up).
          */
         post: operations["revoke_others_v1_me_sessions_revoke_others_post"];
         delete?: never;
@@ -563,7 +583,7 @@ export interface paths {
         put?: never;
         /**
          * Start TOTP setup: secret, otpauth:// URI and QR code (enabled only after /enable)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); needs a recent step-up (POST /v1/auth/step-up).
          */
         post: operations["totp_setup_v1_me_2fa_setup_post"];
         delete?: never;
@@ -583,7 +603,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm a code from the app; enables 2FA and returns ten backup codes (shown once)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); needs a recent step-up (POST /v1/auth/step-up).
          */
         post: operations["totp_enable_v1_me_2fa_enable_post"];
         delete?: never;
@@ -602,7 +622,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Disable 2FA (needs a valid code or backup code)
+         * Disable 2FA; the code or backup code in the body is the step-up proof; ends other sessions
          * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
          */
         post: operations["totp_disable_v1_me_2fa_disable_post"];
@@ -646,8 +666,8 @@ export interface paths {
         get: operations["list_keys_v1_me_api_keys_get"];
         put?: never;
         /**
-         * Create an API key (the key is shown once)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * Create an API key (the key is shown once); needs step-up
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); needs a recent step-up (POST /v1/auth/step-up).
          */
         post: operations["create_key_v1_me_api_keys_post"];
         delete?: never;
@@ -725,7 +745,7 @@ export interface paths {
         };
         /**
          * All audit events (admin), newest first
-         * @description **Auth:** admin: access token of a user who holds an admin wallet.
+         * @description **Auth:** admin: access token of a user who holds an admin wallet; the session must have signed in with TOTP 2FA.
          */
         get: operations["admin_audit_v1_admin_audit_get"];
         put?: never;
@@ -746,8 +766,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Request a JSON archive of all my data (built in the background)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * Request a JSON archive of all my data (built in the background); needs step-up
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); needs a recent step-up (POST /v1/auth/step-up).
          */
         post: operations["request_export_v1_me_export_post"];
         delete?: never;
@@ -816,6 +836,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consents I gave, newest first
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["list_consents_v1_me_consents_get"];
+        put?: never;
+        /**
+         * Record that I accepted a version of the terms or the privacy policy
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        post: operations["give_consent_v1_me_consents_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reviews": {
         parameters: {
             query?: never;
@@ -846,8 +890,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Verify a user's skill (verifiers and admins)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * Verify a user's skill (verifiers and admins, signed in with TOTP 2FA)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); the session must have signed in with TOTP 2FA.
          */
         post: operations["create_skill_v1_attestations_skills_post"];
         delete?: never;
@@ -967,7 +1011,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke one of Lancer's attestations (and, in a job, on chain)
-         * @description **Auth:** admin: access token of a user who holds an admin wallet.
+         * @description **Auth:** admin: access token of a user who holds an admin wallet; the session must have signed in with TOTP 2FA.
          */
         post: operations["revoke_v1_attestations__uid__revoke_post"];
         delete?: never;
@@ -1008,6 +1052,194 @@ export interface paths {
          * @description **Auth:** scope read:reputation: an API key with this scope (X-API-Key or Bearer) or a user token.
          */
         get: operations["skills_v1_reputation__address__skills_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My conversations, most recently active first, with unread counts (keyset pagination)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["list_conversations_v1_conversations_get"];
+        put?: never;
+        /**
+         * Open (or find) a conversation with a user, or about an indexed escrow I am a party to
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        post: operations["open_conversation_v1_conversations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of my conversations
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["get_conversation_v1_conversations__conversation_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversation_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages of a conversation, newest first (keyset pagination)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["list_messages_v1_conversations__conversation_id__messages_get"];
+        put?: never;
+        /**
+         * Send a message (pushed to the participants' WebSockets)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        post: operations["post_message_v1_conversations__conversation_id__messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversation_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark messages read, up to `up_to` (default: all)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        post: operations["mark_read_v1_conversations__conversation_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My unread message counts, in total and per conversation
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["unread_v1_me_unread_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Money that moved for my linked wallets on every chain, newest first (keyset pagination)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["my_transactions_v1_me_transactions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invoices of milestones paid out of escrows I am a party to, newest first
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["my_invoices_v1_me_invoices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/{invoice_id}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An invoice as PDF (parties only)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["invoice_pdf_v1_invoices__invoice_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/{invoice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One invoice (parties only)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["get_invoice_v1_invoices__invoice_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1483,6 +1715,82 @@ export interface components {
             /** Backup Code */
             backup_code?: string | null;
         };
+        /** ConsentIn */
+        ConsentIn: {
+            /**
+             * Document
+             * @description Which legal document
+             * @enum {string}
+             */
+            document: "terms" | "privacy";
+            /**
+             * Version
+             * @description The version the user was shown, e.g. 2026-11-01
+             */
+            version: string;
+        };
+        /** ConsentOut */
+        ConsentOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Document */
+            document: string;
+            /** Version */
+            version: string;
+            /**
+             * Accepted At
+             * Format: date-time
+             */
+            accepted_at: string;
+            /** Ip */
+            ip: string;
+            /** User Agent */
+            user_agent: string;
+        };
+        /**
+         * ConversationIn
+         * @description Open (or find) a conversation: with one user (``user_id`` or a linked wallet ``address``), or about
+         *     an indexed escrow you are a party to (``subject_type=escrow``, ``subject_id=<chain_id>:<address>``).
+         */
+        ConversationIn: {
+            /** User Id */
+            user_id?: string | null;
+            /** Address */
+            address?: string | null;
+            /** Subject Type */
+            subject_type?: ("project" | "contract" | "escrow") | null;
+            /** Subject Id */
+            subject_id?: string | null;
+        };
+        /** ConversationOut */
+        ConversationOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Subject Type */
+            subject_type: ("project" | "contract" | "escrow") | null;
+            /** Subject Id */
+            subject_id: string | null;
+            /** Participants */
+            participants: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Message At */
+            last_message_at: string | null;
+            /**
+             * Unread
+             * @description Messages from others after the last one you marked read
+             */
+            unread: number;
+        };
         /** DeletionOut */
         DeletionOut: {
             /**
@@ -1749,6 +2057,76 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** InvoiceOut */
+        InvoiceOut: {
+            /** Id */
+            id: string;
+            /**
+             * Number
+             * @description Invoice number, the same as the id: `<chain_id>-<escrow>-<milestone>`
+             */
+            number: string;
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            /** Escrow */
+            escrow: string;
+            /** Milestone Index */
+            milestone_index: number;
+            /**
+             * Client
+             * @description Billed party (the escrow's client wallet)
+             */
+            client: string;
+            /**
+             * Freelancer
+             * @description Issuing party (the escrow's freelancer wallet)
+             */
+            freelancer: string;
+            /**
+             * Role
+             * @description Your side of it
+             * @enum {string}
+             */
+            role: "client" | "freelancer";
+            /**
+             * Amount
+             * @description The milestone's paid-out amount, fee included, in base units
+             */
+            amount: string;
+            /** To Freelancer */
+            to_freelancer: string;
+            /** Fee */
+            fee: string;
+            /** Fee Bps */
+            fee_bps: number;
+            /**
+             * Token
+             * @description Token contract; null for the chain's native coin
+             */
+            token: string | null;
+            /** Symbol */
+            symbol: string | null;
+            /** Decimals */
+            decimals: number | null;
+            /** Tx Hash */
+            tx_hash: string;
+            /** Explorer Url */
+            explorer_url: string | null;
+            /** Block Number */
+            block_number: number;
+            /**
+             * Issued At
+             * Format: date-time
+             * @description Block time of the release
+             */
+            issued_at: string;
+            /** Confirmed */
+            confirmed: boolean;
+            /** Pdf Url */
+            pdf_url: string;
+        };
         /** IssuedOut */
         IssuedOut: {
             attestation: components["schemas"]["AttestationOut"];
@@ -1816,6 +2194,30 @@ export interface components {
             is_admin: boolean;
             /** Deletion Scheduled For */
             deletion_scheduled_for: string | null;
+        };
+        /** MessageIn */
+        MessageIn: {
+            /** Body */
+            body: string;
+        };
+        /** MessageOut */
+        MessageOut: {
+            /** Id */
+            id: number;
+            /**
+             * Conversation Id
+             * Format: uuid
+             */
+            conversation_id: string;
+            /** Sender Id */
+            sender_id: string | null;
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /** MfaIn */
         MfaIn: {
@@ -1902,6 +2304,46 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** Page[ConversationOut] */
+        Page_ConversationOut_: {
+            /** Items */
+            items: components["schemas"]["ConversationOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null at the end
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[InvoiceOut] */
+        Page_InvoiceOut_: {
+            /** Items */
+            items: components["schemas"]["InvoiceOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null at the end
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[MessageOut] */
+        Page_MessageOut_: {
+            /** Items */
+            items: components["schemas"]["MessageOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null at the end
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[TransactionOut] */
+        Page_TransactionOut_: {
+            /** Items */
+            items: components["schemas"]["TransactionOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null at the end
+             */
+            next_cursor?: string | null;
+        };
         /** PeriodFootprint */
         PeriodFootprint: {
             /**
@@ -1919,6 +2361,26 @@ export interface components {
             gas_used: number;
             /** Grams Co2E */
             grams_co2e: string;
+        };
+        /** ReadIn */
+        ReadIn: {
+            /**
+             * Up To
+             * @description Last message id read; omitted: everything so far
+             */
+            up_to?: number | null;
+        };
+        /** ReadOut */
+        ReadOut: {
+            /**
+             * Conversation Id
+             * Format: uuid
+             */
+            conversation_id: string;
+            /** Last Read Id */
+            last_read_id: number;
+            /** Unread */
+            unread: number;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -2124,6 +2586,51 @@ export interface components {
             /** Kind Bytes32 */
             kind_bytes32: string;
         };
+        /**
+         * StepUpIn
+         * @description One fresh proof: a TOTP or backup code (required when 2FA is on), or else a SIWE message signed
+         *     by one of the account's linked wallets (with a fresh nonce).
+         */
+        StepUpIn: {
+            /** Code */
+            code?: string | null;
+            /** Backup Code */
+            backup_code?: string | null;
+            /** Message */
+            message?: string | null;
+            /** Signature */
+            signature?: string | null;
+        };
+        /** StepUpOut */
+        StepUpOut: {
+            /**
+             * Access Token
+             * @description Use this token for the change; its auth_time is now
+             */
+            access_token: string;
+            /**
+             * Token Type
+             * @default Bearer
+             */
+            token_type: string;
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Auth Time
+             * Format: date-time
+             */
+            auth_time: string;
+            /**
+             * Amr
+             * @description RFC 8176 methods this session has proved: swk (wallet), otp, mfa
+             */
+            amr: string[];
+            /**
+             * Valid For
+             * @description Seconds the step-up stays fresh (STEP_UP_MAX_AGE_SECONDS)
+             */
+            valid_for: number;
+        };
         /** SubjectFootprint */
         SubjectFootprint: {
             /**
@@ -2274,6 +2781,55 @@ export interface components {
             /** Backup Codes Remaining */
             backup_codes_remaining: number;
         };
+        /** TransactionOut */
+        TransactionOut: {
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            /**
+             * Type
+             * @description funding: you funded an escrow; release: a milestone paid you; refund: escrow money back to you; fee: the platform fee taken from a release to you; transfer_in/out: token transfers outside escrows; mint: tokens minted to you
+             * @enum {string}
+             */
+            type: "funding" | "release" | "refund" | "fee" | "transfer_in" | "transfer_out" | "mint";
+            /**
+             * Wallet
+             * @description Which of your linked wallets
+             */
+            wallet: string;
+            /** Amount */
+            amount: string;
+            /**
+             * Token
+             * @description Token contract; null for the chain's native coin
+             */
+            token: string | null;
+            /** Symbol */
+            symbol: string | null;
+            /** Decimals */
+            decimals: number | null;
+            /**
+             * Escrow
+             * @description The escrow the money moved in, for escrow types
+             */
+            escrow: string | null;
+            /** Tx Hash */
+            tx_hash: string;
+            /** Explorer Url */
+            explorer_url: string | null;
+            /** Block Number */
+            block_number: number;
+            /** Log Index */
+            log_index: number;
+            /**
+             * Block Time
+             * Format: date-time
+             */
+            block_time: string;
+            /** Confirmed */
+            confirmed: boolean;
+        };
         /** TransferOut */
         TransferOut: {
             /** Chain Id */
@@ -2342,6 +2898,18 @@ export interface components {
             /** Offset Certificates */
             offset_certificates: number;
         };
+        /** UnreadOut */
+        UnreadOut: {
+            /** Total */
+            total: number;
+            /**
+             * Conversations
+             * @description Conversations with unread messages only
+             */
+            conversations: {
+                [key: string]: number;
+            };
+        };
         /** UsageDay */
         UsageDay: {
             /**
@@ -2382,15 +2950,24 @@ export interface components {
         };
         /** VerifyOut */
         VerifyOut: {
-            /** Valid */
+            /**
+             * Valid
+             * @description True only when verdict is 'valid'
+             */
             valid: boolean;
+            /**
+             * Verdict
+             * @description valid: every check passed on a pinned domain with revocation checked; invalid: a check failed; indeterminate: nothing failed, but the domain is not pinned (chain/EAS unknown to Lancer) or revocation could not be checked (see problems)
+             * @enum {string}
+             */
+            verdict: "valid" | "invalid" | "indeterminate";
             /** Uid */
             uid: string;
             /** Signer */
             signer: string;
             /**
              * Problems
-             * @description Every failed check (empty when valid)
+             * @description Every failed check, then the checks that could not be made (domain_not_pinned, revocation_unknown); empty when valid
              */
             problems: string[];
             /**
@@ -2412,10 +2989,18 @@ export interface components {
             } | null;
             /**
              * Revoked
-             * @description null when no revocation source knew the attestation
+             * @description null when no revocation source could answer
              */
             revoked: boolean | null;
-            /** Issued By Lancer */
+            /**
+             * Revocation
+             * @enum {string}
+             */
+            revocation: "revoked" | "not_revoked" | "unknown";
+            /**
+             * Issued By Lancer
+             * @description The signature verifies (EOA) for one of Lancer's attester addresses
+             */
             issued_by_lancer: boolean;
         };
         /** WalletOut */
@@ -2514,6 +3099,15 @@ export interface operations {
             };
             /** @description Malformed request (e.g. a cursor this API did not issue) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3057,7 +3651,7 @@ export interface operations {
             query: {
                 /** @description Chain registry name or chain id */
                 chain: string;
-                /** @description Action of contracts/gas-report.json, e.g. escrow.accept, escrow.auto_release, escrow.create, escrow.create_deterministic, ... */
+                /** @description Action of contracts/gas-report.json, e.g. distributor.claim, distributor.publish_root, distributor.sweep, escrow.accept, ... */
                 action: string;
             };
             header?: never;
@@ -3631,6 +4225,93 @@ export interface operations {
             };
             /** @description Credentials lack the required role or scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    step_up_v1_auth_step_up_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepUpIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepUpOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Proof rejected */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 2FA is on: a code is needed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5183,6 +5864,140 @@ export interface operations {
             };
         };
     };
+    list_consents_v1_me_consents_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentOut"][];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    give_consent_v1_me_consents_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_review_v1_reviews_post: {
         parameters: {
             query?: never;
@@ -5268,7 +6083,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description On-chain attestation quota used up */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5319,7 +6134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a verifier */
+            /** @description Not a verifier, or no 2FA */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5355,7 +6170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description On-chain attestation quota used up */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5846,6 +6661,795 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SkillOut"][];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_conversations_v1_conversations_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ConversationOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    open_conversation_v1_conversations_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a retry with the same key and body replays the first response instead of creating again (24 h) */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_conversation_v1_conversations__conversation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_messages_v1_conversations__conversation_id__messages_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MessageOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_message_v1_conversations__conversation_id__messages_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a retry with the same key and body replays the first response instead of creating again (24 h) */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_read_v1_conversations__conversation_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReadIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unread_v1_me_unread_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_transactions_v1_me_transactions_get: {
+        parameters: {
+            query?: {
+                /** @description Chain registry name (e.g. `anvil-1`) or chain id */
+                chain?: string | null;
+                /** @description Only these types */
+                type?: ("funding" | "release" | "refund" | "fee" | "transfer_in" | "transfer_out" | "mint")[] | null;
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TransactionOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_invoices_v1_me_invoices_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InvoiceOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    invoice_pdf_v1_invoices__invoice_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<chain_id>-<escrow>-<milestone index>` */
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_invoice_v1_invoices__invoice_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<chain_id>-<escrow>-<milestone index>` */
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Malformed request (e.g. a cursor this API did not issue) */
