@@ -27,6 +27,8 @@ NEXT = WEB / "node_modules" / ".bin" / "next"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Screenshots and results of the browser run (gitignored), kept for CI to publish.
 ARTIFACTS = WEB / "test-artifacts"
+# The smallest step-up window the API accepts; web/e2e/run.mjs waits past it (PAST_STEP_UP_WINDOW_MS).
+STEP_UP_MAX_AGE_SECONDS = 30
 
 
 def _newest_source() -> float:
@@ -69,8 +71,10 @@ class WebApp:
 def web_app(web_build: Path, web_stack: Stack) -> Iterator[WebApp]:
     web_port, api_port = free_port(), free_port()
     web_url = f"http://127.0.0.1:{web_port}"
-    # The API checks SIWE messages against the web app's origin, exactly as in production.
-    settings = web_stack.settings.model_copy(update={"siwe_domain": f"127.0.0.1:{web_port}", "siwe_uri": web_url})
+    # The API checks SIWE messages against the web app's origin, exactly as in production. The step-up
+    # window is its minimum, so the browser run can wait past it and meet the "Confirm it's you" dialog.
+    settings = web_stack.settings.model_copy(update={"siwe_domain": f"127.0.0.1:{web_port}", "siwe_uri": web_url,
+                                                     "step_up_max_age_seconds": STEP_UP_MAX_AGE_SECONDS})
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=api_port,
                                            log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True, name="web-e2e-api")

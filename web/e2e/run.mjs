@@ -1,6 +1,8 @@
 // End-to-end run of the web app in headless Debian Chromium, driven by tests/web/test_e2e.py.
 // A test wallet signs in with SIWE through the UI, then each main page is checked, screenshotted and
-// audited with axe-core (no serious or critical violation allowed).
+// audited with axe-core (no serious or critical violation allowed). The API's step-up window is 30 s in
+// this run: sensitive actions may meet the "Confirm it's you" dialog, and two of them wait past the window
+// so that they do (a wallet signature before 2FA, a backup code after).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -25,7 +27,9 @@ const { account, bridge } = walletBackend({
   chainId: Number(env("CHAIN_ID")),
   rpcUrl: env("RPC_URL"),
 });
-const results = { address: account.address, pages: {}, violations: {} };
+const results = { address: account.address, pages: {}, violations: {}, step_ups: [] };
+// STEP_UP_MAX_AGE_SECONDS of the API under test (tests/web/conftest.py), plus a margin.
+const PAST_STEP_UP_WINDOW_MS = 32_000;
 
 const browser = await chromium.launch({
   executablePath: env("CHROMIUM", "/usr/bin/chromium"),
@@ -58,6 +62,40 @@ async function audit(name) {
 async function signIn() {
   await page.getByRole("button", { name: /Connect browser wallet/ }).click();
   await page.getByRole("button", { name: "Sign in with Ethereum" }).click();
+}
+
+// Backup codes left for step-ups; the first one is kept for the second sign-in.
+let stepUpCodes = [];
+
+/**
+ * Does a sensitive action: `act`, then waits for `done`; if the API asked for a step-up first, answers the
+ * "Confirm it's you" dialog (a backup code when 2FA is on, else the wallet's signature) and the page's
+ * request is retried by the client. Returns whether the dialog was shown.
+ */
+async function sensitive(action, act, done, { audited = false } = {}) {
+  await act();
+  const dialog = page.getByRole("dialog", { name: "Confirm it's you" });
+  await done.or(dialog).first().waitFor();
+  if (!(await dialog.isVisible())) return false;
+  const codeInput = dialog.getByLabel(/Two-factor code/);
+  const walletButton = dialog.getByRole("button", { name: "Sign with wallet" });
+  await codeInput.or(walletButton).first().waitFor();
+  if (audited) await audit("step-up");
+  let proof;
+  if (await codeInput.isVisible()) {
+    const code = stepUpCodes.pop();
+    if (!code) throw new Error("no backup code left for a step-up");
+    await codeInput.fill(code);
+    await dialog.getByRole("button", { name: "Confirm" }).click();
+    proof = "backup code";
+  } else {
+    await walletButton.click();
+    proof = "wallet";
+  }
+  await dialog.waitFor({ state: "detached" });
+  await done.waitFor();
+  results.step_ups.push({ action, proof });
+  return true;
 }
 
 try {
@@ -114,18 +152,23 @@ try {
   await page.getByText("Includes pending blocks.").waitFor();
   await audit("sustainability");
 
-  log("security: enable 2FA with a code from the shown secret");
+  log("security: past the step-up window, 2FA set-up asks for the wallet's signature first");
   await page.goto(WEB + "/settings/security");
-  await page.getByRole("button", { name: "Set up 2FA" }).click();
+  await page.getByRole("button", { name: "Set up 2FA" }).waitFor();
+  await page.waitForTimeout(PAST_STEP_UP_WINDOW_MS);
+  results.wallet_step_up = await sensitive("2fa-setup", () => page.getByRole("button", { name: "Set up 2FA" }).click(),
+                                           page.getByTestId("totp-secret"));
+
+  log("security: enable 2FA with a code from the shown secret");
   const secret = (await page.getByTestId("totp-secret").innerText()).trim();
   await page.getByRole("img", { name: "QR code of the 2FA secret" }).waitFor();
   const now = Math.floor(Date.now() / 1000);
   const code = totp(secret, now);
   results.totp = { secret, code, at: now };
   await page.getByLabel("Code from the app").fill(code);
-  await page.getByRole("button", { name: "Confirm" }).click();
-  await page.getByTestId("backup-codes").waitFor();
+  await sensitive("2fa-enable", () => page.getByRole("button", { name: "Confirm" }).click(), page.getByTestId("backup-codes"));
   const backupCodes = (await page.getByTestId("backup-codes").locator("li").allInnerTexts()).map((c) => c.trim());
+  stepUpCodes = backupCodes.slice(1);
   results.backup_codes = backupCodes.length;
   await page.getByTestId("2fa-status").filter({ hasText: "2FA is on" }).waitFor();
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download backup codes" }).click()]);
@@ -136,18 +179,22 @@ try {
   results.sessions = await page.getByTestId("session-row").count();
   await page.getByLabel("Name").fill("e2e key");
   await page.getByRole("checkbox", { name: /read:escrows/ }).check();
-  await page.getByRole("button", { name: "Create key" }).click();
+  // The session signed in without a code, so with 2FA on now this asks for one whatever the window.
+  await sensitive("api-key", () => page.getByRole("button", { name: "Create key" }).click(), page.getByTestId("new-api-key"));
   results.api_key = (await page.getByTestId("new-api-key").innerText()).trim();
   await page.getByTestId("api-key-row").filter({ hasText: "e2e key" }).waitFor();
   await audit("security");
 
-  log("privacy: export and a cancelled deletion");
+  log("privacy: past the step-up window, the export asks for a code; a cancelled deletion");
   await page.getByRole("link", { name: "Privacy" }).first().click();
-  await page.getByRole("button", { name: "Request an export" }).click();
+  await page.getByRole("button", { name: "Request an export" }).waitFor();
+  await page.waitForTimeout(PAST_STEP_UP_WINDOW_MS);
+  results.code_step_up = await sensitive("export", () => page.getByRole("button", { name: "Request an export" }).click(),
+                                         page.getByTestId("export-status"), { audited: true });
   results.export_status = await page.getByTestId("export-status").innerText();
   await page.getByRole("button", { name: "Delete my account…" }).click();
-  await page.getByRole("button", { name: "Yes, schedule deletion" }).click();
-  await page.getByTestId("deletion-status").waitFor();
+  await sensitive("deletion", () => page.getByRole("button", { name: "Yes, schedule deletion" }).click(),
+                  page.getByTestId("deletion-status"));
   await audit("privacy");
   await page.getByRole("button", { name: "Cancel the deletion" }).click();
   await page.getByRole("button", { name: "Delete my account…" }).waitFor();

@@ -3,6 +3,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 
+import { StepUpHost } from "@/components/wallet/StepUpHost";
 import { ApiError } from "@/lib/api/problem";
 
 // Wallet code (wagmi, viem's signing, connectors) is not here: it loads with the components that need
@@ -20,5 +21,10 @@ export function Providers({ children }: { children: ReactNode }) {
         },
       }),
   );
-  return <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>;
+  return (
+    <QueryClientProvider client={queryClient}>
+      {children}
+      <StepUpHost />
+    </QueryClientProvider>
+  );
 }

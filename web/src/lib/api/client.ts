@@ -1,6 +1,7 @@
 import createClient, { type Middleware } from "openapi-fetch";
 
 import { getSession, sessionFromTokens, setSession, type Session } from "@/lib/auth/session";
+import { confirmIdentity } from "@/lib/auth/stepUpGate";
 import { toApiError } from "./problem";
 import type { paths } from "./schema";
 
@@ -9,7 +10,34 @@ import type { paths } from "./schema";
  * (web/openapi.json → schema.d.ts): a renamed field or route fails `next build`.
  * Same-origin: `/v1/*` is proxied to the API by the Next.js server.
  */
-export const api = createClient<paths>({ baseUrl: "" });
+export const api = createClient<paths>({ baseUrl: "", fetch: (request) => fetchWithStepUp(request) });
+
+const STEP_UP_REQUIRED = "/problems/step-up-required";
+
+async function asksForStepUp(response: Response): Promise<boolean> {
+  if (response.status !== 403) return false;
+  try {
+    const problem = (await response.clone().json()) as { type?: unknown };
+    return typeof problem.type === "string" && problem.type.endsWith(STEP_UP_REQUIRED);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every request goes through here: when the API answers step-up-required (a sensitive change and a sign-in
+ * older than STEP_UP_MAX_AGE_SECONDS), the user is asked to confirm it is them, then the same request is
+ * sent once more with the new access token. Declined, or asked again: the API's answer stands.
+ */
+async function fetchWithStepUp(request: Request): Promise<Response> {
+  // The body can be read once: keep a copy for the retry.
+  const retry = request.clone();
+  const response = await globalThis.fetch(request);
+  if (!(await asksForStepUp(response)) || !(await confirmIdentity())) return response;
+  const token = await accessToken();
+  if (token) retry.headers.set("Authorization", `Bearer ${token}`);
+  return globalThis.fetch(retry);
+}
 
 // Refresh a little before expiry so a request never leaves with a token that dies on the way.
 const REFRESH_MARGIN_MS = 30_000;
@@ -33,7 +61,9 @@ export async function accessToken(): Promise<string | null> {
   return (await refreshing)?.accessToken ?? null;
 }
 
-const isSignInRoute = (path: string) => path.startsWith("/v1/auth/") && path !== "/v1/auth/logout";
+// Step-up and logout are made by a signed-in session; the other /v1/auth/ routes sign in.
+const isSignInRoute = (path: string) =>
+  path.startsWith("/v1/auth/") && path !== "/v1/auth/logout" && path !== "/v1/auth/step-up";
 
 const auth: Middleware = {
   async onRequest({ request, schemaPath }) {
