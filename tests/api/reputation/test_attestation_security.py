@@ -21,7 +21,7 @@ from contracts.eas.lancer_schemas import VERIFIED_SKILL
 from contracts.eas.offchain import EasDomain, sign_offchain_attestation
 from contracts.eas.onchain import offchain_domain
 from indexer.core.registry import registry_json, with_rpc_urls
-from tests.support.api_client import bearer, login
+from tests.support.api_client import bearer, login, login_with_2fa
 from tests.support.reputation_env import VERIFIER, Env
 
 PROVIDER_KEY = "sk_live_" + "9f" * 12
@@ -106,7 +106,7 @@ def test_onchain_copies_have_a_quota(env: Env) -> None:
     settings: ApiSettings = env.settings.model_copy(update={
         "onchain_attestations_per_period": 2, "redis_key_prefix": f"{env.settings.redis_key_prefix}q{secrets.token_hex(2)}:"})
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        auth = bearer(login(client, VERIFIER)["tokens"]["access_token"])
+        auth = bearer(login_with_2fa(client, VERIFIER)["access_token"])  # verifiers sign in with 2FA
 
         def skill(onchain: bool) -> int:
             body = {"recipient": Account.create().address, "skill": "ml", "level": 1, "evidence": "e",
