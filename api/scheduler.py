@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session as Db
 
 from api.audit.models import SchedulerRun
-from api.identity import service as identity
+from api.identity import key_usage
 from api.privacy import service as privacy
 from api.settings import ApiSettings
 
@@ -38,7 +38,7 @@ SWEEPS: dict[str, Sweep] = {
     "deletion_sweep": _deletions,
     "export_purge": lambda engine, redis, settings: privacy.purge_expired_exports(engine),
     "audit_retention": lambda engine, redis, settings: privacy.audit_retention(engine, settings.audit_retention_days),
-    "apikey_usage_flush": identity.flush_usage,
+    "apikey_usage_flush": key_usage.flush_usage,
 }
 
 

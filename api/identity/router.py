@@ -13,6 +13,7 @@ from api.audit import service as audit
 from api.auth import API_SCOPES, Principal, public, user
 from api.kit.deps import get_db, get_engine
 from api.identity import schemas as s
+from api.identity import key_usage as usage_counters
 from api.identity import mfa, security, service
 from api.identity.env import Env, IdentityEnv
 from api.identity.models import ApiKey, Session, User, Wallet
@@ -339,7 +340,7 @@ def revoke_key(principal: Me, key_id: uuid.UUID, env: Env, db: DbDep) -> Respons
 def key_usage(principal: Me, key_id: uuid.UUID, env: Env, db: DbDep) -> list[s.UsageDay]:
     key = _own_key(db, principal, key_id)
     # Stored days plus what Redis holds for this key only; the flush itself is the scheduler's job.
-    days = {u.day: u.requests for u in service.usage(db, key.id)}
-    for day, count in service.unflushed_usage(env.redis, env.settings, key.id).items():
+    days = {u.day: u.requests for u in usage_counters.usage(db, key.id)}
+    for day, count in usage_counters.unflushed_usage(env.redis, env.settings, key.id).items():
         days[day] = days.get(day, 0) + count
     return [s.UsageDay(day=day, requests=count) for day, count in sorted(days.items())]

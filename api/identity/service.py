@@ -1,24 +1,24 @@
-"""Identity business logic: SIWE login, sessions and refresh rotation, TOTP, backup codes, API keys."""
+"""Identity business logic: SIWE login, sessions and refresh rotation, wallets, API keys (usage counters: key_usage)."""
 
 from __future__ import annotations
 
 import secrets
 import string
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from redis import Redis
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 
 from api.audit import service as audit
 from api.auth import Principal
-from api.identity import apikeys, crypto
+from api.identity import apikeys, crypto, key_usage
 from api.identity.env import IdentityEnv
-from api.identity.models import ApiKey, ApiKeyUsage, RefreshToken, Session, TotpSecret, User, Wallet
+from api.identity.models import ApiKey, RefreshToken, Session, TotpSecret, User, Wallet
 from api.identity.siwe_verify import SiweError, check_fields, check_signature, parse_message, parse_signature
 from api.identity.tokens import new_refresh_token
 from api.kit.problems import Problem
@@ -284,10 +284,6 @@ def create_api_key(db: Db, settings: ApiSettings, user_id: uuid.UUID, name: str,
     return key, full
 
 
-def _usage_key(settings: ApiSettings) -> str:
-    return f"{settings.redis_key_prefix}apikey-usage"
-
-
 def authenticate_api_key(engine: Engine, redis: Redis, settings: ApiSettings, presented: str) -> Principal | None:
     prefix = apikeys.parse_api_key(presented)
     if prefix is None:
@@ -308,103 +304,8 @@ def authenticate_api_key(engine: Engine, redis: Redis, settings: ApiSettings, pr
             db.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
             db.commit()
     try:
-        redis.hincrby(_usage_key(settings), f"{key.id}|{now.date().isoformat()}", 1)
+        redis.hincrby(key_usage.live_key(settings), f"{key.id}|{now.date().isoformat()}", 1)
     except Exception:
         log.warning("API key usage counter unavailable")
     return Principal(kind="api_key", user_id=key.user_id, api_key_id=key.id, api_key_prefix=key.prefix,
                      scopes=frozenset(key.scopes))
-
-
-# Snapshot the live counters: RENAME is atomic, so each count lands in exactly one snapshot, and the
-# snapshot is listed in a set (no SCAN) in the same script.
-_SNAPSHOT = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('RENAME', KEYS[1], KEYS[2])
-  redis.call('SADD', KEYS[3], KEYS[2])
-end
-return redis.call('SMEMBERS', KEYS[3])
-"""
-# Claim one snapshot: only the flusher that removes it from the set gets its counts.
-_CLAIM = """
-if redis.call('SREM', KEYS[1], KEYS[2]) == 1 then
-  return redis.call('HGETALL', KEYS[2])
-end
-return false
-"""
-
-
-def _snapshots_key(settings: ApiSettings) -> str:
-    return f"{_usage_key(settings)}:snapshots"
-
-
-def flush_usage(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
-    """Move the Redis per-key-per-day counters into api_key_usage (the scheduled job runs it).
-
-    Several flushers at once never count a request twice: each snapshot is claimed by exactly one of
-    them (atomic SREM). A snapshot whose database write fails goes back to the set for the next run.
-    """
-    live, pending = _usage_key(settings), _snapshots_key(settings)
-    snapshot = f"{live}:snapshot:{uuid.uuid4().hex}"
-    names = redis.eval(_SNAPSHOT, 3, live, snapshot, pending)
-    moved = 0
-    for raw in names:
-        name = raw.decode() if isinstance(raw, bytes) else raw
-        claimed = redis.eval(_CLAIM, 2, pending, name)
-        if not claimed:
-            continue  # another flusher has it
-        fields = [f.decode() if isinstance(f, bytes) else f for f in claimed]
-        counts: dict[tuple[uuid.UUID, date], int] = {}
-        for field, value in zip(fields[::2], fields[1::2], strict=True):
-            key_id, _, day = field.partition("|")
-            counts[(uuid.UUID(key_id), date.fromisoformat(day))] = int(value)
-        try:
-            moved += _store_usage(engine, counts)
-        except Exception:
-            redis.sadd(pending, name)  # retried by the next run; nobody else counted it
-            raise
-        redis.delete(name)
-    return moved
-
-
-def _store_usage(engine: Engine, counts: dict[tuple[uuid.UUID, date], int]) -> int:
-    if not counts:
-        return 0
-    with Db(engine) as db:
-        # Keys deleted since (erasure) are skipped: only the keys of this snapshot are looked up.
-        known = set(db.scalars(select(ApiKey.id).where(ApiKey.id.in_({kid for kid, _ in counts}))))
-        moved = 0
-        for (kid, day), value in sorted(counts.items()):
-            if kid not in known:
-                continue
-            stmt = pg_insert(ApiKeyUsage).values(api_key_id=kid, day=day, requests=value)
-            db.execute(stmt.on_conflict_do_update(
-                constraint="uq_api_key_usage_key_day",
-                set_={"requests": ApiKeyUsage.requests + stmt.excluded.requests}))
-            moved += value
-        db.commit()
-    return moved
-
-
-def unflushed_usage(redis: Redis, settings: ApiSettings, key_id: uuid.UUID, days: int = 30) -> dict[date, int]:
-    """Requests of one key still in Redis (live counters and snapshots not yet stored): a few HMGETs."""
-    today = _now().date()
-    fields = [f"{key_id}|{(today - timedelta(days=n)).isoformat()}" for n in range(days + 1)]
-    out: dict[date, int] = {}
-    try:
-        hashes = [_usage_key(settings)] + [
-            n.decode() if isinstance(n, bytes) else n for n in redis.smembers(_snapshots_key(settings))]
-        for name in hashes:
-            for field, value in zip(fields, redis.hmget(name, fields), strict=True):
-                if value is not None:
-                    day = date.fromisoformat(field.partition("|")[2])
-                    out[day] = out.get(day, 0) + int(value)
-    except Exception:  # Redis down: the stored figures are still right, only not up to the minute
-        log.warning("API key usage counters unavailable")
-    return out
-
-
-def usage(db: Db, key_id: uuid.UUID, days: int = 30) -> list[ApiKeyUsage]:
-    since = _now().date() - timedelta(days=days)
-    return list(db.scalars(select(ApiKeyUsage).where(and_(ApiKeyUsage.api_key_id == key_id,
-                                                          ApiKeyUsage.day >= since))
-                           .order_by(ApiKeyUsage.day)))

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from redis import Redis
 from sqlalchemy import Engine, text
 
-from api.identity import service as identity
+from api.identity import key_usage
 from api.settings import ApiSettings
 from tests.support.api_client import bearer
 
@@ -45,7 +45,7 @@ def test_concurrent_flushers_never_double_count(client: TestClient, signed_in: d
     def flusher() -> None:
         try:
             barrier.wait()
-            identity.flush_usage(engine, Redis.from_url(redis_url), api_settings)
+            key_usage.flush_usage(engine, Redis.from_url(redis_url), api_settings)
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
@@ -56,7 +56,7 @@ def test_concurrent_flushers_never_double_count(client: TestClient, signed_in: d
         t.join()
     assert not errors, errors
     assert _stored(engine, key["id"]) == calls
-    identity.flush_usage(engine, redis, api_settings)  # nothing left to move
+    key_usage.flush_usage(engine, redis, api_settings)  # nothing left to move
     assert _stored(engine, key["id"]) == calls
     usage = client.get(f"/v1/me/api-keys/{key['id']}/usage", headers=bearer(signed_in["access_token"])).json()
     assert sum(d["requests"] for d in usage) == calls
@@ -73,7 +73,7 @@ def test_a_snapshot_left_by_a_crashed_flusher_is_claimed_once(client: TestClient
     redis.hset(orphan, f"{key['id']}|2026-11-01", 7)
     redis.sadd(f"{live}:snapshots", orphan)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(identity.flush_usage(engine, redis, api_settings)))
+    threads = [threading.Thread(target=lambda: results.append(key_usage.flush_usage(engine, redis, api_settings)))
                for _ in range(3)]
     for t in threads:
         t.start()
