@@ -1,7 +1,8 @@
 """Deploy Lancer's contracts to registered chains, idempotently.
 
 For each chain: LancerToken, Treasury (with its splits), the Escrow implementation and the
-EscrowFactory, in that order; then each DeployExtension (default: EAS, see contracts.eas_deploy).
+EscrowFactory, in that order; then each DeployExtension (default: EAS, see contracts.eas_deploy; then the
+token economy's MerkleDistributor and LancerStaking, see contracts.economy_deploy).
 Progress is written to `deployments/<chainId>.json` after every contract, so an interrupted run resumes where it stopped. A second run deploys nothing and says so;
 a contract whose compiled artifact changed since it was deployed is reported, and only redeployed
 with ``redeploy_changed``. The file remembers the chain's genesis hash, so a restarted local chain
@@ -30,6 +31,7 @@ from contracts.deploy_model import (
     Outcome,
 )
 from contracts.eas_deploy import EasExtension
+from contracts.economy_deploy import TokenEconomyExtension
 from indexer.core.deployments import DeployedContract, Deployment, load_deployment, save_deployment
 from indexer.core.errors import ConfigError
 from indexer.core.registry import ChainConfig
@@ -40,8 +42,12 @@ __all__ = ["CHANGING_OUTCOMES", "CONTRACT_ORDER", "NO_OP_OUTCOMES", "ChainDeploy
            "DeployExtension", "DeployPlan", "Outcome", "connect", "deploy_chain", "plan_deploy", "step_names"]
 
 
-def default_extensions() -> list[DeployExtension]:
-    return [EasExtension()]
+def default_extensions(settings: DeploySettings | None = None) -> list[DeployExtension]:
+    """EAS, then the token economy (MerkleDistributor, LancerStaking), configured by ``settings``."""
+    if settings is None:
+        return [EasExtension(), TokenEconomyExtension()]
+    return [EasExtension(), TokenEconomyExtension(settings.rewards_claim_window_seconds,
+                                                  settings.staking_unbonding_seconds)]
 
 
 def step_names(chain: ChainConfig, extensions: Sequence[DeployExtension]) -> list[str]:
@@ -80,7 +86,7 @@ class ChainDeployer:
         on_step: Callable[[str], None] = lambda _msg: None,
         extensions: Sequence[DeployExtension] | None = None,
     ) -> None:
-        self.extensions = list(default_extensions() if extensions is None else extensions)
+        self.extensions = list(default_extensions(settings) if extensions is None else extensions)
         self.chain = chain
         self.w3 = w3
         self.account = account

@@ -42,6 +42,10 @@ class DeploySettings(ChainSettings):
     token_cap: int = Field(1_000_000_000 * 10**18, gt=0, description="LNC hard cap in base units")
     treasury_splits_json: str = Field("", description="JSON list of {to, bps, kind}; bps sum to 10000")
     ape_account: str = Field("", description="Alias of an ape keystore account to deploy with")
+    rewards_claim_window_seconds: int = Field(90 * 24 * 3600, ge=24 * 3600, le=3650 * 24 * 3600,
+                                              description="MerkleDistributor: how long an epoch stays claimable")
+    staking_unbonding_seconds: int = Field(7 * 24 * 3600, ge=0, le=365 * 24 * 3600,
+                                           description="LancerStaking: seconds between unstake request and withdrawal")
     ape_account_passphrase: SecretStr | None = None
 
     @field_validator("token_cap", mode="before")

@@ -1,7 +1,8 @@
 """Deployed contract addresses per chain: `deployments/<chainId>.json`, written by the deploy script.
 
 Environment overrides win over the file: ``<CONTRACT>_ADDRESS_<CHAINID>``, e.g.
-``TOKEN_ADDRESS_31337``, ``TREASURY_ADDRESS_31337``, ``ESCROW_FACTORY_ADDRESS_31337``.
+``TOKEN_ADDRESS_31337``, ``TREASURY_ADDRESS_31337``, ``ESCROW_FACTORY_ADDRESS_31337``,
+``MERKLE_DISTRIBUTOR_ADDRESS_31337``, ``STAKING_ADDRESS_31337``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ ENV_OVERRIDE_PREFIX = {
     "Treasury": "TREASURY",
     "EscrowFactory": "ESCROW_FACTORY",
     "Escrow": "ESCROW_IMPLEMENTATION",
+    "MerkleDistributor": "MERKLE_DISTRIBUTOR",
+    "LancerStaking": "STAKING",
 }
 
 

@@ -29,7 +29,7 @@ def run_deploy(chain_names: str, *, redeploy_changed: bool = False, console: Con
     with Progress(*columns, console=console, transient=True) as progress:
         for plan in plans:
             chain = plan.chain
-            extensions = default_extensions()
+            extensions = default_extensions(settings)
             task = progress.add_task(f"{chain.name}", total=len(step_names(chain, extensions)))
 
             def step(name: str, task_id: int = task, chain_name: str = chain.name) -> None:
@@ -65,5 +65,5 @@ def _print_report(console: Console, report: ChainReport) -> None:
 @click.option("--redeploy-changed", is_flag=True, help="Redeploy contracts whose compiled artifact changed")
 def deploy_command(chain_names: str, redeploy_changed: bool) -> None:
     """Deploy Token, Treasury, Escrow, EscrowFactory (and EAS where needed, registering Lancer's EAS
-    schemas) to each chain; a second run is a no-op."""
+    schemas), then MerkleDistributor and LancerStaking to each chain; a second run is a no-op."""
     run_deploy(chain_names, redeploy_changed=redeploy_changed)

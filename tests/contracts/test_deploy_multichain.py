@@ -54,9 +54,21 @@ def test_deploys_to_both_chains_and_second_run_is_a_no_op(local_registry: ChainR
             (5000, "operations"), (3000, "offset"), (2000, "social")
         ]
         assert deployment.start_block >= 1
+        # The token economy extension: distributor and staking, wired to this chain's treasury and token.
+        assert first.extension_outcomes["MerkleDistributor"] is Outcome.DEPLOYED
+        assert first.extension_outcomes["LancerStaking"] is Outcome.DEPLOYED
+        distributor = contract(w3, "MerkleDistributor", deployment.address("MerkleDistributor"))
+        staking = contract(w3, "LancerStaking", deployment.address("LancerStaking"))
+        assert distributor.functions.treasury().call() == deployment.address("Treasury")
+        assert distributor.functions.claimWindow().call() == settings.rewards_claim_window_seconds
+        assert distributor.functions.hasRole(distributor.functions.DISTRIBUTOR_ROLE().call(), deployment.deployer).call()
+        assert staking.functions.token().call() == deployment.address("LancerToken")
+        assert staking.functions.unbondingPeriod().call() == settings.staking_unbonding_seconds
 
         second = deploy_chain(chain, settings)
         assert second.outcomes == {name: Outcome.UNCHANGED for name in CONTRACT_ORDER}
+        assert second.extension_outcomes["MerkleDistributor"] is Outcome.UNCHANGED
+        assert second.extension_outcomes["LancerStaking"] is Outcome.UNCHANGED
         assert not second.deployed_anything
         assert load_deployment(tmp_path, chain.chain_id).contracts == deployment.contracts  # type: ignore[union-attr]
 
@@ -81,6 +93,9 @@ def test_changed_artifact_is_reported_and_redeployed_only_when_asked(
     assert report.outcomes["Treasury"] is Outcome.REDEPLOYED
     # The factory points at the treasury, so it follows.
     assert report.outcomes["EscrowFactory"] is Outcome.REDEPLOYED
+    # The distributor sweeps to the treasury, so it follows too.
+    assert report.extension_outcomes["MerkleDistributor"] is Outcome.REDEPLOYED
+    assert report.extension_outcomes["LancerStaking"] is Outcome.UNCHANGED
     new = load_deployment(tmp_path, 31337)
     assert old is not None and new is not None
     assert new.address("Treasury") != old.address("Treasury")
