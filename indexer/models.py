@@ -300,3 +300,97 @@ attestations = Table(
     Index("ix_attestations_schema", "schema", "time"),
     Index("ix_attestations_chain_block", "chain_id", "block_number"),
 )
+
+# ---- token economy (migration i0007_token_economy): one row per event, so a reorg deletes rows ----
+# Epoch numbers and leaf indexes are uint256 in the contracts: NUMERIC(78,0) like amounts.
+
+
+def _event_columns() -> list[Column]:  # type: ignore[type-arg]
+    return [Column("chain_id", BigInteger, nullable=False), Column("block_number", BigInteger, nullable=False),
+            Column("log_index", Integer, nullable=False), Column("block_time", DateTime(timezone=True), nullable=False),
+            Column("tx_hash", Hash, nullable=False)]
+
+
+# MerkleDistributor.RootPublished: an epoch's root, funded total and token.
+reward_epochs = Table(
+    "reward_epochs", metadata, *_event_columns(),
+    Column("distributor", Address, nullable=False),
+    Column("epoch", Amount, nullable=False),
+    Column("root", Hash, nullable=False),
+    Column("total", Amount, nullable=False),
+    Column("token", Address, nullable=False),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+    Index("ix_reward_epochs_epoch", "chain_id", "distributor", "epoch"),
+)
+
+# MerkleDistributor.Claimed: leaf `leaf_index` of `epoch` paid `amount` to `account`.
+reward_claims = Table(
+    "reward_claims", metadata, *_event_columns(),
+    Column("distributor", Address, nullable=False),
+    Column("epoch", Amount, nullable=False),
+    Column("leaf_index", Amount, nullable=False),
+    Column("account", Address, nullable=False),
+    Column("amount", Amount, nullable=False),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+    Index("ix_reward_claims_account", "account", "chain_id"),
+    Index("ix_reward_claims_leaf", "chain_id", "distributor", "epoch", "leaf_index"),
+)
+
+# MerkleDistributor.Swept: the unclaimed rest of an expired epoch went to the treasury.
+reward_sweeps = Table(
+    "reward_sweeps", metadata, *_event_columns(),
+    Column("distributor", Address, nullable=False),
+    Column("epoch", Amount, nullable=False),
+    Column("token", Address, nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("treasury", Address, nullable=False),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+)
+
+# LancerStaking Staked / UnstakeRequested / Withdrawn / RewardPaid, one row each (`kind`); `unlock_at`
+# (seconds) only for unstake requests.
+staking_events = Table(
+    "staking_events", metadata, *_event_columns(),
+    Column("staking", Address, nullable=False),
+    Column("account", Address, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("unlock_at", BigInteger, nullable=True),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+    Index("ix_staking_events_account", "account", "chain_id"),
+)
+
+# LancerStaking.RewardFunded.
+staking_fundings = Table(
+    "staking_fundings", metadata, *_event_columns(),
+    Column("staking", Address, nullable=False),
+    Column("funder", Address, nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("duration", BigInteger, nullable=False),
+    Column("reward_rate_scaled", Amount, nullable=False),
+    Column("period_finish", BigInteger, nullable=False),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+)
+
+# LancerToken (ERC20Votes) DelegateChanged.
+vote_delegations = Table(
+    "vote_delegations", metadata, *_event_columns(),
+    Column("token", Address, nullable=False),
+    Column("delegator", Address, nullable=False),
+    Column("from_delegate", Address, nullable=False),
+    Column("to_delegate", Address, nullable=False),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+    Index("ix_vote_delegations_delegator", "chain_id", "token", "delegator", "block_number"),
+)
+
+# LancerToken DelegateVotesChanged: the delegate's votes after this event. Votes at block B are
+# `new_votes` of the delegate's last row at or below B (the token's checkpoints, keyed by block number).
+vote_checkpoints = Table(
+    "vote_checkpoints", metadata, *_event_columns(),
+    Column("token", Address, nullable=False),
+    Column("delegate", Address, nullable=False),
+    Column("previous_votes", Amount, nullable=False),
+    Column("new_votes", Amount, nullable=False),
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+    Index("ix_vote_checkpoints_delegate", "chain_id", "token", "delegate", "block_number", "log_index"),
+)

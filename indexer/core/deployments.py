@@ -80,6 +80,11 @@ class Deployment(BaseModel):
     def start_block(self) -> int:
         return min((c.block_number for c in self.contracts.values()), default=0)
 
+    def has(self, name: str) -> bool:
+        """Whether ``name`` is deployed here (recorded in the file, or given by its address override)."""
+        prefix = ENV_OVERRIDE_PREFIX.get(name)
+        return name in self.contracts or bool(prefix and os.environ.get(f"{prefix}_ADDRESS_{self.chain_id}"))
+
     def address(self, name: str) -> str:
         prefix = ENV_OVERRIDE_PREFIX.get(name)
         override = os.environ.get(f"{prefix}_ADDRESS_{self.chain_id}") if prefix else None

@@ -22,9 +22,9 @@ from sqlalchemy import Connection, select, tuple_
 
 from indexer import models
 from indexer.decode import DecodedEvent
-from indexer.projections import attestations, escrows, tokens, treasury
+from indexer.projections import attestations, escrows, governance, rewards, staking, tokens, treasury
 
-PROJECTIONS: tuple[ModuleType, ...] = (tokens, escrows, treasury, attestations)
+PROJECTIONS: tuple[ModuleType, ...] = (tokens, escrows, treasury, attestations, rewards, staking, governance)
 
 
 def apply_all(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> None:

@@ -22,6 +22,7 @@ from indexer.read_models.escrows import (
     escrow_list,
     events_present,
 )
+from indexer.read_models.governance import Votes, delegate_of, votes_at
 from indexer.read_models.gas import ACTION_OF_EVENT, PERIODS, Gas, GasByAction, gas, gas_by_action
 from indexer.read_models.movements import (
     MOVEMENT_TYPES,
@@ -38,6 +39,17 @@ from indexer.read_models.reputation import (
     party_history,
     reputation_index_version,
 )
+from indexer.read_models.rewards import (
+    AttestationCount,
+    CompletedEscrow,
+    PublishedEpoch,
+    RewardClaim,
+    attestations_in,
+    claims,
+    completed_escrows,
+    published_epochs,
+)
+from indexer.read_models.staking import StakingPosition, position, stakes
 from indexer.read_models.tokens import (
     AccountTransfer,
     Balance,
@@ -65,4 +77,8 @@ __all__ = [
     "confirmed_engagement", "escrow_detail", "escrow_events_after", "escrow_list", "events_present", "gas", "gas_by_action", "index_version",
     "native_balance", "offsets_by_chain", "party_history", "released_milestone", "released_milestones", "reputation_index_version", "treasury",
     "wallet_movements",
+    # token economy
+    "AttestationCount", "CompletedEscrow", "PublishedEpoch", "RewardClaim", "StakingPosition", "Votes",
+    "attestations_in", "claims", "completed_escrows", "delegate_of", "position", "published_epochs", "stakes",
+    "votes_at",
 ]

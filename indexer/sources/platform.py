@@ -1,5 +1,6 @@
 """Lancer's own contracts on one chain as a ``ContractSet``: LancerToken, Treasury, EscrowFactory and
-every Escrow clone the factory creates, plus EAS (``indexer.sources.eas``) where the chain has one."""
+every Escrow clone the factory creates, the token economy's MerkleDistributor and LancerStaking where they
+are deployed, plus EAS (``indexer.sources.eas``) where the chain has one."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from indexer.sources.eas import eas_contract_spec, enrich_attestations
 from indexer.sources.spec import ChildSpec, ContractSet, ContractSpec, Enricher
 
 PLATFORM_CONTRACTS = ("LancerToken", "Treasury", "EscrowFactory")
+# Followed where the deployment (or an address override) names them: deployments made before the token
+# economy existed have neither.
+ECONOMY_CONTRACTS = ("MerkleDistributor", "LancerStaking")
 
 
 def _abi(name: str) -> tuple[dict[str, Any], ...]:
@@ -24,10 +28,17 @@ def _abi(name: str) -> tuple[dict[str, Any], ...]:
 
 
 def platform_contract_set(deployment: Deployment, chain: ChainConfig | None = None) -> ContractSet:
-    """Lancer's contracts on one chain: LancerToken, Treasury, EscrowFactory and its Escrow clones, and
-    EAS (filtered to Lancer's schemas) where the deployment or the registry names one."""
+    """Lancer's contracts on one chain: LancerToken, Treasury, EscrowFactory and its Escrow clones, the
+    MerkleDistributor and LancerStaking where deployed, and EAS (filtered to Lancer's schemas) where the deployment or the registry names one."""
     specs = []
     for name in PLATFORM_CONTRACTS:
+        address = checksum(deployment.address(name))
+        deployed = deployment.contracts.get(name)
+        start = deployed.block_number if deployed is not None else deployment.start_block
+        specs.append(ContractSpec(name=name, address=address, abi=_abi(name), start_block=start))
+    for name in ECONOMY_CONTRACTS:
+        if not deployment.has(name):
+            continue
         address = checksum(deployment.address(name))
         deployed = deployment.contracts.get(name)
         start = deployed.block_number if deployed is not None else deployment.start_block

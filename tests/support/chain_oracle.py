@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from indexer.decode import event_topics
 from indexer.sources.platform import platform_contract_set
 from tests.support.chainkit import Platform
+from tests.support.economy_chain import assert_economy_index_matches_chain
 from tests.support.indexing import assert_index_matches_chain
 
 
@@ -58,8 +59,8 @@ def assert_native_snapshots_canonical(engine: Engine, platform: Platform) -> int
 
 
 def assert_whole_index_equals_chain(engine: Engine, platform: Platform, *, reorgs_injected: int | None = None) -> None:
-    """Events, transactions, derived rows, balances, escrows and milestones, treasury, native
-    snapshots, block hashes and reorg counters of the index against the canonical chain."""
+    """Events, transactions, derived rows, balances, escrows and milestones, treasury, token economy,
+    native snapshots, block hashes and reorg counters of the index against the canonical chain."""
     chain_id = platform.node.chain_id
     w3 = platform.w3
     chain = _rows(engine, "SELECT * FROM chains WHERE chain_id = :c", c=chain_id)[0]
@@ -108,6 +109,8 @@ def assert_whole_index_equals_chain(engine: Engine, platform: Platform, *, reorg
     # the index caught up, which the callers ensure).
     if cursor == w3.eth.block_number:
         assert_index_matches_chain(engine, platform)
+    # Token economy (rewards, staking, votes): one row per canonical event; at the head, the contracts' views.
+    assert_economy_index_matches_chain(engine, platform)
     assert_native_snapshots_canonical(engine, platform)
     if reorgs_injected is not None:
         assert 0 <= chain.reorg_count <= reorgs_injected
