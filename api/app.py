@@ -48,6 +48,9 @@ from api.reputation.router import router as reputation_router
 from api.skills.router import router as skills_router
 from api.settings import ApiSettings, get_settings
 from api.treasury.router import router as treasury_router
+from api.rewards.router import router as rewards_router
+from api.staking.router import router as staking_router
+from api.governance.router import router as governance_router
 from indexer.core.db import make_engine
 
 
@@ -141,6 +144,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(engagements_router)
     app.include_router(proposals_router)
     app.include_router(orgs_router)
+    app.include_router(rewards_router)
+    app.include_router(staking_router)
+    app.include_router(governance_router)
     install_openapi(app)
     if settings.serve_docs:
         _install_docs(app)

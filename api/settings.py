@@ -133,6 +133,10 @@ class ApiSettings(ChainSettings):
     # A refresh token not used (and its session not seen) for this long stops working.
     refresh_idle_timeout_seconds: int = Field(86_400, ge=300, le=90 * 86_400)
     enable_2fa: bool = Field(True, description="Feature flag: TOTP 2FA routes and the MFA step of sign-in")
+    # --- Token economy (issue 17): rewards epochs, staking, governance votes ---
+    enable_token_economy: bool = Field(True, description="Feature flag: /v1/rewards, /v1/staking, /v1/governance")
+    rewards_rules_json: str = Field("", description="JSON rewards rules (api.rewards.rules.RewardRules); "
+                                    "empty: the defaults")
     # Contract-wallet (EIP-1271/6492) sign-in only on these chains. Unset: the registry's local chains in
     # development/test, none in production (name the mainnets whose RPC you trust explicitly).
     siwe_contract_wallet_chains: list[int] | None = Field(None, description="JSON list of chain ids")

@@ -42,11 +42,13 @@ from indexer.read_models.reputation import (
 from indexer.read_models.rewards import (
     AttestationCount,
     CompletedEscrow,
+    ConfirmedPeriod,
     PublishedEpoch,
     RewardClaim,
-    attestations_in,
+    attestation_parties,
     claims,
     completed_escrows,
+    confirmed_period,
     published_epochs,
 )
 from indexer.read_models.staking import StakingPosition, position, stakes
@@ -78,7 +80,7 @@ __all__ = [
     "native_balance", "offsets_by_chain", "party_history", "released_milestone", "released_milestones", "reputation_index_version", "treasury",
     "wallet_movements",
     # token economy
-    "AttestationCount", "CompletedEscrow", "PublishedEpoch", "RewardClaim", "StakingPosition", "Votes",
-    "attestations_in", "claims", "completed_escrows", "delegate_of", "position", "published_epochs", "stakes",
+    "AttestationCount", "CompletedEscrow", "ConfirmedPeriod", "PublishedEpoch", "RewardClaim", "StakingPosition", "Votes",
+    "attestation_parties", "claims", "completed_escrows", "confirmed_period", "delegate_of", "position", "published_epochs", "stakes",
     "votes_at",
 ]

@@ -71,44 +71,62 @@ class CompletedEscrow(_Model):
     freelancer: str
     token: str
     total: int
+    released: int
     fees: int
     completed_at: datetime
     milestones: int
-    on_time_milestones: int  # submitted, and released without a dispute or refund
+    delivered_milestones: int  # submitted, and released to the freelancer without a dispute or refund
 
 
-def completed_escrows(conn: Connection, start: datetime, end: datetime) -> list[CompletedEscrow]:
-    """Escrows on every chain that completed in ``[start, end)``, as of each chain's confirmed block."""
+class ConfirmedPeriod(_Model):
+    """How far a chain's confirmed index reaches in time (a period is computable once it ends before)."""
+    chain_id: int
+    confirmed_block: int
+    confirmed_time: datetime | None
+
+
+def confirmed_period(conn: Connection, chain_id: int) -> ConfirmedPeriod:
+    conf = confirmed_block(conn, chain_id)
+    # Not every block is stored: the latest stored one at or below the confirmed block is a lower bound.
+    at = conn.execute(text("SELECT timestamp FROM blocks WHERE chain_id = :c AND number <= :n "
+                           "ORDER BY number DESC LIMIT 1"), {"c": chain_id, "n": conf}).scalar()
+    return ConfirmedPeriod(chain_id=chain_id, confirmed_block=conf, confirmed_time=at)
+
+
+def completed_escrows(conn: Connection, chain_id: int, start: datetime, end: datetime) -> list[CompletedEscrow]:
+    """Escrows of a chain that completed in ``[start, end)``, as of its confirmed block."""
     rows = conn.execute(text("""
-        SELECT e.chain_id, e.address, e.client, e.freelancer, e.token, e.total, e.fees, e.completed_at,
+        SELECT e.chain_id, e.address, e.client, e.freelancer, e.token, e.total, e.released, e.fees, e.completed_at,
                e.milestone_count,
                (SELECT count(*) FROM escrow_milestones m
                  WHERE m.chain_id = e.chain_id AND m.escrow = e.address AND m.submitted_at IS NOT NULL
-                   AND m.disputed_by IS NULL AND m.to_client = 0 AND m.to_freelancer > 0) AS on_time
+                   AND m.disputed_by IS NULL AND m.to_client = 0 AND m.to_freelancer > 0) AS delivered
           FROM escrows e JOIN chains c ON c.chain_id = e.chain_id
-         WHERE e.completed AND e.block_number <= c.confirmed_block
+         WHERE e.chain_id = :c AND e.completed AND e.block_number <= c.confirmed_block
            AND e.completed_at >= :s AND e.completed_at < :t
-         ORDER BY e.chain_id, e.address
-    """), {"s": start, "t": end}).all()
+         ORDER BY e.address
+    """), {"c": chain_id, "s": start, "t": end}).all()
     return [CompletedEscrow(chain_id=r.chain_id, escrow=r.address, client=r.client, freelancer=r.freelancer,
-                            token=r.token, total=int(r.total), fees=int(r.fees), completed_at=r.completed_at,
-                            milestones=r.milestone_count, on_time_milestones=int(r.on_time)) for r in rows]
+                            token=r.token, total=int(r.total), released=int(r.released), fees=int(r.fees),
+                            completed_at=r.completed_at, milestones=r.milestone_count,
+                            delivered_milestones=int(r.delivered)) for r in rows]
 
 
 class AttestationCount(_Model):
-    recipient: str
-    schema_uid: str
+    party: str
     count: int
 
 
-def attestations_in(conn: Connection, schemas: list[str], start: datetime, end: datetime) -> list[AttestationCount]:
-    """Unrevoked attestations of ``schemas`` made in ``[start, end)``, per recipient, confirmed only."""
-    if not schemas:
-        return []
+def attestation_parties(conn: Connection, chain_id: int, schema: str, start: datetime, end: datetime, *,
+                        field: str | None = None) -> list[AttestationCount]:
+    """Unrevoked, confirmed attestations of ``schema`` on a chain made in ``[start, end)``, counted per
+    party: the recipient, or the decoded address ``field`` (e.g. a review's ``client``)."""
     rows = conn.execute(text("""
-        SELECT a.recipient, a.schema, count(*) AS n FROM attestations a JOIN chains c ON c.chain_id = a.chain_id
-         WHERE a.schema = ANY(:s) AND a.revoked_at IS NULL AND a.block_number <= c.confirmed_block
+        SELECT CASE WHEN CAST(:f AS text) IS NULL THEN a.recipient ELSE a.decoded->>CAST(:f AS text) END AS party,
+               count(*) AS n
+          FROM attestations a JOIN chains c ON c.chain_id = a.chain_id
+         WHERE a.chain_id = :c AND a.schema = :s AND a.revoked_at IS NULL AND a.block_number <= c.confirmed_block
            AND a.block_time >= :a AND a.block_time < :b
-         GROUP BY a.recipient, a.schema ORDER BY a.recipient, a.schema
-    """), {"s": schemas, "a": start, "b": end}).all()
-    return [AttestationCount(recipient=r.recipient, schema_uid=r.schema, count=r.n) for r in rows]
+         GROUP BY 1 ORDER BY 1
+    """), {"c": chain_id, "s": schema, "f": field, "a": start, "b": end}).all()
+    return [AttestationCount(party=r.party, count=r.n) for r in rows if r.party]

@@ -18,6 +18,7 @@ import api.orgs.models  # noqa: F401
 import api.privacy.models  # noqa: F401
 import api.profiles.models  # noqa: F401
 import api.projects.models  # noqa: F401
+import api.rewards.models  # noqa: F401
 import api.proposals.models  # noqa: F401
 import api.skills.models  # noqa: F401
 from api.kit.db import metadata as api_metadata
