@@ -141,7 +141,7 @@ def compute_epoch(db: Db, deployments: DeploymentDirectory, rules: RewardRules, 
                            proof=_proof(tree, i))
                for i, (account, amount, points, rebate, breakdown) in enumerate(rows))
     db.commit()
-    return epoch_out(conn, epoch, eco)
+    return epoch_out(db.connection(), epoch, eco)
 
 
 def _proof(tree: MerkleTree, index: int) -> list[str]:

@@ -27,9 +27,15 @@ def _contracts(deployments: DeploymentDirectory, chain: ChainConfig) -> tuple[st
     return dep.address("LancerStaking"), dep.address("LancerToken")
 
 
+def _now(p: read_models.StakingPosition) -> datetime:
+    """The later of the wall clock and the chain's clock (the indexed block time): a chain whose clock runs
+    ahead (a test chain moved forward) unlocks by its own time, as the contract does."""
+    now = datetime.now(UTC)
+    return max(now, p.as_of_time) if p.as_of_time is not None else now
+
+
 def positions(conn: Connection, deployments: DeploymentDirectory, chains: list[ChainConfig], address: str,
-              confirmed_only: bool, now: datetime | None = None) -> StakingOut:
-    now = now or datetime.now(UTC)
+              confirmed_only: bool) -> StakingOut:
     out = []
     for chain in chains:
         found = _contracts(deployments, chain)
@@ -43,14 +49,14 @@ def positions(conn: Connection, deployments: DeploymentDirectory, chains: list[C
         unlock = datetime.fromtimestamp(p.unlock_at, UTC) if p.unlock_at is not None else None
         out.append(StakingPositionOut(
             chain_id=chain.chain_id, chain=chain.name, staking=staking, token=token, staked=p.staked,
-            pending_unstake=p.unbonding, unlock_at=unlock, withdrawable=bool(p.unbonding and unlock and unlock <= now),
+            pending_unstake=p.unbonding, unlock_at=unlock, withdrawable=bool(p.unbonding and unlock and unlock <= _now(p)),
             withdrawn=p.withdrawn, rewards_paid=p.rewards_paid, as_of_block=p.as_of_block,
             confirmed_only=confirmed_only))
     return StakingOut(address=address, chains=out)
 
 
 def prepare(db: Db, deployments: DeploymentDirectory, chain: ChainConfig, action: StakingAction,
-            body: StakingPrepareIn, user_id: uuid.UUID, now: datetime | None = None) -> PreparedTxs:
+            body: StakingPrepareIn, user_id: uuid.UUID) -> PreparedTxs:
     found = _contracts(deployments, chain)
     if found is None:
         raise Problem(409, f"staking is not deployed on {chain.name}: run `lancer deploy`", type_="not-deployed")
@@ -80,8 +86,7 @@ def prepare(db: Db, deployments: DeploymentDirectory, chain: ChainConfig, action
             if p.unbonding == 0:
                 raise Problem(409, f"{wallet} has nothing to withdraw: request an unstake first",
                               type_="nothing-to-withdraw")
-            now_ts = int((now or datetime.now(UTC)).timestamp())
-            if p.unlock_at is not None and p.unlock_at > now_ts:
+            if p.unlock_at is not None and p.unlock_at > int(_now(p).timestamp()):
                 unlock = datetime.fromtimestamp(p.unlock_at, UTC).isoformat()
                 raise Problem(409, f"still unbonding until {unlock}", type_="still-unbonding", unlock_at=unlock)
     return PreparedTxs(chain_id=cid, transactions=[calldata.staking_call(cid, staking, action.value, body.amount,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Connection, text
 
 from indexer.read_models.base import _Model, confirmed_block
@@ -17,6 +19,7 @@ class StakingPosition(_Model):
     withdrawn: int
     rewards_paid: int
     as_of_block: int
+    as_of_time: datetime | None  # block time of the latest stored block at or below as_of_block
     confirmed_only: bool
 
 
@@ -45,9 +48,11 @@ def position(conn: Connection, chain_id: int, staking: str, account: str, *, con
             unlock_at = None
         elif r.kind == "reward_paid":
             paid += amount
+    at = conn.execute(text("SELECT timestamp FROM blocks WHERE chain_id = :c AND number <= :n "
+                           "ORDER BY number DESC LIMIT 1"), {"c": chain_id, "n": upto}).scalar()
     return StakingPosition(chain_id=chain_id, staking=staking, account=account, staked=staked, unbonding=unbonding,
                            unlock_at=unlock_at if unbonding else None, withdrawn=withdrawn, rewards_paid=paid,
-                           as_of_block=upto, confirmed_only=confirmed_only)
+                           as_of_block=upto, as_of_time=at, confirmed_only=confirmed_only)
 
 
 def stakes(conn: Connection, chain_id: int, staking: str) -> dict[str, int]:
