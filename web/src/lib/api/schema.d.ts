@@ -1820,6 +1820,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/rewards/epochs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compute a rewards epoch from confirmed index data; returns the approve + publishRoot transactions an admin wallet signs (the same request again returns the same epoch)
+         * @description **Auth:** admin: access token of a user who holds an admin wallet; the session must have signed in with TOTP 2FA.
+         */
+        post: operations["compute_epoch_v1_admin_rewards_epochs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/rewards/epochs/{chain}/{epoch}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A computed epoch: root, total, whether it is published, and its publish transactions
+         * @description **Auth:** admin: access token of a user who holds an admin wallet; the session must have signed in with TOTP 2FA.
+         */
+        get: operations["get_epoch_v1_admin_rewards_epochs__chain___epoch__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rewards/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An address's rewards per epoch: amount, breakdown, Merkle proof, and whether it is claimed (from the indexed Claimed events)
+         * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
+         */
+        get: operations["get_rewards_v1_rewards__address__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rewards/{epoch}/claim/prepare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The unsigned claim transaction of my wallet's leaf in an epoch
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        post: operations["prepare_claim_v1_rewards__epoch__claim_prepare_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/staking/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Staked LNC, pending unstake with its unlock time, withdrawn and rewards paid, per chain (from the index)
+         * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
+         */
+        get: operations["get_staking_v1_staking__address__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/staking/{action}/prepare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unsigned staking transactions of my wallet: stake (approve + stake), request_unstake, withdraw, claim (rewards)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        post: operations["prepare_v1_staking__action__prepare_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/governance/votes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * LNC votes of addresses at a block (= getPastVotes), from the indexed checkpoints; Snapshot's `api` strategy query names (network, snapshot) are accepted too
+         * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
+         */
+        get: operations["get_votes_v1_governance_votes_get"];
+        put?: never;
+        /**
+         * The same, for Snapshot's `api-post` strategy: body {network, snapshot, addresses, options}
+         * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
+         */
+        post: operations["post_votes_v1_governance_votes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2318,6 +2462,19 @@ export interface components {
             /** Offsets Grams Co2E */
             offsets_grams_co2e: string;
         };
+        /** ClaimPrepareIn */
+        ClaimPrepareIn: {
+            /**
+             * Chain
+             * @description Chain registry name or id
+             */
+            chain: string;
+            /**
+             * Account
+             * @description One of my linked wallets; default: my first
+             */
+            account?: string | null;
+        };
         /** CodeIn */
         CodeIn: {
             /** Code */
@@ -2542,6 +2699,77 @@ export interface components {
         EngagementPage: {
             /** Items */
             items: components["schemas"]["EngagementOut"][];
+        };
+        /** EpochComputeIn */
+        EpochComputeIn: {
+            /**
+             * Chain
+             * @description Chain registry name or id (the distributor's chain)
+             */
+            chain: string;
+            /**
+             * Epoch
+             * @description Epoch number on the distributor (never reused)
+             */
+            epoch: number;
+            /**
+             * Period Start
+             * Format: date-time
+             * @description Activity from this instant (inclusive, UTC)
+             */
+            period_start: string;
+            /**
+             * Period End
+             * Format: date-time
+             * @description Activity before this instant; must be confirmed in the index
+             */
+            period_end: string;
+        };
+        /** EpochOut */
+        EpochOut: {
+            /** Chain Id */
+            chain_id: number;
+            /** Distributor */
+            distributor: string;
+            /** Token */
+            token: string;
+            /** Epoch */
+            epoch: number;
+            /**
+             * Period Start
+             * Format: date-time
+             */
+            period_start: string;
+            /**
+             * Period End
+             * Format: date-time
+             */
+            period_end: string;
+            /** Root */
+            root: string;
+            /** Total */
+            total: string;
+            /** Leaf Count */
+            leaf_count: number;
+            /**
+             * Confirmed Block
+             * @description The chain's confirmed block the epoch was computed at
+             */
+            confirmed_block: number;
+            /** Rules */
+            rules: {
+                [key: string]: unknown;
+            };
+            /**
+             * Published
+             * @description RootPublished of this epoch is indexed (pending or confirmed)
+             */
+            published: boolean;
+            /**
+             * Publish Transactions
+             * @description Send in this order from a wallet holding DISTRIBUTOR_ROLE and the total in LNC
+             */
+            publish_transactions: components["schemas"]["TxOut"][];
         };
         /** EscrowAmounts */
         EscrowAmounts: {
@@ -3191,6 +3419,16 @@ export interface components {
              */
             transactions: components["schemas"]["TxOut"][];
         };
+        /** PreparedTxs */
+        PreparedTxs: {
+            /** Chain Id */
+            chain_id: number;
+            /**
+             * Transactions
+             * @description Send in this order, from the named wallet
+             */
+            transactions: components["schemas"]["TxOut"][];
+        };
         /** ProfileOut */
         ProfileOut: {
             /** Handle */
@@ -3586,6 +3824,59 @@ export interface components {
              */
             onchain: boolean;
         };
+        /** RewardItem */
+        RewardItem: {
+            /** Chain Id */
+            chain_id: number;
+            /** Distributor */
+            distributor: string;
+            /** Token */
+            token: string;
+            /** Epoch */
+            epoch: number;
+            /** Leaf Index */
+            leaf_index: number;
+            /** Amount */
+            amount: string;
+            /**
+             * Decimals
+             * @default 18
+             */
+            decimals: number;
+            /** Points */
+            points: number;
+            /** Rebate */
+            rebate: string;
+            /** Breakdown */
+            breakdown: {
+                [key: string]: unknown;
+            };
+            /** Root */
+            root: string;
+            /** Proof */
+            proof: string[];
+            /**
+             * Published
+             * @description The root is published on chain (indexed)
+             */
+            published: boolean;
+            /**
+             * Claimed
+             * @description An indexed Claimed event exists for this leaf (pending or confirmed)
+             */
+            claimed: boolean;
+            /** Claim Confirmed */
+            claim_confirmed: boolean;
+            /** Claim Tx */
+            claim_tx: string | null;
+        };
+        /** RewardsOut */
+        RewardsOut: {
+            /** Address */
+            address: string;
+            /** Items */
+            items: components["schemas"]["RewardItem"][];
+        };
         /** RoleIn */
         RoleIn: {
             /**
@@ -3609,6 +3900,16 @@ export interface components {
             name: string;
             /** Description */
             description: string;
+        };
+        /** Score */
+        Score: {
+            /** Address */
+            address: string;
+            /**
+             * Score
+             * @description Votes in LNC base units (decimal string); the strategy's `decimals` is 18
+             */
+            score: string;
         };
         /** SessionOut */
         SessionOut: {
@@ -3684,6 +3985,29 @@ export interface components {
              */
             onchain: boolean;
         };
+        /**
+         * SnapshotPostIn
+         * @description The body Snapshot's `api-post` strategy sends.
+         */
+        SnapshotPostIn: {
+            /**
+             * Network
+             * @description Chain id (Snapshot's network), or a registry name
+             */
+            network: string | number;
+            /**
+             * Snapshot
+             * @description Block number, or 'latest' (the confirmed block)
+             * @default latest
+             */
+            snapshot: number | string;
+            /** Addresses */
+            addresses: string[];
+            /** Options */
+            options?: {
+                [key: string]: unknown;
+            };
+        };
         /** SpendOut */
         SpendOut: {
             /** Chain Id */
@@ -3711,6 +4035,80 @@ export interface components {
             kind: string;
             /** Kind Bytes32 */
             kind_bytes32: string;
+        };
+        /**
+         * StakingAction
+         * @enum {string}
+         */
+        StakingAction: "stake" | "request_unstake" | "withdraw" | "claim";
+        /** StakingOut */
+        StakingOut: {
+            /** Address */
+            address: string;
+            /** Chains */
+            chains: components["schemas"]["StakingPositionOut"][];
+        };
+        /** StakingPositionOut */
+        StakingPositionOut: {
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            /** Staking */
+            staking: string;
+            /** Token */
+            token: string;
+            /**
+             * Decimals
+             * @default 18
+             */
+            decimals: number;
+            /**
+             * Staked
+             * @description Earning stake
+             */
+            staked: string;
+            /**
+             * Pending Unstake
+             * @description Requested, unbonding or ready to withdraw
+             */
+            pending_unstake: string;
+            /**
+             * Unlock At
+             * @description When the pending unstake can be withdrawn (UTC)
+             */
+            unlock_at: string | null;
+            /**
+             * Withdrawable
+             * @description pending_unstake > 0 and unlock_at has passed
+             */
+            withdrawable: boolean;
+            /** Withdrawn */
+            withdrawn: string;
+            /** Rewards Paid */
+            rewards_paid: string;
+            /** As Of Block */
+            as_of_block: number;
+            /** Confirmed Only */
+            confirmed_only: boolean;
+        };
+        /** StakingPrepareIn */
+        StakingPrepareIn: {
+            /**
+             * Chain
+             * @description Chain registry name or id
+             */
+            chain: string;
+            /**
+             * Amount
+             * @description LNC base units: stake and request_unstake only
+             */
+            amount?: string | null;
+            /**
+             * Wallet
+             * @description One of my linked wallets; default: my first
+             */
+            wallet?: string | null;
         };
         /** StateOut */
         StateOut: {
@@ -4254,6 +4652,30 @@ export interface components {
              * @description The signature verifies (EOA) for one of Lancer's attester addresses
              */
             issued_by_lancer: boolean;
+        };
+        /** VotesOut */
+        VotesOut: {
+            /** Chain Id */
+            chain_id: number;
+            /** Token */
+            token: string;
+            /** Block */
+            block: number;
+            /**
+             * Decimals
+             * @default 18
+             */
+            decimals: number;
+            /**
+             * Confirmed
+             * @description The block is at or below the chain's confirmed block
+             */
+            confirmed: boolean;
+            /**
+             * Score
+             * @description Votes of each address at the block (getPastVotes semantics)
+             */
+            score: components["schemas"]["Score"][];
         };
         /** WalletOut */
         WalletOut: {
@@ -11536,6 +11958,675 @@ export interface operations {
             };
             /** @description Last owner */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compute_epoch_v1_admin_rewards_epochs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EpochComputeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EpochOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Period not confirmed yet, epoch exists, nothing earned, or the token economy is not deployed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_epoch_v1_admin_rewards_epochs__chain___epoch__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chain: string;
+                /** @description Epoch number */
+                epoch: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EpochOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not computed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_rewards_v1_rewards__address__get: {
+        parameters: {
+            query?: {
+                /** @description Chain registry name (e.g. `anvil-1`) or chain id */
+                chain?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description EVM address, any case (checksum verified when mixed case) */
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RewardsOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials were sent but are invalid (omit them to read anonymously) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    prepare_claim_v1_rewards__epoch__claim_prepare_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Epoch number */
+                epoch: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClaimPrepareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreparedTxs"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reward for this wallet in this epoch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not published yet, or already claimed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_staking_v1_staking__address__get: {
+        parameters: {
+            query?: {
+                /** @description Chain registry name (e.g. `anvil-1`) or chain id */
+                chain?: string | null;
+                /** @description Include unconfirmed blocks */
+                pending?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description EVM address, any case (checksum verified when mixed case) */
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StakingOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials were sent but are invalid (omit them to read anonymously) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    prepare_v1_staking__action__prepare_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action: components["schemas"]["StakingAction"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StakingPrepareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreparedTxs"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not deployed, more than staked, nothing to withdraw or still unbonding */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_votes_v1_governance_votes_get: {
+        parameters: {
+            query: {
+                /** @description Comma-separated addresses */
+                addresses: string;
+                /** @description Chain name or id */
+                chain?: string | null;
+                /** @description Alias of chain (Snapshot) */
+                network?: string | null;
+                /** @description Block number or 'latest' (default: the confirmed block) */
+                block?: string | null;
+                /** @description Alias of block (Snapshot) */
+                snapshot?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VotesOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials were sent but are invalid (omit them to read anonymously) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Block not indexed yet, or LNC not deployed on the chain */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_votes_v1_governance_votes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnapshotPostIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VotesOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials were sent but are invalid (omit them to read anonymously) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Block not indexed yet, or LNC not deployed on the chain */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
