@@ -34,6 +34,7 @@ from indexer.core.registry import ChainRegistry
 from indexer.core.settings import REPO_ROOT
 from tests.support.chain_oracle import assert_whole_index_equals_chain, reorg_tx
 from tests.support.chainkit import Platform, deploy_platform
+from tests.support.economy_chain import Economy, deploy_economy, random_economy_activity
 from tests.support.indexing import chain_config
 from tests.support.reorg_proxy import ReorgProxy
 
@@ -63,8 +64,10 @@ class FuzzStats:
 
 
 class ReorgFuzz:
-    def __init__(self, platform: Platform, engine: Engine, workdir: Path, seed: int, *, latency: float = 0.003) -> None:
+    def __init__(self, platform: Platform, engine: Engine, workdir: Path, seed: int, *, latency: float = 0.003,
+                 economy: Economy | None = None) -> None:
         self.p = platform
+        self.economy = economy  # with it, rounds also stake, delegate, publish and claim rewards
         self.engine = engine
         self.rng = random.Random(seed)
         self.stats = FuzzStats(seed)
@@ -159,6 +162,8 @@ class ReorgFuzz:
             r = self.rng.random()
             if r < 0.15:
                 self.p.node.mine(self.rng.randint(1, 40))
+            elif self.economy is not None and r < 0.4:
+                random_economy_activity(self.economy, self.rng, self.rng.randint(1, 4))
             else:
                 self.p.random_activity(self.rng.randint(1, 5))
 
@@ -243,7 +248,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="lancer-fuzz-") as tmp, AnvilProcess(31337) as node:
             platform = deploy_platform(node, Path(tmp) / "deployments", seed=args.seed)
-            fuzz = ReorgFuzz(platform, engine, Path(tmp), args.seed)
+            economy = deploy_economy(platform, Path(tmp) / "deployments")
+            fuzz = ReorgFuzz(platform, engine, Path(tmp), args.seed, economy=economy)
             try:
                 stats = fuzz.run(args.rounds, report=lambda line: print(line, flush=True))
             except AssertionError:

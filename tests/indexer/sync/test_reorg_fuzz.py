@@ -8,9 +8,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.support.chainkit import Platform
+from tests.support.economy_chain import deploy_economy
 from tests.support.reorg_fuzz import ReorgFuzz
 
 
@@ -19,7 +20,12 @@ def test_reorgs_and_kills_at_random_moments_index_equals_chain(
     seed = int(os.environ.get("REORG_FUZZ_SEED", "7"))
     rounds = int(os.environ.get("REORG_FUZZ_ROUNDS", "20"))
     p = platform_factory(31337, seed=seed)
-    stats = ReorgFuzz(p, fresh_engine, tmp_path, seed).run(rounds)
+    economy = deploy_economy(p, tmp_path / "deployments")  # rewards, staking and votes go through reorgs too
+    stats = ReorgFuzz(p, fresh_engine, tmp_path, seed, economy=economy).run(rounds)
     print(stats.line())
     assert stats.rounds == rounds and stats.divergences == 0
+    with fresh_engine.connect() as conn:
+        economy_rows = conn.execute(text("SELECT (SELECT count(*) FROM staking_events) + "
+                                         "(SELECT count(*) FROM reward_epochs) + (SELECT count(*) FROM vote_checkpoints)")).scalar()
+    assert economy_rows, "the rounds made no token-economy activity"
     assert stats.reorgs >= rounds // 2 and stats.kills >= rounds // 5, stats.line()
