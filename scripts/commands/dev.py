@@ -140,6 +140,8 @@ def summary_lines(base: str, demos: dict[str, DemoResult], web: str | None = Non
     for name, demo in demos.items():
         lines.append((f"{name} balances", f"{base}/v1/accounts/{demo.accounts['client']}/balances?chain={name}"))
         lines.append((f"{name} escrow", f"{base}/v1/escrows/{demo.chain_id}/{demo.escrows['completed_lnc']}"))
+        lines.append((f"{name} staking", f"{base}/v1/staking/{demo.accounts['client']}?chain={name}"))
+        lines.append((f"{name} votes", f"{base}/v1/governance/votes?chain={name}&addresses={demo.accounts['client']}"))
     lines += [("projects", f"{base}/v1/projects"), ("treasury", f"{base}/v1/treasury"), ("carbon summary", f"{base}/v1/carbon/summary"),
               ("metrics", f"{base}/metrics")]
     return lines

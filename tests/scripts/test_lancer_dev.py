@@ -88,6 +88,9 @@ def test_lancer_dev_runs_and_stops_on_sigint(database_factory: Callable[[str], s
         assert len(httpx.get(projects, timeout=10).json()["items"]) >= 3  # the marketplace demo
         escrow = next(u for u in urls if "/v1/escrows/" in u)
         assert httpx.get(escrow, timeout=10).json()["state"] == "completed"
+        # `lancer dev` deployed the token economy on both chains: the staking contract is known to the API.
+        staking = [u for u in urls if "/v1/staking/" in u]
+        assert len(staking) == 2 and all(len(httpx.get(u, timeout=10).json()["chains"]) == 1 for u in staking)
         children = _descendants(proc.pid)
         assert len(children) >= 6  # two anvils, two indexers, the worker, the API
     finally:
