@@ -119,3 +119,26 @@ def test_rewards_authorization(env: EconomyEnv) -> None:
     assert client.get("/v1/rewards/0x123").status_code == 422
     bad = client.post("/v1/rewards/1/claim/prepare", headers=stranger, json={"chain": "nope"})
     assert bad.status_code == 422
+
+
+def test_stake_raises_the_fee_rebate_tier(env: EconomyEnv) -> None:
+    """A freelancer with 1k LNC staked gets the stake tier's share of the LNC fee their escrow paid."""
+    p, eco = env.p, env.eco
+    u = p.users
+    p.tx(p.token.functions.mint(u[6], 1_000 * E18), p.admin)
+    eco.stake(u[6], 1_000 * E18)
+    env.index()
+    start = _ts(env) + timedelta(seconds=1)
+    env.eco.warp(2)
+    escrow, _ = completed_escrow(p, u[4], u[6], u[2], [20 * E18])
+    fee = p.escrow(escrow).functions.totals().call()[3]
+    end = _ts(env) + timedelta(seconds=1)
+    env.eco.warp(5)
+    env.index()
+    r = _compute(env, env.admin_headers(), 7, start, end)
+    assert r.status_code == 200, r.text
+    (item,) = env.client.get(f"/v1/rewards/{u[6]}").json()["items"]
+    rules = RewardRules()
+    assert fee > 0 and item["breakdown"]["stake"] == str(1_000 * E18) and item["breakdown"]["rebate_bps"] == 1_500
+    assert int(item["rebate"]) == fee * 1_500 // 10_000
+    assert int(item["amount"]) == rules.points.completed_contract * E18 + int(item["rebate"])
