@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import Connection
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, Scope, public_read, user
-from api.kit.deps import get_connection, get_db
+from api.kit.cache import cached_read
+from api.kit.deps import get_db
 from api.kit.params import AddressPath, ChainQuery, deployments, registry, resolve_chain
 from api.kit.params import address as checked_address
 from api.kit.problems import Problem
@@ -24,12 +24,15 @@ router = APIRouter(tags=["staking"])
 @router.get("/v1/staking/{address}", response_model=StakingOut,
             dependencies=[public_read(Scope.READ_CHAIN, feature=FEATURE)],
             summary="Staked LNC, pending unstake with its unlock time, withdrawn and rewards paid, per chain (from the index)")
-def get_staking(address: AddressPath, request: Request, conn: Annotated[Connection, Depends(get_connection)],
-                chain: ChainQuery = None,
-                pending: Annotated[bool, Query(description="Include unconfirmed blocks")] = False) -> StakingOut:
+async def get_staking(address: AddressPath, request: Request, chain: ChainQuery = None,
+                      pending: Annotated[bool, Query(description="Include unconfirmed blocks")] = False) -> Response:
     selected = resolve_chain(request, chain)
     chains = [selected] if selected else list(registry(request).chains)
-    return service.positions(conn, deployments(request), chains, checked_address(address), confirmed_only=not pending)
+    holder = checked_address(address)
+    directory = deployments(request)
+    key = f"staking:{holder}:{selected.chain_id if selected else '*'}:{pending}"
+    return await cached_read(request, key, lambda conn: service.positions(
+        conn, directory, chains, holder, confirmed_only=not pending), confirmed=not pending)
 
 
 @router.post("/v1/staking/{action}/prepare", response_model=PreparedTxs,

@@ -42,7 +42,9 @@ def test_snapshot_strategy_equals_get_past_votes(env: EconomyEnv) -> None:
         assert posted.json()["score"] == got.json()["score"]
         checked += sum(1 for v in expected if v)
     assert checked > 0  # some of the probes had votes
-    latest = client.get("/v1/governance/votes", params={"chain": "anvil-1", "addresses": p.admin}).json()
+    r = client.get("/v1/governance/votes", params={"chain": "anvil-1", "addresses": p.admin})
+    assert client.get(str(r.url), headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
+    latest = r.json()
     assert latest["confirmed"] is True and latest["block"] <= last
     ahead = client.get("/v1/governance/votes", params={"chain": "anvil-1", "block": str(last + 1000),
                                                        "addresses": p.admin})
