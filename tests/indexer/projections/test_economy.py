@@ -10,9 +10,10 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from contracts.merkle import build
+from indexer.projections import rebuild
 from tests.support.chain_oracle import assert_whole_index_equals_chain
 from tests.support.chainkit import Platform
-from tests.support.economy_chain import UNBONDING, deploy_economy
+from tests.support.economy_chain import ECONOMY_TABLES, UNBONDING, deploy_economy
 from tests.support.indexing import chain_config, sync
 
 CONFIRMATIONS = 3
@@ -52,6 +53,15 @@ def test_rewards_staking_and_votes_indexed_equal_the_chain(
         assert kinds == {"staked": 2, "unstake_requested": 2, "withdrawn": 1, "reward_paid": 1}
         assert conn.execute(text("SELECT count(*) FROM reward_claims")).scalar() == 2
         assert conn.execute(text("SELECT count(*) FROM vote_delegations")).scalar() == 4
+
+    def rows() -> dict[str, list[tuple[object, ...]]]:
+        with fresh_engine.connect() as conn:
+            return {t: sorted(tuple(r) for r in conn.execute(text(f"SELECT * FROM {t}"))) for t in ECONOMY_TABLES}
+
+    before = rows()
+    with fresh_engine.begin() as conn:  # `lancer index rebuild`: every projection replayed from the raw events
+        rebuild(conn, p.node.chain_id)
+    assert rows() == before
 
 
 def test_reorg_removes_a_claimed(fresh_engine: Engine, platform_factory: Callable[..., Platform],
