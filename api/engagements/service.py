@@ -61,7 +61,7 @@ def hire(db: Db, proposal_id: uuid.UUID, client: uuid.UUID) -> Engagement:
     outbox.record(db, "contract.created", f"contract:{engagement.id}",
                   {"project": str(project.id), "proposal": str(proposal.id), "chain_id": engagement.chain_id},
                   audience=parties)
-    db.commit()
+    db.flush()  # the router commits (with the idempotency record)
     return engagement
 
 

@@ -106,7 +106,7 @@ def create(db: Db, tokens: TokenResolver, client: uuid.UUID, body: s.ProjectIn) 
     db.add(project)
     db.flush()
     outbox.record(db, "project.created", f"project:{project.id}", {"state": project.state}, audience=[client])
-    db.commit()
+    db.flush()  # the router commits (with the idempotency record)
     return project
 
 
