@@ -78,6 +78,7 @@ def chainfeed_command(interval: float) -> None:
     import threading
 
     from api.chainfeed.service import run
+    from api.escrow_service.sync import sync_once
     from api.settings import get_settings
     from indexer.core.db import make_engine
 
@@ -86,6 +87,6 @@ def chainfeed_command(interval: float) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     engine = make_engine(get_settings().database_url)
     try:
-        run(engine, stop, interval)
+        run(engine, stop, interval, also=[sync_once])
     finally:
         engine.dispose()

@@ -116,6 +116,10 @@ class ApiSettings(ChainSettings):
     onchain_attestation_period_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
     audit_retention_days: int = Field(400, ge=1, le=3650,
                                       description="Audit rows older than this lose IP, user agent and wallet")
+    outbox_retention_hours: int = Field(168, ge=1, le=24 * 3650,
+                                        description="Outbox events every consumer acknowledged are deleted after this")
+    outbox_max_age_days: int = Field(30, ge=1, le=3650,
+                                     description="Outbox events are deleted after this even if a consumer lags")
     scheduler_interval_seconds: int = Field(300, ge=5, le=86_400, description="How often `lancer scheduler` runs the sweeps")
 
     @property
@@ -147,6 +151,7 @@ class ApiSettings(ChainSettings):
 
     # Marketplace: the arbiter an escrow gets when the client names none at escrow/prepare.
     marketplace_arbiter_address: str | None = Field(None, description="Default escrow arbiter wallet")
+    enable_escrow_service: bool = Field(True, description="Feature flag: escrow-as-a-service (/v1/escrow-intents)")
 
     @field_validator("verifier_addresses", "trusted_attesters")
     @classmethod

@@ -93,6 +93,19 @@ def _derive(e: Engagement, detail: EscrowDetail | None) -> tuple[Derived, Derive
     return replay(timeline, count), replay([t for t in timeline if t.confirmed], count), True
 
 
+def factory_of(deployments: DeploymentDirectory, chain_id: int) -> tuple[str, str]:
+    """(EscrowFactory, Escrow implementation) deployed on the chain, or a 409 problem."""
+    deployment = deployments.get(chain_id)
+    try:
+        factory = deployment.address("EscrowFactory") if deployment else None
+        implementation = deployment.address("Escrow") if deployment else None
+    except LancerError:
+        factory = implementation = None
+    if factory is None or implementation is None:
+        raise Problem(409, f"Lancer's escrow factory is not deployed on chain {chain_id}", type_="not-deployed")
+    return factory, implementation
+
+
 def prepare_escrow(db: Db, engine: Engine, tokens: TokenResolver, deployments: DeploymentDirectory,
                    default_arbiter: str | None, e: Engagement, user_id: uuid.UUID,
                    body: s.EscrowPrepareIn) -> s.PreparedOut:
@@ -112,24 +125,14 @@ def prepare_escrow(db: Db, engine: Engine, tokens: TokenResolver, deployments: D
     arbiter = parse_address(arbiter_raw, "arbiter")
     if len({client, e.freelancer_address, arbiter}) != 3:
         raise Problem(422, "client, freelancer and arbiter must be three different wallets", type_="duplicate-party")
-    deployment = deployments.get(e.chain_id)
-    try:
-        factory = deployment.address("EscrowFactory") if deployment else None
-        implementation = deployment.address("Escrow") if deployment else None
-    except LancerError:
-        factory = implementation = None
-    if factory is None or implementation is None:
-        raise Problem(409, f"Lancer's escrow factory is not deployed on chain {e.chain_id}", type_="not-deployed")
+    factory, implementation = factory_of(deployments, e.chain_id)
     amounts = [int(m["amount"]) for m in e.milestones]
-    total = sum(amounts)
     salt = calldata.engagement_salt(e.id)
     meta = calldata.metadata_hash(e.id, e.chain_id, e.token, client, e.freelancer_address, amounts,
                                   e.review_period_seconds)
-    escrow = calldata.predict_escrow_address(factory, implementation, client, salt)
-    txs = [] if e.token == calldata.ZERO_ADDRESS else [calldata.approve(e.chain_id, e.token, escrow, total)]
-    txs.append(calldata.create_escrow(e.chain_id, factory, client, e.freelancer_address, arbiter, e.token,
-                                      amounts, e.review_period_seconds, meta, salt))
-    txs.append(calldata.fund(e.chain_id, escrow, e.token, total))
+    plan = calldata.plan_escrow(e.chain_id, factory, implementation, client, e.freelancer_address, arbiter, e.token,
+                                amounts, e.review_period_seconds, meta, salt)
+    escrow = plan.escrow
     # A new prepare (other wallet or arbiter) replaces the old one until an escrow exists.
     e.client_address, e.arbiter, e.escrow_address, e.metadata_hash = client, arbiter, escrow, "0x" + meta.hex()
     e.prepared_at = utcnow()
@@ -138,7 +141,7 @@ def prepare_escrow(db: Db, engine: Engine, tokens: TokenResolver, deployments: D
     db.commit()
     return s.PreparedOut(chain_id=e.chain_id, escrow_address=escrow, salt="0x" + salt.hex(),
                          metadata_hash="0x" + meta.hex(),
-                         transactions=[s.TxOut(**t.as_json(), **{"from": client}) for t in txs])
+                         transactions=[s.TxOut(**t.as_json(), **{"from": client}) for t in plan.txs])
 
 
 def prepare_action(db: Db, engine: Engine, e: Engagement, user_id: uuid.UUID,
