@@ -191,9 +191,9 @@ def search(db: Db, tokens: TokenResolver, viewer: uuid.UUID | None, *, q: str | 
     if skills:
         where.append(Project.skill_ids.overlap(_skill_ids(db, skills)))
     if min_budget is not None:
-        where.append(Project.budget >= min_budget)
+        where.append(Project.budget >= Decimal(min_budget))  # NUMERIC: a wei budget passes 2**63
     if max_budget is not None:
-        where.append(Project.budget <= max_budget)
+        where.append(Project.budget <= Decimal(max_budget))
     if chain:
         where.append(Project.chain_id == tokens.chain(chain).chain_id)
     if state:
