@@ -24,7 +24,8 @@ def api_command(host: str | None, port: int | None, workers: int) -> None:
     # X-Forwarded-For is read by api.kit.client with TRUSTED_PROXY_HOPS; uvicorn's own proxy_headers
     # would rewrite the peer from the header's right-most entry whoever sent it, so it stays off.
     uvicorn.run("api.app:create_app", factory=True, host=host or settings.api_host, port=port or settings.api_port,
-                workers=workers, proxy_headers=False, server_header=False, log_config=None)
+                workers=workers, proxy_headers=False, server_header=False, log_config=None,
+                ws_per_message_deflate=settings.ws_per_message_deflate)
 
 
 @click.command("worker")

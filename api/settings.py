@@ -41,6 +41,9 @@ def _parse_key_ring(raw: str, name: str) -> dict[str, str]:
 class ApiSettings(ChainSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
+    # permessage-deflate on /v1/ws: each socket then keeps its own zlib streams (hundreds of KB) and every
+    # pushed event is compressed once per socket; pushed events are small JSON, so it stays off by default.
+    ws_per_message_deflate: bool = Field(False, description="Compress WebSocket messages (per socket)")
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base URL users reach the API at")
     cors_origins: list[str] = Field(default_factory=list, description="JSON list of allowed origins")
     max_body_bytes: int = Field(1_048_576, ge=1024)
