@@ -12,10 +12,8 @@ from decimal import Decimal
 from sqlalchemy import Connection, Engine, and_, or_, select
 from sqlalchemy.orm import Session as Db
 
-from api.engagements import calldata
+from api.engagements import service as engagements
 from api.engagements.schemas import PreparedOut, StateOut, TxOut
-from api.engagements.service import factory_of
-from api.engagements.state import Derived, replay
 from api.escrow_service import schemas as s
 from api.escrow_service.models import EscrowIntent
 from api.kit import outbox
@@ -50,12 +48,11 @@ def create(db: Db, tokens: TokenResolver, deployments: DeploymentDirectory, owne
                       type_="validation-error")
     if sum(amounts) >= 2**256:
         raise Problem(422, "milestones: the total does not fit a uint256", type_="validation-error")
-    factory, implementation = factory_of(deployments, chain_id)
     intent_id = new_id()
-    meta = calldata.intent_metadata_hash(intent_id, owner, body.external_id, chain_id, token, client, freelancer,
-                                         amounts, body.review_period_seconds)
-    plan = calldata.plan_escrow(chain_id, factory, implementation, client, freelancer, arbiter, token, amounts,
-                                body.review_period_seconds, meta, calldata.intent_salt(intent_id))
+    salt, meta = engagements.intent_terms(intent_id, owner, body.external_id, chain_id, token, client, freelancer,
+                                          amounts, body.review_period_seconds)
+    plan = engagements.plan_escrow(deployments, chain_id, client, freelancer, arbiter, token, amounts,
+                                   body.review_period_seconds, meta, salt)
     intent = EscrowIntent(id=intent_id, owner_user_id=owner, api_key_id=api_key_id, external_id=body.external_id,
                           chain_id=chain_id, token=token, client_address=client, freelancer_address=freelancer,
                           arbiter=arbiter, total=Decimal(sum(amounts)),
@@ -113,25 +110,25 @@ def detail(conn: Connection, intent: EscrowIntent) -> EscrowDetail | None:
         return None
 
 
-def derive(intent: EscrowIntent, found: EscrowDetail | None) -> tuple[Derived, Derived, int]:
+def derive(intent: EscrowIntent, found: EscrowDetail | None) -> tuple[engagements.Derived, engagements.Derived, int]:
     """(pending view, confirmed view, events in the pending view) from the escrow's indexed timeline."""
     count = len(intent.milestones)
     if found is None:
-        return replay([], count), replay([], count), 0
+        return (*engagements.derive_states([], count), 0)
     if found.escrow.metadata_hash.lower() != intent.metadata_hash.lower():
-        mismatch = Derived(state="escrow_mismatch", milestones=["pending"] * count)
+        mismatch = engagements.Derived(state="escrow_mismatch", milestones=["pending"] * count)
         return mismatch, mismatch, len(found.timeline)
-    timeline = found.timeline
-    return replay(timeline, count), replay([t for t in timeline if t.confirmed], count), len(timeline)
+    return (*engagements.derive_states(found.timeline, count), len(found.timeline))
 
 
 def prepared(deployments: DeploymentDirectory, intent: EscrowIntent) -> PreparedOut:
-    factory, implementation = factory_of(deployments, intent.chain_id)
-    salt = calldata.intent_salt(intent.id)
-    plan = calldata.plan_escrow(intent.chain_id, factory, implementation, intent.client_address,
-                                intent.freelancer_address, intent.arbiter, intent.token,
-                                [int(m["amount"]) for m in intent.milestones], intent.review_period_seconds,
-                                bytes.fromhex(intent.metadata_hash[2:]), salt)
+    amounts = [int(m["amount"]) for m in intent.milestones]
+    salt, _ = engagements.intent_terms(intent.id, intent.owner_user_id, intent.external_id, intent.chain_id,
+                                       intent.token, intent.client_address, intent.freelancer_address, amounts,
+                                       intent.review_period_seconds)
+    plan = engagements.plan_escrow(deployments, intent.chain_id, intent.client_address, intent.freelancer_address,
+                                   intent.arbiter, intent.token, amounts, intent.review_period_seconds,
+                                   bytes.fromhex(intent.metadata_hash[2:]), salt)
     return PreparedOut(chain_id=intent.chain_id, escrow_address=intent.escrow_address, salt="0x" + salt.hex(),
                        metadata_hash=intent.metadata_hash,
                        transactions=[TxOut(**t.as_json(), **{"from": intent.client_address}) for t in plan.txs])

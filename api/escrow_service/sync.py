@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from api.engagements.state import Derived
+from api.engagements.service import Derived
 from api.escrow_service.models import EscrowIntent
 from api.escrow_service.service import FINAL_STATES, derive, detail, event_payload, subject
 from api.kit import outbox

@@ -134,12 +134,14 @@ def test_scopes_owners_and_pages(market: MarketEnv) -> None:
     seen: list[str] = []
     cursor = None
     while True:
-        page = _ok(c.get("/v1/escrow-intents", headers=reader, params={"limit": 2, **({"cursor": cursor} if cursor else {})}))
+        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = _ok(c.get("/v1/escrow-intents", headers=reader, params=params))
         seen += [i["id"] for i in page["items"]]
         if not (cursor := page["next_cursor"]):
             break
     assert seen == ids[::-1]
-    assert [i["id"] for i in _ok(c.get("/v1/escrow-intents", headers=writer, params={"external_id": "p-1"}))["items"]] == [ids[1]]
+    by_external = _ok(c.get("/v1/escrow-intents", headers=writer, params={"external_id": "p-1"}))["items"]
+    assert [i["id"] for i in by_external] == [ids[1]]
     assert _ok(c.get(f"/v1/escrow-intents/{ids[2]}", headers=owner_h))["external_id"] == "p-2"
     assert c.get("/v1/escrow-intents", headers=reader, params={"cursor": "bogus"}).status_code == 400
 
