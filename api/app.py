@@ -23,6 +23,7 @@ from api.kit.deployments import DeploymentDirectory
 from api.carbon.router import router as carbon_router
 from api.chains.router import router as chains_router
 from api.engagements.router import router as engagements_router
+from api.escrow_service.router import router as escrow_service_router
 from api.escrows.router import router as escrows_router
 from api.health.router import metrics_router
 from api.health.router import router as health_router
@@ -147,6 +148,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(rewards_router)
     app.include_router(staking_router)
     app.include_router(governance_router)
+    app.include_router(escrow_service_router)
     install_openapi(app)
     if settings.serve_docs:
         _install_docs(app)

@@ -24,7 +24,8 @@ def api_command(host: str | None, port: int | None, workers: int) -> None:
     # X-Forwarded-For is read by api.kit.client with TRUSTED_PROXY_HOPS; uvicorn's own proxy_headers
     # would rewrite the peer from the header's right-most entry whoever sent it, so it stays off.
     uvicorn.run("api.app:create_app", factory=True, host=host or settings.api_host, port=port or settings.api_port,
-                workers=workers, proxy_headers=False, server_header=False, log_config=None)
+                workers=workers, proxy_headers=False, server_header=False, log_config=None,
+                ws_per_message_deflate=settings.ws_per_message_deflate)
 
 
 @click.command("worker")
@@ -78,6 +79,7 @@ def chainfeed_command(interval: float) -> None:
     import threading
 
     from api.chainfeed.service import run
+    from api.escrow_service.sync import sync_once
     from api.settings import get_settings
     from indexer.core.db import make_engine
 
@@ -86,6 +88,6 @@ def chainfeed_command(interval: float) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     engine = make_engine(get_settings().database_url)
     try:
-        run(engine, stop, interval)
+        run(engine, stop, interval, also=[sync_once])
     finally:
         engine.dispose()

@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from redis import Redis
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.audit.models import SchedulerRun
 from api.identity import key_usage
+from api.kit import outbox
 from api.privacy import service as privacy
 from api.settings import ApiSettings
 
@@ -34,11 +35,17 @@ def _deletions(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
     return sum(privacy.erase_user(engine, rid) for rid in privacy.due_deletions(engine))
 
 
+def _outbox_prune(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
+    return outbox.prune(engine, timedelta(hours=settings.outbox_retention_hours),
+                        timedelta(days=settings.outbox_max_age_days))
+
+
 SWEEPS: dict[str, Sweep] = {
     "deletion_sweep": _deletions,
     "export_purge": lambda engine, redis, settings: privacy.purge_expired_exports(engine),
     "audit_retention": lambda engine, redis, settings: privacy.audit_retention(engine, settings.audit_retention_days),
     "apikey_usage_flush": key_usage.flush_usage,
+    "outbox_prune": _outbox_prune,
 }
 
 

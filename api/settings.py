@@ -41,6 +41,9 @@ def _parse_key_ring(raw: str, name: str) -> dict[str, str]:
 class ApiSettings(ChainSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
+    # permessage-deflate on /v1/ws: each socket then keeps its own zlib streams (hundreds of KB) and every
+    # pushed event is compressed once per socket; pushed events are small JSON, so it stays off by default.
+    ws_per_message_deflate: bool = Field(False, description="Compress WebSocket messages (per socket)")
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base URL users reach the API at")
     cors_origins: list[str] = Field(default_factory=list, description="JSON list of allowed origins")
     max_body_bytes: int = Field(1_048_576, ge=1024)
@@ -116,6 +119,10 @@ class ApiSettings(ChainSettings):
     onchain_attestation_period_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
     audit_retention_days: int = Field(400, ge=1, le=3650,
                                       description="Audit rows older than this lose IP, user agent and wallet")
+    outbox_retention_hours: int = Field(168, ge=1, le=24 * 3650,
+                                        description="Outbox events every consumer acknowledged are deleted after this")
+    outbox_max_age_days: int = Field(30, ge=1, le=3650,
+                                     description="Outbox events are deleted after this even if a consumer lags")
     scheduler_interval_seconds: int = Field(300, ge=5, le=86_400, description="How often `lancer scheduler` runs the sweeps")
 
     @property
@@ -151,6 +158,7 @@ class ApiSettings(ChainSettings):
 
     # Marketplace: the arbiter an escrow gets when the client names none at escrow/prepare.
     marketplace_arbiter_address: str | None = Field(None, description="Default escrow arbiter wallet")
+    enable_escrow_service: bool = Field(True, description="Feature flag: escrow-as-a-service (/v1/escrow-intents)")
 
     @field_validator("verifier_addresses", "trusted_attesters")
     @classmethod

@@ -1,9 +1,25 @@
-"""`lancer bench indexer` (floor vs full backfill, reorg recovery) and `lancer bench api` (read routes vs a
-constant-JSON ceiling, with wrk) and `lancer bench messages` (WebSocket fan-out latency)."""
+"""`lancer bench indexer` (floor vs full backfill, reorg recovery), `lancer bench api` (read routes vs a
+constant-JSON ceiling), `lancer bench messages` (WebSocket fan-out latency) and `lancer bench search`
+(project search on one API process). Thin wiring: each benchmark lives in its own module."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
+
+admin_url_option = click.option(
+    "--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres", show_default=True,
+    help="PostgreSQL URL allowed to create/drop scratch databases")
+
+
+def _seconds_option(default: float) -> Callable[[Any], Any]:
+    return click.option("--seconds", default=default, show_default=True, help="Load duration (per route)")
+
+
+def _connections_option(default: int) -> Callable[[Any], Any]:
+    return click.option("--connections", default=default, show_default=True, help="Concurrent keep-alive connections")
 
 
 @click.group("bench")
@@ -12,8 +28,7 @@ def bench_command() -> None:
 
 
 @bench_command.command("indexer")
-@click.option("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres", show_default=True,
-              help="PostgreSQL URL allowed to create/drop scratch databases")
+@admin_url_option
 @click.option("--max-range", default=5000, show_default=True, help="Largest getLogs range for both runs")
 def indexer_bench(admin_url: str, max_range: int) -> None:
     """Build (or load) the 100k-event anvil workload, measure floor and full backfill, and a reorg."""
@@ -23,12 +38,11 @@ def indexer_bench(admin_url: str, max_range: int) -> None:
 
 
 @bench_command.command("api")
-@click.option("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres", show_default=True,
-              help="PostgreSQL URL allowed to create/drop a scratch database")
+@admin_url_option
 @click.option("--escrows", default=150, show_default=True, help="Escrows to create on top of the demo")
 @click.option("--transfers", default=300, show_default=True, help="LNC transfers to make on top of the demo")
-@click.option("--seconds", default=10, show_default=True, help="Load duration per route")
-@click.option("--connections", default=16, show_default=True, help="Concurrent keep-alive connections")
+@_seconds_option(10)
+@_connections_option(16)
 def api_bench(admin_url: str, escrows: int, transfers: int, seconds: int, connections: int) -> None:
     """Populate an index, serve it, and load balances / escrow detail / escrow list next to a constant route."""
     from bench.api import report, run
@@ -39,8 +53,7 @@ def api_bench(admin_url: str, escrows: int, transfers: int, seconds: int, connec
 
 
 @bench_command.command("messages")
-@click.option("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres", show_default=True,
-              help="PostgreSQL URL allowed to create/drop a scratch database")
+@admin_url_option
 @click.option("--clients", default=1000, show_default=True, help="Connected WebSocket clients")
 @click.option("--processes", default=2, show_default=True, help="API processes (clients spread over them)")
 @click.option("--messages", default=20, show_default=True, help="Messages sent, each to every client")
@@ -50,4 +63,18 @@ def messages_bench(admin_url: str, clients: int, processes: int, messages: int, 
     from bench.messages import run
 
     click.echo(run(admin_url, clients=clients, processes=processes, messages=messages, interval=interval,
+                   log=click.echo).report())
+
+
+@bench_command.command("search")
+@admin_url_option
+@click.option("--projects", default=100_000, show_default=True, help="Projects in the scratch database")
+@click.option("--users", default=20_000, show_default=True, help="Users (with profiles) in the scratch database")
+@_seconds_option(20)
+@_connections_option(16)
+def search_bench(admin_url: str, projects: int, users: int, seconds: float, connections: int) -> None:
+    """Project search (full text + filters, keyset pages) on one API process: req/s, p50/p99, CPU shares."""
+    from bench.search import run
+
+    click.echo(run(admin_url, projects=projects, users=users, seconds=seconds, connections=connections,
                    log=click.echo).report())

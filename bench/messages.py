@@ -79,7 +79,8 @@ def _users(database_url: str, settings: ApiSettings, n: int) -> tuple[list[uuid.
         ensure_conversation(db, participants=ids, created_by=ids[0], key=None)
         db.commit()
     engine.dispose()
-    tokens = [signer.issue_access(str(u), str(s), [], 3600)[0] for u, s in zip(ids, sessions, strict=True)]
+    tokens = [signer.issue_access(str(u), str(s), [], 3600, auth_time=int(time.time()), amr=["siwe"])[0]
+              for u, s in zip(ids, sessions, strict=True)]
     return ids, tokens
 
 

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth.authenticate import authenticator, credentials, key_principal, principal_from, unauthorized
 from api.auth.principal import Principal
 from api.auth.requirements import AUTH_MARKER, AuthRequirement
-from api.auth.scopes import Scope, parse_scope
+from api.auth.scopes import Scope, holds, parse_scope
 from api.kit.problems import Problem
 from api.kit.ratelimit import (
     RateClass,
@@ -124,7 +124,7 @@ def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
         _require_proofs(request, requirement, principal)
     elif requirement.step_up or requirement.mfa:
         raise Problem(403, "API keys cannot call this route; it needs a signed-in user", type_="forbidden")
-    if requirement.kind == "scope" and principal.kind == "api_key" and requirement.scope not in principal.scopes:
+    if requirement.kind == "scope" and principal.kind == "api_key" and not holds(principal.scopes, requirement.scope):
         raise Problem(403, f"API key lacks the scope {requirement.scope!r}", type_="insufficient-scope",
                       required_scope=requirement.scope)
     return principal
@@ -149,7 +149,7 @@ def _make_public_read(requirement: AuthRequirement) -> Any:
 def _public_read_with_credentials(request: Request, requirement: AuthRequirement, creds: tuple[str, str]) -> Principal:
     refuse_if_failing(request)
     principal = _counting_failures(request, lambda: principal_from(request, *creds))
-    if principal.kind == "api_key" and requirement.scope not in principal.scopes:
+    if principal.kind == "api_key" and not holds(principal.scopes, requirement.scope):
         raise Problem(403, f"API key lacks the scope {requirement.scope!r}; call without credentials "
                       "for the anonymous limit", type_="insufficient-scope", required_scope=requirement.scope)
     request.state.principal = principal
@@ -177,8 +177,8 @@ def admin(rate: RateClass = "default", *, step_up: bool = False, feature: str | 
     return _make(AuthRequirement("admin", rate=rate, step_up=step_up, mfa=True, feature=feature))
 
 
-def scope(name: str | Scope, rate: RateClass = "default") -> Any:
-    return _make(AuthRequirement("scope", scope=parse_scope(name).value, rate=rate))
+def scope(name: str | Scope, rate: RateClass = "default", *, feature: str | None = None) -> Any:
+    return _make(AuthRequirement("scope", scope=parse_scope(name).value, rate=rate, feature=feature))
 
 
 def websocket_user() -> Any:

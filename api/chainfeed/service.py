@@ -10,6 +10,7 @@ audience is the Lancer users whose linked wallets are the escrow's client or fre
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -106,11 +107,15 @@ def poll_once(engine: Engine) -> PollResult:
     return result
 
 
-def run(engine: Engine, stop: threading.Event, interval: float = 1.0) -> None:
-    """Poll until ``stop`` is set; a failed pass is logged and retried after ``interval``."""
+def run(engine: Engine, stop: threading.Event, interval: float = 1.0,
+        also: Sequence[Callable[[Engine], object]] = ()) -> None:
+    """Poll until ``stop`` is set, running each of ``also`` (other domains' chain-derived outbox passes,
+    e.g. escrow-as-a-service intents) after each pass; a failed pass is logged and retried after ``interval``."""
     while not stop.is_set():
         try:
             poll_once(engine)
+            for extra in also:
+                extra(engine)
         except Exception as exc:  # noqa: BLE001 - a poller must survive a database blip
             log.warning("chainfeed.poll_failed", error=type(exc).__name__)
         stop.wait(interval)

@@ -49,6 +49,20 @@ def metadata_hash(engagement_id: uuid.UUID, chain_id: int, token: str, client: s
     return keccak(json.dumps(terms, sort_keys=True, separators=(",", ":")).encode())
 
 
+def intent_salt(intent_id: uuid.UUID) -> bytes:
+    """The salt of an escrow-as-a-service intent (another domain than engagements: never the same address)."""
+    return keccak(b"lancer.escrow-intent.v1:" + intent_id.bytes)
+
+
+def intent_metadata_hash(intent_id: uuid.UUID, owner: uuid.UUID, external_id: str, chain_id: int, token: str,
+                         client: str, freelancer: str, amounts: list[int], review_period: int) -> bytes:
+    """keccak256 of an intent's canonical terms, with the integrating platform's own ``external_id``."""
+    terms = {"v": 1, "intent": str(intent_id), "owner": str(owner), "external_id": external_id,
+             "chain_id": chain_id, "token": token, "client": client, "freelancer": freelancer,
+             "amounts": [str(a) for a in amounts], "review_period": review_period}
+    return keccak(json.dumps(terms, sort_keys=True, separators=(",", ":")).encode())
+
+
 def predict_escrow_address(factory: str, implementation: str, creator: str, salt: bytes) -> str:
     """EscrowFactory.predictEscrowAddress(creator, salt): CREATE2 by the factory of the clone's creation code,
     with the salt bound to the creator (keccak256(abi.encode(creator, salt)))."""
@@ -74,6 +88,29 @@ def create_escrow(chain_id: int, factory: str, client: str, freelancer: str, arb
 def fund(chain_id: int, escrow: str, token: str, total: int) -> Tx:
     return Tx("fund the escrow with the total", chain_id, escrow, _call("fund()", [], []),
               total if token == ZERO_ADDRESS else 0)
+
+
+@dataclass(frozen=True)
+class EscrowPlan:
+    """Everything a client's wallet needs to create and fund one deterministic escrow."""
+
+    escrow: str
+    salt: bytes
+    metadata_hash: bytes
+    txs: list[Tx]
+
+
+def plan_escrow(chain_id: int, factory: str, implementation: str, client: str, freelancer: str, arbiter: str,
+                token: str, amounts: list[int], review_period: int, meta: bytes, salt: bytes) -> EscrowPlan:
+    """approve (ERC20 only), createEscrowDeterministic, fund, and the address the escrow will have: shared by
+    the marketplace's contracts and escrow-as-a-service intents."""
+    escrow = predict_escrow_address(factory, implementation, client, salt)
+    total = sum(amounts)
+    txs = [] if token == ZERO_ADDRESS else [approve(chain_id, token, escrow, total)]
+    txs.append(create_escrow(chain_id, factory, client, freelancer, arbiter, token, amounts, review_period, meta,
+                             salt))
+    txs.append(fund(chain_id, escrow, token, total))
+    return EscrowPlan(escrow, salt, meta, txs)
 
 
 def escrow_action(chain_id: int, escrow: str, action: str, milestone: int | None, note_hash: bytes) -> Tx:

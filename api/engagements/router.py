@@ -13,7 +13,8 @@ from api.auth import Principal, user
 from api.engagements import schemas as s
 from api.engagements import service
 from api.kit.deps import get_db, get_engine
-from api.kit.idempotency_redis import IdempotencyKey, for_request
+from api.kit import idempotency
+from api.kit.idempotency import IdemKey
 from api.kit.tokens import TokenResolver
 
 router = APIRouter(tags=["marketplace"])
@@ -27,11 +28,11 @@ NOT_PARTY = {404: {"description": "No such contract, or you are not a party"}}
              summary="Accept a proposal (the client): creates the contract; the project goes in_progress",
              responses={403: {"description": "Not the client"}, 409: {"description": "Not acceptable now"}})
 def accept_proposal(proposal_id: uuid.UUID, principal: Me, request: Request, db: DbDep, engine: EngineDep,
-                    idempotency_key: IdempotencyKey = None) -> s.EngagementOut:
+                    idempotency_key: IdemKey = None) -> s.EngagementOut:
     assert principal.user_id is not None
-    idem = for_request(request, principal.user_id, idempotency_key, {})
-    return idem.run(201, lambda: service.out(  # type: ignore[no-any-return]
-        db, engine, service.hire(db, proposal_id, principal.user_id), principal.user_id))
+    me = principal.user_id
+    return idempotency.run(db, principal.actor, idempotency_key, request, {}, 201,  # type: ignore[return-value]
+                           lambda: service.out(db, engine, service.hire(db, proposal_id, me), me))
 
 
 @router.get("/v1/contracts", response_model=s.EngagementPage, summary="My contracts (as client or freelancer)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
+
 from eth_utils import keccak
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session as Db
@@ -61,7 +63,7 @@ def hire(db: Db, proposal_id: uuid.UUID, client: uuid.UUID) -> Engagement:
     outbox.record(db, "contract.created", f"contract:{engagement.id}",
                   {"project": str(project.id), "proposal": str(proposal.id), "chain_id": engagement.chain_id},
                   audience=parties)
-    db.commit()
+    db.flush()  # the router commits (with the idempotency record)
     return engagement
 
 
@@ -86,11 +88,44 @@ def _escrow(engine: Engine, e: Engagement) -> EscrowDetail | None:
 
 
 def _derive(e: Engagement, detail: EscrowDetail | None) -> tuple[Derived, Derived, bool]:
-    count = len(e.milestones)
     if detail is None:
-        return replay([], count), replay([], count), False
-    timeline = detail.timeline
-    return replay(timeline, count), replay([t for t in timeline if t.confirmed], count), True
+        return (*derive_states([], len(e.milestones)), False)
+    return (*derive_states(detail.timeline, len(e.milestones)), True)
+
+
+# Shared with escrow-as-a-service (api.escrow_service): the same transactions and the same state folding.
+def derive_states(timeline: list[Any], milestone_count: int) -> tuple[Derived, Derived]:
+    """(pending, confirmed) views of an escrow's indexed timeline."""
+    return replay(timeline, milestone_count), replay([t for t in timeline if t.confirmed], milestone_count)
+
+
+def plan_escrow(deployments: DeploymentDirectory, chain_id: int, client: str, freelancer: str, arbiter: str,
+                token: str, amounts: list[int], review_period: int, meta: bytes,
+                salt: bytes) -> calldata.EscrowPlan:
+    """The predicted address and the client's approve/create/fund transactions on Lancer's factory."""
+    factory, implementation = factory_of(deployments, chain_id)
+    return calldata.plan_escrow(chain_id, factory, implementation, client, freelancer, arbiter, token, amounts,
+                                review_period, meta, salt)
+
+
+def intent_terms(intent_id: uuid.UUID, owner: uuid.UUID, external_id: str, chain_id: int, token: str, client: str,
+                 freelancer: str, amounts: list[int], review_period: int) -> tuple[bytes, bytes]:
+    """(salt, metadata hash) of an escrow-as-a-service intent."""
+    return calldata.intent_salt(intent_id), calldata.intent_metadata_hash(
+        intent_id, owner, external_id, chain_id, token, client, freelancer, amounts, review_period)
+
+
+def factory_of(deployments: DeploymentDirectory, chain_id: int) -> tuple[str, str]:
+    """(EscrowFactory, Escrow implementation) deployed on the chain, or a 409 problem."""
+    deployment = deployments.get(chain_id)
+    try:
+        factory = deployment.address("EscrowFactory") if deployment else None
+        implementation = deployment.address("Escrow") if deployment else None
+    except LancerError:
+        factory = implementation = None
+    if factory is None or implementation is None:
+        raise Problem(409, f"Lancer's escrow factory is not deployed on chain {chain_id}", type_="not-deployed")
+    return factory, implementation
 
 
 def prepare_escrow(db: Db, engine: Engine, tokens: TokenResolver, deployments: DeploymentDirectory,
@@ -112,24 +147,13 @@ def prepare_escrow(db: Db, engine: Engine, tokens: TokenResolver, deployments: D
     arbiter = parse_address(arbiter_raw, "arbiter")
     if len({client, e.freelancer_address, arbiter}) != 3:
         raise Problem(422, "client, freelancer and arbiter must be three different wallets", type_="duplicate-party")
-    deployment = deployments.get(e.chain_id)
-    try:
-        factory = deployment.address("EscrowFactory") if deployment else None
-        implementation = deployment.address("Escrow") if deployment else None
-    except LancerError:
-        factory = implementation = None
-    if factory is None or implementation is None:
-        raise Problem(409, f"Lancer's escrow factory is not deployed on chain {e.chain_id}", type_="not-deployed")
     amounts = [int(m["amount"]) for m in e.milestones]
-    total = sum(amounts)
     salt = calldata.engagement_salt(e.id)
     meta = calldata.metadata_hash(e.id, e.chain_id, e.token, client, e.freelancer_address, amounts,
                                   e.review_period_seconds)
-    escrow = calldata.predict_escrow_address(factory, implementation, client, salt)
-    txs = [] if e.token == calldata.ZERO_ADDRESS else [calldata.approve(e.chain_id, e.token, escrow, total)]
-    txs.append(calldata.create_escrow(e.chain_id, factory, client, e.freelancer_address, arbiter, e.token,
-                                      amounts, e.review_period_seconds, meta, salt))
-    txs.append(calldata.fund(e.chain_id, escrow, e.token, total))
+    plan = plan_escrow(deployments, e.chain_id, client, e.freelancer_address, arbiter, e.token, amounts,
+                       e.review_period_seconds, meta, salt)
+    escrow = plan.escrow
     # A new prepare (other wallet or arbiter) replaces the old one until an escrow exists.
     e.client_address, e.arbiter, e.escrow_address, e.metadata_hash = client, arbiter, escrow, "0x" + meta.hex()
     e.prepared_at = utcnow()
@@ -138,7 +162,7 @@ def prepare_escrow(db: Db, engine: Engine, tokens: TokenResolver, deployments: D
     db.commit()
     return s.PreparedOut(chain_id=e.chain_id, escrow_address=escrow, salt="0x" + salt.hex(),
                          metadata_hash="0x" + meta.hex(),
-                         transactions=[s.TxOut(**t.as_json(), **{"from": client}) for t in txs])
+                         transactions=[s.TxOut(**t.as_json(), **{"from": client}) for t in plan.txs])
 
 
 def prepare_action(db: Db, engine: Engine, e: Engagement, user_id: uuid.UUID,

@@ -6,13 +6,15 @@ Keys are scoped by principal (two users may pick the same key) and bound to the 
 (method, path, body): reusing a key for a different request is a 422. Two requests racing with one
 key: the second to commit hits the primary key and gets a 409 (retry it to read the replay).
 
-Router use::
+This is the only idempotency store: services on these routes flush (never commit) what they create,
+and the router commits once, with the remembered response, through :func:`run`::
 
-    key: IdemKey                                   # the optional header, validated
-    if (replay := idempotency.replay(db, principal_id, key, fingerprint(request, body))) is not None:
-        return replay
-    ...create..., then before commit:
-    idempotency.remember(db, principal_id, key, fp, 201, out.model_dump(mode="json"))
+    key: IdemKey = None                            # the optional header, validated
+    return idempotency.run(db, principal.actor, key, request, body, 201,
+                           lambda: service.out(db, service.create(db, ...)))
+
+(:func:`replay`, :func:`remember` and :func:`commit` are the same steps for routes that need to act
+between them, e.g. publish after the commit.)
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Header
+from fastapi import Header, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import Integer, LargeBinary, String, delete
 from sqlalchemy.dialects.postgresql import JSONB
@@ -50,6 +54,9 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[Any] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+T = TypeVar("T")
 
 
 def fingerprint(method: str, path: str, body: Any) -> bytes:
@@ -91,3 +98,20 @@ def commit(db: Session) -> None:
             raise Problem(409, "a request with this Idempotency-Key is being processed; retry it",
                           type_="idempotency-key-in-use") from None
         raise
+
+
+def run(db: Session, principal: str, key: str | None, request: Request, body: Any, status_code: int,
+        work: Callable[[], T]) -> T | JSONResponse:
+    """``work()`` (which must not commit) once per key, its result remembered and committed with it; a
+    retry with the same key and body gets the stored response, with another body a 422."""
+    fp = fingerprint(request.method, request.url.path, jsonable_encoder(body))
+    if (stored := replay(db, principal, key, fp)) is not None:
+        return stored
+    try:
+        out = work()
+        remember(db, principal, key, fp, status_code, jsonable_encoder(out))
+    except BaseException:
+        db.rollback()
+        raise
+    commit(db)
+    return out

@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -45,7 +45,8 @@ class OutboxEvent(Base):
     audience: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=text("now()"))
 
-    __table_args__ = (Index("ix_outbox_events_txid_id", "txid", "id"),)
+    __table_args__ = (Index("ix_outbox_events_txid_id", "txid", "id"),
+                      Index("ix_outbox_events_created_at", "created_at"))
 
 
 class OutboxCursor(Base):
@@ -138,3 +139,24 @@ def lag(conn: Connection, consumer: str) -> int:
     after = (int(row.txid), int(row.event_id)) if row else (0, 0)
     return int(conn.execute(text("SELECT count(*) FROM outbox_events WHERE (txid, id) > (:t, :i)"),
                             {"t": after[0], "i": after[1]}).scalar_one())
+
+
+def prune(engine: Engine, retention: timedelta, max_age: timedelta, batch: int = 5000) -> int:
+    """Delete events older than ``retention`` that every consumer has acknowledged, and any event older
+    than ``max_age`` (a consumer stuck or gone must not grow the table for ever). Batches of ``batch`` rows,
+    each in its own short transaction: a long one would hold back every consumer's horizon. Returns the
+    number of rows deleted."""
+    now = utcnow()
+    deleted = 0
+    while True:
+        with engine.begin() as conn:
+            n = conn.execute(text("""
+                DELETE FROM outbox_events WHERE id IN (
+                  SELECT e.id FROM outbox_events e
+                   WHERE e.created_at < :cutoff
+                     AND (e.created_at < :hard_cutoff
+                          OR NOT EXISTS (SELECT 1 FROM outbox_cursors c WHERE (e.txid, e.id) > (c.txid, c.event_id)))
+                   LIMIT :n)"""), {"cutoff": now - retention, "hard_cutoff": now - max_age, "n": batch}).rowcount
+        deleted += n
+        if n < batch:
+            return deleted

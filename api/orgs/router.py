@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, user
 from api.kit.deps import get_db, get_engine
-from api.kit.idempotency_redis import IdempotencyKey, for_request
+from api.kit import idempotency
+from api.kit.idempotency import IdemKey
 from api.orgs import schemas as s
 from api.orgs import service, team
 
@@ -26,11 +27,11 @@ NOT_MEMBER = {404: {"description": "No such organization, or you are not a membe
 @router.post("/v1/orgs", response_model=s.OrgOut, status_code=201, summary="Create an organization (I own it)",
              responses={409: {"description": "Slug taken"}})
 def create_org(body: s.OrgIn, principal: Me, request: Request, db: DbDep,
-               idempotency_key: IdempotencyKey = None) -> s.OrgOut:
+               idempotency_key: IdemKey = None) -> s.OrgOut:
     assert principal.user_id is not None
-    idem = for_request(request, principal.user_id, idempotency_key, body)
-    return idem.run(201, lambda: service.out(  # type: ignore[no-any-return]
-        db, service.create(db, principal.user_id, body), "owner"))
+    me = principal.user_id
+    return idempotency.run(db, principal.actor, idempotency_key, request, body, 201,  # type: ignore[return-value]
+                           lambda: service.out(db, service.create(db, me, body), "owner"))
 
 
 @router.get("/v1/orgs", response_model=list[s.OrgOut], summary="My organizations")

@@ -57,7 +57,7 @@ def create(db: Db, user_id: uuid.UUID, body: s.OrgIn) -> Organization:
     # No ORM relationship orders the two inserts: the organization row first, then its owner, one transaction.
     commit_unique(db, Problem(409, "this slug is taken", type_="slug-taken"), flush_only=True)
     db.add(OrgMember(org_id=org.id, user_id=user_id, role="owner"))
-    db.commit()
+    db.flush()  # the router commits (with the idempotency record)
     return org
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, Scope, public_read, user
 from api.kit.deps import get_db
-from api.kit.idempotency_redis import IdempotencyKey, for_request
+from api.kit import idempotency
+from api.kit.idempotency import IdemKey
 from api.kit.pagination import Cursor, Limit
 from api.projects import schemas as s
 from api.projects import service
@@ -31,10 +32,11 @@ TokensDep = Annotated[TokenResolver, Depends(tokens)]
 @router.post("/v1/projects", response_model=s.ProjectOut, status_code=201, summary="Post a project (as a draft)",
              responses={422: {"description": "Unknown chain, token or skill; milestones not summing to the budget"}})
 def create_project(body: s.ProjectIn, principal: Annotated[Principal, user()], request: Request, db: DbDep,
-                   resolver: TokensDep, idempotency_key: IdempotencyKey = None) -> s.ProjectOut:
+                   resolver: TokensDep, idempotency_key: IdemKey = None) -> s.ProjectOut:
     assert principal.user_id is not None
-    return for_request(request, principal.user_id, idempotency_key, body).run(  # type: ignore[no-any-return]
-        201, lambda: service.out(db, service.create(db, resolver, principal.user_id, body), principal.user_id))
+    me = principal.user_id
+    return idempotency.run(db, principal.actor, idempotency_key, request, body, 201,  # type: ignore[return-value]
+                           lambda: service.out(db, service.create(db, resolver, me, body), me))
 
 
 @router.get("/v1/projects", response_model=s.ProjectPage,

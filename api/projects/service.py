@@ -106,7 +106,7 @@ def create(db: Db, tokens: TokenResolver, client: uuid.UUID, body: s.ProjectIn) 
     db.add(project)
     db.flush()
     outbox.record(db, "project.created", f"project:{project.id}", {"state": project.state}, audience=[client])
-    db.commit()
+    db.flush()  # the router commits (with the idempotency record)
     return project
 
 
@@ -191,9 +191,9 @@ def search(db: Db, tokens: TokenResolver, viewer: uuid.UUID | None, *, q: str | 
     if skills:
         where.append(Project.skill_ids.overlap(_skill_ids(db, skills)))
     if min_budget is not None:
-        where.append(Project.budget >= min_budget)
+        where.append(Project.budget >= Decimal(min_budget))  # NUMERIC: a wei budget passes 2**63
     if max_budget is not None:
-        where.append(Project.budget <= max_budget)
+        where.append(Project.budget <= Decimal(max_budget))
     if chain:
         where.append(Project.chain_id == tokens.chain(chain).chain_id)
     if state:
@@ -206,10 +206,27 @@ def search(db: Db, tokens: TokenResolver, viewer: uuid.UUID | None, *, q: str | 
             raise Problem(400, "cursor is not one this API issued; start again without it",
                           type_="invalid-cursor") from None
         where.append(tuple_(Project.created_at, Project.id) < after)
-    rows = list(db.scalars(select(Project).where(*where)
-                           .order_by(Project.created_at.desc(), Project.id.desc()).limit(limit + 1)))
-    rows, next_cursor = page_of(rows, limit, lambda p: [p.created_at.isoformat(), str(p.id)])
-    handles = dict(db.execute(select(Profile.user_id, Profile.handle)
-                              .where(Profile.user_id.in_({p.client_user_id for p in rows}))).all())
-    slugs = skill_slugs(db, sorted({i for p in rows for i in p.skill_ids}))
-    return s.ProjectPage(items=[out(db, p, viewer, handles, slugs) for p in rows], next_cursor=next_cursor)
+    # One round trip: the page with its client's handle, organization slug and skill slugs (in order).
+    slugs = func.array(select(Skill.slug).where(Skill.id == func.any(Project.skill_ids))
+                       .order_by(func.array_position(Project.skill_ids, Skill.id)).scalar_subquery())
+    rows = db.execute(select(*_PAGE_COLUMNS, Profile.handle, Organization.slug.label("org_slug"), slugs.label("slugs"))
+                      .outerjoin(Profile, Profile.user_id == Project.client_user_id)
+                      .outerjoin(Organization, Organization.id == Project.org_id)
+                      .where(*where).order_by(Project.created_at.desc(), Project.id.desc()).limit(limit + 1)).all()
+    page, next_cursor = page_of(list(rows), limit, lambda r: [r.created_at.isoformat(), str(r.id)])
+    return s.ProjectPage(items=[_row_out(r, viewer) for r in page], next_cursor=next_cursor)
+
+
+_PAGE_COLUMNS = (Project.id, Project.client_user_id, Project.title, Project.description, Project.budget,
+                 Project.chain_id, Project.token, Project.milestones, Project.visibility, Project.deadline,
+                 Project.state, Project.attachments, Project.created_at, Project.updated_at)
+
+
+def _row_out(r: Any, viewer: uuid.UUID | None) -> s.ProjectOut:
+    return s.ProjectOut(
+        id=r.id, client=r.handle, org=r.org_slug, title=r.title, description=r.description, skills=list(r.slugs),
+        budget=int(r.budget), chain_id=r.chain_id, token=r.token,
+        milestones=[s.PlannedMilestoneOut(title=m["title"], amount=int(m["amount"])) for m in r.milestones],
+        visibility=r.visibility, deadline=r.deadline, state=r.state,
+        attachments=[s.Attachment.model_validate(a) for a in r.attachments],
+        is_owner=viewer is not None and viewer == r.client_user_id, created_at=r.created_at, updated_at=r.updated_at)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, user
 from api.kit.deps import get_db
-from api.kit.idempotency_redis import IdempotencyKey, for_request
+from api.kit import idempotency
+from api.kit.idempotency import IdemKey
 from api.proposals import schemas as s
 from api.proposals import service, templates
 
@@ -24,11 +25,11 @@ Me = Annotated[Principal, user()]
              responses={404: {"description": "No such project (or not visible)"},
                         409: {"description": "Not open, or you already have an active proposal"}})
 def create_proposal(project_id: uuid.UUID, body: s.ProposalIn, principal: Me, request: Request, db: DbDep,
-                    idempotency_key: IdempotencyKey = None) -> s.ProposalOut:
+                    idempotency_key: IdemKey = None) -> s.ProposalOut:
     assert principal.user_id is not None
-    idem = for_request(request, principal.user_id, idempotency_key, body)
-    return idem.run(201, lambda: service.out(  # type: ignore[no-any-return]
-        db, service.create(db, project_id, principal.user_id, body)))
+    me = principal.user_id
+    return idempotency.run(db, principal.actor, idempotency_key, request, body, 201,  # type: ignore[return-value]
+                           lambda: service.out(db, service.create(db, project_id, me, body)))
 
 
 @router.get("/v1/projects/{project_id}/proposals", response_model=list[s.ProposalOut],
@@ -65,11 +66,11 @@ def list_templates(principal: Me, db: DbDep) -> list[s.TemplateOut]:
 @router.post("/v1/milestone-templates", response_model=s.TemplateOut, status_code=201,
              summary="Save a milestone template of my own")
 def create_template(body: s.TemplateIn, principal: Me, request: Request, db: DbDep,
-                    idempotency_key: IdempotencyKey = None) -> s.TemplateOut:
+                    idempotency_key: IdemKey = None) -> s.TemplateOut:
     assert principal.user_id is not None
-    idem = for_request(request, principal.user_id, idempotency_key, body)
-    return idem.run(201, lambda: templates.out(  # type: ignore[no-any-return]
-        templates.create(db, principal.user_id, body)))
+    me = principal.user_id
+    return idempotency.run(db, principal.actor, idempotency_key, request, body, 201,  # type: ignore[return-value]
+                           lambda: templates.out(templates.create(db, me, body)))
 
 
 @router.delete("/v1/milestone-templates/{template_id}", status_code=204, summary="Delete one of my templates",

@@ -71,7 +71,7 @@ def create(db: Db, project_id: uuid.UUID, freelancer: uuid.UUID, body: s.Proposa
                               type_="duplicate-proposal"), flush_only=True)
     outbox.record(db, "proposal.submitted", f"proposal:{proposal.id}", {"project": str(project.id)},
                   audience=[project.client_user_id, freelancer])
-    db.commit()
+    db.flush()  # the router commits (with the idempotency record)
     return proposal
 
 

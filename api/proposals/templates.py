@@ -50,7 +50,7 @@ def create(db: Db, user_id: uuid.UUID, body: s.TemplateIn) -> MilestoneTemplate:
         raise Problem(409, f"at most {MAX_TEMPLATES_PER_USER} templates per user", type_="quota")
     t = MilestoneTemplate(owner_user_id=user_id, name=body.name, items=[i.model_dump() for i in body.items])
     db.add(t)
-    db.commit()
+    db.flush()  # the router commits (with the idempotency record)
     return t
 
 

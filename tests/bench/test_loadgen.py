@@ -24,3 +24,33 @@ def test_parse_wrk_reads_counts_and_percentiles() -> None:
     assert result.p50_ms == 5.9 and result.p99_ms == 12.4
     assert result.errors == 3
     assert round(result.rps) == 5195
+
+
+def test_run_mix_cycles_paths_over_keep_alive_connections() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from bench.loadgen import run_mix
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the API
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = b'{"ok":true}'
+            self.send_response(200 if self.path == "/ok" else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = run_mix(f"http://127.0.0.1:{server.server_address[1]}", ["/ok", "/missing"], 0.5, 2)
+    finally:
+        server.shutdown()
+    assert result.requests > 10 and set(result.per_path_p99_ms) == {"/ok", "/missing"}
+    assert abs(result.errors - result.requests / 2) <= 2  # every other request is a 404
+    assert 0 <= result.cpu_share <= 1.5 and result.p50_ms <= result.p99_ms

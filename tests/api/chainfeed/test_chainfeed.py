@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from web3 import Web3
 
 from api.chainfeed.service import poll_once
@@ -58,3 +58,22 @@ def test_pending_confirmed_and_retracted_after_reorg(feed_env: Ledger) -> None:
     env.index(confirm=True)
     again = poll_once(env.engine)
     assert again.emitted["confirmed"] == 1 and again.emitted["retracted"] == 0
+
+
+def test_the_loop_runs_the_other_domains_passes_after_each_poll(engine: Engine) -> None:
+    """`lancer chainfeed` also runs escrow-as-a-service's sync: each pass after the feed's, a failure retried."""
+    import threading
+
+    from api.chainfeed.service import run
+
+    stop = threading.Event()
+    calls: list[str] = []
+
+    def extra(eng: Engine) -> None:
+        calls.append("extra")
+        if len(calls) == 1:
+            raise RuntimeError("a database blip")  # logged, and the loop goes on
+        stop.set()
+
+    run(engine, stop, interval=0.01, also=[extra])
+    assert calls == ["extra", "extra"]

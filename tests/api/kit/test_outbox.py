@@ -4,12 +4,16 @@ worker per consumer at a time, at-least-once."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.kit import outbox
+from api.kit.db import utcnow
+from indexer.core.db import make_engine
 
 
 def _kind() -> str:
@@ -70,3 +74,38 @@ def test_failed_delivery_comes_again_and_workers_do_not_share_a_batch(engine: En
     # Another consumer has its own cursor.
     with outbox.claim(engine, f"c-{uuid.uuid4().hex}", kinds=[kind]) as events:
         assert len(events) == 3
+
+
+def test_prune_deletes_delivered_old_events_and_anything_past_the_max_age(
+        database_factory: Callable[[str], str]) -> None:
+    """On a database of its own: other tests' consumers would hold the horizon back."""
+    eng = make_engine(database_factory("outbox_prune"))
+    try:
+        old = utcnow() - timedelta(hours=3)
+        with Session(eng) as db:
+            for subject, age in (("old-1", old), ("old-2", old), ("new", utcnow())):
+                db.add(outbox.OutboxEvent(kind="test.prune", subject=subject, payload={}, created_at=age))
+            db.commit()
+        # No consumer yet: nobody to deliver to, old rows go.
+        assert outbox.prune(eng, timedelta(hours=1), timedelta(days=30)) == 2
+        with Session(eng) as db:
+            for subject in ("a", "b"):
+                db.add(outbox.OutboxEvent(kind="test.prune", subject=subject, payload={}, created_at=old))
+            db.commit()
+        with outbox.claim(eng, "fast", limit=1) as events:  # "fast" acknowledges one of them
+            assert [e.subject for e in events] == ["new"]
+        with outbox.claim(eng, "slow", limit=1) as events:
+            assert [e.subject for e in events] == ["new"]
+        with outbox.claim(eng, "fast", limit=1) as events:
+            assert [e.subject for e in events] == ["a"]
+        # "a" is old but "slow" has not read it: kept; nothing is delivered to both.
+        assert outbox.prune(eng, timedelta(hours=1), timedelta(days=30)) == 0
+        with outbox.claim(eng, "slow", limit=1) as events:
+            assert [e.subject for e in events] == ["a"]
+        assert outbox.prune(eng, timedelta(hours=1), timedelta(days=30), batch=1) == 1  # "a"; "new" is recent
+        # Past the max age, a lagging consumer no longer protects a row.
+        assert outbox.prune(eng, timedelta(hours=1), timedelta(hours=2)) == 1  # "b"
+        with Session(eng) as db:
+            assert [e.subject for e in db.query(outbox.OutboxEvent)] == ["new"]
+    finally:
+        eng.dispose()

@@ -154,6 +154,9 @@ def test_search_full_text_filters_and_keyset_pages(client: TestClient, person: A
     _problem(client.get("/v1/projects", params={"cursor": "forged"}), 400)
     _problem(client.get("/v1/projects", params={"chain": "nowhere"}), 422)
     _problem(client.get("/v1/projects", params={"min_budget": "-1"}), 422)
+    # Wei budgets pass 2**63 (100 tokens is 10**20): compared as NUMERIC (a bigint bind was a 422 before).
+    assert _ok(client.get("/v1/projects", params={"q": word, "min_budget": str(10**20)}))["items"] == []
+    assert len(_ok(client.get("/v1/projects", params={"q": word, "max_budget": str(10**30)}))["items"]) >= 5
     _problem(client.get("/v1/projects", params={"mine": "true"}), 401)
 
 

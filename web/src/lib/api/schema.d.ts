@@ -1964,6 +1964,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/escrow-intents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My escrow intents, newest first (keyset pagination), with their chain-derived state
+         * @description **Auth:** scope read:escrows: an API key with this scope (X-API-Key or Bearer) or a user token.
+         */
+        get: operations["list_intents_v1_escrow_intents_get"];
+        put?: never;
+        /**
+         * Register an escrow intent: the predicted escrow address and the client's unsigned transactions (approve for ERC20, createEscrowDeterministic, fund)
+         * @description **Auth:** scope write:escrows: an API key with this scope (X-API-Key or Bearer) or a user token.
+         */
+        post: operations["create_intent_v1_escrow_intents_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/escrow-intents/{intent_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One escrow intent with its state (pending and confirmed) derived from the indexed escrow
+         * @description **Auth:** scope read:escrows: an API key with this scope (X-API-Key or Bearer) or a user token.
+         */
+        get: operations["get_intent_v1_escrow_intents__intent_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/escrow-intents/{intent_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The escrow's indexed events in chain order, each marked confirmed or pending
+         * @description **Auth:** scope read:escrows: an API key with this scope (X-API-Key or Bearer) or a user token.
+         */
+        get: operations["intent_timeline_v1_escrow_intents__intent_id__timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3021,6 +3085,108 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** IntentIn */
+        IntentIn: {
+            /**
+             * External Id
+             * @description Your own id for this escrow; unique per API key owner
+             */
+            external_id: string;
+            /**
+             * Chain
+             * @description Chain name or id from /v1/chains
+             */
+            chain: string;
+            /**
+             * Token
+             * @description 'native', 'LNC' or the token address
+             */
+            token: string;
+            /**
+             * Client Address
+             * @description The wallet that creates and funds the escrow
+             */
+            client_address: string;
+            /**
+             * Freelancer Address
+             * @description The wallet that gets paid
+             */
+            freelancer_address: string;
+            /**
+             * Arbiter
+             * @description The wallet that resolves disputes
+             */
+            arbiter: string;
+            /** Milestones */
+            milestones: components["schemas"]["api__escrow_service__schemas__MilestoneIn"][];
+            /**
+             * Review Period Seconds
+             * @default 604800
+             */
+            review_period_seconds: number;
+        };
+        /** IntentOut */
+        IntentOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** External Id */
+            external_id: string;
+            /** Chain Id */
+            chain_id: number;
+            /** Token */
+            token: string;
+            /** Client Address */
+            client_address: string;
+            /** Freelancer Address */
+            freelancer_address: string;
+            /** Arbiter */
+            arbiter: string;
+            /** Total */
+            total: string;
+            /** Review Period Seconds */
+            review_period_seconds: number;
+            /** Milestones */
+            milestones: components["schemas"]["api__escrow_service__schemas__MilestoneOut"][];
+            /**
+             * Escrow Address
+             * @description Predicted deterministic address (the escrow's once created)
+             */
+            escrow_address: string;
+            /**
+             * Created
+             * @description The index holds the escrow's creation (pending or confirmed)
+             */
+            created: boolean;
+            /**
+             * State
+             * @description From every indexed event (pending included)
+             * @enum {string}
+             */
+            state: "awaiting_funding" | "funded" | "active" | "disputed" | "completed" | "refunded" | "escrow_mismatch";
+            pending: components["schemas"]["StateOut"];
+            /** @description From confirmed events only */
+            confirmed: components["schemas"]["StateOut"];
+            /** @description The client wallet's unsigned transactions, in order */
+            prepared: components["schemas"]["PreparedOut"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** IntentPage */
+        IntentPage: {
+            /** Items */
+            items: components["schemas"]["IntentOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null at the end
+             */
+            next_cursor?: string | null;
+        };
         /** InvitationOut */
         InvitationOut: {
             /**
@@ -3241,18 +3407,6 @@ export interface components {
             code?: string | null;
             /** Backup Code */
             backup_code?: string | null;
-        };
-        /** MilestoneIn */
-        MilestoneIn: {
-            /** Title */
-            title: string;
-            /**
-             * Amount
-             * @description base units, decimal string
-             */
-            amount: string;
-            /** Due Date */
-            due_date?: string | null;
         };
         /** NativeCurrencyOut */
         NativeCurrencyOut: {
@@ -3636,7 +3790,7 @@ export interface components {
             /** Cover Letter */
             cover_letter: string;
             /** Milestones */
-            milestones?: components["schemas"]["MilestoneIn"][] | null;
+            milestones?: components["schemas"]["api__proposals__schemas__MilestoneIn"][] | null;
             template?: components["schemas"]["FromTemplate"] | null;
             /**
              * Review Period Seconds
@@ -4256,6 +4410,48 @@ export interface components {
             /** Confirmed */
             confirmed: boolean;
         };
+        /** TimelineEventOut */
+        TimelineEventOut: {
+            /** Block Number */
+            block_number: number;
+            /** Log Index */
+            log_index: number;
+            /**
+             * Block Time
+             * Format: date-time
+             */
+            block_time: string;
+            /** Tx Hash */
+            tx_hash: string;
+            /** Event */
+            event: string;
+            /**
+             * Args
+             * @description Event arguments (integers as decimal strings)
+             */
+            args: {
+                [key: string]: unknown;
+            };
+            /** Confirmed */
+            confirmed: boolean;
+        };
+        /** TimelineOut */
+        TimelineOut: {
+            /**
+             * Intent Id
+             * Format: uuid
+             */
+            intent_id: string;
+            /** Chain Id */
+            chain_id: number;
+            /** Escrow Address */
+            escrow_address: string;
+            /**
+             * Events
+             * @description The escrow's indexed events in chain order
+             */
+            events: components["schemas"]["TimelineEventOut"][];
+        };
         /** TokenAmountOut */
         TokenAmountOut: {
             /**
@@ -4739,6 +4935,38 @@ export interface components {
              */
             confirmed_state: string;
         };
+        /** MilestoneIn */
+        api__escrow_service__schemas__MilestoneIn: {
+            /**
+             * Title
+             * @default
+             */
+            title: string;
+            /**
+             * Amount
+             * @description base units, decimal string
+             */
+            amount: string;
+        };
+        /** MilestoneOut */
+        api__escrow_service__schemas__MilestoneOut: {
+            /** Index */
+            index: number;
+            /** Title */
+            title: string;
+            /** Amount */
+            amount: string;
+            /**
+             * State
+             * @description pending, submitted, released, disputed, resolved or refunded (all indexed events)
+             */
+            state: string;
+            /**
+             * Confirmed State
+             * @description The same from confirmed events only
+             */
+            confirmed_state: string;
+        };
         /** MilestoneOut */
         api__escrows__schemas__MilestoneOut: {
             /** Index */
@@ -4774,6 +5002,18 @@ export interface components {
         api__identity__schemas__RevokedOut: {
             /** Revoked */
             revoked: number;
+        };
+        /** MilestoneIn */
+        api__proposals__schemas__MilestoneIn: {
+            /** Title */
+            title: string;
+            /**
+             * Amount
+             * @description base units, decimal string
+             */
+            amount: string;
+            /** Due Date */
+            due_date?: string | null;
         };
         /** MilestoneOut */
         api__proposals__schemas__MilestoneOut: {
@@ -9935,7 +10175,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string; a retry with the same key and body returns the first response */
+                /** @description Optional; a retry with the same key and body replays the first response instead of creating again (24 h) */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -10270,7 +10510,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string; a retry with the same key and body returns the first response */
+                /** @description Optional; a retry with the same key and body replays the first response instead of creating again (24 h) */
                 "Idempotency-Key"?: string | null;
             };
             path: {
@@ -10744,7 +10984,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string; a retry with the same key and body returns the first response */
+                /** @description Optional; a retry with the same key and body replays the first response instead of creating again (24 h) */
                 "Idempotency-Key"?: string | null;
             };
             path: {
@@ -11054,7 +11294,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string; a retry with the same key and body returns the first response */
+                /** @description Optional; a retry with the same key and body replays the first response instead of creating again (24 h) */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -11345,7 +11585,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string; a retry with the same key and body returns the first response */
+                /** @description Optional; a retry with the same key and body replays the first response instead of creating again (24 h) */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -12627,6 +12867,320 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_intents_v1_escrow_intents_get: {
+        parameters: {
+            query?: {
+                /** @description Only the intent with this id of yours */
+                external_id?: string | null;
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntentPage"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_intent_v1_escrow_intents_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a retry with the same key and body replays the first response instead of creating again (24 h) */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntentOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description external_id used already, or no escrow factory on the chain */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_intent_v1_escrow_intents__intent_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntentOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such intent, or it belongs to another key owner */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    intent_timeline_v1_escrow_intents__intent_id__timeline_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such intent, or it belongs to another key owner */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,181 @@
+"""`lancer bench search` (not a test): project search on one API process.
+
+A scratch database filled with COPY (``users`` users with profiles, ``projects`` projects whose titles and
+descriptions mix a skewed vocabulary, skills, budgets, chains, states and a year of creation times), one
+uvicorn process, and a closed-loop load generator (``bench.loadgen.run_mix``) cycling through typical
+searches: browse newest, full text, full text + filters, skills, budget range, chain + state, page two.
+The report gives req/s, p50/p99 (overall and per query), and the CPU share of the load generator and of
+the API process, so a reader can see which one was the bottleneck. Goal: p99 < 50 ms and >= 500 req/s.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import httpx
+import psycopg
+from sqlalchemy.engine import make_url
+
+from bench.loadgen import MixResult, run_mix, wait_until_up
+from bench.scratch import scratch_database
+from devtools.anvil import free_port
+from indexer.core.migrate import upgrade
+from indexer.core.registry import load_registry
+from indexer.core.settings import REPO_ROOT
+
+GOAL_P99_MS, GOAL_RPS = 50.0, 500.0
+LIMIT = 20
+ZERO = "0x" + "00" * 20
+# A skewed vocabulary: early words are common (a search for them matches many projects), late ones rare.
+WORDS = ("audit smart contract solidity escrow token defi protocol review security frontend react dashboard "
+         "backend api python rust indexer subgraph data pipeline machine learning model training inference "
+         "carbon climate emissions solar energy grid battery wallet integration nft marketplace governance dao "
+         "staking bridge oracle zk proof circuit fuzzing invariant gas optimisation upgradeable proxy vault "
+         "lending liquidation amm uniswap chainlink layer2 rollup sequencer mev monitoring alerting kubernetes "
+         "terraform ci docs tutorial mobile ios android design figma landing analytics embeddings rag llm agent "
+         "vision forecasting satellite biodiversity reforestation offsets registry verification kyc compliance "
+         "payments invoicing multisig safe account abstraction paymaster bundler relayer keeper automation").split()
+STATES = ["open"] * 70 + ["draft"] * 10 + ["in_progress"] * 10 + ["completed"] * 7 + ["cancelled"] * 3
+
+
+@dataclass
+class SearchBench:
+    projects: int
+    users: int
+    connections: int
+    seconds: float
+    result: MixResult
+    api_cpu_share: float
+    load_average: tuple[float, float, float]
+
+    def report(self) -> str:
+        r = self.result
+        lines = [f"project search: {self.projects} projects, {self.users} users, 1 uvicorn process, "
+                 f"{self.connections} connections, {self.seconds:.0f} s, limit={LIMIT}",
+                 f"{r.rps:.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, errors {r.errors}",
+                 f"CPU: load generator {r.cpu_share:.0%} of one core, API process {self.api_cpu_share:.0%} of one core",
+                 f"load average before the run: {' '.join(f'{x:.2f}' for x in self.load_average)}",
+                 "p99 per query:"]
+        lines += [f"  {ms:8.1f} ms  {path}" for path, ms in r.per_path_p99_ms.items()]
+        met = r.p99_ms < GOAL_P99_MS and r.rps >= GOAL_RPS
+        lines.append(f"goal (p99 < {GOAL_P99_MS:.0f} ms and >= {GOAL_RPS:.0f} req/s): {'met' if met else 'NOT met'}")
+        if r.cpu_share > 0.8:
+            lines.append("warning: the load generator used most of a core: it may be the bottleneck")
+        return "\n".join(lines)
+
+
+def _phrase(rng: random.Random, n: int) -> str:
+    # Zipf-like: index ~ len * u**2 favours the first words.
+    return " ".join(WORDS[int(len(WORDS) * rng.random() ** 2)] for _ in range(n))
+
+
+def _copy(conn: psycopg.Connection, table: str, columns: str, rows: io.StringIO) -> None:
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        copy.write(rows.getvalue())
+
+
+def populate(database_url: str, *, projects: int, users: int, seed: int = 13) -> dict[str, list[str]]:
+    """Fill the scratch database with COPY; returns the skill slugs and chain names used."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    chains = [c for c in load_registry().chains][:4]
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as conn:
+        skills = conn.execute("SELECT id, slug, name FROM skills ORDER BY id").fetchall()
+        user_ids = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(users)]
+        buf = io.StringIO()
+        for u in user_ids:
+            buf.write(f"{u}\t{now.isoformat()}\n")
+        _copy(conn, "users", "id, created_at", buf)
+        buf = io.StringIO()
+        for i, u in enumerate(user_ids):
+            buf.write(f"{u}\tuser{i}\tUser {i}\t{_phrase(rng, 12)}\t[]\tUTC\t[]\tavailable\t"
+                      f"{'t' if i % 2 else 'f'}\t{'f' if i % 2 else 't'}\t{now.isoformat()}\t{now.isoformat()}\n")
+        _copy(conn, "profiles", "user_id, handle, display_name, bio, links, time_zone, rates, availability, "
+                                "is_freelancer, is_client, created_at, updated_at", buf)
+        clients = user_ids[::2]
+        buf = io.StringIO()
+        for _ in range(projects):
+            picked = rng.sample(skills, rng.randint(1, 3))
+            skill_words = " ".join(s[2] for s in picked)
+            title = f"{_phrase(rng, 4)} {picked[0][2]}"[:200]
+            description = f"{_phrase(rng, 40)} {skill_words} {_phrase(rng, 20)}"
+            created = now - timedelta(seconds=rng.randint(0, 365 * 86_400))
+            visibility = "public" if rng.random() < 0.95 else "invite_only"
+            buf.write(f"{uuid.UUID(int=rng.getrandbits(128), version=4)}\t{rng.choice(clients)}\t{title}\t"
+                      f"{description}\t{{{','.join(str(s[0]) for s in picked)}}}\t{rng.randint(1, 10_000) * 10**17}\t"
+                      f"{rng.choice(chains).chain_id}\t{ZERO}\t[]\t{visibility}\t{{}}\t{rng.choice(STATES)}\t[]\t"
+                      f"{created.isoformat()}\t{created.isoformat()}\n")
+        _copy(conn, "projects", "id, client_user_id, title, description, skill_ids, budget, chain_id, token, "
+                                "milestones, visibility, invitees, state, attachments, created_at, updated_at", buf)
+        conn.execute("ANALYZE users; ANALYZE profiles; ANALYZE projects")
+        conn.commit()
+    return {"skills": [s[1] for s in skills], "chains": [c.name for c in chains]}
+
+
+def queries(base: str, vocabulary: dict[str, list[str]]) -> list[str]:
+    """Typical searches (the first page of each, plus page two of the browse)."""
+    skills, chains = vocabulary["skills"], vocabulary["chains"]
+
+    def path(**params: object) -> str:
+        return "/v1/projects?" + urlencode({**params, "limit": LIMIT}, doseq=True)
+
+    paths = [path(), path(state="open"), path(q="solidity audit"), path(q="machine learning", state="open"),
+             path(q="carbon", min_budget=str(10**20)), path(skills=skills[:2]),
+             path(min_budget=str(10**20), max_budget=str(5 * 10**20)), path(chain=chains[0], state="open"),
+             path(q="paymaster bundler"), path(q="react dashboard", skills=skills[:3], state="open")]
+    first = httpx.get(base + paths[0], timeout=30).json()
+    if first.get("next_cursor"):
+        paths.append(path(cursor=first["next_cursor"]))
+    for p in paths:  # fail early on a broken query
+        r = httpx.get(base + p, timeout=30)
+        assert r.status_code == 200, (p, r.status_code, r.text[:300])
+    return paths
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(admin_url: str, *, projects: int = 100_000, users: int = 20_000, seconds: float = 20,
+        connections: int = 16, log: Callable[[str], None] = print) -> SearchBench:
+    with scratch_database(admin_url, "search") as database_url:
+        upgrade(database_url)
+        started = time.perf_counter()
+        vocabulary = populate(database_url, projects=projects, users=users)
+        log(f"populated {projects} projects and {users} users with COPY in {time.perf_counter() - started:.1f}s")
+        redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+        port = free_port()
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "ENVIRONMENT": "test",
+               "REDIS_KEY_PREFIX": f"lancer-bench-{uuid.uuid4().hex[:8]}:", "LOG_LEVEL": "WARNING",
+               "JWT_KEYS": json.dumps({"b1": uuid.uuid4().hex * 2}), "JWT_ACTIVE_KID": "b1",
+               # Rate limiting stays on (each search pays its Redis round trip) with a budget the load can't exhaust.
+               "RATELIMIT_IP_PER_WINDOW": "1000000000", "RATELIMIT_PRINCIPAL_PER_WINDOW": "1000000000"}
+        api = subprocess.Popen([sys.executable, "-m", "scripts.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
+                               cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_up(base)
+            paths = queries(base, vocabulary)
+            run_mix(base, paths, min(3.0, seconds), connections)  # warm-up: pools, plans, caches
+            load = os.getloadavg()
+            cpu0, wall0 = _cpu_seconds(api.pid), time.perf_counter()
+            result = run_mix(base, paths, seconds, connections)
+            api_share = (_cpu_seconds(api.pid) - cpu0) / (time.perf_counter() - wall0)
+            return SearchBench(projects, users, connections, seconds, result, api_share, load)
+        finally:
+            api.terminate()
+            api.wait(timeout=30)
