@@ -145,6 +145,19 @@ class ApiSettings(ChainSettings):
     auth_failure_audit_window_seconds: int = Field(300, ge=10, le=86_400)
     # --- end of security: identity and sessions ---------------------------------------------------
 
+    # --- Sustainability (issue 17) -------------------------------------------------------------------
+    enable_sustainability: bool = Field(True, description="Feature flag: /v1/sustainability/* and /v1/me/sustainability")
+    # The key that sends Treasury.recordOffset (it needs the treasury's OFFSET_ROLE). Unset: on-chain offsets
+    # are refused in production; development/test use the deployer key, else anvil account 0 (with a warning).
+    offset_recorder_private_key: SecretStr | None = Field(None, description="0x-hex key holding OFFSET_ROLE")
+    offset_provider: str = Field("none", pattern="^(none|patch)$", description="Offset provider API: patch or none")
+    offset_provider_api_key: SecretStr | None = Field(None, description="API key of the offset provider")
+    offset_provider_base_url: SecretStr = Field(SecretStr("https://api.patch.io"),
+                                                description="Base URL of the offset provider API (may embed a key)")
+    offset_provider_project_id: str | None = Field(None, max_length=100, description="Provider project to buy from")
+    offset_provider_timeout_seconds: float = Field(15.0, gt=0, le=120)
+    # --- end of sustainability ---------------------------------------------------------------------
+
     # Marketplace: the arbiter an escrow gets when the client names none at escrow/prepare.
     marketplace_arbiter_address: str | None = Field(None, description="Default escrow arbiter wallet")
 
@@ -240,6 +253,18 @@ class ApiSettings(ChainSettings):
     def attester(self) -> LocalAccount:
         assert self.attester_private_key is not None
         return Account.from_key(self.attester_private_key.get_secret_value())  # type: ignore[no-any-return]
+
+    def offset_recorder(self) -> LocalAccount | None:
+        """The account that sends Treasury.recordOffset; None when none is configured (production)."""
+        if self.offset_recorder_private_key is not None:
+            return Account.from_key(self.offset_recorder_private_key.get_secret_value())  # type: ignore[no-any-return]
+        if self.production:
+            return None
+        if self.deployer_private_key is not None:
+            return Account.from_key(self.deployer_private_key.get_secret_value())  # type: ignore[no-any-return]
+        from devtools.accounts import local_dev_account
+
+        return local_dev_account(0)  # type: ignore[no-any-return]
 
     def contract_wallet_chain_ids(self, registry: ChainRegistry | None = None) -> set[int]:
         """Chains where a contract wallet may sign in (see ``siwe_contract_wallet_chains``); local chains

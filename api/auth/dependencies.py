@@ -132,6 +132,7 @@ def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
 
 def _make_public_read(requirement: AuthRequirement) -> Any:
     async def dependency(request: Request) -> Principal:
+        _require_feature(request, requirement)
         # The per-IP bucket first, always: sending credentials (even made-up ones) must not buy a way
         # around it. One Redis round trip, awaited on the event loop.
         await alimit_ip(request, requirement.rate)
@@ -156,10 +157,11 @@ def _public_read_with_credentials(request: Request, requirement: AuthRequirement
     return principal
 
 
-def public_read(name: str | Scope, rate: RateClass = "default") -> Any:
+def public_read(name: str | Scope, rate: RateClass = "default", *, feature: str | None = None) -> Any:
     """Public data: anyone may read it under the per-IP limit; a valid API key with scope ``name`` (or a
     user token) gets the per-principal limit instead. Invalid credentials are a 401, never ignored."""
-    return _make_public_read(AuthRequirement("public_read", scope=parse_scope(name).value, rate=rate))
+    return _make_public_read(AuthRequirement("public_read", scope=parse_scope(name).value, rate=rate,
+                                             feature=feature))
 
 
 def public(rate: RateClass = "default", *, feature: str | None = None) -> Any:
@@ -170,9 +172,9 @@ def user(rate: RateClass = "default", *, step_up: bool = False, mfa: bool = Fals
     return _make(AuthRequirement("user", rate=rate, step_up=step_up, mfa=mfa, feature=feature))
 
 
-def admin(rate: RateClass = "default", *, step_up: bool = False) -> Any:
+def admin(rate: RateClass = "default", *, step_up: bool = False, feature: str | None = None) -> Any:
     """Admins must have TOTP 2FA and a session that proved it."""
-    return _make(AuthRequirement("admin", rate=rate, step_up=step_up, mfa=True))
+    return _make(AuthRequirement("admin", rate=rate, step_up=step_up, mfa=True, feature=feature))
 
 
 def scope(name: str | Scope, rate: RateClass = "default") -> Any:
