@@ -113,7 +113,7 @@ _FIGURES = {
 def monthly_figures(conn: Connection, start: datetime, end: datetime, *, confirmed_only: bool = True) -> list[Figure]:
     """Fees received (per chain, token), distributions (per chain, kind, token, destination), offsets
     (grams per chain) and emissions (gas per chain) per UTC month in [start, end)."""
-    limit_block = "ch.confirmed_block" if confirmed_only else "ch.indexed_block"
+    limit_block = "ch.confirmed_block" if confirmed_only else "ch.block_number"
     out: list[Figure] = []
     p = {"start": start, "end": end}
     for section, sql in _FIGURES.items():
@@ -162,7 +162,7 @@ def ledger_entries(conn: Connection, section: str, start: datetime, end: datetim
     """The transactions behind a month's figures, one row per event, oldest first, keyset on (chain_id,
     block_number, log_index); ``limit + 1`` rows."""
     table, columns = _ENTRIES[section]
-    limit_block = "ch.confirmed_block" if confirmed_only else "ch.indexed_block"
+    limit_block = "ch.confirmed_block" if confirmed_only else "ch.block_number"
     sql = f"""
         SELECT f.chain_id, f.block_number, f.log_index, f.block_time, f.tx_hash, {columns}
           FROM {table} f JOIN chains ch ON ch.chain_id = f.chain_id
@@ -194,7 +194,7 @@ class OffsetRow(_Model):
 def offsets_page(conn: Connection, *, chain_id: int | None, limit: int, after: tuple[int, int, int] | None = None,
                  confirmed_only: bool = True) -> list[OffsetRow]:
     """Recorded offsets, newest first, keyset on (block_number, chain_id, log_index) descending; ``limit + 1``."""
-    limit_block = "ch.confirmed_block" if confirmed_only else "ch.indexed_block"
+    limit_block = "ch.confirmed_block" if confirmed_only else "ch.block_number"
     sql = f"""
         SELECT o.*, o.block_number <= ch.confirmed_block AS confirmed
           FROM carbon_offsets o JOIN chains ch ON ch.chain_id = o.chain_id
