@@ -161,6 +161,12 @@ class ApiSettings(ChainSettings):
     # Marketplace: the arbiter an escrow gets when the client names none at escrow/prepare.
     marketplace_arbiter_address: str | None = Field(None, description="Default escrow arbiter wallet")
 
+    @field_validator("offset_recorder_private_key", "offset_provider_api_key", "offset_provider_project_id",
+                     mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("verifier_addresses", "trusted_attesters")
     @classmethod
     def _checksum_lists(cls, values: list[str]) -> list[str]:
@@ -229,6 +235,11 @@ class ApiSettings(ChainSettings):
         self.totp_active_kid = self.totp_active_kid or sorted(totp_ring)[-1]
         if self.totp_active_kid not in totp_ring:
             raise ConfigError("TOTP_ACTIVE_KID names no key in TOTP_ENCRYPTION_KEYS")
+        if self.offset_recorder_private_key is not None:
+            try:
+                Account.from_key(self.offset_recorder_private_key.get_secret_value())
+            except (ValueError, TypeError):
+                raise ConfigError("OFFSET_RECORDER_PRIVATE_KEY is not a valid secp256k1 private key") from None
         if self.production:
             production_guardrails(self)
         return self
