@@ -24,9 +24,10 @@ from api.sustainability.schemas import (
     ReportMonth,
     ReportOut,
 )
-from api.sustainability.schemas import SocialAllocationPage
+from api.sustainability.schemas import MySocialAllocation, SocialAllocationPage
 from api.sustainability.service import chain_name, tx_link
 from api.sustainability.service import social_allocations as _social
+from api.sustainability.service import social_figures as _social_figures
 from api.treasury.service import kind_name
 from indexer.core.registry import ChainConfig, ChainRegistry
 from indexer.read_models import sustainability as rm
@@ -163,3 +164,26 @@ def social_allocations(registry: ChainRegistry, deployments: DeploymentDirectory
     first, last = month_range(from_, to, now)
     figures = [f for f in rm.monthly_figures(conn, first, add_months(last, 1)) if registry.has_id(f.chain_id)]
     return _social(registry, deployments, figures, kinds, limit, cursor)
+
+
+def my_social_allocations(registry: ChainRegistry, deployments: DeploymentDirectory, conn: Connection,
+                          wallets: list[str], kinds: set[str], now: datetime, from_: str | None = None,
+                          to: str | None = None) -> list[MySocialAllocation]:
+    """The social allocations of [from, to] (default: the last 12 months), each attributed pro rata of the fees the wallets' escrows
+    paid in the same month, chain and token (months with no fee of mine are left out)."""
+    if not wallets:
+        return []
+    first, last = month_range(from_, to, now)
+    end = add_months(last, 1)
+    shares = {(s.month, s.chain_id, s.token): s for s in rm.fee_shares(conn, wallets, first, end)}
+    figures = [f for f in rm.monthly_figures(conn, first, end) if registry.has_id(f.chain_id)]
+    page = _social(registry, deployments, figures, kinds, 200, None)
+    out: list[MySocialAllocation] = []
+    for f, item in zip(_social_figures(figures, kinds), page.items, strict=False):
+        share = shares.get((f.month, f.chain_id, f.token or ""))
+        if share is None or share.mine == 0 or share.total == 0:
+            continue
+        ratio = Decimal(share.mine) / Decimal(share.total)
+        out.append(MySocialAllocation(**item.model_dump(), fee_share=ratio.quantize(Decimal("0.000001")),
+                                      attributed_amount=f.amount * share.mine // share.total))
+    return out

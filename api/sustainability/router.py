@@ -92,11 +92,18 @@ def platform_carbon_events(request: Request, conn: ConnDep, chain: ChainQuery = 
 
 
 @router.get("/v1/me/sustainability", response_model=MySustainability,
-            summary="My footprint: carbon events of the transactions my wallets sent, offset share per chain")
+            summary="My footprint: carbon events of the transactions my wallets sent, offset share per chain, and the "
+                    "social allocations my escrows' fees contributed to (pro rata, per month)")
 def my_sustainability(principal: Annotated[Principal, user(feature=FEATURE)], request: Request, conn: ConnDep,
-                      limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> MySustainability:
+                      limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+                      from_: Annotated[str | None, Query(alias="from", pattern=r"^[0-9]{4}-[0-9]{2}$",
+                                                         description="First month of `social_allocations`")] = None,
+                      to: Month = None) -> MySustainability:
     assert principal.user_id is not None
-    return service.my_sustainability(registry(request), conn, principal.user_id, limit, cursor)
+    out = service.my_sustainability(registry(request), conn, principal.user_id, limit, cursor)
+    out.social_allocations = reports.my_social_allocations(registry(request), deployments(request), conn, out.wallets,
+                                                           SOCIAL_KINDS, datetime.now(UTC), from_, to)
+    return out
 
 
 @router.get("/v1/sustainability/social-allocations", response_model=SocialAllocationPage,

@@ -122,6 +122,8 @@ class MySustainability(BaseModel):
     grams_co2e: Decimal
     offset_grams_co2e: Decimal
     events: CarbonEventPage
+    social_allocations: list["MySocialAllocation"] = Field(
+        default_factory=list, description="Social allocations my escrows' fees contributed to (`from`/`to`, default the last 12 months)")
 
 
 class SocialAllocationOut(BaseModel):
@@ -136,6 +138,14 @@ class SocialAllocationOut(BaseModel):
     destination: str
     count: int
     transactions: list[TxLink] = Field(description="The distributions behind the amount (first 20)")
+
+
+class MySocialAllocation(SocialAllocationOut):
+    """A social allocation attributed to a user pro rata of the fees their escrows (as client) paid that
+    month in that token on that chain."""
+
+    fee_share: Decimal = Field(description="My escrows' fees / all fees of the month, chain and token (0-1)")
+    attributed_amount: BaseUnits = Field(description="amount x fee_share, rounded down")
 
 
 class SocialAllocationPage(BaseModel):

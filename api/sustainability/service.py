@@ -196,12 +196,18 @@ def my_sustainability(registry: ChainRegistry, conn: Connection, user_id: uuid.U
 
 # --- social allocations --------------------------------------------------------------------------------
 
+def social_figures(figures: list[rm.Figure], kinds: set[str]) -> list[rm.Figure]:
+    """Distribution figures of the cause kinds, newest month first (the allocations' order)."""
+    rows = [f for f in figures if f.section == "distributions" and kind_name(f.kind or "") in kinds]
+    rows.sort(key=lambda f: (-f.month.timestamp(), f.chain_id, f.token or "", f.destination or ""))
+    return rows
+
+
 def social_allocations(registry: ChainRegistry, deployments: DeploymentDirectory, figures: list[rm.Figure],
                        kinds: set[str], limit: int, cursor: str | None) -> SocialAllocationPage:
     """Distributions to cause wallets (split kinds in ``kinds``) per month, chain, token and destination,
     newest month first; keyset over the sorted figures."""
-    rows = [f for f in figures if f.section == "distributions" and kind_name(f.kind or "") in kinds]
-    rows.sort(key=lambda f: (-f.month.timestamp(), f.chain_id, f.token or "", f.destination or ""))
+    rows = social_figures(figures, kinds)
     keys = [[int(f.month.timestamp()), f.chain_id, f.token or "", f.destination or ""] for f in rows]
     after = decode_cursor(cursor, (int, int, str, str))
     start = 0

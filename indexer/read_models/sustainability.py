@@ -217,3 +217,26 @@ def offset_certificates(conn: Connection, certificate_ids: list[str]) -> dict[st
         SELECT certificate_id, chain_id, tx_hash FROM carbon_offsets
          WHERE certificate_id = ANY(CAST(:ids AS text[]))"""), {"ids": certificate_ids}).all()
     return {r.certificate_id: (r.chain_id, r.tx_hash) for r in rows}
+
+
+class FeeShare(_Model):
+    month: datetime
+    chain_id: int
+    token: str
+    mine: int  # fees paid by escrows whose client is one of the wallets
+    total: int
+
+
+def fee_shares(conn: Connection, wallets: list[str], start: datetime, end: datetime) -> list[FeeShare]:
+    """Per UTC month, chain and token: confirmed fees paid by the wallets' escrows (as client) and in all."""
+    rows = conn.execute(text("""
+        SELECT date_trunc('month', f.block_time AT TIME ZONE 'UTC') AS month, f.chain_id, f.token,
+               coalesce(sum(f.amount) FILTER (WHERE e.client = ANY(CAST(:w AS text[]))), 0) AS mine,
+               sum(f.amount) AS total
+          FROM treasury_inflows f
+          JOIN chains ch ON ch.chain_id = f.chain_id
+          LEFT JOIN escrows e ON e.chain_id = f.chain_id AND e.address = f.escrow
+         WHERE f.block_time >= :start AND f.block_time < :end AND f.block_number <= ch.confirmed_block
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""), {"w": wallets, "start": start, "end": end}).all()
+    return [FeeShare(month=_utc(r.month), chain_id=r.chain_id, token=r.token, mine=int(r.mine), total=int(r.total))
+            for r in rows]

@@ -28,7 +28,7 @@ def test_my_sustainability_needs_a_user_and_shows_only_mine(env: Env) -> None:
     c = env.ledger.client
     assert c.get("/v1/me/sustainability").status_code == 401
     client_account = env.ledger.account(1)  # chainkit's users[0]: the client of every escrow
-    me = c.get("/v1/me/sustainability?limit=5", headers=bearer(login(c, client_account)["tokens"]["access_token"]))
+    me = c.get("/v1/me/sustainability?limit=5&from=2027-01&to=2027-02", headers=bearer(login(c, client_account)["tokens"]["access_token"]))
     assert me.status_code == 200, me.text
     body = me.json()
     assert body["wallets"] == [client_account.address]
@@ -36,8 +36,15 @@ def test_my_sustainability_needs_a_user_and_shows_only_mine(env: Env) -> None:
     assert len(body["events"]["items"]) <= 5 and body["events"]["next_cursor"]
     for e in body["events"]["items"]:
         assert 0 <= float(e["offset_share"]) <= 1 and float(e["grams_co2e"]) > 0
+    # The client paid every fee of the fixture's escrows: all of each month's social allocation is theirs.
+    platform = c.get("/v1/sustainability/social-allocations?from=2027-01&to=2027-02").json()["items"]
+    mine = body["social_allocations"]
+    assert mine and len(mine) == len(platform)
+    for m, p in zip(mine, platform, strict=True):
+        assert m["period"] == p["period"] and m["fee_share"] == "1.000000" and m["attributed_amount"] == p["amount"]
     stranger = c.get("/v1/me/sustainability", headers=bearer(login(c, env.ledger.account(8))["tokens"]["access_token"]))
     assert stranger.status_code == 200 and stranger.json()["events"]["items"] == []
+    assert stranger.json()["social_allocations"] == []
 
 
 def test_public_reads_need_no_credentials_but_reject_bad_ones(env: Env) -> None:

@@ -392,7 +392,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My footprint: carbon events of the transactions my wallets sent, offset share per chain
+         * My footprint: carbon events of the transactions my wallets sent, offset share per chain, and the social allocations my escrows' fees contributed to (pro rata, per month)
          * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
          */
         get: operations["my_sustainability_v1_me_sustainability_get"];
@@ -3372,6 +3372,51 @@ export interface components {
             /** Due Date */
             due_date?: string | null;
         };
+        /**
+         * MySocialAllocation
+         * @description A social allocation attributed to a user pro rata of the fees their escrows (as client) paid that
+         *     month in that token on that chain.
+         */
+        MySocialAllocation: {
+            /**
+             * Period
+             * @description UTC month, YYYY-MM
+             */
+            period: string;
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            /** Kind */
+            kind: string;
+            /** Token */
+            token: string | null;
+            /** Symbol */
+            symbol: string | null;
+            /** Decimals */
+            decimals: number | null;
+            /** Amount */
+            amount: string;
+            /** Destination */
+            destination: string;
+            /** Count */
+            count: number;
+            /**
+             * Transactions
+             * @description The distributions behind the amount (first 20)
+             */
+            transactions: components["schemas"]["TxLink"][];
+            /**
+             * Fee Share
+             * @description My escrows' fees / all fees of the month, chain and token (0-1)
+             */
+            fee_share: string;
+            /**
+             * Attributed Amount
+             * @description amount x fee_share, rounded down
+             */
+            attributed_amount: string;
+        };
         /** MySustainability */
         MySustainability: {
             /** Wallets */
@@ -3383,6 +3428,11 @@ export interface components {
             /** Offset Grams Co2E */
             offset_grams_co2e: string;
             events: components["schemas"]["CarbonEventPage"];
+            /**
+             * Social Allocations
+             * @description Social allocations my escrows' fees contributed to (`from`/`to`, default the last 12 months)
+             */
+            social_allocations?: components["schemas"]["MySocialAllocation"][];
         };
         /** NativeCurrencyOut */
         NativeCurrencyOut: {
@@ -6246,6 +6296,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's `next_cursor` */
                 cursor?: string | null;
+                /** @description First month of `social_allocations` */
+                from?: string | null;
+                /** @description UTC month, YYYY-MM */
+                to?: string | null;
             };
             header?: never;
             path?: never;
