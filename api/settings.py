@@ -301,6 +301,10 @@ def production_guardrails(settings: ApiSettings) -> None:
     if attester is not None and settings.attester().address in ANVIL_DEV_ADDRESSES:
         raise ConfigError("ATTESTER_PRIVATE_KEY is one of anvil's public development keys; "
                           "use a key of your own in production")
+    recorder = settings.offset_recorder_private_key
+    if recorder is not None and Account.from_key(recorder.get_secret_value()).address in ANVIL_DEV_ADDRESSES:
+        raise ConfigError("OFFSET_RECORDER_PRIVATE_KEY is one of anvil's public development keys; "
+                          "use a key of your own in production")
     for name in ("siwe_domain", "siwe_uri"):
         value = getattr(settings, name).lower()
         if any(host in value for host in ("localhost", "127.0.0.1", "[::1]")):

@@ -12,7 +12,8 @@ from typing import Literal
 from sqlalchemy import Connection, text
 
 from indexer.read_models.base import _Model
-from indexer.read_models.gas import _action_sql
+from indexer.core.addresses import ZERO_ADDRESS
+from indexer.read_models.gas import ACTION_OF_EVENT, _action_sql
 
 TX_SAMPLE = 20  # transaction hashes listed per figure; the rest are one ledger query away
 Section = Literal["fees", "distributions", "offsets", "emissions"]
@@ -36,20 +37,31 @@ class TxGas(_Model):
 def tx_gas_page(conn: Connection, *, senders: list[str] | None, chain_id: int | None, limit: int,
                 after: tuple[int, int, str] | None = None) -> list[TxGas]:
     """Indexed transactions (optionally only those ``senders`` sent), newest first, keyset on
-    (block_number, chain_id, tx_hash) descending; ``limit + 1`` rows so the caller can tell a next page."""
+    (block_number, chain_id, tx_hash) descending; ``limit + 1`` rows so the caller can tell a next page.
+    The page is cut from ``transactions`` first; only its own events are read to name each action."""
+    values = ", ".join(f"('{ev}', '{action}', {i})" for i, (ev, action) in enumerate(ACTION_OF_EVENT))
     p: dict[str, object] = {"c": chain_id, "s": senders, "lim": limit + 1,
                             "ab": after[0] if after else None, "ac": after[1] if after else None,
                             "ah": after[2] if after else None}
-    sql = _action_sql("") + """
-        SELECT t.chain_id, t.tx_hash, t.block_number, x.block_time, t.from_address, x.action, t.gas_used,
-               t.block_number <= ch.confirmed_block AS confirmed
-          FROM transactions t
-          JOIN tx_events x ON x.chain_id = t.chain_id AND x.tx_hash = t.tx_hash
-          JOIN chains ch ON ch.chain_id = t.chain_id
-         WHERE (CAST(:s AS text[]) IS NULL OR t.from_address = ANY(CAST(:s AS text[])))
-           AND (CAST(:ab AS bigint) IS NULL OR (t.block_number, t.chain_id, t.tx_hash) < (:ab, :ac, :ah))
-         ORDER BY t.block_number DESC, t.chain_id DESC, t.tx_hash DESC
-         LIMIT :lim"""
+    sql = f"""
+        WITH actions(event_name, action, priority) AS (VALUES {values}),
+        page AS (
+            SELECT t.chain_id, t.tx_hash, t.block_number, t.from_address, t.gas_used FROM transactions t
+             WHERE (CAST(:c AS bigint) IS NULL OR t.chain_id = :c)
+               AND (CAST(:s AS text[]) IS NULL OR t.from_address = ANY(CAST(:s AS text[])))
+               AND (CAST(:ab AS bigint) IS NULL OR (t.block_number, t.chain_id, t.tx_hash) < (:ab, :ac, :ah))
+             ORDER BY t.block_number DESC, t.chain_id DESC, t.tx_hash DESC LIMIT :lim)
+        SELECT p.*, x.block_time, x.action, p.block_number <= ch.confirmed_block AS confirmed
+          FROM page p JOIN chains ch ON ch.chain_id = p.chain_id
+          CROSS JOIN LATERAL (
+              SELECT e.block_time, coalesce(a.action, 'other') AS action FROM events e
+                LEFT JOIN actions a ON a.event_name = CASE
+                     WHEN e.event_name = 'Transfer' AND e.args->>'from' = '{ZERO_ADDRESS}' THEN 'Mint'
+                     WHEN e.event_name = 'Transfer' AND e.args->>'to' = '{ZERO_ADDRESS}' THEN 'Burn'
+                     ELSE e.event_name END
+               WHERE e.chain_id = p.chain_id AND e.tx_hash = p.tx_hash
+               ORDER BY coalesce(a.priority, 999) LIMIT 1) x
+         ORDER BY p.block_number DESC, p.chain_id DESC, p.tx_hash DESC"""
     rows = conn.execute(text(sql), p).all()
     return [TxGas(chain_id=r.chain_id, tx_hash=r.tx_hash, block_number=r.block_number, block_time=_utc(r.block_time),
                   sender=r.from_address, action=r.action, gas_used=int(r.gas_used), confirmed=r.confirmed)

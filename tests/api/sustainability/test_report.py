@@ -12,6 +12,7 @@ from typing import Any
 from web3.logs import DISCARD
 
 from tests.api.sustainability.conftest import Env
+from tests.support.api_client import all_pages
 
 
 def _chain_truth(env: Env) -> dict[str, dict[str, Any]]:
@@ -115,3 +116,13 @@ def test_social_allocations_per_period(env: Env) -> None:
         by_month[a["period"]] += int(a["amount"])
     for month, want in truth.items():
         assert by_month[month] == sum(v for (k, _), v in want["dists"].items() if k == "social")
+
+
+def test_carbon_events_page_through_every_indexed_transaction(env: Env) -> None:
+    c = env.ledger.client
+    events = all_pages(c, "/v1/sustainability/carbon-events?limit=7", {})
+    summary = c.get("/v1/carbon/summary").json()["totals"]
+    assert len(events) == summary["transactions"] == len({e["tx"]["tx_hash"] for e in events})
+    assert sum(e["gas_used"] for e in events) == summary["gas_used"]
+    blocks = [e["block_number"] for e in events]
+    assert blocks == sorted(blocks, reverse=True)
