@@ -126,3 +126,23 @@ def test_carbon_events_page_through_every_indexed_transaction(env: Env) -> None:
     assert sum(e["gas_used"] for e in events) == summary["gas_used"]
     blocks = [e["block_number"] for e in events]
     assert blocks == sorted(blocks, reverse=True)
+
+
+def test_carbon_periods_and_treasury_offsets_are_bounded(env: Env) -> None:
+    c = env.ledger.client
+    whole = c.get("/v1/carbon/summary?period=day").json()
+    assert whole["periods_next_cursor"] is None and len(whole["periods"]) >= 2
+    paged, cursor = [], None
+    while True:
+        page = c.get("/v1/carbon/summary?period=day&periods_limit=1" + (f"&periods_cursor={cursor}" if cursor else "")).json()
+        assert len(page["periods"]) <= 1
+        paged += page["periods"]
+        cursor = page["periods_next_cursor"]
+        if not cursor:
+            break
+    assert paged == whole["periods"]
+    assert c.get("/v1/carbon/summary?periods_limit=201").status_code == 422
+    assert c.get("/v1/carbon/summary?periods_cursor=forged").status_code == 400
+    treasury = c.get("/v1/treasury?pending=true").json()["chains"][0]
+    assert len(treasury["offsets"]) <= 20 and treasury["offsets_count"] >= len(treasury["offsets"])
+    assert c.get("/v1/treasury/offsets?limit=201").status_code == 422
