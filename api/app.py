@@ -48,6 +48,7 @@ from api.kit.rpcguard import RpcGuard
 from api.reputation.router import router as reputation_router
 from api.skills.router import router as skills_router
 from api.settings import ApiSettings, get_settings
+from api.sustainability.router import router as sustainability_router
 from api.treasury.router import router as treasury_router
 from api.rewards.router import router as rewards_router
 from api.staking.router import router as staking_router
@@ -130,6 +131,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(chains_router)
     app.include_router(treasury_router)
     app.include_router(carbon_router)
+    app.include_router(sustainability_router)
     app.include_router(identity_router)
     app.include_router(audit_router)
     app.include_router(privacy_router)

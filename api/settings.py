@@ -156,9 +156,28 @@ class ApiSettings(ChainSettings):
     auth_failure_audit_window_seconds: int = Field(300, ge=10, le=86_400)
     # --- end of security: identity and sessions ---------------------------------------------------
 
+    # --- Sustainability (issue 17) -------------------------------------------------------------------
+    enable_sustainability: bool = Field(True, description="Feature flag: /v1/sustainability/* and /v1/me/sustainability")
+    # The key that sends Treasury.recordOffset (it needs the treasury's OFFSET_ROLE). Unset: on-chain offsets
+    # are refused in production; development/test use the deployer key, else anvil account 0 (with a warning).
+    offset_recorder_private_key: SecretStr | None = Field(None, description="0x-hex key holding OFFSET_ROLE")
+    offset_provider: str = Field("none", pattern="^(none|patch)$", description="Offset provider API: patch or none")
+    offset_provider_api_key: SecretStr | None = Field(None, description="API key of the offset provider")
+    offset_provider_base_url: SecretStr = Field(SecretStr("https://api.patch.io"),
+                                                description="Base URL of the offset provider API (may embed a key)")
+    offset_provider_project_id: str | None = Field(None, max_length=100, description="Provider project to buy from")
+    offset_provider_timeout_seconds: float = Field(15.0, gt=0, le=120)
+    # --- end of sustainability ---------------------------------------------------------------------
+
     # Marketplace: the arbiter an escrow gets when the client names none at escrow/prepare.
     marketplace_arbiter_address: str | None = Field(None, description="Default escrow arbiter wallet")
     enable_escrow_service: bool = Field(True, description="Feature flag: escrow-as-a-service (/v1/escrow-intents)")
+
+    @field_validator("offset_recorder_private_key", "offset_provider_api_key", "offset_provider_project_id",
+                     mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("verifier_addresses", "trusted_attesters")
     @classmethod
@@ -228,6 +247,11 @@ class ApiSettings(ChainSettings):
         self.totp_active_kid = self.totp_active_kid or sorted(totp_ring)[-1]
         if self.totp_active_kid not in totp_ring:
             raise ConfigError("TOTP_ACTIVE_KID names no key in TOTP_ENCRYPTION_KEYS")
+        if self.offset_recorder_private_key is not None:
+            try:
+                Account.from_key(self.offset_recorder_private_key.get_secret_value())
+            except (ValueError, TypeError):
+                raise ConfigError("OFFSET_RECORDER_PRIVATE_KEY is not a valid secp256k1 private key") from None
         if self.production:
             production_guardrails(self)
         return self
@@ -253,6 +277,18 @@ class ApiSettings(ChainSettings):
         assert self.attester_private_key is not None
         return Account.from_key(self.attester_private_key.get_secret_value())  # type: ignore[no-any-return]
 
+    def offset_recorder(self) -> LocalAccount | None:
+        """The account that sends Treasury.recordOffset; None when none is configured (production)."""
+        if self.offset_recorder_private_key is not None:
+            return Account.from_key(self.offset_recorder_private_key.get_secret_value())  # type: ignore[no-any-return]
+        if self.production:
+            return None
+        if self.deployer_private_key is not None:
+            return Account.from_key(self.deployer_private_key.get_secret_value())  # type: ignore[no-any-return]
+        from devtools.accounts import local_dev_account
+
+        return local_dev_account(0)  # type: ignore[no-any-return]
+
     def contract_wallet_chain_ids(self, registry: ChainRegistry | None = None) -> set[int]:
         """Chains where a contract wallet may sign in (see ``siwe_contract_wallet_chains``); local chains
         never in production."""
@@ -276,6 +312,10 @@ def production_guardrails(settings: ApiSettings) -> None:
     attester = settings.attester_private_key
     if attester is not None and settings.attester().address in ANVIL_DEV_ADDRESSES:
         raise ConfigError("ATTESTER_PRIVATE_KEY is one of anvil's public development keys; "
+                          "use a key of your own in production")
+    recorder = settings.offset_recorder_private_key
+    if recorder is not None and Account.from_key(recorder.get_secret_value()).address in ANVIL_DEV_ADDRESSES:
+        raise ConfigError("OFFSET_RECORDER_PRIVATE_KEY is one of anvil's public development keys; "
                           "use a key of your own in production")
     for name in ("siwe_domain", "siwe_uri"):
         value = getattr(settings, name).lower()

@@ -11,6 +11,7 @@ from api.kit.cache import cached_read, respond_model
 from api.carbon import service
 from api.carbon.gas_report import gas_actions
 from api.carbon.schemas import CarbonEstimate, CarbonSummary, SubjectFootprint
+from api.kit.pagination import MAX_LIMIT, Cursor
 from api.kit.params import AddressPath, ChainQuery, chain_by_id, registry, resolve_chain
 from api.kit.params import address as checksummed
 
@@ -30,11 +31,13 @@ def estimate(request: Request,
             summary="Emitted gCO2e per chain, per action and per UTC period, from indexed gas; offsets recorded vs emitted")
 async def summary(request: Request, chain: ChainQuery = None,
                   period: Annotated[Literal["day", "week", "month"], Query(description="UTC period of `periods`")] = "month",
-                  ) -> Response:
+                  periods_limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Periods per page")] = MAX_LIMIT,
+                  periods_cursor: Cursor = None) -> Response:
     selected = resolve_chain(request, chain)
     reg = registry(request)
-    key = f"carbon-summary:{selected.chain_id if selected else '*'}:{period}"
-    return await cached_read(request, key, lambda conn: service.summary(reg, conn, selected, period),
+    key = f"carbon-summary:{selected.chain_id if selected else '*'}:{period}:{periods_limit}:{periods_cursor or ''}"
+    return await cached_read(request, key,
+                             lambda conn: service.summary(reg, conn, selected, period, periods_limit, periods_cursor),
                              confirmed=False, shared=True)
 
 

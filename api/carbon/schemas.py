@@ -66,7 +66,9 @@ class CarbonSummary(BaseModel):
     method: str
     period: Literal["day", "week", "month"]
     chains: list[ChainFootprint]
-    periods: list[PeriodFootprint] = Field(description="Per UTC period, chain and action")
+    periods: list[PeriodFootprint] = Field(description="Per UTC period, chain and action; newest first, at most "
+                                                       "`periods_limit` (keyset pages: `periods_cursor`)")
+    periods_next_cursor: str | None = Field(None, description="Pass as `periods_cursor` for the next periods")
     totals: FootprintTotals
 
 

@@ -17,6 +17,7 @@ from api.carbon.schemas import (
     PeriodFootprint,
     SubjectFootprint,
 )
+from api.kit.pagination import decode_cursor, encode_cursor
 from api.kit.problems import Problem
 from indexer import read_models
 from indexer.core.errors import UnknownChainError
@@ -96,22 +97,32 @@ def _footprints(registry: ChainRegistry, rows: list[read_models.GasByAction],
     return chains, totals
 
 
-def summary(registry: ChainRegistry, conn: Connection, chain: ChainConfig | None, period: str) -> CarbonSummary:
+def summary(registry: ChainRegistry, conn: Connection, chain: ChainConfig | None, period: str,
+            periods_limit: int = 200, periods_cursor: str | None = None) -> CarbonSummary:
     chain_id = chain.chain_id if chain else None
     rows = read_models.gas_by_action(conn, chain_id=chain_id, period=period)
     indexed = sorted(read_models.chain_cursors(conn))
     chain_ids = [chain_id] if chain_id is not None and chain_id in indexed else ([] if chain_id else indexed)
     offsets = {o.chain_id: o.grams_co2e for o in read_models.offsets_by_chain(conn)}
     chains, totals = _footprints(registry, rows, offsets, chain_ids)
+    after = decode_cursor(periods_cursor, (str, int, str))
     periods = []
-    for r in rows:
-        if r.period_start is None or not registry.has_id(r.chain_id):
-            continue
+    keyed = sorted((r for r in rows if r.period_start is not None and registry.has_id(r.chain_id)),
+                   key=lambda r: (r.period_start.isoformat(), r.chain_id, r.action), reverse=True)  # type: ignore[union-attr]
+    if after is not None:
+        keyed = [r for r in keyed if (r.period_start.isoformat(), r.chain_id, r.action) < tuple(after)]  # type: ignore[union-attr]
+    next_cursor = None
+    if len(keyed) > periods_limit:
+        keyed = keyed[:periods_limit]
+        last = keyed[-1]
+        next_cursor = encode_cursor([last.period_start.isoformat(), last.chain_id, last.action])  # type: ignore[union-attr]
+    for r in keyed:
+        assert r.period_start is not None
         periods.append(PeriodFootprint(period_start=r.period_start, chain_id=r.chain_id, action=r.action,
                                        transactions=r.transactions, gas_used=r.gas_used,
                                        grams_co2e=grams_for_gas(registry.by_id(r.chain_id), r.gas_used)))
     return CarbonSummary(method=FOOTPRINT_METHOD, period=period, chains=chains, periods=periods,  # type: ignore[arg-type]
-                         totals=totals)
+                         totals=totals, periods_next_cursor=next_cursor)
 
 
 def escrow_footprint(registry: ChainRegistry, conn: Connection, chain: ChainConfig, escrow: str) -> SubjectFootprint:

@@ -34,6 +34,9 @@ class SplitOut(BaseModel):
 
 
 class OffsetOut(BaseModel):
+    chain_id: int | None = None
+    tx_hash: str | None = None
+    explorer_url: str | None = None
     certificate_id: str
     grams_co2e: BaseUnits
     uri: str
@@ -50,7 +53,8 @@ class ChainTreasury(BaseModel):
     fees_received: list[TokenAmountOut]
     distributions: list[KindAmountOut]
     splits: list[SplitOut] = Field(description="Current split configuration")
-    offsets: list[OffsetOut]
+    offsets: list[OffsetOut] = Field(description="The latest 20 offsets; GET /v1/treasury/offsets pages through all")
+    offsets_count: int
     offsets_grams_co2e: BaseUnits
 
 
@@ -78,3 +82,8 @@ class TreasuryOut(BaseModel):
     confirmed_only: bool
     chains: list[ChainTreasury]
     totals: TreasuryTotals
+
+
+class OffsetPage(BaseModel):
+    items: list[OffsetOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` to get the next page; null at the end")

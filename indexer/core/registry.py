@@ -177,5 +177,33 @@ def with_rpc_urls(registry: ChainRegistry, urls: dict[int, list[str]]) -> ChainR
     return ChainRegistry(chains=chains)
 
 
+def with_carbon_overrides(registry: ChainRegistry, raw: str) -> ChainRegistry:
+    """A copy of the registry with per-deployment emission factors: ``raw`` is a JSON object of chain name
+    or chain id -> ``{"grams_co2e_per_gas": "...", "source": "..."}`` (CARBON_FACTORS_JSON). Naming a
+    chain the registry does not have, or a malformed factor, is a ConfigError."""
+    if not raw or not raw.strip():
+        return registry
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigError("CARBON_FACTORS_JSON must be a JSON object of chain name or id -> factor") from None
+    if not isinstance(data, dict):
+        raise ConfigError("CARBON_FACTORS_JSON must be a JSON object of chain name or id -> factor")
+    factors: dict[int, CarbonFactor] = {}
+    for name, value in data.items():
+        try:
+            chain = registry.by_id(int(name)) if str(name).strip().isdigit() else registry.by_name(str(name))
+        except UnknownChainError as exc:
+            raise ConfigError(f"CARBON_FACTORS_JSON: {exc}") from None
+        try:
+            factors[chain.chain_id] = CarbonFactor.model_validate(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(f"CARBON_FACTORS_JSON[{name!r}]: {where}: {first['msg']}") from None
+    return ChainRegistry(chains=[c.model_copy(update={"carbon": factors[c.chain_id]}) if c.chain_id in factors else c
+                                 for c in registry.chains])
+
+
 def registry_json(registry: ChainRegistry) -> str:
     return registry.model_dump_json()

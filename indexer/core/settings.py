@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from indexer.core.registry import ChainRegistry, load_registry
+from indexer.core.registry import ChainRegistry, load_registry, with_carbon_overrides
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +25,8 @@ class ChainSettings(BaseSettings):
     deployments_dir: Path = Field(REPO_ROOT / "deployments")
     data_dir: Path = Field(REPO_ROOT / ".lancer", description="Local state of `lancer dev`")
     deployer_private_key: SecretStr | None = Field(None, description="Key that deploys contracts")
+    carbon_factors_json: str = Field("", description='Per-deployment emission factors: {"<chain name|id>": '
+                                     '{"grams_co2e_per_gas": "...", "source": "..."}}')
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")
 
@@ -38,7 +40,7 @@ class ChainSettings(BaseSettings):
         return url
 
     def registry(self) -> ChainRegistry:
-        return load_registry(self.chain_registry_json)
+        return with_carbon_overrides(load_registry(self.chain_registry_json), self.carbon_factors_json)
 
 
 @lru_cache(maxsize=1)

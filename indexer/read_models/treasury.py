@@ -34,12 +34,17 @@ class Offset(_Model):
     confirmed: bool
 
 
+OFFSETS_INLINE = 20  # latest offsets listed in the summary; the rest page through offsets_page
+
+
 class TreasurySummary(_Model):
     chain_id: int
     inflows: list[TokenAmount]
     distributions: list[KindAmount]
     splits: list[Split]
-    offsets: list[Offset]
+    offsets: list[Offset]  # the latest OFFSETS_INLINE, oldest first
+    offsets_count: int
+    offsets_grams_co2e: int
     confirmed_only: bool
 
 
@@ -59,9 +64,13 @@ def treasury(conn: Connection, chain_id: int, *, confirmed_only: bool = True) ->
             SELECT block_number, log_index FROM treasury_splits WHERE chain_id = :c AND block_number <= :b
              ORDER BY block_number DESC, log_index DESC LIMIT 1)
          ORDER BY position"""), p).all()
-    offsets = conn.execute(text("""
-        SELECT * FROM carbon_offsets WHERE chain_id = :c AND block_number <= :b
+    offsets = conn.execute(text(f"""
+        SELECT * FROM (SELECT * FROM carbon_offsets WHERE chain_id = :c AND block_number <= :b
+                        ORDER BY block_number DESC, log_index DESC LIMIT {OFFSETS_INLINE}) latest
          ORDER BY block_number, log_index"""), p).all()
+    offset_total = conn.execute(text("""
+        SELECT count(*) AS n, coalesce(sum(grams_co2e), 0) AS g FROM carbon_offsets
+         WHERE chain_id = :c AND block_number <= :b"""), p).one()
     return TreasurySummary(
         chain_id=chain_id, confirmed_only=confirmed_only,
         inflows=[TokenAmount(token=r.token, amount=int(r.amount), count=r.n) for r in inflows],
@@ -70,6 +79,7 @@ def treasury(conn: Connection, chain_id: int, *, confirmed_only: bool = True) ->
         offsets=[Offset(certificate_id=r.certificate_id, grams_co2e=int(r.grams_co2e), uri=r.uri,
                         recorded_by=r.recorded_by, block_number=r.block_number, confirmed=r.block_number <= conf)
                  for r in offsets],
+        offsets_count=offset_total.n, offsets_grams_co2e=int(offset_total.g),
     )
 
 

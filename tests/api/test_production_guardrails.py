@@ -46,6 +46,8 @@ def test_a_proper_production_configuration_starts() -> None:
     *[({"attester_private_key": local_dev_account(i).key.to_0x_hex()}, "anvil") for i in (0, 9)],
     ({"siwe_domain": "localhost:3000"}, "SIWE_DOMAIN"),
     ({"siwe_uri": "http://localhost:3000"}, "SIWE_URI"),
+    ({"offset_recorder_private_key": local_dev_account(0).key.to_0x_hex()}, "OFFSET_RECORDER_PRIVATE_KEY"),
+    ({"offset_recorder_private_key": "0x1234"}, "OFFSET_RECORDER_PRIVATE_KEY"),
 ])
 def test_production_refuses_laptop_settings(overrides: dict[str, Any], message: str,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,3 +101,7 @@ def test_readiness_is_rate_limited(settings_factory: Callable[..., ApiSettings],
     with TestClient(create_app(settings)) as c:
         codes = [c.get("/health/readiness").status_code for _ in range(3)]
     assert codes[-1] == 429, codes
+
+
+def test_production_without_a_recorder_key_has_no_onchain_offsets() -> None:
+    assert _settings().offset_recorder() is None

@@ -52,7 +52,8 @@ class Ledger:
 
 
 @contextmanager
-def ledger(database_url: str, redis_url: str, redis_prefix: str, deployments: Path) -> Iterator[Ledger]:
+def ledger(database_url: str, redis_url: str, redis_prefix: str, deployments: Path,
+           **overrides: Any) -> Iterator[Ledger]:
     node = AnvilProcess(31337).start()
     try:
         platform = deploy_platform(node, deployments, seed=5)
@@ -63,7 +64,7 @@ def ledger(database_url: str, redis_url: str, redis_prefix: str, deployments: Pa
             deployments_dir=deployments, siwe_domain=DOMAIN, siwe_uri=URI,
             jwt_keys=json.dumps({"k1": secrets.token_urlsafe(48)}), jwt_active_kid="k1",
             totp_encryption_keys=json.dumps({"t1": base64.b64encode(secrets.token_bytes(32)).decode()}),
-            totp_active_kid="t1", ratelimit_enabled=False, _env_file=None)  # type: ignore[call-arg]
+            totp_active_kid="t1", ratelimit_enabled=False, _env_file=None, **overrides)  # type: ignore[call-arg]
         engine = make_engine(database_url)
         try:
             with TestClient(create_app(settings), raise_server_exceptions=False) as client:

@@ -204,6 +204,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/treasury/offsets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every recorded carbon-offset certificate, newest first (keyset pages)
+         * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
+         */
+        get: operations["list_offsets_v1_treasury_offsets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/carbon/estimate": {
         parameters: {
             query?: never;
@@ -276,6 +296,166 @@ export interface paths {
          * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
          */
         get: operations["account_footprint_v1_carbon_accounts__address__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sustainability/offset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a carbon offset: on chain (Treasury.recordOffset) or bought through the offset provider; an rq job carries it out exactly once
+         * @description **Auth:** admin: access token of a user who holds an admin wallet; the session must have signed in with TOTP 2FA.
+         */
+        post: operations["create_offset_v1_sustainability_offset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sustainability/offsets/{offset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One offset request and where it stands
+         * @description **Auth:** admin: access token of a user who holds an admin wallet; the session must have signed in with TOTP 2FA.
+         */
+        get: operations["get_offset_v1_sustainability_offsets__offset_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sustainability/offsets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recorded offsets from the index with their certificate reference, newest first (keyset pages)
+         * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
+         */
+        get: operations["list_offsets_v1_sustainability_offsets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sustainability/carbon-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Carbon events of the platform: one per indexed transaction (estimate, offset share, provider)
+         * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
+         */
+        get: operations["platform_carbon_events_v1_sustainability_carbon_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/sustainability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My footprint: carbon events of the transactions my wallets sent, offset share per chain, and the social allocations my escrows' fees contributed to (pro rata, per month)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["my_sustainability_v1_me_sustainability_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sustainability/social-allocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Treasury distributions to social causes per month, chain, token and destination, with tx hashes
+         * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
+         */
+        get: operations["social_allocations_v1_sustainability_social_allocations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sustainability/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Monthly transparency ledger: fees received, distributions per cause, offsets vs emissions per chain, every figure with its transactions; JSON or CSV (Accept: text/csv or format=csv)
+         * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
+         */
+        get: operations["get_report_v1_sustainability_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sustainability/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The transactions behind a report figure: one row per event of a month and section (keyset pages)
+         * @description **Auth:** public: no credentials needed (per-IP limit); an API key with scope read:chain or a user token raises the limit to the per-principal one.
+         */
+        get: operations["get_ledger_v1_sustainability_ledger_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2369,6 +2549,55 @@ export interface components {
             /** Method */
             method: string;
         };
+        /** CarbonEventOut */
+        CarbonEventOut: {
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            tx: components["schemas"]["TxLink"];
+            /** Block Number */
+            block_number: number;
+            /**
+             * Block Time
+             * Format: date-time
+             */
+            block_time: string;
+            /** Sender */
+            sender: string;
+            /** Action */
+            action: string;
+            /** Gas Used */
+            gas_used: number;
+            /**
+             * Grams Co2E
+             * @description gas used x the chain's emission factor
+             */
+            grams_co2e: string;
+            /**
+             * Offset Share
+             * @description Share (0-1) covered by the chain's recorded offsets, pro rata
+             */
+            offset_share: string;
+            /** Offset Grams Co2E */
+            offset_grams_co2e: string;
+            /**
+             * Provider
+             * @description Who supplied the chain's offsets: a provider name, `onchain` (certificates recorded directly), or null when none
+             */
+            provider: string | null;
+            /** Confirmed */
+            confirmed: boolean;
+        };
+        /** CarbonEventPage */
+        CarbonEventPage: {
+            /** Method */
+            method: string;
+            /** Items */
+            items: components["schemas"]["CarbonEventOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** CarbonFactorOut */
         CarbonFactorOut: {
             /** Grams Co2E Per Gas */
@@ -2389,10 +2618,45 @@ export interface components {
             chains: components["schemas"]["ChainFootprint"][];
             /**
              * Periods
-             * @description Per UTC period, chain and action
+             * @description Per UTC period, chain and action; newest first, at most `periods_limit` (keyset pages: `periods_cursor`)
              */
             periods: components["schemas"]["PeriodFootprint"][];
+            /**
+             * Periods Next Cursor
+             * @description Pass as `periods_cursor` for the next periods
+             */
+            periods_next_cursor?: string | null;
             totals: components["schemas"]["FootprintTotals"];
+        };
+        /** ChainBalance */
+        ChainBalance: {
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            /** Emitted Grams Co2E */
+            emitted_grams_co2e: string;
+            /** Offset Grams Co2E */
+            offset_grams_co2e: string;
+            /** Net Grams Co2E */
+            net_grams_co2e: string;
+        };
+        /** ChainCoverage */
+        ChainCoverage: {
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            /** Transactions */
+            transactions: number;
+            /** Gas Used */
+            gas_used: number;
+            /** Grams Co2E */
+            grams_co2e: string;
+            /** Offset Share */
+            offset_share: string;
+            /** Offset Grams Co2E */
+            offset_grams_co2e: string;
         };
         /** ChainDeployment */
         ChainDeployment: {
@@ -2521,8 +2785,13 @@ export interface components {
              * @description Current split configuration
              */
             splits: components["schemas"]["SplitOut"][];
-            /** Offsets */
-            offsets: components["schemas"]["OffsetOut"][];
+            /**
+             * Offsets
+             * @description The latest 20 offsets; GET /v1/treasury/offsets pages through all
+             */
+            offsets: components["schemas"]["api__treasury__schemas__OffsetOut"][];
+            /** Offsets Count */
+            offsets_count: number;
             /** Offsets Grams Co2E */
             offsets_grams_co2e: string;
         };
@@ -3085,6 +3354,45 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * IndexedOffsetOut
+         * @description A recorded offset as the index sees it, with the certificate reference Lancer knows for it.
+         */
+        IndexedOffsetOut: {
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            /** Certificate Id */
+            certificate_id: string;
+            /** Certificate Ref */
+            certificate_ref: string | null;
+            /** Provider */
+            provider: string | null;
+            /** Grams Co2E */
+            grams_co2e: string;
+            /** Uri */
+            uri: string;
+            /** Recorded By */
+            recorded_by: string;
+            /** Block Number */
+            block_number: number;
+            /**
+             * Block Time
+             * Format: date-time
+             */
+            block_time: string;
+            tx: components["schemas"]["TxLink"];
+            /** Confirmed */
+            confirmed: boolean;
+        };
+        /** IndexedOffsetPage */
+        IndexedOffsetPage: {
+            /** Items */
+            items: components["schemas"]["IndexedOffsetOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** IntentIn */
         IntentIn: {
             /**
@@ -3319,6 +3627,44 @@ export interface components {
             /** Amount */
             amount: string;
         };
+        /** LedgerEntryOut */
+        LedgerEntryOut: {
+            /** Section */
+            section: string;
+            /** Chain Id */
+            chain_id: number;
+            /** Block Number */
+            block_number: number;
+            /** Log Index */
+            log_index: number;
+            /**
+             * Block Time
+             * Format: date-time
+             */
+            block_time: string;
+            tx: components["schemas"]["TxLink"];
+            /** Token */
+            token: string | null;
+            /** Kind */
+            kind: string | null;
+            /** Counterparty */
+            counterparty: string | null;
+            /** Amount */
+            amount: string;
+            /** Reference */
+            reference: string | null;
+        };
+        /** LedgerPage */
+        LedgerPage: {
+            /** Month */
+            month: string;
+            /** Section */
+            section: string;
+            /** Items */
+            items: components["schemas"]["LedgerEntryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** LoginOut */
         LoginOut: {
             /**
@@ -3408,6 +3754,68 @@ export interface components {
             /** Backup Code */
             backup_code?: string | null;
         };
+        /**
+         * MySocialAllocation
+         * @description A social allocation attributed to a user pro rata of the fees their escrows (as client) paid that
+         *     month in that token on that chain.
+         */
+        MySocialAllocation: {
+            /**
+             * Period
+             * @description UTC month, YYYY-MM
+             */
+            period: string;
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            /** Kind */
+            kind: string;
+            /** Token */
+            token: string | null;
+            /** Symbol */
+            symbol: string | null;
+            /** Decimals */
+            decimals: number | null;
+            /** Amount */
+            amount: string;
+            /** Destination */
+            destination: string;
+            /** Count */
+            count: number;
+            /**
+             * Transactions
+             * @description The distributions behind the amount (first 20)
+             */
+            transactions: components["schemas"]["TxLink"][];
+            /**
+             * Fee Share
+             * @description My escrows' fees / all fees of the month, chain and token (0-1)
+             */
+            fee_share: string;
+            /**
+             * Attributed Amount
+             * @description amount x fee_share, rounded down
+             */
+            attributed_amount: string;
+        };
+        /** MySustainability */
+        MySustainability: {
+            /** Wallets */
+            wallets: string[];
+            /** Chains */
+            chains: components["schemas"]["ChainCoverage"][];
+            /** Grams Co2E */
+            grams_co2e: string;
+            /** Offset Grams Co2E */
+            offset_grams_co2e: string;
+            events: components["schemas"]["CarbonEventPage"];
+            /**
+             * Social Allocations
+             * @description Social allocations my escrows' fees contributed to (`from`/`to`, default the last 12 months)
+             */
+            social_allocations?: components["schemas"]["MySocialAllocation"][];
+        };
         /** NativeCurrencyOut */
         NativeCurrencyOut: {
             /** Name */
@@ -3427,20 +3835,38 @@ export interface components {
              */
             expires_in: number;
         };
-        /** OffsetOut */
-        OffsetOut: {
-            /** Certificate Id */
-            certificate_id: string;
-            /** Grams Co2E */
+        /** OffsetIn */
+        OffsetIn: {
+            /**
+             * Method
+             * @description onchain: Treasury.recordOffset of a certificate you hold; provider: buy through the configured offset provider (OFFSET_PROVIDER), then record it on `chain_id` if given
+             * @enum {string}
+             */
+            method: "onchain" | "provider";
+            /**
+             * Chain Id
+             * @description Chain whose treasury records the offset
+             */
+            chain_id?: number | null;
+            /**
+             * Grams Co2E
+             * @description Size of the offset in grams CO2e (decimal string, > 0)
+             */
             grams_co2e: string;
-            /** Uri */
-            uri: string;
-            /** Recorded By */
-            recorded_by: string;
-            /** Block Number */
-            block_number: number;
-            /** Confirmed */
-            confirmed: boolean;
+            /** Certificate Ref */
+            certificate_ref?: string | null;
+            /** Certificate Uri */
+            certificate_uri?: string | null;
+        };
+        /** OffsetPage */
+        OffsetPage: {
+            /** Items */
+            items: components["schemas"]["api__treasury__schemas__OffsetOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null at the end
+             */
+            next_cursor?: string | null;
         };
         /** OnchainRef */
         OnchainRef: {
@@ -3898,6 +4324,81 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
         };
+        /** ReportFigure */
+        ReportFigure: {
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            /** Kind */
+            kind?: string | null;
+            /** Token */
+            token?: string | null;
+            /** Symbol */
+            symbol?: string | null;
+            /** Decimals */
+            decimals?: number | null;
+            /** Destination */
+            destination?: string | null;
+            /**
+             * Amount
+             * @description Base units (fees, distributions), grams CO2e (offsets) or gas (emissions)
+             */
+            amount: string;
+            /**
+             * Grams Co2E
+             * @description Offsets and emissions: grams CO2e
+             */
+            grams_co2e?: string | null;
+            /**
+             * Count
+             * @description Events (fees, distributions, offsets) or transactions (emissions) behind it
+             */
+            count: number;
+            /**
+             * Transactions
+             * @description The first 20; `entries_url` pages through all of them
+             */
+            transactions: components["schemas"]["TxLink"][];
+            /** Entries Url */
+            entries_url: string;
+        };
+        /** ReportMonth */
+        ReportMonth: {
+            /**
+             * Month
+             * @description UTC month, YYYY-MM
+             */
+            month: string;
+            /** Fees Received */
+            fees_received: components["schemas"]["ReportFigure"][];
+            /** Distributions */
+            distributions: components["schemas"]["ReportFigure"][];
+            /** Offsets */
+            offsets: components["schemas"]["ReportFigure"][];
+            /** Emissions */
+            emissions: components["schemas"]["ReportFigure"][];
+            /** Offsets Vs Emissions */
+            offsets_vs_emissions: components["schemas"]["ChainBalance"][];
+        };
+        /** ReportOut */
+        ReportOut: {
+            /**
+             * Period
+             * @constant
+             */
+            period: "month";
+            /** From Month */
+            from_month: string;
+            /** To Month */
+            to_month: string;
+            /** Confirmed Only */
+            confirmed_only: boolean;
+            /** Months */
+            months: components["schemas"]["ReportMonth"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** ReputationOut */
         ReputationOut: {
             /** Address */
@@ -4161,6 +4662,44 @@ export interface components {
             options?: {
                 [key: string]: unknown;
             };
+        };
+        /** SocialAllocationOut */
+        SocialAllocationOut: {
+            /**
+             * Period
+             * @description UTC month, YYYY-MM
+             */
+            period: string;
+            /** Chain Id */
+            chain_id: number;
+            /** Chain */
+            chain: string;
+            /** Kind */
+            kind: string;
+            /** Token */
+            token: string | null;
+            /** Symbol */
+            symbol: string | null;
+            /** Decimals */
+            decimals: number | null;
+            /** Amount */
+            amount: string;
+            /** Destination */
+            destination: string;
+            /** Count */
+            count: number;
+            /**
+             * Transactions
+             * @description The distributions behind the amount (first 20)
+             */
+            transactions: components["schemas"]["TxLink"][];
+        };
+        /** SocialAllocationPage */
+        SocialAllocationPage: {
+            /** Items */
+            items: components["schemas"]["SocialAllocationOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** SpendOut */
         SpendOut: {
@@ -4690,6 +5229,15 @@ export interface components {
             /** Offset Certificates */
             offset_certificates: number;
         };
+        /** TxLink */
+        TxLink: {
+            /** Chain Id */
+            chain_id: number;
+            /** Tx Hash */
+            tx_hash: string;
+            /** Explorer Url */
+            explorer_url: string | null;
+        };
         /** TxOut */
         TxOut: {
             /** Description */
@@ -5032,6 +5580,75 @@ export interface components {
             name: string;
             /** Category */
             category: string;
+        };
+        /** OffsetOut */
+        api__sustainability__schemas__OffsetOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Method */
+            method: string;
+            /**
+             * Status
+             * @description requested | ordered | recorded | failed
+             */
+            status: string;
+            /** Chain Id */
+            chain_id: number | null;
+            /** Grams Co2E */
+            grams_co2e: string;
+            /** Certificate Ref */
+            certificate_ref: string | null;
+            /**
+             * Certificate Id
+             * @description keccak256(certificate_ref): the bytes32 the treasury records
+             */
+            certificate_id: string | null;
+            /** Certificate Uri */
+            certificate_uri: string | null;
+            /** Provider */
+            provider: string | null;
+            /** Provider Order Id */
+            provider_order_id: string | null;
+            /** Tx Hash */
+            tx_hash: string | null;
+            /** Explorer Url */
+            explorer_url?: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** OffsetOut */
+        api__treasury__schemas__OffsetOut: {
+            /** Chain Id */
+            chain_id?: number | null;
+            /** Tx Hash */
+            tx_hash?: string | null;
+            /** Explorer Url */
+            explorer_url?: string | null;
+            /** Certificate Id */
+            certificate_id: string;
+            /** Grams Co2E */
+            grams_co2e: string;
+            /** Uri */
+            uri: string;
+            /** Recorded By */
+            recorded_by: string;
+            /** Block Number */
+            block_number: number;
+            /** Confirmed */
+            confirmed: boolean;
         };
         Problem: {
             type: string;
@@ -5648,6 +6265,80 @@ export interface operations {
             };
         };
     };
+    list_offsets_v1_treasury_offsets_get: {
+        parameters: {
+            query?: {
+                /** @description Chain registry name (e.g. `anvil-1`) or chain id */
+                chain?: string | null;
+                /** @description Include unconfirmed blocks */
+                pending?: boolean;
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffsetPage"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials were sent but are invalid (omit them to read anonymously) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     estimate_v1_carbon_estimate_get: {
         parameters: {
             query: {
@@ -5725,6 +6416,10 @@ export interface operations {
                 chain?: string | null;
                 /** @description UTC period of `periods` */
                 period?: "day" | "week" | "month";
+                /** @description Periods per page */
+                periods_limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                periods_cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -5888,6 +6583,630 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubjectFootprint"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials were sent but are invalid (omit them to read anonymously) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_offset_v1_sustainability_offset_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; a retry with the same key and body replays the first response instead of creating again (24 h) */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OffsetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__sustainability__schemas__OffsetOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Certificate already recorded, no treasury, or no provider configured */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description On-chain offsets not configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_offset_v1_sustainability_offsets__offset_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                offset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__sustainability__schemas__OffsetOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such offset */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_offsets_v1_sustainability_offsets_get: {
+        parameters: {
+            query?: {
+                /** @description Chain registry name (e.g. `anvil-1`) or chain id */
+                chain?: string | null;
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexedOffsetPage"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials were sent but are invalid (omit them to read anonymously) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_carbon_events_v1_sustainability_carbon_events_get: {
+        parameters: {
+            query?: {
+                /** @description Chain registry name (e.g. `anvil-1`) or chain id */
+                chain?: string | null;
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarbonEventPage"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials were sent but are invalid (omit them to read anonymously) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_sustainability_v1_me_sustainability_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+                /** @description First month of `social_allocations` */
+                from?: string | null;
+                /** @description UTC month, YYYY-MM */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MySustainability"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    social_allocations_v1_sustainability_social_allocations_get: {
+        parameters: {
+            query?: {
+                /** @description First UTC month, YYYY-MM */
+                from?: string | null;
+                /** @description UTC month, YYYY-MM */
+                to?: string | null;
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SocialAllocationPage"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials were sent but are invalid (omit them to read anonymously) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_report_v1_sustainability_report_get: {
+        parameters: {
+            query?: {
+                period?: "month";
+                /** @description First UTC month, YYYY-MM (default: 11 months before `to`) */
+                from?: string | null;
+                /** @description Last UTC month, YYYY-MM (default: this month) */
+                to?: string | null;
+                /** @description Months per page (1-12) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+                /** @description Include unconfirmed blocks */
+                pending?: boolean;
+                /** @description Overrides Accept */
+                format?: ("json" | "csv") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials were sent but are invalid (omit them to read anonymously) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_ledger_v1_sustainability_ledger_get: {
+        parameters: {
+            query: {
+                /** @description UTC month, YYYY-MM */
+                month: string;
+                section: "fees" | "distributions" | "offsets";
+                /** @description Chain registry name (e.g. `anvil-1`) or chain id */
+                chain?: string | null;
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+                /** @description Include unconfirmed blocks */
+                pending?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPage"];
                 };
             };
             /** @description Malformed request (e.g. a cursor this API did not issue) */
