@@ -88,6 +88,9 @@ function Runner({ label, prepare, onDone }: TxRunnerProps) {
     setHashes([]);
   });
 
+  if (connection.status === "reconnecting" || connection.status === "connecting") {
+    return <p className="text-sm text-muted" role="status">Connecting your wallet…</p>;
+  }
   if (!connection.isConnected || !connection.address) {
     return (
       <div className="space-y-2">
