@@ -145,7 +145,7 @@ try {
   await cp.getByRole("button", { name: "Shortlist fred-e2e" }).click();
   await cp.getByTestId("proposal-row").filter({ hasText: "shortlisted" }).waitFor();
   await audit(cp, "proposals");
-  await cp.getByRole("button", { name: "Accept fred-e2e" }).click();
+  await cp.getByRole("button", { name: "Accept and hire fred-e2e" }).click();
   await cp.waitForURL(/\/contracts\/[0-9a-f-]{36}$/);
   const contractUrl = cp.url();
   await cp.getByTestId("fund-escrow").waitFor();
@@ -189,6 +189,8 @@ try {
   results.invoice_pdf = pdf.suggestedFilename();
   await mine(31337, 4);
   await cp.locator('[data-testid="contract-state"] [data-status="confirmed"][data-state="completed"]').waitFor(CHAIN_WAIT);
+  await cp.locator('[data-testid="invoice-row"] [data-status="confirmed"]').nth(1).waitFor(CHAIN_WAIT);
+  results.confirmed_invoices = await cp.locator('[data-testid="invoice-row"] [data-status="confirmed"]').count();
   await audit(cp, "contract-completed");
 
   log("unread counts: the freelancer is elsewhere when the client writes");

@@ -17,7 +17,7 @@ const PAGE = 20;
 
 export default function ProjectsPage() {
   const session = useSession();
-  const { nameOf } = useChains();
+  const { nameOf, symbolOf } = useChains();
   const [filters, setFilters] = useState<ProjectQuery>({ state: "open" });
   const query = useInfiniteQuery({
     queryKey: ["projects", filters, session?.sessionId],
@@ -40,7 +40,7 @@ export default function ProjectsPage() {
             {(list) => (
               <>
                 <ul className="divide-y divide-border">
-                  {list.map((p) => <ProjectRow key={p.id} project={p} chainName={nameOf(p.chain_id)} />)}
+                  {list.map((p) => <ProjectRow key={p.id} project={p} chainName={nameOf(p.chain_id)} symbol={symbolOf(p.token, p.chain_id)} />)}
                 </ul>
                 {query.hasNextPage ? (
                   <Button variant="secondary" className="mt-3" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>

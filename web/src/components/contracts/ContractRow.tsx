@@ -3,9 +3,9 @@ import Link from "next/link";
 import { Amount } from "@/components/ui/Amount";
 import type { Contract } from "@/lib/market/contracts";
 import { humanState } from "@/lib/market/format";
-import { MARKET_DECIMALS, tokenSymbol } from "@/lib/market/units";
+import { MARKET_DECIMALS } from "@/lib/market/units";
 
-export function ContractRow({ contract, chainName }: { contract: Contract; chainName: string }) {
+export function ContractRow({ contract, chainName, symbol }: { contract: Contract; chainName: string; symbol: string }) {
   const other = contract.role === "client" ? contract.freelancer : contract.client;
   return (
     <li className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 text-sm" data-testid="contract-row">
@@ -16,7 +16,7 @@ export function ContractRow({ contract, chainName }: { contract: Contract; chain
       {contract.confirmed.state !== contract.pending.state ? (
         <span className="rounded-full border border-success px-2 py-0.5 text-xs" title="From confirmed events">confirmed: {humanState(contract.confirmed.state)}</span>
       ) : null}
-      <Amount value={contract.total} decimals={MARKET_DECIMALS} symbol={tokenSymbol(contract.token)} />
+      <Amount value={contract.total} decimals={MARKET_DECIMALS} symbol={symbol} />
       <span className="ml-auto text-muted">{chainName} · {contract.milestones.length} milestone{contract.milestones.length === 1 ? "" : "s"}</span>
     </li>
   );

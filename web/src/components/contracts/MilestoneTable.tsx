@@ -3,11 +3,12 @@
 import { Amount } from "@/components/ui/Amount";
 import type { Contract } from "@/lib/market/contracts";
 import { humanState } from "@/lib/market/format";
-import { MARKET_DECIMALS, tokenSymbol } from "@/lib/market/units";
+import { MARKET_DECIMALS } from "@/lib/market/units";
+import { useChains } from "@/hooks/useChains";
 import { MilestoneActions } from "./MilestoneActions";
 
 export function MilestoneTable({ contract, onSent }: { contract: Contract; onSent: () => void }) {
-  const symbol = tokenSymbol(contract.token);
+  const symbol = useChains().symbolOf(contract.token, contract.chain_id);
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-left text-sm">

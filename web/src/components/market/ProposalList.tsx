@@ -46,7 +46,7 @@ function ProposalActions({ proposal, onDone }: { proposal: Proposal; onDone: () 
         <Button variant="secondary" disabled={move.isPending} aria-label={`Shortlist ${who}`} onClick={() => move.mutate("shortlist")}>Shortlist</Button>
       ) : null}
       <Button variant="danger" disabled={move.isPending} aria-label={`Decline ${who}`} onClick={() => move.mutate("decline")}>Decline</Button>
-      <Button disabled={move.isPending} aria-label={`Accept ${who}`} onClick={() => move.mutate("accept")}>Accept and hire</Button>
+      <Button disabled={move.isPending} aria-label={`Accept and hire ${who}`} onClick={() => move.mutate("accept")}>Accept and hire</Button>
       {move.error ? <ErrorAlert error={move.error} title="Not done" /> : null}
     </div>
   );

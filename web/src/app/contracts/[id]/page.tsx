@@ -18,7 +18,7 @@ import { useChains } from "@/hooks/useChains";
 import { api, unwrap } from "@/lib/api/client";
 import { prepareAction, type Contract } from "@/lib/market/contracts";
 import { days } from "@/lib/market/format";
-import { MARKET_DECIMALS, tokenSymbol } from "@/lib/market/units";
+import { MARKET_DECIMALS } from "@/lib/market/units";
 
 // The state is derived from the index on every read: poll while the page is open.
 const POLL_MS = 2_000;
@@ -36,9 +36,9 @@ function NextStep({ contract, onSent }: { contract: Contract; onSent: () => void
 
 function ContractView({ contract }: { contract: Contract }) {
   const queryClient = useQueryClient();
-  const { nameOf } = useChains();
+  const { nameOf, symbolOf } = useChains();
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ["contract", contract.id] });
-  const symbol = tokenSymbol(contract.token);
+  const symbol = symbolOf(contract.token, contract.chain_id);
   return (
     <>
       <PageHeader title={contract.role === "client" ? `Contract with ${contract.freelancer ?? "a freelancer"}` : `Contract for ${contract.client ?? "a client"}`}>

@@ -15,7 +15,7 @@ import { useProject } from "@/hooks/useProject";
 import { useSession } from "@/hooks/useSession";
 import type { components } from "@/lib/api/schema";
 import { formatDate } from "@/lib/market/format";
-import { MARKET_DECIMALS, tokenSymbol } from "@/lib/market/units";
+import { MARKET_DECIMALS } from "@/lib/market/units";
 
 type Project = components["schemas"]["ProjectOut"];
 
@@ -33,8 +33,8 @@ function FreelancerSide({ project, symbol }: { project: Project; symbol: string 
 
 function ProjectView({ project }: { project: Project }) {
   const session = useSession();
-  const { nameOf } = useChains();
-  const symbol = tokenSymbol(project.token);
+  const { nameOf, symbolOf } = useChains();
+  const symbol = symbolOf(project.token, project.chain_id);
   return (
     <>
       <PageHeader title={project.title}>
