@@ -21,7 +21,7 @@ from tests.web.conftest import CHROMIUM, WEB, WebApp
 
 # Accounts the chain demo and test_e2e.py (which turns 2FA on for anvil account 1) leave alone.
 CLIENT, FREELANCER, ARBITER = local_dev_account(4), local_dev_account(5), local_dev_account(6)
-PAGES = ("profile", "project-new", "projects", "project-propose", "proposals", "contract", "contract-funded",
+PAGES = ("profile", "project-new", "project-edit", "projects", "project-propose", "proposals", "contract", "contract-funded",
          "contract-completed", "transactions", "messages", "contracts", "public-profile")
 
 
@@ -72,6 +72,7 @@ def test_messages_are_live_and_unread_counts_show(run: dict) -> None:
     # Pushed over /v1/ws (through the web app's proxy), not found by polling.
     assert run["ws_frames"]["client"] >= 1 and run["ws_frames"]["freelancer"] >= 1, run["ws_frames"]
     assert run["unread_before"] == "1 unread" and run["unread_badge"] == "1"
+    assert " ".join(run["nav_unread"].split()) == "1 unread", run["nav_unread"]  # the side navigation's badge
     assert run["unread_after"] == "0 unread"
     assert run["console_errors"] == [], run["console_errors"]
 

@@ -51,8 +51,13 @@ async function createProfile(page, handle, name) {
 async function sendThroughWallet(page, label) {
   const start = page.getByRole("button", { name: label, exact: true });
   const connect = page.getByRole("button", { name: /Connect browser wallet/ });
-  await start.or(connect).first().waitFor();
-  if (!(await start.isVisible())) await connect.first().click();
+  // wagmi reconnects the wallet on load; "Connect" may show for a moment first: click it only if it stays.
+  const until = Date.now() + TIMEOUT;
+  while (!(await start.isVisible())) {
+    if (Date.now() > until) throw new Error(`${label}: no button, and the wallet did not connect`);
+    if (await connect.first().isVisible()) await connect.first().click({ timeout: 2_000 }).catch(() => undefined);
+    await page.waitForTimeout(200);
+  }
   await start.click();
   const runner = page.getByTestId("tx-runner");
   const send = runner.getByRole("button", { name: /from your wallet$/ });
@@ -115,6 +120,13 @@ try {
   await cp.getByRole("button", { name: "Save draft" }).click();
   await cp.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
   const projectUrl = cp.url();
+  await cp.getByRole("link", { name: "Edit", exact: true }).click();
+  await cp.waitForURL("**/edit");
+  await cp.locator("#project-description").fill("Audit a milestone escrow contract (native coin) and write the report.");
+  await audit(cp, "project-edit");
+  await cp.getByRole("button", { name: "Save changes" }).click();
+  await cp.waitForURL(projectUrl);
+  await cp.getByText("Audit a milestone escrow contract (native coin)").waitFor();
   await cp.getByRole("button", { name: "Publish" }).click();
   await cp.getByRole("button", { name: "Publish" }).waitFor({ state: "detached" });
   results.project_budget = await cp.getByTestId("project-budget").innerText();
@@ -206,11 +218,13 @@ try {
   results.unread_before = await fp.getByTestId("unread-total").innerText();
   const row = fp.getByTestId("conversation-row").first();
   results.unread_badge = await row.getByLabel(/unread/).innerText();
+  results.nav_unread = await fp.getByTestId("nav-unread").first().innerText();
   await audit(fp, "messages");
   await row.click();
   await fp.getByTestId("message").filter({ hasText: "Paid, thank you!" }).waitFor();
   await fp.getByTestId("unread-total").filter({ hasText: "0 unread" }).waitFor();
   results.unread_after = await fp.getByTestId("unread-total").innerText();
+  await fp.getByTestId("nav-unread").first().waitFor({ state: "detached" });
 
   log("lists: contracts with invoices, the public profile");
   await cp.goto(WEB + "/contracts");

@@ -8,6 +8,7 @@ import { Card, PageHeader } from "@/components/ui/Card";
 import { EmptyState, QueryState } from "@/components/ui/States";
 import { RequireSignIn } from "@/components/wallet/RequireSignIn";
 import { usePush } from "@/hooks/usePush";
+import { useUnread } from "@/hooks/useUnread";
 import { api, unwrap } from "@/lib/api/client";
 import { formatDate } from "@/lib/market/format";
 
@@ -15,7 +16,7 @@ function Inbox() {
   usePush();
   const [open, setOpen] = useState<string | null>(null);
   const conversations = useQuery({ queryKey: ["conversations"], queryFn: async () => unwrap(await api.GET("/v1/conversations", { params: { query: { limit: 50 } } })) });
-  const unread = useQuery({ queryKey: ["unread"], queryFn: async () => unwrap(await api.GET("/v1/me/unread")) });
+  const unread = useUnread();
   const chosen = open ?? conversations.data?.items[0]?.id ?? null;
   return (
     <>
