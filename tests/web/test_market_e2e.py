@@ -19,10 +19,10 @@ import pytest
 from devtools.accounts import local_dev_account
 from tests.web.conftest import CHROMIUM, WEB, WebApp
 
-# Accounts the chain demo and test_e2e.py (which turns 2FA on for anvil account 1) leave alone.
+# Accounts no other web test signs in with (test_e2e.py turns 2FA on for anvil account 1).
 CLIENT, FREELANCER, ARBITER = local_dev_account(4), local_dev_account(5), local_dev_account(6)
-PAGES = ("profile", "project-new", "project-edit", "projects", "project-propose", "proposals", "contract", "contract-funded",
-         "contract-completed", "transactions", "messages", "contracts", "public-profile")
+PAGES = ("profile", "project-new", "project-edit", "projects", "project-propose", "proposals", "contract",
+         "contract-funded", "contract-completed", "transactions", "messages", "contracts", "public-profile")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,8 @@ def test_messages_are_live_and_unread_counts_show(run: dict) -> None:
     assert run["console_errors"] == [], run["console_errors"]
 
 
-def test_every_marketplace_page_has_a_screenshot_and_no_serious_accessibility_violation(run: dict, artifacts: Path) -> None:
+def test_every_marketplace_page_has_a_screenshot_and_no_serious_accessibility_violation(run: dict,
+                                                                                          artifacts: Path) -> None:
     for page in PAGES:
         assert (artifacts / f"{page}.png").stat().st_size > 10_000, page
     assert run["violations"] == {}, json.dumps(run["violations"], indent=1)
