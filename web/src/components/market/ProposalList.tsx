@@ -52,6 +52,21 @@ function ProposalActions({ proposal, onDone }: { proposal: Proposal; onDone: () 
   );
 }
 
+/** The freelancer takes back a proposal that was not decided yet. */
+function WithdrawButton({ proposal, onDone }: { proposal: Proposal; onDone: () => void }) {
+  const withdraw = useMutation({
+    mutationFn: async () => unwrap(await api.POST("/v1/proposals/{proposal_id}/{action}", { params: { path: { proposal_id: proposal.id, action: "withdraw" } } })),
+    onSuccess: onDone,
+  });
+  if (proposal.state !== "submitted" && proposal.state !== "shortlisted") return null;
+  return (
+    <div>
+      <Button variant="secondary" disabled={withdraw.isPending} onClick={() => withdraw.mutate()}>Withdraw proposal</Button>
+      {withdraw.error ? <ErrorAlert error={withdraw.error} title="Not withdrawn" /> : null}
+    </div>
+  );
+}
+
 export function ProposalCard({ proposal, symbol, decide, onChange }: { proposal: Proposal; symbol: string; decide: boolean; onChange: () => void }) {
   return (
     <li className="space-y-2 py-3" data-testid="proposal-row">
@@ -68,7 +83,7 @@ export function ProposalCard({ proposal, symbol, decide, onChange }: { proposal:
         ))}
       </ol>
       <p className="text-xs text-muted">Review period {days(proposal.review_period_seconds)} per milestone</p>
-      {decide ? <ProposalActions proposal={proposal} onDone={onChange} /> : null}
+      {decide ? <ProposalActions proposal={proposal} onDone={onChange} /> : <WithdrawButton proposal={proposal} onDone={onChange} />}
     </li>
   );
 }

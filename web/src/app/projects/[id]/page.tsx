@@ -19,14 +19,21 @@ import { MARKET_DECIMALS } from "@/lib/market/units";
 
 type Project = components["schemas"]["ProjectOut"];
 
-/** A signed-in freelancer: their proposal if they sent one, else the form while the project is open. */
+/** A signed-in freelancer: their proposals, and the form while the project is open and none is active. */
 function FreelancerSide({ project, symbol }: { project: Project; symbol: string }) {
   const mine = useProposals(project.id);
   return (
     <QueryState query={mine} loadingLabel="Loading your proposal">
-      {(list) => list.length > 0 ? <ProposalList projectId={project.id} symbol={symbol} decide={false} />
-        : project.state === "open" ? <ProposalForm projectId={project.id} symbol={symbol} />
-        : <EmptyState>This project does not take proposals ({project.state.replace("_", " ")}).</EmptyState>}
+      {(list) => {
+        const active = list.some((p) => p.state === "submitted" || p.state === "shortlisted" || p.state === "accepted");
+        return (
+          <div className="space-y-4">
+            {list.length > 0 ? <ProposalList projectId={project.id} symbol={symbol} decide={false} /> : null}
+            {active ? null : project.state === "open" ? <ProposalForm projectId={project.id} symbol={symbol} />
+              : <EmptyState>This project does not take proposals ({project.state.replace("_", " ")}).</EmptyState>}
+          </div>
+        );
+      }}
     </QueryState>
   );
 }
