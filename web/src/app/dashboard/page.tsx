@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState } from "react";
 
 import { Card, PageHeader } from "@/components/ui/Card";
@@ -39,8 +40,12 @@ function Dashboard() {
         <BalancesWidget address={wallet} />
         <TransfersWidget address={wallet} />
         {sides.map((side) => <EscrowsWidget key={side} address={wallet} side={side} />)}
-        <Card title="Coming next">
-          <EmptyState>Match feed, proposals, messages and invoices appear here once the marketplace opens.</EmptyState>
+        <Card title="Marketplace">
+          <EmptyState>
+            Find or post work in <Link href="/projects" className="text-primary underline">Projects</Link>; hires, escrows and
+            invoices are in <Link href="/contracts" className="text-primary underline">Contracts</Link>, conversations
+            in <Link href="/messages" className="text-primary underline">Messages</Link>.
+          </EmptyState>
         </Card>
       </div>
     </>

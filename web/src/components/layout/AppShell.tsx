@@ -24,6 +24,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           <Link href="/" className="text-lg font-bold tracking-tight text-primary">Lancer</Link>
           <nav aria-label="Main" className="ml-4 hidden gap-4 text-sm md:flex">
             <Link href="/dashboard" className="hover:underline">Dashboard</Link>
+            <Link href="/projects" className="hover:underline">Projects</Link>
             <Link href="/sustainability" className="hover:underline">Sustainability</Link>
             <Link href="/settings/security" className="hover:underline">Settings</Link>
           </nav>

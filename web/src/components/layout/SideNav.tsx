@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 
 import { useSession } from "@/hooks/useSession";
+import { useUnread } from "@/hooks/useUnread";
 import { useUserRole } from "@/hooks/useUserRole";
 import { NAV } from "./nav";
 
@@ -11,6 +12,7 @@ export function SideNav({ onNavigate }: { onNavigate?: () => void }) {
   const pathname = usePathname();
   const session = useSession();
   const { role, roles, setRole } = useUserRole();
+  const unread = useUnread().data?.total ?? 0;
   return (
     <nav aria-label="Sections" className="space-y-6 p-4">
       {session && roles.length > 1 ? (
@@ -36,6 +38,11 @@ export function SideNav({ onNavigate }: { onNavigate?: () => void }) {
                     <Link href={item.href} onClick={onNavigate} aria-current={active ? "page" : undefined}
                           className={`block rounded-md px-3 py-2 text-sm ${active ? "bg-primary-tint font-semibold text-primary-hover" : "text-fg hover:bg-canvas"}`}>
                       {item.label}
+                      {item.href === "/messages" && unread > 0 ? (
+                        <span className="ml-2 rounded-full bg-primary px-2 text-xs text-primary-fg" data-testid="nav-unread">
+                          {unread}<span className="sr-only"> unread</span>
+                        </span>
+                      ) : null}
                     </Link>
                   </li>
                 );

@@ -3,11 +3,17 @@ import type { Role } from "@/hooks/useUserRole";
 export type NavItem = { href: string; label: string; signedIn?: boolean; roles?: Role[] };
 export type NavSection = { title: string; items: NavItem[] };
 
-// Pages whose API exists today; the marketplace, matching and community pages join as their APIs land.
+// Pages whose API exists today; the matching and community pages join as their APIs land.
 export const NAV: NavSection[] = [
   {
     title: "Work",
-    items: [{ href: "/dashboard", label: "Dashboard", signedIn: true }],
+    items: [
+      { href: "/dashboard", label: "Dashboard", signedIn: true },
+      { href: "/projects", label: "Projects" },
+      { href: "/contracts", label: "Contracts", signedIn: true },
+      { href: "/messages", label: "Messages", signedIn: true },
+      { href: "/transactions", label: "Transactions", signedIn: true },
+    ],
   },
   {
     title: "Platform",
@@ -16,6 +22,7 @@ export const NAV: NavSection[] = [
   {
     title: "Settings",
     items: [
+      { href: "/profile", label: "Profile", signedIn: true },
       { href: "/settings/security", label: "Security", signedIn: true },
       { href: "/settings/privacy", label: "Privacy", signedIn: true },
     ],
@@ -30,4 +37,12 @@ export const SEGMENT_LABELS: Record<string, string> = {
   security: "Security",
   privacy: "Privacy",
   escrows: "Escrows",
+  projects: "Projects",
+  new: "New",
+  edit: "Edit",
+  contracts: "Contracts",
+  messages: "Messages",
+  transactions: "Transactions",
+  profile: "Profile",
+  profiles: "Profiles",
 };

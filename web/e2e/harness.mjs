@@ -1,0 +1,53 @@
+// Shared pieces of the browser runs: Debian's Chromium, one browser context per wallet (each with its own
+// test wallet), screenshots + axe-core audits, and signing in through the UI.
+import { join } from "node:path";
+
+import AxeBuilder from "@axe-core/playwright";
+import { chromium } from "playwright-core";
+
+import { installProvider, walletBackend } from "./wallet.mjs";
+
+export const TIMEOUT = 30_000;
+
+export const env = (name, fallback) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`${name} is not set`);
+  return value;
+};
+
+export function launch() {
+  return chromium.launch({
+    executablePath: env("CHROMIUM", "/usr/bin/chromium"),
+    headless: true,
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
+}
+
+/** A browser context whose page has a test wallet for `wallet` ({privateKey, chainId, rpcUrls}). */
+export async function walletPage(browser, wallet, consoleErrors) {
+  const backend = walletBackend(wallet);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  await context.exposeFunction("__lancerWallet", backend.bridge);
+  await context.addInitScript(installProvider);
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.on("console", (msg) => { if (msg.type() === "error") consoleErrors.push(msg.text()); });
+  return { page, backend };
+}
+
+/** Screenshot (full page, from the top) and axe-core audit; serious/critical violations go to `results`. */
+export async function audit(page, name, artifacts, results) {
+  await page.waitForSelector('[data-testid="skeleton"]', { state: "detached", timeout: TIMEOUT });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const bad = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  results.pages[name] = { url: page.url(), axe_violations: axe.violations.length };
+  if (bad.length) results.violations[name] = bad.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target) }));
+}
+
+/** Connect the injected wallet and sign in with Ethereum from the page's sign-in panel. */
+export async function signIn(page) {
+  await page.getByRole("button", { name: /Connect browser wallet/ }).click();
+  await page.getByRole("button", { name: "Sign in with Ethereum" }).click();
+}

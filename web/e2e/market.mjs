@@ -1,0 +1,253 @@
+// The marketplace end to end in headless Debian Chromium, driven by tests/web/test_market_e2e.py: a client
+// wallet and a freelancer wallet (two browser contexts, each with its own test wallet backed by an anvil key)
+// create profiles; the client posts and publishes a project; the freelancer finds it and proposes; the client
+// accepts, is asked to switch chains (its wallet starts on anvil-2), funds the escrow through the wallet; the
+// indexer sees it (pending, then confirmed after mining); the freelancer accepts and submits; the client
+// releases; the invoice appears and its PDF downloads; messages arrive live over the WebSocket and unread
+// counts show. Every main page is screenshotted and audited with axe-core.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { audit as auditPage, env, launch, signIn, TIMEOUT, walletPage } from "./harness.mjs";
+
+const WEB = env("WEB_URL");
+const ARTIFACTS = env("ARTIFACTS_DIR");
+const RPC = { 31337: env("RPC_URL_31337"), 31338: env("RPC_URL_31338") };
+const ARBITER = env("ARBITER");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const results = { pages: {}, violations: {}, ws_frames: { client: 0, freelancer: 0 } };
+const consoleErrors = [];
+let step = "start";
+const log = (text) => { step = text; console.log(`market e2e: ${text}`); };
+const audit = (page, name) => auditPage(page, name, ARTIFACTS, results);
+// Long enough for the indexer to follow and the page's poll to show it.
+const CHAIN_WAIT = { timeout: 60_000 };
+
+async function mine(chainId, blocks) {
+  await fetch(RPC[chainId], { method: "POST", headers: { "content-type": "application/json" },
+                              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "anvil_mine", params: [`0x${blocks.toString(16)}`] }) });
+}
+
+function countPushes(page, who) {
+  page.on("websocket", (ws) => ws.on("framereceived", (frame) => {
+    if (String(frame.payload).includes('"message.created"')) results.ws_frames[who] += 1;
+  }));
+}
+
+async function createProfile(page, handle, name) {
+  await page.goto(WEB + "/profile");
+  await page.locator("#profile-handle").fill(handle);
+  await page.locator("#profile-name").fill(name);
+  await page.getByRole("button", { name: "Create profile" }).click();
+  await page.getByRole("button", { name: "Save profile" }).waitFor();
+}
+
+/**
+ * Clicks `label` (connecting the wallet first if the page asks), answers the chain switch prompt if the
+ * wallet is elsewhere, sends every prepared transaction and waits until none is left to mine. The runner
+ * may disappear as soon as the index sees the last one (the page moves on to the next step).
+ */
+async function sendThroughWallet(page, label) {
+  const start = page.getByRole("button", { name: label, exact: true });
+  const connect = page.getByRole("button", { name: /Connect browser wallet/ });
+  // wagmi reconnects the wallet on load; "Connect" may show for a moment first: click it only if it stays.
+  const until = Date.now() + TIMEOUT;
+  while (!(await start.isVisible())) {
+    if (Date.now() > until) throw new Error(`${label}: no button, and the wallet did not connect`);
+    if (await connect.first().isVisible()) await connect.first().click({ timeout: 2_000 }).catch(() => undefined);
+    await page.waitForTimeout(200);
+  }
+  await start.click();
+  const runner = page.getByTestId("tx-runner");
+  const send = runner.getByRole("button", { name: /from your wallet$/ });
+  const switchPrompt = page.getByTestId("switch-chain");
+  await send.or(switchPrompt).first().waitFor();
+  const steps = await runner.getByTestId("tx-step").count();
+  let switched = false;
+  if (await switchPrompt.isVisible()) {
+    results.switch_prompt = await switchPrompt.innerText();
+    await switchPrompt.getByRole("button").click();
+    switched = true;
+  }
+  await send.click();
+  await page.waitForFunction(() => !document.querySelector(
+    '[data-testid="tx-step"][data-status="waiting"], [data-testid="tx-step"][data-status="signing"], [data-testid="tx-step"][data-status="mining"]'),
+    null, { timeout: 60_000 });
+  if (await page.locator('[data-testid="tx-step"][data-status="failed"]').count()) {
+    throw new Error(`${label}: ${await runner.innerText()}`);
+  }
+  return { switched, steps };
+}
+
+const browser = await launch();
+try {
+  const client = await walletPage(browser, { privateKey: env("CLIENT_KEY"), chainId: 31338, rpcUrls: RPC }, consoleErrors);
+  const freelancer = await walletPage(browser, { privateKey: env("FREELANCER_KEY"), chainId: 31337, rpcUrls: RPC }, consoleErrors);
+  const cp = client.page;
+  const fp = freelancer.page;
+  countPushes(cp, "client");
+  countPushes(fp, "freelancer");
+
+  log("both sign in and create profiles");
+  for (const page of [cp, fp]) {
+    await page.goto(WEB + "/");
+    await signIn(page);
+    await page.waitForURL("**/dashboard");
+  }
+  await createProfile(cp, "clara-e2e", "Clara E2E");
+  await createProfile(fp, "fred-e2e", "Fred E2E");
+  await fp.locator("#add-skill").selectOption("solidity");
+  await fp.getByRole("button", { name: "Add", exact: true }).click();
+  await fp.getByRole("button", { name: "Remove Solidity" }).waitFor();
+  await audit(fp, "profile");
+
+  log("client posts a project with milestones and required skills, then publishes it");
+  await cp.goto(WEB + "/projects/new");
+  await cp.locator("#project-title").fill("Escrow audit e2e");
+  await cp.locator("#project-description").fill("Audit a milestone escrow contract and write the report.");
+  await cp.getByRole("checkbox", { name: "Solidity" }).check();
+  await cp.locator("#project-chain").selectOption("31337");
+  await cp.locator("#project-token").selectOption("native");
+  await cp.locator("#project-budget").fill("3");
+  await cp.locator("#project-milestone-title-0").fill("Report");
+  await cp.locator("#project-milestone-amount-0").fill("1.25");
+  await cp.getByRole("button", { name: "Add milestone" }).click();
+  await cp.locator("#project-milestone-title-1").fill("Fix review");
+  await cp.locator("#project-milestone-amount-1").fill("1.75");
+  results.project_sum = await cp.getByTestId("milestone-sum").innerText();
+  await audit(cp, "project-new");
+  await cp.getByRole("button", { name: "Save draft" }).click();
+  await cp.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
+  const projectUrl = cp.url();
+  await cp.getByRole("link", { name: "Edit", exact: true }).click();
+  await cp.waitForURL("**/edit");
+  await cp.locator("#project-description").fill("Audit a milestone escrow contract (native coin) and write the report.");
+  await audit(cp, "project-edit");
+  await cp.getByRole("button", { name: "Save changes" }).click();
+  await cp.waitForURL(projectUrl);
+  await cp.getByText("Audit a milestone escrow contract (native coin)").waitFor();
+  await cp.getByRole("button", { name: "Publish" }).click();
+  await cp.getByRole("button", { name: "Publish" }).waitFor({ state: "detached" });
+  results.project_budget = await cp.getByTestId("project-budget").innerText();
+
+  log("freelancer searches with filters and proposes");
+  await fp.goto(WEB + "/projects");
+  await fp.locator("#filter-q").fill("escrow audit");
+  await fp.locator("#filter-chain").selectOption("anvil-1");
+  await fp.getByRole("button", { name: "Search" }).click();
+  await fp.getByTestId("project-row").filter({ hasText: "Escrow audit e2e" }).waitFor();
+  results.search_rows = await fp.getByTestId("project-row").count();
+  await audit(fp, "projects");
+  await fp.getByRole("link", { name: "Escrow audit e2e" }).click();
+  await fp.locator("#proposal-cover").fill("I audit escrows; report first, then the fix review.");
+  await fp.locator("#proposal-milestone-title-0").fill("Report");
+  await fp.locator("#proposal-milestone-amount-0").fill("1");
+  await fp.getByRole("button", { name: "Add milestone" }).click();
+  await fp.locator("#proposal-milestone-title-1").fill("Fix review");
+  await fp.locator("#proposal-milestone-amount-1").fill("2");
+  results.proposal_sum = await fp.getByTestId("milestone-sum").innerText();
+  await audit(fp, "project-propose");
+  await fp.getByRole("button", { name: "Send proposal" }).click();
+  await fp.getByTestId("proposal-row").waitFor();
+  results.freelancer_proposal = await fp.getByTestId("proposal-row").innerText();
+
+  log("client shortlists and accepts");
+  await cp.goto(projectUrl);
+  await cp.getByRole("button", { name: "Shortlist fred-e2e" }).click();
+  await cp.getByTestId("proposal-row").filter({ hasText: "shortlisted" }).waitFor();
+  await audit(cp, "proposals");
+  await cp.getByRole("button", { name: "Accept and hire fred-e2e" }).click();
+  await cp.waitForURL(/\/contracts\/[0-9a-f-]{36}$/);
+  const contractUrl = cp.url();
+  await cp.getByTestId("fund-escrow").waitFor();
+  await audit(cp, "contract");
+
+  log("client funds the escrow through the wallet (switching chains first)");
+  await cp.locator("#escrow-arbiter").fill(ARBITER);
+  const funding = await sendThroughWallet(cp, "Fund escrow");
+  results.funding = { ...funding, wallet_sent: client.backend.sent.length, wallet_chain: client.backend.chainId() };
+  await cp.locator('[data-testid="contract-state"] [data-status="pending"][data-state="funded"]').waitFor(CHAIN_WAIT);
+  results.funded_confirmed_state = await cp.locator('[data-testid="contract-state"] [data-status="confirmed"]').getAttribute("data-state");
+  await audit(cp, "contract-funded");
+  await mine(31337, 4);
+  await cp.locator('[data-testid="contract-state"] [data-status="confirmed"][data-state="funded"]').waitFor(CHAIN_WAIT);
+
+  log("freelancer accepts the escrow and submits milestone 1");
+  await fp.goto(contractUrl);
+  await sendThroughWallet(fp, "Accept the escrow");
+  await fp.locator('[data-testid="contract-state"] [data-status="pending"][data-state="active"]').waitFor(CHAIN_WAIT);
+  await fp.locator("#note-0").fill("https://example.org/report.pdf");
+  await sendThroughWallet(fp, "Submit milestone 1");
+  await fp.locator('[data-testid="contract-milestone"][data-state="submitted"]').waitFor(CHAIN_WAIT);
+
+  log("messages on the contract, live over the WebSocket");
+  await cp.getByTestId("conversation").waitFor();
+  await fp.getByTestId("conversation").waitFor();
+  await fp.getByPlaceholder("Write a message").fill("The report is submitted.");
+  await fp.getByRole("button", { name: "Send", exact: true }).click();
+  await cp.getByTestId("message").filter({ hasText: "The report is submitted." }).waitFor();
+  results.live_message = true;
+
+  log("client releases both milestones; invoices appear");
+  await cp.locator('[data-testid="contract-milestone"][data-state="submitted"]').waitFor(CHAIN_WAIT);
+  await sendThroughWallet(cp, "Release milestone 1");
+  await cp.locator('[data-testid="contract-milestone"][data-state="released"]').waitFor(CHAIN_WAIT);
+  await sendThroughWallet(cp, "Release milestone 2");
+  await cp.locator('[data-testid="contract-state"] [data-status="pending"][data-state="completed"]').waitFor(CHAIN_WAIT);
+  await cp.getByTestId("invoice-row").nth(1).waitFor(CHAIN_WAIT);
+  results.invoice_rows = await cp.getByTestId("invoice-row").count();
+  const [pdf] = await Promise.all([cp.waitForEvent("download"), cp.getByTestId("invoice-row").first().getByRole("button", { name: /PDF/ }).click()]);
+  results.invoice_pdf = pdf.suggestedFilename();
+  await mine(31337, 4);
+  await cp.locator('[data-testid="contract-state"] [data-status="confirmed"][data-state="completed"]').waitFor(CHAIN_WAIT);
+  await cp.locator('[data-testid="invoice-row"] [data-status="confirmed"]').nth(1).waitFor(CHAIN_WAIT);
+  results.confirmed_invoices = await cp.locator('[data-testid="invoice-row"] [data-status="confirmed"]').count();
+  await audit(cp, "contract-completed");
+
+  log("unread counts: the freelancer is elsewhere when the client writes");
+  await fp.goto(WEB + "/transactions");
+  await fp.getByTestId("transaction-row").first().waitFor(CHAIN_WAIT);
+  results.freelancer_transactions = await fp.getByTestId("transaction-row").allInnerTexts();
+  await audit(fp, "transactions");
+  await cp.getByPlaceholder("Write a message").fill("Paid, thank you!");
+  await cp.getByRole("button", { name: "Send", exact: true }).click();
+  await cp.getByTestId("message").filter({ hasText: "Paid, thank you!" }).waitFor();
+  await fp.goto(WEB + "/messages");
+  await fp.getByTestId("unread-total").filter({ hasText: /^[1-9]\d* unread$/ }).waitFor();
+  results.unread_before = await fp.getByTestId("unread-total").innerText();
+  const row = fp.getByTestId("conversation-row").first();
+  results.unread_badge = await row.getByLabel(/unread/).innerText();
+  results.nav_unread = await fp.getByTestId("nav-unread").first().innerText();
+  await audit(fp, "messages");
+  await row.click();
+  await fp.getByTestId("message").filter({ hasText: "Paid, thank you!" }).waitFor();
+  await fp.getByTestId("unread-total").filter({ hasText: "0 unread" }).waitFor();
+  results.unread_after = await fp.getByTestId("unread-total").innerText();
+  await fp.getByTestId("nav-unread").first().waitFor({ state: "detached" });
+
+  log("lists: contracts with invoices, the public profile");
+  await cp.goto(WEB + "/contracts");
+  await cp.getByTestId("contract-row").first().waitFor();
+  await cp.getByTestId("invoice-row").first().waitFor();
+  results.contract_rows = await cp.getByTestId("contract-row").count();
+  await audit(cp, "contracts");
+  await cp.goto(WEB + "/profiles/fred-e2e");
+  await cp.getByTestId("skill-row").first().waitFor();
+  await audit(cp, "public-profile");
+
+  results.console_errors = consoleErrors.filter((text) => !/404|Failed to load resource/.test(text));
+  results.ok = true;
+} catch (error) {
+  results.ok = false;
+  results.failed_step = step;
+  results.error = String(error?.message ?? error).split("\n").slice(0, 6).join("\n");
+  for (const [i, ctx] of browser.contexts().entries()) {
+    for (const page of ctx.pages()) await page.screenshot({ path: join(ARTIFACTS, `market-failure-${i}.png`), fullPage: true }).catch(() => undefined);
+  }
+} finally {
+  writeFileSync(join(ARTIFACTS, "market-results.json"), JSON.stringify(results, null, 2));
+  await browser.close();
+}
+console.log(`market e2e: ${results.ok ? "done" : `FAILED at "${results.failed_step}": ${results.error}`}`);
+process.exit(results.ok ? 0 : 1);
