@@ -175,8 +175,8 @@ def admin(rate: RateClass = "default", *, step_up: bool = False) -> Any:
     return _make(AuthRequirement("admin", rate=rate, step_up=step_up, mfa=True))
 
 
-def scope(name: str | Scope, rate: RateClass = "default") -> Any:
-    return _make(AuthRequirement("scope", scope=parse_scope(name).value, rate=rate))
+def scope(name: str | Scope, rate: RateClass = "default", *, feature: str | None = None) -> Any:
+    return _make(AuthRequirement("scope", scope=parse_scope(name).value, rate=rate, feature=feature))
 
 
 def websocket_user() -> Any:
