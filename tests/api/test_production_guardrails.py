@@ -37,6 +37,7 @@ def _settings(**overrides: Any) -> ApiSettings:
 
 def test_a_proper_production_configuration_starts() -> None:
     assert _settings().production
+    assert not _settings().webhook_private_urls_allowed  # webhooks: https to public addresses only
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
@@ -46,6 +47,7 @@ def test_a_proper_production_configuration_starts() -> None:
     *[({"attester_private_key": local_dev_account(i).key.to_0x_hex()}, "anvil") for i in (0, 9)],
     ({"siwe_domain": "localhost:3000"}, "SIWE_DOMAIN"),
     ({"siwe_uri": "http://localhost:3000"}, "SIWE_URI"),
+    ({"webhook_allow_private_urls": True}, "WEBHOOK_ALLOW_PRIVATE_URLS"),
 ])
 def test_production_refuses_laptop_settings(overrides: dict[str, Any], message: str,
                                             monkeypatch: pytest.MonkeyPatch) -> None:

@@ -178,3 +178,29 @@ def test_a_4xx_answer_is_final_and_is_not_retried(
     log = client.get(f"/v1/integrations/webhooks/{hook['id']}/deliveries", headers=owner["headers"]).json()["items"]
     assert [(d["status"], d["attempts"], d["last_status_code"]) for d in log] == [("succeeded", 1, 200),
                                                                                   ("failed", 1, 410)]
+
+
+def test_organization_endpoints_get_the_organizations_events_and_batches_are_idempotent(
+        client: TestClient, engine: Engine, fast: ApiSettings, owner: dict[str, Any], receiver: Receiver) -> None:
+    slug = f"org{uuid.uuid4().hex[:8]}"
+    assert client.post("/v1/orgs", json={"slug": slug, "name": "Org"}, headers=owner["headers"]).status_code == 201
+    it = integration(client, owner["headers"], org=slug)
+    org = {"id": it["owner_org_id"]}
+    hook = endpoint(client, owner["headers"], it["id"], receiver.url("/org"), ["org.*"])
+    receiver.secrets["/org"].append(hook["secret"])
+    emit(engine, "org.member_joined", f"org:{org['id']}", {"role": "member"}, [str(uuid.uuid4())])
+    emit(engine, "org.member_joined", f"org:{uuid.uuid4()}", {"role": "member"}, [owner["user_id"]])  # other org
+    pump(engine, fast, lambda: len(receiver.at("/org")) == 1)
+    assert receiver.at("/org")[0].json["data"]["subject"] == f"org:{org['id']}"
+    # The dispatcher's batch comes again (at-least-once): nothing is delivered twice.
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE outbox_cursors SET txid = 0, event_id = 0 WHERE consumer = 'webhooks'"))
+    pump(engine, fast, lambda: lag_zero(engine))
+    assert len(receiver.at("/org")) == 1
+
+
+def lag_zero(engine: Engine) -> bool:
+    from api.kit import outbox
+
+    with engine.connect() as conn:
+        return outbox.lag(conn, "webhooks") == 0
