@@ -92,7 +92,8 @@ def chainfeed_command(interval: float) -> None:
 
 
 @click.command("webhooks")
-@click.option("--interval", type=float, default=None, help="Seconds between passes (default: WEBHOOK_DISPATCH_INTERVAL_SECONDS)")
+@click.option("--interval", type=float, default=None,
+              help="Seconds between passes (default: WEBHOOK_DISPATCH_INTERVAL_SECONDS)")
 def webhooks_command(interval: float | None) -> None:
     """Turn outbox events into webhook deliveries and enqueue them (the rq worker sends them)."""
     import signal

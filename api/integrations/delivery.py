@@ -73,7 +73,8 @@ def _targets(db: Db) -> list[_Target]:
 
 
 def _project_of(event: outbox.Event) -> uuid.UUID | None:
-    raw = event.subject.removeprefix("project:") if event.subject.startswith("project:") else event.payload.get("project")
+    subject = event.subject
+    raw = subject.removeprefix("project:") if subject.startswith("project:") else event.payload.get("project")
     try:
         return uuid.UUID(str(raw)) if raw else None
     except ValueError:
@@ -140,7 +141,8 @@ def kick(redis: Redis, settings: ApiSettings, webhook_id: uuid.UUID) -> bool:
     """Enqueue the endpoint's job unless one was enqueued in the last minute and has not started yet."""
     if not redis.set(f"{settings.redis_key_prefix}webhook:kick:{webhook_id}", "1", nx=True, ex=60):
         return False
-    get_queue(settings, redis).enqueue(JOB, str(webhook_id), job_timeout=int(settings.webhook_timeout_seconds * 10) + 60)
+    timeout = int(settings.webhook_timeout_seconds * 10) + 60
+    get_queue(settings, redis).enqueue(JOB, str(webhook_id), job_timeout=timeout)
     return True
 
 

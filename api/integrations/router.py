@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from redis import Redis
 from sqlalchemy.orm import Session as Db
 
@@ -28,6 +28,7 @@ RedisDep = Annotated[Redis, Depends(get_redis)]
 Manager = Annotated[Principal, scope(Scope.WRITE_WEBHOOKS, feature=FEATURE)]
 Me = Annotated[Principal, user(feature=FEATURE)]
 StepUp = Annotated[Principal, user(step_up=True, feature=FEATURE)]
+DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 NOT_YOURS = {404: {"description": "No such object, or it is not yours to manage"}}
 
 
@@ -140,14 +141,15 @@ def list_deliveries(principal: Manager, webhook_id: uuid.UUID, db: DbDep, limit:
 
 @router.get("/v1/integrations/webhooks/{webhook_id}/deliveries/{delivery_id}", response_model=s.DeliveryDetailOut,
             responses=NOT_YOURS, summary="One delivery: the body sent and every attempt")
-def get_delivery(principal: Manager, webhook_id: uuid.UUID, delivery_id: int, db: DbDep) -> s.DeliveryDetailOut:
+def get_delivery(principal: Manager, webhook_id: uuid.UUID, delivery_id: DeliveryId,
+                 db: DbDep) -> s.DeliveryDetailOut:
     return service.delivery_detail(db, _uid(principal), webhook_id, delivery_id)
 
 
 @router.post("/v1/integrations/webhooks/{webhook_id}/deliveries/{delivery_id}/replay", response_model=s.DeliveryOut,
              status_code=202, responses=NOT_YOURS,
              summary="Send a finished message again (same body and webhook-id), after the queued ones")
-def replay_delivery(principal: Manager, webhook_id: uuid.UUID, delivery_id: int, settings: SettingsDep,
+def replay_delivery(principal: Manager, webhook_id: uuid.UUID, delivery_id: DeliveryId, settings: SettingsDep,
                     redis: RedisDep, db: DbDep) -> s.DeliveryOut:
     row = service.replay(db, _uid(principal), webhook_id, delivery_id)
     delivery.kick(redis, settings, row.webhook_id)

@@ -213,7 +213,8 @@ def test_ping(db: Db, user_id: uuid.UUID, webhook_id: uuid.UUID) -> WebhookDeliv
 
 def delivery_out(row: WebhookDelivery) -> s.DeliveryOut:
     return s.DeliveryOut(id=row.id, webhook_id=row.webhook_id, event_id=row.event_id, replay_of=row.replay_of,
-                         msg_id=row.msg_id, event_type=row.event_type, status=row.status, attempts=row.attempts,  # type: ignore[arg-type]
+                         msg_id=row.msg_id, event_type=row.event_type,
+                         status=row.status, attempts=row.attempts,  # type: ignore[arg-type]
                          next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
                          last_status_code=row.last_status_code, last_error=row.last_error,
                          created_at=row.created_at, finished_at=row.finished_at)
