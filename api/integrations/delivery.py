@@ -49,6 +49,7 @@ log = structlog.get_logger(__name__)
 CONSUMER = "webhooks"
 EXCERPT_CHARS = 200
 _RETRY_STATUSES = {408, 425, 429}
+RETRY_AFTER_CAP_SECONDS = 86_400.0
 JOB = "api.integrations.jobs.deliver_endpoint"
 
 
@@ -208,11 +209,12 @@ def send(url: str, headers: dict[str, str], body: str, settings: ApiSettings) ->
 
 
 def backoff(settings: ApiSettings, attempt: int, retry_after: float | None = None) -> float:
-    """Full jitter: uniform in [base/2, min(max, base * 2**(attempt-1))]; never below Retry-After."""
+    """Jittered: uniform in [base/2, min(max, base * 2**(attempt-1))]; never below the receiver's
+    Retry-After (up to a day)."""
     ceiling = min(settings.webhook_retry_max_seconds, settings.webhook_retry_base_seconds * 2 ** (attempt - 1))
     delay = random.uniform(min(settings.webhook_retry_base_seconds / 2, ceiling), ceiling)
     if retry_after is not None:
-        delay = max(delay, min(retry_after, settings.webhook_retry_max_seconds))
+        delay = max(delay, min(retry_after, RETRY_AFTER_CAP_SECONDS))
     return delay
 
 

@@ -88,6 +88,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             try:
                 payload = b"ok" if status < 300 else b"receiver error " + b"x" * 5000
                 self.send_response(status)
+                if status == 429:
+                    self.send_header("retry-after", "1")
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -54,7 +54,8 @@ def test_signed_messages_arrive_in_order_and_only_to_their_audience(
 
 
 def test_retries_500_and_timeouts_with_backoff_keeping_order(
-        client: TestClient, engine: Engine, fast: ApiSettings, owner: dict[str, Any], receiver: Receiver) -> None:
+        client: TestClient, engine: Engine, fast: ApiSettings, owner: dict[str, Any], receiver: Receiver,
+        capsys: Any) -> None:
     kind = _kind()
     hook = _setup(client, owner, receiver, "/flaky", [kind])
     receiver.on("/flaky", 500, (1.0, 200), 503)  # error, a stall past the 0.5 s timeout, error, then 200s
@@ -75,6 +76,22 @@ def test_retries_500_and_timeouts_with_backoff_keeping_order(
     assert all(len(a["response_excerpt"]) <= 200 for a in first["attempts_log"])
     times = [datetime.fromisoformat(a["created_at"]) for a in first["attempts_log"]]
     assert times == sorted(times)
+    logged = capsys.readouterr()
+    assert "webhook attempt" in logged.out + logged.err and "/flaky" not in logged.out + logged.err  # no URLs
+
+
+def test_429_retry_after_is_honoured(
+        client: TestClient, engine: Engine, fast: ApiSettings, owner: dict[str, Any], receiver: Receiver) -> None:
+    kind = _kind()
+    hook = _setup(client, owner, receiver, "/busy", [kind])
+    receiver.on("/busy", 429)
+    emit(engine, kind, "b", {"n": "1"}, [owner["user_id"]])
+    pump(engine, fast, lambda: len(receiver.at("/busy")) == 1)
+    item = client.get(f"/v1/integrations/webhooks/{hook['id']}/deliveries", headers=owner["headers"]).json()["items"][0]
+    assert item["status"] == "pending" and item["last_status_code"] == 429
+    wait = datetime.fromisoformat(item["next_attempt_at"]) - datetime.fromisoformat(item["created_at"])
+    assert wait.total_seconds() >= 0.9  # the receiver's Retry-After: 1 (over the 0.2 s backoff cap)
+    pump(engine, fast, lambda: len(receiver.at("/busy")) == 2)
 
 
 def test_backoff_is_exponential_jittered_and_capped(fast: ApiSettings) -> None:
