@@ -149,3 +149,24 @@ def test_developer_api_keys_with_rotation(client: TestClient, owner: dict[str, A
     again = client.post(f"/v1/integrations/api-keys/{new['id']}/rotate", json={}, headers=h)
     assert again.status_code == 409
     assert client.post("/v1/integrations/api-keys", json={"name": "x", "scopes": ["read:chain"]}).status_code == 401
+
+
+def test_erasing_an_account_deletes_its_integrations(client: TestClient, owner: dict[str, Any], engine: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from api.privacy import service as privacy
+
+    it = integration(client, owner["headers"])
+    endpoint(client, owner["headers"], it["id"], URL, ["*"])
+    assert client.delete("/v1/me", headers=owner["headers"]).status_code == 202
+    with engine.connect() as conn:
+        request_id = conn.execute(text("SELECT id FROM privacy_deletions WHERE user_id = :u AND status = 'scheduled'"),
+                                  {"u": owner["user_id"]}).scalar_one()
+    assert privacy.erase_user(engine, request_id, now=datetime.now(UTC) + timedelta(days=365)) is True
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM webhooks WHERE integration_id = :i"),
+                            {"i": it["id"]}).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM integrations WHERE owner_user_id = :u"),
+                            {"u": owner["user_id"]}).scalar() == 0
