@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.audit.models import SchedulerRun
 from api.identity import key_usage
+from api.integrations import service as integrations
 from api.privacy import service as privacy
 from api.settings import ApiSettings
 
@@ -39,6 +40,7 @@ SWEEPS: dict[str, Sweep] = {
     "export_purge": lambda engine, redis, settings: privacy.purge_expired_exports(engine),
     "audit_retention": lambda engine, redis, settings: privacy.audit_retention(engine, settings.audit_retention_days),
     "apikey_usage_flush": key_usage.flush_usage,
+    "webhook_log_retention": integrations.purge_delivery_log,
 }
 
 

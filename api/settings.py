@@ -161,6 +161,8 @@ class ApiSettings(ChainSettings):
         20, ge=1, le=10_000, description="Consecutive failed attempts after which an endpoint is disabled")
     webhook_secret_grace_seconds: int = Field(
         86_400, ge=0, le=30 * 86_400, description="After a rotation the old secret also signs for this long")
+    webhook_log_retention_days: int = Field(30, ge=1, le=3650, description="Finished deliveries older than this "
+                                            "are deleted (with their attempts) by `lancer scheduler`")
     webhook_dispatch_interval_seconds: float = Field(1.0, gt=0, le=60, description="`lancer webhooks` pass interval")
     api_key_rotation_grace_seconds: int = Field(
         86_400, ge=0, le=30 * 86_400, description="After POST .../api-keys/{id}/rotate the old key works this long")

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.orm import Session as Db
 
 from api.integrations import providers, signing, urls
@@ -195,6 +195,17 @@ def signing_secrets(settings: ApiSettings, hook: Webhook, now: datetime | None =
 
 
 # --- deliveries ------------------------------------------------------------------------------------
+
+def purge_delivery_log(engine: Engine, redis: object, settings: ApiSettings) -> int:
+    """Scheduler sweep: delete finished deliveries (and their attempts) older than
+    WEBHOOK_LOG_RETENTION_DAYS. Pending ones stay whatever their age."""
+    cutoff = utcnow() - timedelta(days=settings.webhook_log_retention_days)
+    with Db(engine) as db:
+        result = db.execute(delete(WebhookDelivery).where(WebhookDelivery.status != "pending",
+                                                          WebhookDelivery.finished_at < cutoff))
+        db.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
 
 def test_ping(db: Db, user_id: uuid.UUID, webhook_id: uuid.UUID) -> WebhookDelivery:
     """Queue a ``webhook.test`` message behind the endpoint's other messages."""

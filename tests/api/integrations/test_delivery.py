@@ -221,3 +221,21 @@ def lag_zero(engine: Engine) -> bool:
 
     with engine.connect() as conn:
         return outbox.lag(conn, "webhooks") == 0
+
+
+def test_the_delivery_log_is_kept_for_the_retention_period(
+        client: TestClient, engine: Engine, fast: ApiSettings, owner: dict[str, Any], receiver: Receiver) -> None:
+    from api.integrations.service import purge_delivery_log
+
+    kind = _kind()
+    hook = _setup(client, owner, receiver, "/retention", [kind])
+    emit(engine, kind, "r", {"n": "1"}, [owner["user_id"]])
+    pump(engine, fast, lambda: len(receiver.at("/retention")) == 1)
+    url = f"/v1/integrations/webhooks/{hook['id']}/deliveries"
+    purge_delivery_log(engine, None, fast)
+    assert len(client.get(url, headers=owner["headers"]).json()["items"]) == 1  # recent: kept
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE webhook_deliveries SET finished_at = now() - interval '31 days' "
+                          "WHERE webhook_id = :w"), {"w": hook["id"]})
+    assert purge_delivery_log(engine, None, fast) >= 1
+    assert client.get(url, headers=owner["headers"]).json()["items"] == []

@@ -72,9 +72,9 @@ def test_scheduler_runs_every_sweep_once_per_tick_with_one_leader(engine: Engine
     redis.delete(lock)
     outcomes = scheduler.run_once(engine, redis, api_settings)
     assert outcomes is not None and {o.job for o in outcomes} == {
-        "deletion_sweep", "export_purge", "audit_retention", "apikey_usage_flush"}
+        "deletion_sweep", "export_purge", "audit_retention", "apikey_usage_flush", "webhook_log_retention"}
     assert all(o.status == "ok" for o in outcomes), outcomes
     assert redis.get(lock) is None  # released
     with engine.connect() as conn:
-        recorded = conn.execute(text("SELECT job, status FROM scheduler_runs ORDER BY id DESC LIMIT 4")).all()
+        recorded = conn.execute(text("SELECT job, status FROM scheduler_runs ORDER BY id DESC LIMIT 5")).all()
     assert {(job, status) for job, status in recorded} == {(o.job, "ok") for o in outcomes}
