@@ -43,6 +43,7 @@ from api.integrations.models import Integration, Webhook, WebhookAttempt, Webhoo
 from api.integrations.service import signing_secrets
 from api.kit import outbox
 from api.kit.queue import get_queue
+from api.orgs.models import OrgMember
 from api.projects.models import Project
 from api.settings import ApiSettings
 
@@ -282,8 +283,8 @@ def _disable(db: Db, hook: Webhook) -> None:
     if integration is not None and integration.owner_user_id is not None:
         audience = [integration.owner_user_id]
     elif integration is not None and integration.owner_org_id is not None:
-        audience = list(db.scalars(text("SELECT user_id FROM org_members WHERE org_id = :o AND role IN "
-                                        "('owner', 'admin')"), {"o": integration.owner_org_id}))
+        audience = list(db.scalars(select(OrgMember.user_id).where(OrgMember.org_id == integration.owner_org_id,
+                                                                   OrgMember.role.in_(("owner", "admin")))))
     outbox.record(db, "integration.webhook.disabled", f"webhook:{hook.id}",
                   {"webhook_id": str(hook.id), "integration_id": str(hook.integration_id),
                    "consecutive_failures": hook.consecutive_failures}, audience=audience or None)
