@@ -239,3 +239,42 @@ def test_the_delivery_log_is_kept_for_the_retention_period(
                           "WHERE webhook_id = :w"), {"w": hook["id"]})
     assert purge_delivery_log(engine, None, fast) >= 1
     assert client.get(url, headers=owner["headers"]).json()["items"] == []
+
+
+def test_organization_endpoints_get_their_projects_events_and_admins_hear_of_a_disable(
+        client: TestClient, engine: Engine, fast: ApiSettings, owner: dict[str, Any], receiver: Receiver) -> None:
+    from decimal import Decimal
+
+    from sqlalchemy.orm import Session
+
+    from api.projects.models import Project
+
+    slug = f"org{uuid.uuid4().hex[:8]}"
+    assert client.post("/v1/orgs", json={"slug": slug, "name": "Org"}, headers=owner["headers"]).status_code == 201
+    it = integration(client, owner["headers"], org=slug)
+    hook = endpoint(client, owner["headers"], it["id"], receiver.url("/org-projects"), ["project.*", "proposal.*"])
+    receiver.secrets["/org-projects"].append(hook["secret"])
+    with Session(engine) as db:
+        ours = Project(client_user_id=uuid.UUID(owner["user_id"]), org_id=uuid.UUID(it["owner_org_id"]), title="t",
+                       description="d", budget=Decimal(1), chain_id=31337, token="0x" + "00" * 20)
+        theirs = Project(client_user_id=uuid.UUID(owner["user_id"]), title="t", description="d", budget=Decimal(1),
+                         chain_id=31337, token="0x" + "00" * 20)
+        db.add_all([ours, theirs])
+        db.commit()
+        ours_id, theirs_id = str(ours.id), str(theirs.id)
+    someone = [str(uuid.uuid4())]
+    emit(engine, "project.state_changed", f"project:{ours_id}", {"state": "open"}, someone)
+    emit(engine, "project.state_changed", f"project:{theirs_id}", {"state": "open"}, someone)  # not the org's
+    emit(engine, "proposal.submitted", f"proposal:{uuid.uuid4()}", {"project": ours_id}, someone)
+    pump(engine, fast, lambda: len(receiver.at("/org-projects")) == 2)
+    assert [r.json["type"] for r in receiver.at("/org-projects")] == ["project.state_changed", "proposal.submitted"]
+    # Failing until disabled: the organization's owners and admins are the notice's audience.
+    receiver.default_status["/org-projects"] = 500
+    for _ in range(2):  # 4 attempts on the first (then it is failed), 2 on the second: 6 in a row
+        emit(engine, "project.updated", f"project:{ours_id}", {}, someone)
+    pump(engine, fast, lambda: client.get(f"/v1/integrations/webhooks/{hook['id']}",
+                                          headers=owner["headers"]).json()["status"] == "disabled")
+    with engine.connect() as conn:
+        audience = conn.execute(text("SELECT audience FROM outbox_events WHERE kind = 'integration.webhook.disabled' "
+                                     "AND subject = :s"), {"s": f"webhook:{hook['id']}"}).scalar_one()
+    assert [str(u) for u in audience] == [owner["user_id"]]
