@@ -40,6 +40,7 @@ from api.projects.router import router as projects_router
 from api.proposals.router import router as proposals_router
 from api.kit.problems import install_problem_handlers
 from api.kit.realtime import Hub
+from api.integrations.router import router as integrations_router
 from api.invoices.router import router as invoices_router
 from api.messages.router import router as messages_router
 from api.transactions.router import router as transactions_router
@@ -151,6 +152,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(staking_router)
     app.include_router(governance_router)
     app.include_router(escrow_service_router)
+    app.include_router(integrations_router)
     install_openapi(app)
     if settings.serve_docs:
         _install_docs(app)

@@ -1,5 +1,5 @@
-"""`lancer api` (uvicorn serving create_app), `lancer worker` (rq worker on the app's queue) and
-`lancer chainfeed` (index changes to outbox events)."""
+"""`lancer api` (uvicorn serving create_app), `lancer worker` (rq worker on the app's queue),
+`lancer chainfeed` (index changes to outbox events), `lancer webhooks` (outbox events to webhook deliveries)."""
 
 from __future__ import annotations
 
@@ -90,4 +90,31 @@ def chainfeed_command(interval: float) -> None:
     try:
         run(engine, stop, interval, also=[sync_once])
     finally:
+        engine.dispose()
+
+
+@click.command("webhooks")
+@click.option("--interval", type=float, default=None,
+              help="Seconds between passes (default: WEBHOOK_DISPATCH_INTERVAL_SECONDS)")
+def webhooks_command(interval: float | None) -> None:
+    """Turn outbox events into webhook deliveries and enqueue them (the rq worker sends them)."""
+    import signal
+    import threading
+
+    from redis import Redis
+
+    from api.integrations.delivery import run
+    from api.settings import get_settings
+    from indexer.core.db import make_engine
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    redis = Redis.from_url(settings.redis_url_or_default)
+    try:
+        run(engine, redis, settings, stop, interval or settings.webhook_dispatch_interval_seconds)
+    finally:
+        redis.close()
         engine.dispose()

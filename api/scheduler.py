@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session as Db
 from api.audit.models import SchedulerRun
 from api.identity import key_usage
 from api.kit import outbox
+from api.integrations import service as integrations
 from api.privacy import service as privacy
 from api.settings import ApiSettings
 
@@ -46,6 +47,7 @@ SWEEPS: dict[str, Sweep] = {
     "audit_retention": lambda engine, redis, settings: privacy.audit_retention(engine, settings.audit_retention_days),
     "apikey_usage_flush": key_usage.flush_usage,
     "outbox_prune": _outbox_prune,
+    "webhook_log_retention": integrations.purge_delivery_log,
 }
 
 

@@ -179,6 +179,31 @@ class ApiSettings(ChainSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
+    # --- Integrations (issue 16): outgoing webhooks, Slack/Discord, developer API keys ---------------
+    enable_integrations: bool = Field(True, description="Feature flag: /v1/integrations routes and webhook delivery")
+    webhook_allow_private_urls: bool | None = Field(
+        None, description="Allow http:// and private/loopback webhook URLs (default: yes in development/test; "
+        "refused in production)")
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Per delivery attempt (connect + read)")
+    webhook_max_attempts: int = Field(8, ge=1, le=50, description="Attempts per message before it is marked failed")
+    webhook_retry_base_seconds: float = Field(10.0, gt=0, le=3600, description="First retry delay (doubles, jittered)")
+    webhook_retry_max_seconds: float = Field(3600.0, gt=0, le=86_400, description="Longest retry delay")
+    webhook_disable_after_failures: int = Field(
+        20, ge=1, le=10_000, description="Consecutive failed attempts after which an endpoint is disabled")
+    webhook_secret_grace_seconds: int = Field(
+        86_400, ge=0, le=30 * 86_400, description="After a rotation the old secret also signs for this long")
+    webhook_log_retention_days: int = Field(30, ge=1, le=3650, description="Finished deliveries older than this "
+                                            "are deleted (with their attempts) by `lancer scheduler`")
+    webhook_dispatch_interval_seconds: float = Field(1.0, gt=0, le=60, description="`lancer webhooks` pass interval")
+    api_key_rotation_grace_seconds: int = Field(
+        86_400, ge=0, le=30 * 86_400, description="After POST .../api-keys/{id}/rotate the old key works this long")
+
+    @property
+    def webhook_private_urls_allowed(self) -> bool:
+        if self.webhook_allow_private_urls is None:
+            return not self.production
+        return self.webhook_allow_private_urls and not self.production
+
     @field_validator("verifier_addresses", "trusted_attesters")
     @classmethod
     def _checksum_lists(cls, values: list[str]) -> list[str]:
@@ -317,6 +342,9 @@ def production_guardrails(settings: ApiSettings) -> None:
     if recorder is not None and Account.from_key(recorder.get_secret_value()).address in ANVIL_DEV_ADDRESSES:
         raise ConfigError("OFFSET_RECORDER_PRIVATE_KEY is one of anvil's public development keys; "
                           "use a key of your own in production")
+    if settings.webhook_allow_private_urls:
+        raise ConfigError("WEBHOOK_ALLOW_PRIVATE_URLS must not be set in production (webhooks to private "
+                          "addresses are a server-side request forgery hole)")
     for name in ("siwe_domain", "siwe_uri"):
         value = getattr(settings, name).lower()
         if any(host in value for host in ("localhost", "127.0.0.1", "[::1]")):

@@ -31,6 +31,7 @@ class LancerGroup(click.Group):
         "worker": ("api.cli", "worker_command"),
         "scheduler": ("api.cli", "scheduler_command"),
         "chainfeed": ("api.cli", "chainfeed_command"),
+        "webhooks": ("api.cli", "webhooks_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

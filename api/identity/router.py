@@ -314,22 +314,18 @@ def create_key(principal: StepUp, body: s.ApiKeyIn, env: Env, db: DbDep) -> s.Ap
 
 @router.get("/v1/me/api-keys", response_model=list[s.ApiKeyOut], summary="My API keys (never the secrets)")
 def list_keys(principal: Me, db: DbDep) -> list[s.ApiKeyOut]:
-    rows = db.scalars(select(ApiKey).where(ApiKey.user_id == principal.user_id).order_by(ApiKey.created_at.desc()))
-    return [s.ApiKeyOut(**_key_out(k)) for k in rows]
+    assert principal.user_id
+    return [s.ApiKeyOut(**_key_out(k)) for k in service.list_api_keys(db, principal.user_id)]
 
 
 def _own_key(db: Db, principal: Principal, key_id: uuid.UUID) -> ApiKey:
-    key = db.get(ApiKey, key_id)
-    if key is None or key.user_id != principal.user_id:
-        raise Problem(404, "no such API key", type_="not-found")
-    return key
+    return service.own_api_key(db, principal.user_id, key_id)
 
 
 @router.delete("/v1/me/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
 def revoke_key(principal: Me, key_id: uuid.UUID, env: Env, db: DbDep) -> Response:
-    key = _own_key(db, principal, key_id)
-    if key.revoked_at is None:
-        key.revoked_at = service._now()
+    key = service.revoke_api_key(db, principal.user_id, key_id)
+    if key is not None:
         audit.record(db, env.client, "apikey.revoke", actor_user_id=principal.user_id, target=f"apikey:{key.prefix}")
         db.commit()
     return Response(status_code=204)

@@ -284,6 +284,42 @@ def create_api_key(db: Db, settings: ApiSettings, user_id: uuid.UUID, name: str,
     return key, full
 
 
+def list_api_keys(db: Db, user_id: uuid.UUID) -> list[ApiKey]:
+    return list(db.scalars(select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at.desc())))
+
+
+def own_api_key(db: Db, user_id: uuid.UUID | None, key_id: uuid.UUID) -> ApiKey:
+    key = db.get(ApiKey, key_id)
+    if key is None or key.user_id != user_id:
+        raise Problem(404, "no such API key", type_="not-found")
+    return key
+
+
+def revoke_api_key(db: Db, user_id: uuid.UUID | None, key_id: uuid.UUID) -> ApiKey | None:
+    """Revoke one of the user's keys (flushed, not committed); None when it was revoked already."""
+    key = own_api_key(db, user_id, key_id)
+    if key.revoked_at is not None:
+        return None
+    key.revoked_at = _now()
+    db.flush()
+    return key
+
+
+def rotate_api_key(db: Db, settings: ApiSettings, user_id: uuid.UUID, key_id: uuid.UUID,
+                   grace_seconds: int) -> tuple[ApiKey, str, datetime]:
+    """A new key with the same name, scopes and expiry; the old one keeps working for ``grace_seconds``
+    (its ``expires_at`` is brought forward, never pushed back). Flushed, not committed."""
+    old = own_api_key(db, user_id, key_id)
+    now = _now()
+    if old.revoked_at is not None or (old.expires_at is not None and old.expires_at <= now):
+        raise Problem(409, "this key is revoked or expired; create a new one", type_="key-inactive")
+    new, full = create_api_key(db, settings, user_id, old.name, list(old.scopes), old.expires_at)
+    ends = now + timedelta(seconds=grace_seconds)
+    old.expires_at = ends if old.expires_at is None else min(old.expires_at, ends)
+    db.flush()
+    return new, full, old.expires_at
+
+
 def authenticate_api_key(engine: Engine, redis: Redis, settings: ApiSettings, presented: str) -> Principal | None:
     prefix = apikeys.parse_api_key(presented)
     if prefix is None:

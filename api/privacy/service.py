@@ -19,6 +19,7 @@ from api.attestations import service as attestations
 from api.audit import service as audit
 from api.audit.models import AuditEvent
 from api.identity.models import ApiKey, ApiKeyUsage, BackupCode, RefreshToken, Session, TotpSecret, User, Wallet
+from api.integrations.models import Integration
 from api.kit.client import ClientContext
 from api.privacy.models import Consent, DataExport, DeletionRequest
 
@@ -117,6 +118,8 @@ def erase_user(engine: Engine, request_id: uuid.UUID, now: datetime | None = Non
         db.execute(delete(BackupCode).where(BackupCode.user_id == user_id))
         db.execute(delete(TotpSecret).where(TotpSecret.user_id == user_id))
         db.execute(delete(ApiKey).where(ApiKey.user_id == user_id))
+        # The user's own integrations (webhook URLs are personal data, and nothing should be sent on).
+        db.execute(delete(Integration).where(Integration.owner_user_id == user_id))
         db.execute(delete(DataExport).where(DataExport.user_id == user_id))
         db.execute(update(User).where(User.id == user_id).values(deleted_at=now))
         audit.pseudonymise(db, user_id=user_id)

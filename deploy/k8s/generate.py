@@ -192,6 +192,12 @@ def documents(config: dict) -> dict[str, list[dict]]:
         container("scheduler", ["scheduler"], image, ports=[], probes=exec_probes(scheduler_check),
                   resources=res("50m", "128Mi", "500m", "512Mi")), grace=120))]
 
+    # Outbox events to webhook deliveries (the workers send them). Two replicas for availability: the
+    # outbox cursor is locked FOR UPDATE SKIP LOCKED, so they never share a batch.
+    out["webhooks.yaml"] = [deployment("lancer-webhooks", "webhooks", 2, pod_spec(
+        container("webhooks", ["webhooks"], image, ports=[], probes=exec_probes(scheduler_check),
+                  resources=res("50m", "128Mi", "500m", "512Mi")), grace=60))]
+
     job_pod = pod_spec(container("migrate", ["migrate"], image, ports=[], probes={},
                                  resources=res("100m", "128Mi", "500m", "256Mi")), restart="Never")
     out["migrate-job.yaml"] = [{

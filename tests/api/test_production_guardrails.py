@@ -37,6 +37,7 @@ def _settings(**overrides: Any) -> ApiSettings:
 
 def test_a_proper_production_configuration_starts() -> None:
     assert _settings().production
+    assert not _settings().webhook_private_urls_allowed  # webhooks: https to public addresses only
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
@@ -48,6 +49,7 @@ def test_a_proper_production_configuration_starts() -> None:
     ({"siwe_uri": "http://localhost:3000"}, "SIWE_URI"),
     ({"offset_recorder_private_key": local_dev_account(0).key.to_0x_hex()}, "OFFSET_RECORDER_PRIVATE_KEY"),
     ({"offset_recorder_private_key": "0x1234"}, "OFFSET_RECORDER_PRIVATE_KEY"),
+    ({"webhook_allow_private_urls": True}, "WEBHOOK_ALLOW_PRIVATE_URLS"),
 ])
 def test_production_refuses_laptop_settings(overrides: dict[str, Any], message: str,
                                             monkeypatch: pytest.MonkeyPatch) -> None:

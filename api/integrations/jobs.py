@@ -1,0 +1,17 @@
+"""rq jobs of the integrations domain. Arguments are endpoint ids only (never URLs or secrets)."""
+
+from __future__ import annotations
+
+import uuid
+
+from redis import Redis
+
+from api.integrations import delivery
+from api.kit.queue import job_engine, job_settings
+
+
+def deliver_endpoint(webhook_id: str) -> int:
+    """Send one endpoint's due messages, in order (see ``api.integrations.delivery``)."""
+    settings = job_settings()
+    return delivery.deliver_endpoint(job_engine(), Redis.from_url(settings.redis_url_or_default), settings,
+                                     uuid.UUID(webhook_id))
