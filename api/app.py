@@ -24,6 +24,8 @@ from api.carbon.router import router as carbon_router
 from api.chains.router import router as chains_router
 from api.engagements.router import router as engagements_router
 from api.escrows.router import router as escrows_router
+from api.features.router import router as features_router
+from api.features.service import OverrideStore
 from api.health.router import metrics_router
 from api.health.router import router as health_router
 from api.identity.authenticator import IdentityAuthenticator
@@ -67,6 +69,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                                        enabled=settings.ratelimit_enabled)
         app.state.authenticator = IdentityAuthenticator(app.state.engine, app.state.redis, settings,
                                                         app.state.token_signer)
+        app.state.feature_overrides = OverrideStore(app.state.engine, settings.feature_override_cache_seconds)
         app.state.read_cache = ReadCache(app.state.engine, app.state.redis, settings.redis_key_prefix,
                                          version_ttl=settings.cache_version_ttl_seconds)
         app.state.hub = Hub(settings.redis_url_or_default, settings.redis_key_prefix)
@@ -141,6 +144,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(engagements_router)
     app.include_router(proposals_router)
     app.include_router(orgs_router)
+    app.include_router(features_router)
     install_openapi(app)
     if settings.serve_docs:
         _install_docs(app)

@@ -10,6 +10,7 @@ import api.attestations.models  # noqa: F401
 import api.chainfeed.models  # noqa: F401
 import api.audit.models  # noqa: F401
 import api.engagements.models  # noqa: F401
+import api.features.models  # noqa: F401
 import api.identity.models  # noqa: F401
 import api.kit.idempotency  # noqa: F401
 import api.kit.outbox  # noqa: F401

@@ -1,0 +1,41 @@
+"""Feature flag overrides per user and per org.
+
+Revision ID: a0011_feature_flags
+Revises: a0008_outbox_messages
+Create Date: 2026-11-30
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "a0011_feature_flags"
+down_revision: str | Sequence[str] | None = "a0008_outbox_messages"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "feature_overrides",
+        sa.Column("id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("flag", sa.String(64), nullable=False),
+        sa.Column("subject_kind", sa.String(8), nullable=False),
+        sa.Column("subject_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("reason", sa.String(200), nullable=True),
+        sa.Column("set_by", postgresql.UUID(as_uuid=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_feature_overrides"),
+        sa.UniqueConstraint("flag", "subject_kind", "subject_id", name="uq_feature_overrides_subject"),
+        sa.CheckConstraint("subject_kind IN ('user', 'org')", name="ck_feature_overrides_subject_kind"),
+    )
+    op.create_index("ix_feature_overrides_subject_id", "feature_overrides", ["subject_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_feature_overrides_subject_id", table_name="feature_overrides")
+    op.drop_table("feature_overrides")
