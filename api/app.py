@@ -41,6 +41,7 @@ from api.projects.router import router as projects_router
 from api.proposals.router import router as proposals_router
 from api.kit.problems import install_problem_handlers
 from api.kit.realtime import Hub
+from indexer.core.sentry import setup_sentry
 from api.invoices.router import router as invoices_router
 from api.messages.router import router as messages_router
 from api.transactions.router import router as transactions_router
@@ -50,15 +51,20 @@ from api.reputation.router import router as reputation_router
 from api.skills.router import router as skills_router
 from api.settings import ApiSettings, get_settings
 from api.treasury.router import router as treasury_router
+from indexer.core import telemetry
 from indexer.core.db import make_engine
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # Both off at no cost unless OTEL_EXPORTER_OTLP_ENDPOINT / SENTRY_DSN are set.
+    telemetry.setup("lancer-api")
+    setup_sentry(settings, "api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = make_engine(settings.database_url, pool_size=10, max_overflow=20)
+        app.state.engine = make_engine(settings.database_url, pool_size=10, max_overflow=20,
+                                       slow_query_ms=settings.slow_query_ms)
         app.state.redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=5)
         app.state.ratelimiter = RateLimiter(app.state.redis, settings.redis_key_prefix,
                                             async_url=settings.redis_url_or_default, socket_timeout=5)
@@ -146,6 +152,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(orgs_router)
     app.include_router(features_router)
     install_openapi(app)
+    telemetry.instrument_app(app)
     if settings.serve_docs:
         _install_docs(app)
     return app
