@@ -1,4 +1,4 @@
-"""Feature flag overrides per user and per org.
+"""Feature flag overrides per user and per org; an index on projects.budget (a list filter).
 
 Revision ID: a0011_feature_flags
 Revises: a0008_outbox_messages
@@ -34,8 +34,11 @@ def upgrade() -> None:
         sa.CheckConstraint("subject_kind IN ('user', 'org')", name="ck_feature_overrides_subject_kind"),
     )
     op.create_index("ix_feature_overrides_subject_id", "feature_overrides", ["subject_id"])
+    # Every filter column of a list route has an index (tests/api/test_query_indexes.py).
+    op.create_index("ix_projects_budget", "projects", ["budget"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_projects_budget", table_name="projects")
     op.drop_index("ix_feature_overrides_subject_id", table_name="feature_overrides")
     op.drop_table("feature_overrides")

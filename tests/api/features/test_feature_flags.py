@@ -151,3 +151,20 @@ def test_override_routes_authorization_and_validation(client: TestClient, signed
                    headers=admin)
     assert r.status_code == 404 and "no user" in r.json()["detail"]
     assert client.put(url, json={"enabled": "maybe"}, headers=admin).status_code == 422
+
+
+def test_listing_flags_is_not_n_plus_one(client: TestClient) -> None:
+    from tests.support.queries import assert_no_n_plus_one
+
+    admin = bearer(login_with_2fa(client, ADMIN)["access_token"])
+
+    def call() -> None:
+        assert client.get("/v1/admin/features", headers=admin).status_code == 200
+
+    def grow() -> None:
+        for _ in range(5):
+            uid = login(client, Account.create())["tokens"]["user_id"]
+            assert client.put(f"/v1/admin/features/integrations/overrides/user/{uid}", json={"enabled": True},
+                              headers=admin).status_code == 200
+
+    assert_no_n_plus_one(client.app.state.engine, call, grow)
