@@ -1,5 +1,6 @@
 """`lancer bench indexer` (floor vs full backfill, reorg recovery) and `lancer bench api` (read routes vs a
-constant-JSON ceiling, with wrk) and `lancer bench messages` (WebSocket fan-out latency)."""
+constant-JSON ceiling, with wrk), `lancer bench messages` (WebSocket fan-out latency) and `lancer bench soak`
+(API + two indexers + worker under mixed load for N minutes)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,16 @@ def messages_bench(admin_url: str, clients: int, processes: int, messages: int, 
 
     click.echo(run(admin_url, clients=clients, processes=processes, messages=messages, interval=interval,
                    log=click.echo).report())
+
+
+@bench_command.command("soak")
+@click.option("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres", show_default=True,
+              help="PostgreSQL URL allowed to create/drop a scratch database")
+@click.option("--minutes", default=10.0, show_default=True, help="How long the load runs")
+@click.option("--sample", default=30.0, show_default=True, help="Seconds between samples")
+@click.option("--clients", default=8, show_default=True, help="Concurrent read clients")
+def soak_bench(admin_url: str, minutes: float, sample: float, clients: int) -> None:
+    """API + two indexers + worker under mixed load: memory growth, p99 and indexer lag over time."""
+    from bench.soak import run
+
+    click.echo(run(admin_url, minutes=minutes, sample=sample, clients=clients, log=click.echo).report())
