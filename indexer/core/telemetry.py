@@ -15,10 +15,11 @@ so the hot paths pay one attribute read.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
-from collections.abc import Iterator, Mapping, MutableMapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from typing import Any, TypeVar
 
 from indexer.core.errors import ConfigError
 
@@ -27,6 +28,7 @@ _provider: Any = None  # the SDK TracerProvider once set up
 _tracer: Any = None
 _service: str | None = None
 _NULL = contextlib.nullcontext()
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def configured(environ: Mapping[str, str] | None = None) -> bool:
@@ -96,6 +98,23 @@ def span(name: str, **attributes: Any) -> contextlib.AbstractContextManager[Any]
     if _tracer is None:
         return _NULL
     return _tracer.start_as_current_span(name, attributes=attributes)
+
+
+def traced(name: str, attributes: Callable[..., dict[str, Any]] | None = None) -> Callable[[F], F]:
+    """Decorator: the call runs in a span when tracing is on (``attributes`` gets the call's arguments);
+    otherwise one extra function call and nothing else."""
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            if _tracer is None:
+                return fn(*args, **kwargs)
+            attrs = attributes(*args, **kwargs) if attributes is not None else {}
+            with _tracer.start_as_current_span(name, attributes=attrs):
+                return fn(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
 
 
 def inject(carrier: MutableMapping[str, str]) -> None:

@@ -85,8 +85,11 @@ node = HTTPServer(("127.0.0.1", 0), Node)
 threading.Thread(target=node.serve_forever, daemon=True).start()
 assert telemetry.setup("lancer-indexer")
 client = RpcClient([f"http://127.0.0.1:{node.server_address[1]}/v3/secret-key"], chain="anvil-1")
-with telemetry.span("sync tick"):
-    assert client.call("eth_chainId") == "0x7a69"
+@telemetry.traced("sync tick", lambda n: {"lancer.tick": n})
+def tick(n):
+    return client.call("eth_chainId")
+
+assert tick(1) == "0x7a69"
 telemetry.shutdown()
 """
 
@@ -101,6 +104,7 @@ def test_rpc_calls_are_spans_without_their_url() -> None:
     rpc = next(s for s in spans if s.name == "rpc eth_chainId")
     parent = next(s for s in spans if s.name == "sync tick")
     assert rpc.parent_span_id == parent.span_id and rpc.service == "lancer-indexer"
+    assert parent.attributes == {"lancer.tick": 1}
     assert rpc.attributes == {"rpc.system": "jsonrpc", "rpc.method": "eth_chainId", "lancer.chain": "anvil-1"}
     assert "secret-key" not in repr(spans)
 
