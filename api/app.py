@@ -25,6 +25,8 @@ from api.chains.router import router as chains_router
 from api.engagements.router import router as engagements_router
 from api.escrow_service.router import router as escrow_service_router
 from api.escrows.router import router as escrows_router
+from api.features.router import router as features_router
+from api.features.service import OverrideStore
 from api.health.router import metrics_router
 from api.health.router import router as health_router
 from api.identity.authenticator import IdentityAuthenticator
@@ -41,6 +43,7 @@ from api.proposals.router import router as proposals_router
 from api.kit.problems import install_problem_handlers
 from api.kit.realtime import Hub
 from api.integrations.router import router as integrations_router
+from indexer.core.sentry import setup_sentry
 from api.invoices.router import router as invoices_router
 from api.messages.router import router as messages_router
 from api.transactions.router import router as transactions_router
@@ -54,15 +57,20 @@ from api.treasury.router import router as treasury_router
 from api.rewards.router import router as rewards_router
 from api.staking.router import router as staking_router
 from api.governance.router import router as governance_router
+from indexer.core import telemetry
 from indexer.core.db import make_engine
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # Both off at no cost unless OTEL_EXPORTER_OTLP_ENDPOINT / SENTRY_DSN are set.
+    telemetry.setup("lancer-api")
+    setup_sentry(settings, "api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = make_engine(settings.database_url, pool_size=10, max_overflow=20)
+        app.state.engine = make_engine(settings.database_url, pool_size=10, max_overflow=20,
+                                       slow_query_ms=settings.slow_query_ms)
         app.state.redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=5)
         app.state.ratelimiter = RateLimiter(app.state.redis, settings.redis_key_prefix,
                                             async_url=settings.redis_url_or_default, socket_timeout=5)
@@ -73,6 +81,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                                        enabled=settings.ratelimit_enabled)
         app.state.authenticator = IdentityAuthenticator(app.state.engine, app.state.redis, settings,
                                                         app.state.token_signer)
+        app.state.feature_overrides = OverrideStore(app.state.engine, settings.feature_override_cache_seconds)
         app.state.read_cache = ReadCache(app.state.engine, app.state.redis, settings.redis_key_prefix,
                                          version_ttl=settings.cache_version_ttl_seconds)
         app.state.hub = Hub(settings.redis_url_or_default, settings.redis_key_prefix)
@@ -153,7 +162,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(governance_router)
     app.include_router(escrow_service_router)
     app.include_router(integrations_router)
+    app.include_router(features_router)
     install_openapi(app)
+    telemetry.instrument_app(app)
     if settings.serve_docs:
         _install_docs(app)
     return app

@@ -35,30 +35,49 @@ def worker_command(burst: bool) -> None:
     from redis import Redis
     from rq import Worker
 
-    from api.kit.queue import configure, queue_name
+    from api.kit.queue import TracedJob, TracedQueue, configure, queue_name
+    from indexer.core.sentry import setup_sentry
     from api.settings import get_settings
+    from indexer.core import telemetry
 
     settings = get_settings()
+    telemetry.setup("lancer-worker")
+    setup_sentry(settings, "worker")
     configure(settings)
     redis = Redis.from_url(settings.redis_url_or_default)
-    Worker([queue_name(settings)], connection=redis).work(burst=burst, with_scheduler=True)
+    try:
+        Worker([queue_name(settings)], connection=redis, job_class=TracedJob,
+               queue_class=TracedQueue).work(burst=burst, with_scheduler=True)
+    finally:
+        telemetry.shutdown()
 
 
 @click.command("scheduler")
 @click.option("--once", is_flag=True, help="Run the sweeps once (if this process wins the lock) and exit")
-def scheduler_command(once: bool) -> None:
+@click.option("--list", "list_jobs", is_flag=True, help="List the scheduled jobs and exit")
+def scheduler_command(once: bool, list_jobs: bool) -> None:
     """Run the periodic sweeps (deletions, export purge, audit retention, API key usage flush)."""
     import signal
     import threading
 
     from redis import Redis
 
-    from api.scheduler import run_forever, run_once
+    from api.scheduler import JOBS, load_hooks, run_forever, run_once
     from api.settings import get_settings
     from indexer.core.db import make_engine
 
+    from indexer.core import telemetry
+    from indexer.core.sentry import setup_sentry
+
+    load_hooks()
+    if list_jobs:
+        for job in JOBS.values():
+            click.echo(f"{job.name}  {'every tick' if job.every_seconds is None else f'every {job.every_seconds} s'}")
+        return
     settings = get_settings()
-    engine = make_engine(settings.database_url, pool_size=2, max_overflow=0)
+    telemetry.setup("lancer-scheduler")
+    setup_sentry(settings, "scheduler")
+    engine = make_engine(settings.database_url, pool_size=2, max_overflow=0, slow_query_ms=settings.slow_query_ms)
     redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=10)
     if once:
         outcomes = run_once(engine, redis, settings)

@@ -1,6 +1,8 @@
 """`lancer scheduler`: the periodic sweeps, run by one leader however many replicas are up.
 
-Every ``SCHEDULER_INTERVAL_SECONDS`` the process tries to take a Redis lock (SET NX with an expiry, so a
+Jobs (``JOBS``): the deletion sweep, the export purge, the audit retention, the API key usage flush, and
+whatever domains ``register`` (rewards epochs, reputation recompute: see ``HOOK_MODULES``), each every
+tick or at most once per ``every_seconds``. Every ``SCHEDULER_INTERVAL_SECONDS`` the process tries to take a Redis lock (SET NX with an expiry, so a
 crashed leader's lock lapses); the one that holds it runs every sweep once, each recorded in
 ``scheduler_runs`` (job, start, end, status, count, error type), and the others wait for the next tick.
 A sweep that fails is recorded and logged (its error type only: network errors carry provider URLs) and
@@ -9,6 +11,7 @@ does not stop the others.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import uuid
 from collections.abc import Callable
@@ -17,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from redis import Redis
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session as Db
 
 from api.audit.models import SchedulerRun
@@ -32,6 +35,15 @@ log = structlog.get_logger(__name__)
 Sweep = Callable[[Engine, Redis, ApiSettings], int]
 
 
+@dataclass(frozen=True)
+class ScheduledJob:
+    name: str
+    sweep: Sweep
+    # None: every tick. Otherwise at most once per this many seconds, counted from the job's last
+    # successful run in ``scheduler_runs`` (so the cadence survives restarts and leader changes).
+    every_seconds: int | None = None
+
+
 def _deletions(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
     return sum(privacy.erase_user(engine, rid) for rid in privacy.due_deletions(engine))
 
@@ -41,14 +53,50 @@ def _outbox_prune(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
                         timedelta(days=settings.outbox_max_age_days))
 
 
-SWEEPS: dict[str, Sweep] = {
-    "deletion_sweep": _deletions,
-    "export_purge": lambda engine, redis, settings: privacy.purge_expired_exports(engine),
-    "audit_retention": lambda engine, redis, settings: privacy.audit_retention(engine, settings.audit_retention_days),
-    "apikey_usage_flush": key_usage.flush_usage,
-    "outbox_prune": _outbox_prune,
-    "webhook_log_retention": integrations.purge_delivery_log,
-}
+JOBS: dict[str, ScheduledJob] = {}
+
+
+def register(name: str, sweep: Sweep, *, every_seconds: int | None = None) -> None:
+    """Add a periodic job. Domains register theirs at import (e.g. ``rewards_epoch`` from the token
+    economy, ``reputation_recompute`` from reputation), and ``lancer scheduler`` imports them
+    (``HOOK_MODULES``)."""
+    if not name.replace("_", "").isalnum() or len(name) > 64:
+        raise ValueError(f"job name {name!r}: letters, digits and underscores, at most 64")
+    JOBS[name] = ScheduledJob(name, sweep, every_seconds)
+
+
+register("deletion_sweep", _deletions)
+register("export_purge", lambda engine, redis, settings: privacy.purge_expired_exports(engine))
+register("audit_retention",
+         lambda engine, redis, settings: privacy.audit_retention(engine, settings.audit_retention_days))
+register("apikey_usage_flush", key_usage.flush_usage)
+register("outbox_prune", _outbox_prune)
+register("webhook_log_retention", integrations.purge_delivery_log)
+
+# Modules that register jobs of their own when imported (hooks: rewards epochs, reputation recompute).
+# A module that is not installed yet (its domain has not landed) is skipped.
+HOOK_MODULES = ("api.rewards.jobs", "api.reputation.jobs")
+
+
+def load_hooks() -> list[str]:
+    loaded = []
+    for module in HOOK_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module and not module.startswith(f"{exc.name}."):
+                raise
+            continue
+        loaded.append(module)
+    return loaded
+
+
+def _due(db: Db, job: ScheduledJob, now: datetime) -> bool:
+    if job.every_seconds is None:
+        return True
+    last = db.scalar(select(func.max(SchedulerRun.started_at))
+                     .where(SchedulerRun.job == job.name, SchedulerRun.status == "ok"))
+    return last is None or (now - last).total_seconds() >= job.every_seconds
 
 
 @dataclass(frozen=True)
@@ -88,7 +136,9 @@ def run_once(engine: Engine, redis: Redis, settings: ApiSettings) -> list[RunOut
     if not redis.set(lock_key, token, nx=True, ex=max(settings.scheduler_interval_seconds * 2, 60)):
         return None
     try:
-        return [_run_one(engine, redis, settings, name, sweep) for name, sweep in SWEEPS.items()]
+        with Db(engine) as db:
+            due = [job for job in list(JOBS.values()) if _due(db, job, _now())]
+        return [_run_one(engine, redis, settings, job.name, job.sweep) for job in due]
     finally:
         # Release only our own lock (compare-and-delete), never one a later leader took after expiry.
         redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",

@@ -140,8 +140,12 @@ class ApiSettings(ChainSettings):
     # A refresh token not used (and its session not seen) for this long stops working.
     refresh_idle_timeout_seconds: int = Field(86_400, ge=300, le=90 * 86_400)
     enable_2fa: bool = Field(True, description="Feature flag: TOTP 2FA routes and the MFA step of sign-in")
-    # --- Token economy (issue 17): rewards epochs, staking, governance votes ---
-    enable_token_economy: bool = Field(True, description="Feature flag: /v1/rewards, /v1/staking, /v1/governance")
+    # Feature flags of the other product areas (api.kit.features; per-user/org overrides in the database).
+    enable_matching: bool = Field(True, description="Feature flag: freelancer/project matching")
+    enable_community: bool = Field(True, description="Feature flag: community (forums, groups)")
+    enable_token_economy: bool = Field(True, description="Feature flag: token economy (rewards, staking)")
+    feature_override_cache_seconds: float = Field(
+        5.0, ge=0, le=3600, description="How long an API process reuses the feature overrides it read")
     rewards_rules_json: str = Field("", description="JSON rewards rules (api.rewards.rules.RewardRules); "
                                     "empty: the defaults")
     # Contract-wallet (EIP-1271/6492) sign-in only on these chains. Unset: the registry's local chains in

@@ -1,6 +1,7 @@
 """`lancer bench indexer` (floor vs full backfill, reorg recovery), `lancer bench api` (read routes vs a
-constant-JSON ceiling), `lancer bench messages` (WebSocket fan-out latency) and `lancer bench search`
-(project search on one API process). Thin wiring: each benchmark lives in its own module."""
+constant-JSON ceiling), `lancer bench messages` (WebSocket fan-out latency), `lancer bench search`
+(project search on one API process) and `lancer bench soak` (API + two indexers + worker under mixed
+load for N minutes). Thin wiring: each benchmark lives in its own module."""
 
 from __future__ import annotations
 
@@ -78,3 +79,15 @@ def search_bench(admin_url: str, projects: int, users: int, seconds: float, conn
 
     click.echo(run(admin_url, projects=projects, users=users, seconds=seconds, connections=connections,
                    log=click.echo).report())
+
+
+@bench_command.command("soak")
+@admin_url_option
+@click.option("--minutes", default=10.0, show_default=True, help="How long the load runs")
+@click.option("--sample", default=30.0, show_default=True, help="Seconds between samples")
+@click.option("--clients", default=8, show_default=True, help="Concurrent read clients")
+def soak_bench(admin_url: str, minutes: float, sample: float, clients: int) -> None:
+    """API + two indexers + worker under mixed load: memory growth, p99 and indexer lag over time."""
+    from bench.soak import run
+
+    click.echo(run(admin_url, minutes=minutes, sample=sample, clients=clients, log=click.echo).report())

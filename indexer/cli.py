@@ -19,7 +19,9 @@ from indexer import metrics
 from indexer.core.db import make_engine
 from indexer.core.errors import ConfigError, LancerError
 from indexer.core.locks import CHAIN_LOCK_CLASS, try_xact_lock
+from indexer.core import telemetry
 from indexer.core.logging import configure_logging
+from indexer.core.sentry import setup_sentry
 from indexer.core.registry import ChainConfig
 from indexer.core.settings import ChainSettings, get_chain_settings
 from indexer.projections import rebuild
@@ -52,7 +54,7 @@ class BackfillProgress:
 
 
 def _engine(settings: ChainSettings) -> Any:
-    return make_engine(settings.database_url, pool_size=8)
+    return make_engine(settings.database_url, pool_size=8, slow_query_ms=settings.slow_query_ms)
 
 
 @click.group("index", invoke_without_command=True)
@@ -69,6 +71,8 @@ def index_command(ctx: click.Context, chain_names: str | None, all_chains: bool,
     if ctx.invoked_subcommand:
         return
     settings = get_chain_settings()
+    telemetry.setup("lancer-indexer")  # no-ops unless OTEL_EXPORTER_OTLP_ENDPOINT / SENTRY_DSN are set
+    setup_sentry(settings, "indexer")
     registry = settings.registry()
     if all_chains == bool(chain_names):
         raise ConfigError("pass either --chain NAME or --all")

@@ -25,6 +25,7 @@ from api.auth.authenticate import authenticator, credentials, key_principal, pri
 from api.auth.principal import Principal
 from api.auth.requirements import AUTH_MARKER, AuthRequirement
 from api.auth.scopes import Scope, holds, parse_scope
+from api.kit.features import enabled_for, globally_enabled
 from api.kit.problems import Problem
 from api.kit.ratelimit import (
     RateClass,
@@ -43,13 +44,46 @@ def _anonymous(request: Request) -> Principal:
 
 
 def feature_enabled(settings: Any, feature: str | None) -> bool:
-    return feature is None or bool(getattr(settings, feature))
+    """The configured state of a route's flag (what OpenAPI shows); overrides apply per caller."""
+    return globally_enabled(settings, feature)
+
+
+def _not_found(request: Request) -> Problem:
+    # Off, the route does not exist: the same 404 as an unknown path (and it is left out of OpenAPI).
+    return Problem(404, f"no route {request.url.path}", type_="not-found")
 
 
 def _require_feature(request: Request, requirement: AuthRequirement) -> None:
-    # Off, the route does not exist: the same 404 as an unknown path (and it is left out of OpenAPI).
+    """Routes without credentials: the configured state only."""
     if not feature_enabled(request.app.state.settings, requirement.feature):
-        raise Problem(404, f"no route {request.url.path}", type_="not-found")
+        raise _not_found(request)
+
+
+def _feature_for(request: Request, flag: str, principal: Principal | None) -> bool:
+    overrides = getattr(request.app.state, "feature_overrides", None)
+    user_id = principal.user_id if principal is not None else None
+    return enabled_for(request.app.state.settings, overrides, flag, user_id)
+
+
+def _authenticate_flagged(request: Request, requirement: AuthRequirement) -> Principal:
+    """A flagged route that needs credentials: the flag's state for this caller (their override, else the
+    configured state). Off for them, any answer is the 404 of a route that does not exist, including for
+    a caller whose credentials fail (a 401 would tell the route is there)."""
+    flag = requirement.feature
+    if flag is None:
+        return _authenticate(request, requirement)
+    configured = feature_enabled(request.app.state.settings, flag)
+    if not configured and credentials(request) is None:
+        raise _not_found(request)
+    try:
+        principal = _authenticate(request, requirement)
+    except Problem:
+        if not configured and not _feature_for(request, flag, getattr(request.state, "principal", None)):
+            raise _not_found(request) from None
+        raise
+    if not _feature_for(request, flag, principal):
+        raise _not_found(request)
+    return principal
 
 
 def _require_proofs(request: Request, requirement: AuthRequirement, principal: Principal) -> None:
@@ -79,13 +113,13 @@ def _require_proofs(request: Request, requirement: AuthRequirement, principal: P
 
 def _make(requirement: AuthRequirement) -> Any:
     async def dependency(request: Request) -> Principal:
-        _require_feature(request, requirement)
         if requirement.kind == "public":
+            _require_feature(request, requirement)
             # No credentials to check: the per-IP limit (one Redis round trip, or none for rate="none")
             # is awaited on the event loop instead of paying a thread-pool hop.
             await alimit_ip(request, requirement.rate)
             return _anonymous(request)
-        return await run_in_threadpool(_authenticate, request, requirement)
+        return await run_in_threadpool(_authenticate_flagged, request, requirement)
 
     setattr(dependency, AUTH_MARKER, requirement)
     dependency.__name__ = f"auth_{requirement.kind}_{(requirement.scope or '').replace(':', '_')}"
@@ -132,18 +166,34 @@ def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
 
 def _make_public_read(requirement: AuthRequirement) -> Any:
     async def dependency(request: Request) -> Principal:
-        _require_feature(request, requirement)
         # The per-IP bucket first, always: sending credentials (even made-up ones) must not buy a way
         # around it. One Redis round trip, awaited on the event loop.
         await alimit_ip(request, requirement.rate)
         creds = credentials(request)
         if creds is None:
+            _require_feature(request, requirement)
             return _anonymous(request)
-        return await run_in_threadpool(_public_read_with_credentials, request, requirement, creds)
+        return await run_in_threadpool(_public_read_flagged, request, requirement, creds)
 
     setattr(dependency, AUTH_MARKER, requirement)
     dependency.__name__ = f"auth_public_read_{(requirement.scope or '').replace(':', '_')}"
     return Depends(dependency)
+
+
+def _public_read_flagged(request: Request, requirement: AuthRequirement, creds: tuple[str, str]) -> Principal:
+    flag = requirement.feature
+    if flag is None:
+        return _public_read_with_credentials(request, requirement, creds)
+    configured = feature_enabled(request.app.state.settings, flag)
+    try:
+        principal = _public_read_with_credentials(request, requirement, creds)
+    except Problem:
+        if not configured and not _feature_for(request, flag, getattr(request.state, "principal", None)):
+            raise _not_found(request) from None
+        raise
+    if not _feature_for(request, flag, principal):
+        raise _not_found(request)
+    return principal
 
 
 def _public_read_with_credentials(request: Request, requirement: AuthRequirement, creds: tuple[str, str]) -> Principal:

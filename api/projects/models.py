@@ -23,6 +23,7 @@ class Project(Base):
         Index("ix_projects_search", "search", postgresql_using="gin"),
         Index("ix_projects_skill_ids", "skill_ids", postgresql_using="gin"),
         Index("ix_projects_created", "created_at", "id"),
+        Index("ix_projects_budget", "budget"),  # min_budget/max_budget filters (tests/api/test_query_indexes.py)
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)

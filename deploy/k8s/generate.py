@@ -128,6 +128,35 @@ def deployment(name: str, component: str, replicas: int, pod: dict, *, chain: st
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta(name, component, chain), "spec": spec}
 
 
+def pdb(name: str, component: str, chain: str | None = None) -> dict:
+    """At most one pod of the component down at a time during voluntary disruptions (drains, upgrades)."""
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta(name, component, chain),
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels(component, chain)}}}
+
+
+# Where Prometheus runs: pods labelled app.kubernetes.io/name=prometheus in a namespace labelled
+# kubernetes.io/metadata.name=monitoring (kube-prometheus-stack's default). Adjust both to your cluster.
+PROMETHEUS_PEER = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                   "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}
+
+
+def network_policies() -> list[dict]:
+    """Ingress: nothing by default; the API port from anywhere (the ingress controller); metrics ports only
+    from Prometheus. Egress stays open (PostgreSQL, Redis, RPC providers are outside the namespace)."""
+    def policy(name: str, selector: dict, ingress: list[dict]) -> dict:
+        return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": meta(name, "network"),
+                "spec": {"podSelector": selector, "policyTypes": ["Ingress"], "ingress": ingress}}
+
+    return [
+        policy("lancer-default-deny-ingress", {}, []),
+        policy("lancer-api-http", {"matchLabels": labels("api")},
+               [{"ports": [{"port": "http", "protocol": "TCP"}]}]),
+        policy("lancer-metrics-from-prometheus", {"matchLabels": {"app.kubernetes.io/name": "lancer"}},
+               [{"from": [PROMETHEUS_PEER], "ports": [{"port": "metrics", "protocol": "TCP"}]}]),
+    ]
+
+
 def documents(config: dict) -> dict[str, list[dict]]:
     image = config["image"]
     out: dict[str, list[dict]] = {}
@@ -173,8 +202,13 @@ def documents(config: dict) -> dict[str, list[dict]]:
         {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": meta("lancer-api", "api"),
          "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "lancer-api"},
                   "minReplicas": 3, "maxReplicas": 20,
-                  "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
-                      "type": "Utilization", "averageUtilization": 70}}}],
+                  "metrics": [
+                      {"type": "Resource", "resource": {"name": "cpu", "target": {
+                          "type": "Utilization", "averageUtilization": 70}}},
+                      # Requests per second per pod, served to the HPA by prometheus-adapter from
+                      # lancer_http_requests_total (deploy/README.md); without the adapter, CPU alone scales.
+                      {"type": "Pods", "pods": {"metric": {"name": "lancer_http_requests_per_second"},
+                                                "target": {"type": "AverageValue", "averageValue": "200"}}}],
                   "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}}}},
         {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta("lancer-api", "api"),
          "spec": {"minAvailable": 2, "selector": {"matchLabels": labels("api")}}},
@@ -183,14 +217,14 @@ def documents(config: dict) -> dict[str, list[dict]]:
     worker_check = ["python", "-c", "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL']).ping()"]
     out["worker.yaml"] = [deployment("lancer-worker", "worker", 2, pod_spec(
         container("worker", ["worker"], image, ports=[], probes=exec_probes(worker_check),
-                  resources=res("100m", "256Mi", "1", "1Gi")), grace=120))]
+                  resources=res("100m", "256Mi", "1", "1Gi")), grace=120)), pdb("lancer-worker", "worker")]
 
     # The periodic sweeps (deletions, export purge, audit retention, API key usage flush). Two replicas
     # for availability: a Redis lock makes one of them the leader of each tick.
     scheduler_check = ["python", "-c", "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL']).ping()"]
     out["scheduler.yaml"] = [deployment("lancer-scheduler", "scheduler", 2, pod_spec(
         container("scheduler", ["scheduler"], image, ports=[], probes=exec_probes(scheduler_check),
-                  resources=res("50m", "128Mi", "500m", "512Mi")), grace=120))]
+                  resources=res("50m", "128Mi", "500m", "512Mi")), grace=120)), pdb("lancer-scheduler", "scheduler")]
 
     # Outbox events to webhook deliveries (the workers send them). Two replicas for availability: the
     # outbox cursor is locked FOR UPDATE SKIP LOCKED, so they never share a batch.
@@ -220,7 +254,10 @@ def documents(config: dict) -> dict[str, list[dict]]:
             annotations={**scrape, "prometheus.io/port": "9102"},
             # Never two writers racing at start-up: the old pod goes before the new one starts.
             strategy={"type": "Recreate"} if int(entry.get("replicas", 2)) == 1 else
-            {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}})]
+            {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}),
+            pdb(f"lancer-indexer-{chain}", "indexer", chain)]
+
+    out["network-policies.yaml"] = network_policies()
 
     out["kustomization.yaml"] = [{
         "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namespace": NS,

@@ -1,6 +1,8 @@
 """The chain registry: one typed, validated description of every EVM chain Lancer knows.
 
-Loaded from ``CHAIN_REGISTRY_JSON`` (JSON text or a path to a JSON file); the default registry
+Loaded from ``CHAIN_REGISTRY_JSON`` (JSON text or a path to a JSON file), in the full form or in the
+product plan's short form (a list of ``{name, chainId, rpcUrl, explorer, nativeCurrency, confirmations}``,
+completed from the default registry's chain of the same id); the default registry
 shipped with the package names the public mainnets/testnets and two local anvil chains. The indexer,
 the API and the deploy script all read the same object.
 """
@@ -141,18 +143,120 @@ class ChainRegistry(_Strict):
         return [c for c in self.chains if c.local]
 
 
+def _where(loc: tuple[int | str, ...]) -> str:
+    """A Pydantic error location as a path into the JSON document: chains[0].rpc_urls[1]."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _invalid(origin: str, exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> ConfigError:
+    first = exc.errors()[0]
+    where = _where(prefix + tuple(first["loc"]))
+    more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+    # Pydantic's messages never echo the offending value into ours: RPC URLs may carry API keys.
+    return ConfigError(f"{origin} is invalid at {where}: {first['msg']}{more}")
+
+
+class PlanNativeCurrency(_Strict):
+    name: str = Field(min_length=1)
+    symbol: str = Field(min_length=1)
+    decimals: int = Field(18, ge=0, le=36)
+
+
+class PlanChain(_Strict):
+    """One chain in the product plan's form of ``CHAIN_REGISTRY_JSON`` (camelCase, one RPC URL)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    name: str = Field(min_length=1, max_length=63)
+    chainId: int = Field(gt=0, lt=2**63)  # noqa: N815 (the documented JSON field names)
+    rpcUrl: AnyHttpUrl  # noqa: N815
+    explorer: AnyHttpUrl | None = None
+    nativeCurrency: PlanNativeCurrency | Annotated[str, Field(min_length=1, max_length=16)] | None = None  # noqa: N815
+    confirmations: int | None = Field(None, ge=0, le=10_000)
+
+
+_UNKNOWN_CARBON = {"grams_co2e_per_gas": "0",
+                   "source": "Unknown: chain not in Lancer's default registry, no emission factor configured"}
+
+
+def _slug(name: str) -> str:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in name.strip().lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    return slug[:63]
+
+
+def _from_plan(entry: PlanChain, known: dict[int, ChainConfig]) -> dict[str, object]:
+    """A full chain entry: the plan's fields, the rest from the default registry's chain with the same id
+    (block time, carbon factor, EAS, finality tag), else conservative defaults."""
+    base = known.get(entry.chainId)
+    currency = entry.nativeCurrency
+    if isinstance(currency, str):
+        native = {"name": currency, "symbol": currency, "decimals": 18}
+    elif currency is not None:
+        native = currency.model_dump()
+    else:
+        native = base.native_currency.model_dump() if base else {"name": "Ether", "symbol": "ETH", "decimals": 18}
+    host = (entry.rpcUrl.host or "").lower()
+    local = base.local if base else host in ("127.0.0.1", "localhost", "::1", "[::1]")
+    confirmations = entry.confirmations if entry.confirmations is not None else (
+        base.finality.confirmations if base else (0 if local else 12))
+    return {
+        "name": _slug(entry.name), "chain_id": entry.chainId, "display_name": entry.name,
+        "rpc_urls": [str(entry.rpcUrl)],
+        "explorer_url": str(entry.explorer) if entry.explorer else (str(base.explorer_url) if base and base.explorer_url else None),
+        "native_currency": native,
+        "finality": {"confirmations": confirmations, "tag": base.finality.tag if base and entry.confirmations is None else None},
+        "block_time_seconds": base.block_time_seconds if base else (1 if local else 12),
+        "carbon": base.carbon.model_dump(mode="json") if base else _UNKNOWN_CARBON,
+        "testnet": base.testnet if base else False, "local": local,
+        "eas_address": base.eas_address if base else None,
+        "eas_schema_registry_address": base.eas_schema_registry_address if base else None,
+    }
+
+
+def _parse_plan(items: list[object], origin: str) -> ChainRegistry:
+    known = {c.chain_id: c for c in _default_registry().chains}
+    chains: list[dict[str, object]] = []
+    for index, item in enumerate(items):
+        try:
+            entry = PlanChain.model_validate(item)
+        except ValidationError as exc:
+            raise _invalid(origin, exc, (index,)) from None
+        if not _slug(entry.name):
+            raise ConfigError(f"{origin} is invalid at [{index}].name: needs at least one letter or digit")
+        chains.append(_from_plan(entry, known))
+    try:
+        return ChainRegistry.model_validate({"chains": chains})
+    except ValidationError as exc:
+        raise _invalid(origin, exc) from None
+
+
 def parse_registry(text: str, origin: str = "CHAIN_REGISTRY_JSON") -> ChainRegistry:
+    """A registry from JSON text in either form: ``{"chains": [...]}`` (the full form, snake_case), or the
+    product plan's list ``[{"name", "chainId", "rpcUrl", "explorer", "nativeCurrency", "confirmations"}]``."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{origin} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if isinstance(data, list):
+        if not data:
+            raise ConfigError(f"{origin} is invalid at (top level): the list of chains is empty")
+        return _parse_plan(data, origin)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin} is invalid at (top level): expected a JSON object with \"chains\" or a list of "
+                          f"chains, got a JSON {type(data).__name__}")
     try:
         return ChainRegistry.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{origin} is invalid at {where}: {first['msg']}{more}") from None
+        raise _invalid(origin, exc) from None
+
+
+def _default_registry() -> ChainRegistry:
+    return ChainRegistry.model_validate_json(DEFAULT_REGISTRY_PATH.read_text())
 
 
 def load_registry(value: str | None = None) -> ChainRegistry:
@@ -160,12 +264,26 @@ def load_registry(value: str | None = None) -> ChainRegistry:
     if not value or not value.strip():
         return parse_registry(DEFAULT_REGISTRY_PATH.read_text(), origin=str(DEFAULT_REGISTRY_PATH))
     stripped = value.strip()
-    if stripped.startswith("{"):
+    if stripped[0] in "{[":
         return parse_registry(stripped)
     path = Path(stripped).expanduser()
-    if not path.is_file():
-        raise ConfigError(f"CHAIN_REGISTRY_JSON is neither JSON text nor an existing file: {stripped}")
-    return parse_registry(path.read_text(), origin=str(path))
+    if path.is_file():
+        return parse_registry(path.read_text(), origin=str(path))
+    # Neither: say what was expected without echoing the value (it may be JSON text with RPC keys in it).
+    looks_like_json = stripped[0] in "\"0123456789-tfn"
+    raise ConfigError(
+        "CHAIN_REGISTRY_JSON must be a JSON object ({\"chains\": [...]}), a JSON list of chains, or the path of "
+        "a JSON file; " + ("it holds JSON of another kind" if looks_like_json and _is_json(stripped)
+                           else f"no file exists at {stripped!r}" if len(stripped) < 300 and "://" not in stripped
+                           else "it is neither"))
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def with_rpc_urls(registry: ChainRegistry, urls: dict[int, list[str]]) -> ChainRegistry:

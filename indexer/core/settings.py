@@ -29,6 +29,14 @@ class ChainSettings(BaseSettings):
                                      '{"grams_co2e_per_gas": "...", "source": "..."}}')
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")
+    slow_query_ms: float = Field(500, ge=0, description="Log statements slower than this with their plan (0: off)")
+    # Error reporting (indexer.core.sentry): off unless SENTRY_DSN is set.
+    sentry_dsn: SecretStr | None = Field(None, description="Sentry DSN; empty: no error reporting")
+    sentry_environment: str | None = Field(None, description="Environment tag (default: ENVIRONMENT)")
+    sentry_release: str | None = Field(None, description="Release tag (default: lancer@<package version>)")
+    sentry_traces_sample_rate: float = Field(0.05, ge=0, le=1, description="Share of requests/jobs traced")
+    sentry_profiles_sample_rate: float = Field(0.0, ge=0, le=1, description="Share of traced ones profiled")
+    sentry_health_sample_rate: float = Field(0.0, ge=0, le=1, description="Trace rate of health checks and /metrics")
 
     @field_validator("database_url")
     @classmethod

@@ -18,6 +18,7 @@ import msgspec
 import structlog
 
 from indexer import metrics
+from indexer.core import telemetry
 from indexer.rpc.errors import (
     RANGE_PATTERNS,
     RETRYABLE,
@@ -151,6 +152,14 @@ class RpcClient:
             raise
 
     def _with_retries(self, method: str, send: Callable[[str], Any], retries: int | None) -> Any:
+        if not telemetry.enabled():
+            return self._attempts(method, send, retries)
+        # One span per logical call, retries and failovers included (no URL: providers put keys in them).
+        with telemetry.span(f"rpc {method}", **{"rpc.system": "jsonrpc", "rpc.method": method,
+                                                 "lancer.chain": self.chain}):
+            return self._attempts(method, send, retries)
+
+    def _attempts(self, method: str, send: Callable[[str], Any], retries: int | None) -> Any:
         attempts = self.max_retries if retries is None else retries
         attempt = 0
         while True:

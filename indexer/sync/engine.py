@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from indexer import metrics, models
+from indexer.core import telemetry
 from indexer.core.registry import ChainConfig
 from indexer.projections import apply_all, rollback_all
 from indexer.rpc import eth
@@ -167,6 +168,7 @@ class ChainSyncer:
             self.conn.execute(update(c).where(c.c.chain_id == self.chain_id).values(**self._tip_values(tip)))
         self._update_gauges(tip, None)
 
+    @telemetry.traced("sync.write", lambda self, batch: {"lancer.chain": self.chain.name, "lancer.to_block": batch.end})
     def _write(self, batch: Batch) -> None:
         started = time.perf_counter()
         c = models.chains

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, NoReturn
 
+from indexer.core import telemetry
 from indexer.core.addresses import ZERO_ADDRESS, checksum
 from indexer.core.registry import ChainConfig
 from indexer.decode import DecodedEvent, EventDecoder, MalformedLog
@@ -74,6 +75,8 @@ class ChainReader:
         except MalformedLog as exc:  # the contract cannot have emitted this: the node is at fault
             raise InvalidResponse(str(exc)) from None
 
+    @telemetry.traced("sync.scan", lambda self, start, end, *a, **k: {
+        "lancer.chain": self.chain.name, "lancer.from_block": start, "lancer.to_block": end})
     def scan(self, start: int, end: int, tip: Tip, children: dict[str, str]) -> list[Chunk]:
         """The logs of blocks ``start..end``, decoded and cut into chunks; ``children`` grows with the
         children created in the range."""
@@ -127,6 +130,7 @@ class ChainReader:
             first, e, h = last + 1, e_stop, h_stop
         return chunks
 
+    @telemetry.traced("sync.complete", lambda self, chunk: {"lancer.chain": self.chain.name})
     def complete(self, chunk: Chunk) -> Batch:
         """Headers and receipts of a chunk, everything checked against the headers: one canonical
         chain's (the pin), and complete (every block whose bloom admits a followed log had its logs)."""

@@ -2496,6 +2496,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which product areas are on for me (configuration and my or my orgs' overrides)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        get: operations["my_features_v1_me_features_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every feature flag, its state and overrides
+         * @description **Auth:** admin: access token of a user who holds an admin wallet; the session must have signed in with TOTP 2FA.
+         */
+        get: operations["list_flags_v1_admin_features_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/features/{area}/overrides/{subject_kind}/{subject_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Turn a product area on or off for one user or org (audited)
+         * @description **Auth:** admin: access token of a user who holds an admin wallet; the session must have signed in with TOTP 2FA.
+         */
+        put: operations["set_override_v1_admin_features__area__overrides__subject_kind___subject_id__put"];
+        post?: never;
+        /**
+         * Remove an override: the user or org follows the configuration again (audited)
+         * @description **Auth:** admin: access token of a user who holds an admin wallet; the session must have signed in with TOTP 2FA.
+         */
+        delete: operations["clear_override_v1_admin_features__area__overrides__subject_kind___subject_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3726,6 +3790,28 @@ export interface components {
             /** Download Url */
             download_url: string | null;
         };
+        /** FlagList */
+        FlagList: {
+            /** Items */
+            items: components["schemas"]["FlagOut"][];
+        };
+        /** FlagOut */
+        FlagOut: {
+            /** Area */
+            area: string;
+            /**
+             * Flag
+             * @description The setting that switches the area (ENABLE_<AREA> in the environment)
+             */
+            flag: string;
+            /**
+             * Enabled
+             * @description The configured state (for callers without an override)
+             */
+            enabled: boolean;
+            /** Overrides */
+            overrides: components["schemas"]["OverrideOut"][];
+        };
         /** FootprintTotals */
         FootprintTotals: {
             /** Transactions */
@@ -4227,6 +4313,16 @@ export interface components {
             /** Backup Code */
             backup_code?: string | null;
         };
+        /** MyFlags */
+        MyFlags: {
+            /**
+             * Features
+             * @description Product area -> whether it is on for the caller
+             */
+            features: {
+                [key: string]: boolean;
+            };
+        };
         /**
          * MySocialAllocation
          * @description A social allocation attributed to a user pro rata of the fees their escrows (as client) paid that
@@ -4380,6 +4476,43 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** OverrideIn */
+        OverrideIn: {
+            /**
+             * Enabled
+             * @description The area's state for this user or org, whatever the configuration says
+             */
+            enabled: boolean;
+            /**
+             * Reason
+             * @description Why (kept in the audit log)
+             */
+            reason?: string | null;
+        };
+        /** OverrideOut */
+        OverrideOut: {
+            /**
+             * Subject Kind
+             * @enum {string}
+             */
+            subject_kind: "user" | "org";
+            /**
+             * Subject Id
+             * Format: uuid
+             */
+            subject_id: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Reason */
+            reason: string | null;
+            /** Set By */
+            set_by: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** Page[ConversationOut] */
         Page_ConversationOut_: {
@@ -16624,6 +16757,271 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_features_v1_me_features_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyFlags"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_flags_v1_admin_features_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagList"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_override_v1_admin_features__area__overrides__subject_kind___subject_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product area, e.g. matching */
+                area: string;
+                /** @description Whom the override applies to */
+                subject_kind: "user" | "org";
+                subject_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clear_override_v1_admin_features__area__overrides__subject_kind___subject_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product area, e.g. matching */
+                area: string;
+                /** @description Whom the override applies to */
+                subject_kind: "user" | "org";
+                subject_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,57 @@
+"""Counting the statements a block of code sends (the N+1 check).
+
+    with count_queries(engine) as q:
+        client.get("/v1/projects")
+    assert q.count <= 6, q.statements
+
+``assert_no_n_plus_one`` runs the same call with few and with many rows and fails when the number of
+statements grows with the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+
+@dataclass
+class QueryLog:
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __str__(self) -> str:
+        return "\n".join(f"{i + 1}. {' '.join(s.split())[:200]}" for i, s in enumerate(self.statements))
+
+
+@contextmanager
+def count_queries(engine: Engine) -> Iterator[QueryLog]:
+    """Every statement sent through ``engine`` (any thread) while the block runs."""
+    log = QueryLog()
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        log.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield log
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def assert_no_n_plus_one(engine: Engine, call: Callable[[], Any], grow: Callable[[], Any], *, slack: int = 0) -> None:
+    """``call`` sends as many statements after ``grow`` (which adds rows it lists) as before, ± ``slack``."""
+    call()  # warm-up: caches, first-use look-ups
+    with count_queries(engine) as before:
+        call()
+    grow()
+    with count_queries(engine) as after:
+        call()
+    assert after.count <= before.count + slack, (
+        f"statements grew from {before.count} to {after.count} with more rows (N+1?):\n{after}")
