@@ -135,6 +135,7 @@ token_balances = Table(
     Column("balance", Amount, nullable=False),
     Column("block_number", BigInteger, nullable=False),
     PrimaryKeyConstraint("chain_id", "token", "holder"),
+    Index("ix_token_balances_holder", "chain_id", "holder"),
 )
 
 escrows = Table(

@@ -57,7 +57,7 @@ COVERED_OTHERWISE = {
     "projects.chain_id": "a few values; the list is read on ix_projects_created (created_at, id) and filtered",
 }
 # Chain tables (the indexer's migration branch) still missing an index; an indexer migration adds them.
-PENDING_INDEXER_MIGRATION = {"token_balances.holder"}
+PENDING_INDEXER_MIGRATION: set[str] = set()
 
 
 def _index_columns(engine: Engine) -> dict[str, list[list[str]]]:
