@@ -52,12 +52,15 @@ def scheduler_command(once: bool) -> None:
 
     from redis import Redis
 
+    from api.kit.crypto import data_key_ring
+    from api.kit.encrypted import attach_key_ring
     from api.scheduler import run_forever, run_once
     from api.settings import get_settings
     from indexer.core.db import make_engine
 
     settings = get_settings()
-    engine = make_engine(settings.database_url, pool_size=2, max_overflow=0)
+    engine = attach_key_ring(make_engine(settings.database_url.get_secret_value(), pool_size=2, max_overflow=0),
+                             data_key_ring(settings))
     redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=10)
     if once:
         outcomes = run_once(engine, redis, settings)
@@ -84,7 +87,7 @@ def chainfeed_command(interval: float) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(get_settings().database_url.get_secret_value())
     try:
         run(engine, stop, interval)
     finally:

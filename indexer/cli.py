@@ -52,7 +52,7 @@ class BackfillProgress:
 
 
 def _engine(settings: ChainSettings) -> Any:
-    return make_engine(settings.database_url, pool_size=8)
+    return make_engine(settings.database_url.get_secret_value(), pool_size=8)
 
 
 @click.group("index", invoke_without_command=True)

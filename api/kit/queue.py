@@ -12,6 +12,8 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import Engine
 
+from api.kit.crypto import data_key_ring
+from api.kit.encrypted import attach_key_ring
 from api.settings import ApiSettings, get_settings
 from indexer.core.db import make_engine
 
@@ -30,7 +32,9 @@ def job_settings() -> ApiSettings:
 
 @lru_cache(maxsize=1)
 def _engine() -> Engine:
-    return make_engine(job_settings().database_url, pool_size=2, max_overflow=2)
+    settings = job_settings()
+    return attach_key_ring(make_engine(settings.database_url.get_secret_value(), pool_size=2, max_overflow=2),
+                           data_key_ring(settings))
 
 
 def job_engine() -> Engine:
