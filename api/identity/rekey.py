@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from api.identity.crypto import KeyRing
 from api.identity.mfa import _aad
@@ -16,8 +16,6 @@ COLUMN = "user_totp.secret_ciphertext"
 
 
 def pending(connection: Any, ring: KeyRing) -> int:
-    from sqlalchemy import func
-
     return int(connection.scalar(select(func.count()).select_from(TotpSecret)
                                  .where(TotpSecret.key_id != ring.active_kid)) or 0)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Engine, event, func, inspect, literal, not_, select, tuple_, update
 from sqlalchemy.orm import attributes
 
 from api.kit.crypto import JSON_ENVELOPE, SEALED_PREFIX, DecryptionError, KeyRing, is_sealed, is_sealed_json
@@ -157,16 +157,12 @@ class Counts:
 
 
 def _not_current(spec: EncryptedTable, column: str, active_kid: str) -> Any:
-    from sqlalchemy import func, literal, not_
-
     col = spec.model.__table__.c[column]  # type: ignore[attr-defined]
     stored = func.coalesce(col[JSON_ENVELOPE].astext, "") if column in spec.json else col
     return col.is_not(None) & not_(stored.startswith(literal(f"{SEALED_PREFIX}{active_kid}:")))
 
 
 def pending_rows(connection: Any, spec: EncryptedTable, column: str, active_kid: str) -> int:
-    from sqlalchemy import func, select
-
     table = spec.model.__table__  # type: ignore[attr-defined]
     return int(connection.scalar(select(func.count()).select_from(table)
                                  .where(_not_current(spec, column, active_kid))) or 0)
@@ -177,8 +173,6 @@ def reencrypt_batch(connection: Any, spec: EncryptedTable, column: str, ring: Ke
     """Re-encrypt up to ``batch`` rows of ``column`` not under the active key, after primary key ``after``
     (keyset order). Returns the last primary key seen, or None when the column is done. Part of the
     caller's transaction; idempotent (a row already under the active key is never touched)."""
-    from sqlalchemy import select, tuple_, update
-
     table = spec.model.__table__  # type: ignore[attr-defined]
     pk = list(table.primary_key.columns)
     col = table.c[column]

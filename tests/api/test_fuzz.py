@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from typing import Any
 
 import pytest
@@ -142,7 +143,7 @@ def negative_schema(client: TestClient) -> Any:
 
 @pytest.mark.timeout(1200)
 @negative.parametrize()
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=int(os.environ.get("FUZZ_NEGATIVE_EXAMPLES", "10")), deadline=None, suppress_health_check=list(HealthCheck))
 def test_malformed_input_is_a_4xx_problem(case: Any, fuzz_tokens: dict[str, str]) -> None:
     for headers in (bearer(fuzz_tokens["access_token"]), {}):
         response = case.call(headers=headers)
