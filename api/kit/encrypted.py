@@ -138,7 +138,9 @@ def encrypted_columns(model: type, *, row_key: Callable[[Any], str], text: Seque
 
     @event.listens_for(model, "refresh")
     def _refresh(row: Any, context: Any, attrs: Any) -> None:
-        open_loaded(row, context.session, attrs)
+        # No context: a bulk UPDATE (synchronize_session="evaluate") set the values it wrote, nothing loaded.
+        if context is not None:
+            open_loaded(row, context.session, attrs)
 
     return spec
 

@@ -135,3 +135,23 @@ def test_data_key_ring_settings(settings_factory: Any) -> None:
     with pytest.raises(ConfigError, match="key id 'a:b'"):
         settings_factory(data_encryption_keys=f'{{"a:b": "{good}"}}', data_active_kid="a:b")
     assert "bm9wZQ" not in repr(settings) and good not in repr(settings)
+
+
+def test_bulk_orm_updates_of_other_columns_keep_the_loaded_plaintext(engine: Engine) -> None:
+    """A bulk UPDATE through the session (the on-chain jobs' status updates) refreshes loaded rows without
+    a query context: the encrypted columns stay as loaded (this once raised AttributeError: a 500)."""
+    from sqlalchemy import update
+
+    row = _attestation({"text": REVIEW})
+    uid = row.uid
+    with Session(engine) as db:
+        db.add(row)
+        db.commit()
+        loaded = db.get(OffchainAttestation, uid)
+        assert loaded is not None and loaded.details == {"text": REVIEW}
+        db.execute(update(OffchainAttestation).where(OffchainAttestation.uid == uid).values(onchain_status="requested"))
+        assert loaded.onchain_status == "requested" and loaded.details == {"text": REVIEW}
+        db.commit()
+    with Session(engine) as db:
+        again = db.get(OffchainAttestation, uid)
+        assert again is not None and again.details == {"text": REVIEW} and again.onchain_status == "requested"
