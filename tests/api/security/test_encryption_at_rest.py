@@ -96,6 +96,10 @@ def test_a_ciphertext_copied_to_another_row_does_not_open(client: TestClient, en
                           "WHERE uid = :a) WHERE uid = :b"), {"a": a_uid, "b": b_uid})
     with Session(engine) as db, pytest.raises(DecryptionError, match="does not authenticate"):
         db.get(OffchainAttestation, b_uid)
+    # The session's database is shared: the poisoned rows go, or public lists would fail on them.
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM offchain_attestations WHERE uid IN (:a, :b)"), {"a": a_uid, "b": b_uid})
+        conn.execute(text("DELETE FROM user_skills WHERE user_id = :b"), {"b": users[1]})
 
 
 def test_wrong_or_missing_key_is_a_clear_error(client: TestClient, signed_in: dict[str, Any], engine: Engine,
