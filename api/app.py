@@ -30,7 +30,8 @@ from api.features.service import OverrideStore
 from api.health.router import metrics_router
 from api.health.router import router as health_router
 from api.identity.authenticator import IdentityAuthenticator
-from api.identity.crypto import KeyRing
+from api.kit.crypto import data_key_ring, totp_key_ring
+from api.kit.encrypted import attach_key_ring
 from api.identity.router import router as identity_router
 from api.identity.tokens import TokenSigner
 from api.kit.metrics import MetricsMiddleware
@@ -69,8 +70,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = make_engine(settings.database_url, pool_size=10, max_overflow=20,
-                                       slow_query_ms=settings.slow_query_ms)
+        app.state.engine = attach_key_ring(make_engine(settings.database_url.get_secret_value(), pool_size=10,
+                                                       max_overflow=20, slow_query_ms=settings.slow_query_ms),
+                                           data_key_ring(settings))
         app.state.redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=5)
         app.state.ratelimiter = RateLimiter(app.state.redis, settings.redis_key_prefix,
                                             async_url=settings.redis_url_or_default, socket_timeout=5)
@@ -126,7 +128,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.deployments = DeploymentDirectory(settings.deployments_dir)
     app.state.token_signer = TokenSigner(settings.jwt_key_ring(), settings.jwt_active_kid or "",
                                          settings.jwt_issuer)
-    app.state.totp_keyring = KeyRing(settings.totp_key_ring(), settings.totp_active_kid or "")
+    app.state.totp_keyring = totp_key_ring(settings)
     install_problem_handlers(app)
     install_middleware(app, settings)
     app.add_middleware(MetricsMiddleware)  # outermost: times everything, labels by route template

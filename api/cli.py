@@ -62,6 +62,8 @@ def scheduler_command(once: bool, list_jobs: bool) -> None:
 
     from redis import Redis
 
+    from api.kit.crypto import data_key_ring
+    from api.kit.encrypted import attach_key_ring
     from api.scheduler import JOBS, load_hooks, run_forever, run_once
     from api.settings import get_settings
     from indexer.core.db import make_engine
@@ -77,7 +79,8 @@ def scheduler_command(once: bool, list_jobs: bool) -> None:
     settings = get_settings()
     telemetry.setup("lancer-scheduler")
     setup_sentry(settings, "scheduler")
-    engine = make_engine(settings.database_url, pool_size=2, max_overflow=0, slow_query_ms=settings.slow_query_ms)
+    engine = attach_key_ring(make_engine(settings.database_url.get_secret_value(), pool_size=2, max_overflow=0,
+                                         slow_query_ms=settings.slow_query_ms), data_key_ring(settings))
     redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=10)
     if once:
         outcomes = run_once(engine, redis, settings)
@@ -105,7 +108,7 @@ def chainfeed_command(interval: float) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(get_settings().database_url.get_secret_value())
     try:
         run(engine, stop, interval, also=[sync_once])
     finally:
@@ -122,6 +125,8 @@ def webhooks_command(interval: float | None) -> None:
 
     from redis import Redis
 
+    from api.kit.crypto import data_key_ring
+    from api.kit.encrypted import attach_key_ring
     from api.integrations.delivery import run
     from api.settings import get_settings
     from indexer.core.db import make_engine
@@ -130,7 +135,8 @@ def webhooks_command(interval: float | None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     settings = get_settings()
-    engine = make_engine(settings.database_url)
+    engine = attach_key_ring(make_engine(settings.database_url.get_secret_value(), slow_query_ms=settings.slow_query_ms),
+                             data_key_ring(settings))
     redis = Redis.from_url(settings.redis_url_or_default)
     try:
         run(engine, redis, settings, stop, interval or settings.webhook_dispatch_interval_seconds)

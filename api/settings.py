@@ -1,4 +1,4 @@
-"""API settings: everything the HTTP service needs, on top of the shared chain settings.
+"""API settings: everything the HTTP service needs, on top of the shared chain settings, grouped by area.
 
 Secrets are ``SecretStr`` and never appear in logs or error messages. In ``development`` and ``test``
 missing secrets are replaced by ephemeral random keys at start-up (with a warning: tokens and 2FA
@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import secrets
 import warnings
 from functools import lru_cache
@@ -26,6 +27,9 @@ from indexer.core.addresses import checksum
 DEV_ATTESTER_INDEX = 9  # anvil's account 9: a funded, well-known key on local chains only
 
 
+KID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
 def _parse_key_ring(raw: str, name: str) -> dict[str, str]:
     try:
         data = json.loads(raw)
@@ -38,7 +42,26 @@ def _parse_key_ring(raw: str, name: str) -> dict[str, str]:
     return data
 
 
+def aes_key_ring(raw: str, name: str, *, plain_kids: bool = True) -> dict[str, bytes]:
+    """``{"kid": "base64 of 32 bytes"}`` → AES-256 key per id, or a one-line ConfigError naming ``name``.
+    Data key ids are short names (letters, digits, ``._-``: they are written into every sealed value);
+    TOTP key ids, stored in a column of their own, stay free-form as before."""
+    ring: dict[str, bytes] = {}
+    for kid, value in _parse_key_ring(raw, name).items():
+        if plain_kids and not KID_PATTERN.match(kid):
+            raise ConfigError(f"{name}: key id {kid!r} must be 1-64 letters, digits, '.', '_' or '-'")
+        try:
+            key = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ConfigError(f"{name}[{kid!r}] is not base64") from None
+        if len(key) != 32:
+            raise ConfigError(f"{name}[{kid!r}] must decode to 32 bytes (AES-256)")
+        ring[kid] = key
+    return ring
+
+
 class ApiSettings(ChainSettings):
+    # --- HTTP service and its surface --------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
     # permessage-deflate on /v1/ws: each socket then keeps its own zlib streams (hundreds of KB) and every
@@ -48,51 +71,90 @@ class ApiSettings(ChainSettings):
     cors_origins: list[str] = Field(default_factory=list, description="JSON list of allowed origins")
     max_body_bytes: int = Field(1_048_576, ge=1024)
     environment: str = Field("development", pattern="^(development|test|production)$")
+    trusted_proxy_hops: int = Field(0, ge=0, le=10, description="Reverse proxies in front of the API that append "
+                                    "to X-Forwarded-For; the client is the entry that many from the right")
+    metrics_port: int | None = Field(None, ge=1, le=65535,
+                                     description="Serve /metrics on this port only (not on the API port)")
+    docs_enabled: bool | None = Field(None, description="Serve /docs, /redoc, /openapi.json (default: not in production)")
 
-    # Sign-In with Ethereum (EIP-4361).
+    # --- Sign-In with Ethereum (EIP-4361) -----------------------------------------------------------
     siwe_domain: str = Field("localhost:3000", description="RFC 3986 authority the dApp is served from")
     siwe_uri: str = Field("http://localhost:3000", description="URI the SIWE message must name")
     siwe_clock_skew_seconds: int = Field(60, ge=0, le=600)
     siwe_max_age_seconds: int = Field(600, ge=30, le=86_400, description="Oldest accepted issuedAt")
     siwe_nonce_ttl_seconds: int = Field(300, ge=10, le=3600)
     siwe_rpc_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # Contract-wallet (EIP-1271/6492) sign-in only on these chains. Unset: the registry's local chains in
+    # development/test, none in production (name the mainnets whose RPC you trust explicitly).
+    siwe_contract_wallet_chains: list[int] | None = Field(None, description="JSON list of chain ids")
+    siwe_contract_wallet_admins: bool = Field(False, description="Let admin addresses sign in via EIP-1271/6492")
 
-    # Tokens. HS256: one service both issues and verifies, so a symmetric key ring is enough.
+    # --- Tokens and sessions ------------------------------------------------------------------------
+    # HS256: one service both issues and verifies, so a symmetric key ring is enough.
     jwt_keys: SecretStr | None = Field(None, description='JSON {"kid": "secret (>= 32 bytes)"}')
     jwt_active_kid: str | None = None
     jwt_issuer: str = "lancer-api"
     access_token_ttl_seconds: int = Field(300, ge=30, le=3600)
     refresh_token_ttl_seconds: int = Field(30 * 86_400, ge=300, le=365 * 86_400)
-    mfa_pending_ttl_seconds: int = Field(300, ge=30, le=1800)
+    # A refresh token not used (and its session not seen) for this long stops working.
+    refresh_idle_timeout_seconds: int = Field(86_400, ge=300, le=90 * 86_400)
+    # Step-up: changes to sign-in methods, keys, payout addresses, exports and erasure need a proof of
+    # identity (sign-in or POST /v1/auth/step-up) at most this old, with TOTP when 2FA is on.
+    step_up_max_age_seconds: int = Field(300, ge=30, le=3600)
 
-    # TOTP secrets at rest: AES-256-GCM key ring.
-    totp_encryption_keys: SecretStr | None = Field(None, description='JSON {"kid": "base64 of 32 bytes"}')
-    totp_active_kid: str | None = None
+    # --- Two-factor authentication (TOTP) -----------------------------------------------------------
+    enable_2fa: bool = Field(True, description="Feature flag: TOTP 2FA routes and the MFA step of sign-in")
+    mfa_pending_ttl_seconds: int = Field(300, ge=30, le=1800)
     totp_issuer: str = "Lancer"
     mfa_max_failures: int = Field(5, ge=1, le=100)
     mfa_lock_seconds: int = Field(300, ge=1, le=86_400)
 
-    # Rate limits: requests per window, per client IP and per principal (user or API key).
+    # --- Encryption at rest: AES-256-GCM key rings (api/crypto) -------------------------------------
+    # TOTP seeds have their own ring (kept for compatibility); review texts, skill evidence and audit IPs
+    # use the data ring. Rotate: add a key, make it active, `lancer keys reencrypt`, then drop the old one.
+    totp_encryption_keys: SecretStr | None = Field(None, description='JSON {"kid": "base64 of 32 bytes"}')
+    totp_active_kid: str | None = None
+    data_encryption_keys: SecretStr | None = Field(None, description='JSON {"kid": "base64 of 32 bytes"}')
+    data_active_kid: str | None = None
+
+    # --- Rate limits: requests per window, per client IP and per principal (user or API key) -------
     ratelimit_enabled: bool = True
     ratelimit_window_seconds: int = Field(60, ge=1, le=3600)
     ratelimit_ip_per_window: int = Field(300, ge=1)
     ratelimit_principal_per_window: int = Field(600, ge=1)
     ratelimit_auth_ip_per_window: int = Field(30, ge=1, description="Stricter budget of /v1/auth routes")
+    ratelimit_auth_failures_per_window: int = Field(
+        30, ge=1, description="Failed authentications per client IP and window before every credentialed call is 429")
+    # Unauthenticated paths that make RPC calls (contract-wallet SIWE, attestation verify): a per-IP
+    # budget of their own and a cap on calls in flight per API process.
+    ratelimit_rpc_ip_per_window: int = Field(10, ge=1)
+    rpc_unauthenticated_concurrency: int = Field(8, ge=1, le=1000)
+    # Anonymous failed sign-ins: counted per client IP and window, one audit row per IP and window.
+    auth_failure_audit_window_seconds: int = Field(300, ge=10, le=86_400)
 
-    # Read API: HTTP caching of confirmed data, the index-version poll, readiness lag threshold.
+    # --- Read API: HTTP caching of confirmed data, the index-version poll, readiness lag -----------
     cache_max_age_seconds: int = Field(5, ge=0, le=86_400, description="max-age of confirmed-only responses")
     cache_version_ttl_seconds: float = Field(0.5, ge=0, le=60, description="How long an API process reuses the index version it read")
     readiness_max_lag_blocks: int = Field(100, ge=0, description="Not ready when an indexer is this many blocks behind its head")
     readiness_max_lag_seconds: float = Field(300, ge=0, description="...or when its last update is this old (0: no check)")
 
+    # --- Accounts, quotas and privacy ---------------------------------------------------------------
     admin_addresses: list[str] = Field(default_factory=list, description="JSON list of admin wallets")
-    deletion_grace_seconds: int = Field(30 * 86_400, ge=0, le=365 * 86_400)
-    export_ttl_seconds: int = Field(7 * 86_400, ge=60)
     max_api_keys_per_user: int = Field(50, ge=1, le=1000)
     max_wallets_per_user: int = Field(20, ge=1, le=1000)
+    deletion_grace_seconds: int = Field(30 * 86_400, ge=0, le=365 * 86_400)
+    export_ttl_seconds: int = Field(7 * 86_400, ge=60)
+    audit_retention_days: int = Field(400, ge=1, le=3650,
+                                      description="Audit rows older than this lose IP, user agent and wallet")
+    outbox_retention_hours: int = Field(168, ge=1, le=24 * 3650,
+                                        description="Outbox events every consumer acknowledged are deleted after this")
+    outbox_max_age_days: int = Field(30, ge=1, le=3650,
+                                     description="Outbox events are deleted after this even if a consumer lags")
+    scheduler_interval_seconds: int = Field(300, ge=5, le=86_400, description="How often `lancer scheduler` runs the sweeps")
 
-    # Reputation and attestations (EAS). Lancer's attester key signs offchain attestations and sends
-    # EAS.attest / revoke; in development and test an anvil dev account stands in (with a warning).
+    # --- Reputation and attestations (EAS) ----------------------------------------------------------
+    # Lancer's attester key signs offchain attestations and sends EAS.attest / revoke; in development
+    # and test an anvil dev account stands in (with a warning).
     attester_private_key: SecretStr | None = Field(None, description="0x-hex key Lancer attests with")
     verifier_addresses: list[str] = Field(default_factory=list, description="JSON list of skill-verifier wallets")
     trusted_attesters: list[str] = Field(default_factory=list,
@@ -102,44 +164,11 @@ class ApiSettings(ChainSettings):
         default_factory=lambda: {"*:native": 1.0, "*:LNC": 1.0},
         description='Volume weight per token: {"<chainId|*>:<native|LNC|0xToken>": weight}; unlisted tokens weigh 0')
     reputation_cache_ttl_seconds: int = Field(3600, ge=0, le=86_400)
-
-    # --- Platform and privacy hardening (issue 12, sec-ops) -------------------------------------------
-    # Connection URLs carry passwords: hidden from repr (settings dumps, tracebacks' locals).
-    database_url: str = Field("", repr=False, description="PostgreSQL URL; empty means the embedded dev server")
-    redis_url: str = Field("", repr=False, description="Redis URL; empty means the embedded dev server")
-    trusted_proxy_hops: int = Field(0, ge=0, le=10, description="Reverse proxies in front of the API that append "
-                                    "to X-Forwarded-For; the client is the entry that many from the right")
-    ratelimit_auth_failures_per_window: int = Field(
-        30, ge=1, description="Failed authentications per client IP and window before every credentialed call is 429")
-    metrics_port: int | None = Field(None, ge=1, le=65535,
-                                     description="Serve /metrics on this port only (not on the API port)")
-    docs_enabled: bool | None = Field(None, description="Serve /docs, /redoc, /openapi.json (default: not in production)")
     onchain_attestations_per_period: int = Field(
         5, ge=0, description="On-chain attestations (Lancer pays the gas) per user and per period")
     onchain_attestation_period_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
-    audit_retention_days: int = Field(400, ge=1, le=3650,
-                                      description="Audit rows older than this lose IP, user agent and wallet")
-    outbox_retention_hours: int = Field(168, ge=1, le=24 * 3650,
-                                        description="Outbox events every consumer acknowledged are deleted after this")
-    outbox_max_age_days: int = Field(30, ge=1, le=3650,
-                                     description="Outbox events are deleted after this even if a consumer lags")
-    scheduler_interval_seconds: int = Field(300, ge=5, le=86_400, description="How often `lancer scheduler` runs the sweeps")
 
-    @property
-    def production(self) -> bool:
-        return self.environment == "production"
-
-    @property
-    def serve_docs(self) -> bool:
-        return self.docs_enabled if self.docs_enabled is not None else not self.production
-
-    # --- Security: identity and sessions (issue 12, identity half) ---------------------------------
-    # Step-up: changes to sign-in methods, keys, payout addresses, exports and erasure need a proof of
-    # identity (sign-in or POST /v1/auth/step-up) at most this old, with TOTP when 2FA is on.
-    step_up_max_age_seconds: int = Field(300, ge=30, le=3600)
-    # A refresh token not used (and its session not seen) for this long stops working.
-    refresh_idle_timeout_seconds: int = Field(86_400, ge=300, le=90 * 86_400)
-    enable_2fa: bool = Field(True, description="Feature flag: TOTP 2FA routes and the MFA step of sign-in")
+    # --- Feature flags and token economy ------------------------------------------------------------
     # Feature flags of the other product areas (api.kit.features; per-user/org overrides in the database).
     enable_matching: bool = Field(True, description="Feature flag: freelancer/project matching")
     enable_community: bool = Field(True, description="Feature flag: community (forums, groups)")
@@ -148,17 +177,6 @@ class ApiSettings(ChainSettings):
         5.0, ge=0, le=3600, description="How long an API process reuses the feature overrides it read")
     rewards_rules_json: str = Field("", description="JSON rewards rules (api.rewards.rules.RewardRules); "
                                     "empty: the defaults")
-    # Contract-wallet (EIP-1271/6492) sign-in only on these chains. Unset: the registry's local chains in
-    # development/test, none in production (name the mainnets whose RPC you trust explicitly).
-    siwe_contract_wallet_chains: list[int] | None = Field(None, description="JSON list of chain ids")
-    siwe_contract_wallet_admins: bool = Field(False, description="Let admin addresses sign in via EIP-1271/6492")
-    # Unauthenticated paths that make RPC calls (contract-wallet SIWE, attestation verify): a per-IP
-    # budget of their own and a cap on calls in flight per API process.
-    ratelimit_rpc_ip_per_window: int = Field(10, ge=1)
-    rpc_unauthenticated_concurrency: int = Field(8, ge=1, le=1000)
-    # Anonymous failed sign-ins: counted per client IP and window, one audit row per IP and window.
-    auth_failure_audit_window_seconds: int = Field(300, ge=10, le=86_400)
-    # --- end of security: identity and sessions ---------------------------------------------------
 
     # --- Sustainability (issue 17) -------------------------------------------------------------------
     enable_sustainability: bool = Field(True, description="Feature flag: /v1/sustainability/* and /v1/me/sustainability")
@@ -208,6 +226,15 @@ class ApiSettings(ChainSettings):
             return not self.production
         return self.webhook_allow_private_urls and not self.production
 
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def serve_docs(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else not self.production
+
     @field_validator("verifier_addresses", "trusted_attesters")
     @classmethod
     def _checksum_lists(cls, values: list[str]) -> list[str]:
@@ -237,6 +264,8 @@ class ApiSettings(ChainSettings):
             missing.append("JWT_KEYS")
         if self.totp_encryption_keys is None:
             missing.append("TOTP_ENCRYPTION_KEYS")
+        if self.data_encryption_keys is None:
+            missing.append("DATA_ENCRYPTION_KEYS")
         if self.attester_private_key is None:
             if self.environment == "production":
                 raise ConfigError("ATTESTER_PRIVATE_KEY must be set when ENVIRONMENT=production")
@@ -253,8 +282,8 @@ class ApiSettings(ChainSettings):
             raise ConfigError(f"{', '.join(missing)} must be set when ENVIRONMENT=production")
         if missing:
             warnings.warn(
-                f"{', '.join(missing)} not set: using ephemeral random keys (tokens and 2FA secrets "
-                "will not survive a restart)",
+                f"{', '.join(missing)} not set: using ephemeral random keys (tokens, 2FA secrets and "
+                "encrypted data will not survive a restart)",
                 stacklevel=2,
             )
         if self.jwt_keys is None:
@@ -265,6 +294,11 @@ class ApiSettings(ChainSettings):
                 json.dumps({"ephemeral": base64.b64encode(secrets.token_bytes(32)).decode()})
             )
             self.totp_active_kid = "ephemeral"
+        if self.data_encryption_keys is None:
+            self.data_encryption_keys = SecretStr(
+                json.dumps({"ephemeral": base64.b64encode(secrets.token_bytes(32)).decode()})
+            )
+            self.data_active_kid = "ephemeral"
         # Validate the key rings now, so a bad value fails at start-up with a clear message.
         jwt_ring = self.jwt_key_ring()
         self.jwt_active_kid = self.jwt_active_kid or sorted(jwt_ring)[-1]
@@ -281,6 +315,10 @@ class ApiSettings(ChainSettings):
                 Account.from_key(self.offset_recorder_private_key.get_secret_value())
             except (ValueError, TypeError):
                 raise ConfigError("OFFSET_RECORDER_PRIVATE_KEY is not a valid secp256k1 private key") from None
+        data_ring = self.data_key_ring()
+        self.data_active_kid = self.data_active_kid or sorted(data_ring)[-1]
+        if self.data_active_kid not in data_ring:
+            raise ConfigError("DATA_ACTIVE_KID names no key in DATA_ENCRYPTION_KEYS")
         if self.production:
             production_guardrails(self)
         return self
@@ -291,32 +329,15 @@ class ApiSettings(ChainSettings):
 
     def totp_key_ring(self) -> dict[str, bytes]:
         assert self.totp_encryption_keys is not None
-        ring: dict[str, bytes] = {}
-        for kid, value in _parse_key_ring(self.totp_encryption_keys.get_secret_value(), "TOTP_ENCRYPTION_KEYS").items():
-            try:
-                key = base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError):
-                raise ConfigError(f"TOTP_ENCRYPTION_KEYS[{kid!r}] is not base64") from None
-            if len(key) != 32:
-                raise ConfigError(f"TOTP_ENCRYPTION_KEYS[{kid!r}] must decode to 32 bytes (AES-256)")
-            ring[kid] = key
-        return ring
+        return aes_key_ring(self.totp_encryption_keys.get_secret_value(), "TOTP_ENCRYPTION_KEYS", plain_kids=False)
+
+    def data_key_ring(self) -> dict[str, bytes]:
+        assert self.data_encryption_keys is not None
+        return aes_key_ring(self.data_encryption_keys.get_secret_value(), "DATA_ENCRYPTION_KEYS")
 
     def attester(self) -> LocalAccount:
         assert self.attester_private_key is not None
         return Account.from_key(self.attester_private_key.get_secret_value())  # type: ignore[no-any-return]
-
-    def offset_recorder(self) -> LocalAccount | None:
-        """The account that sends Treasury.recordOffset; None when none is configured (production)."""
-        if self.offset_recorder_private_key is not None:
-            return Account.from_key(self.offset_recorder_private_key.get_secret_value())  # type: ignore[no-any-return]
-        if self.production:
-            return None
-        if self.deployer_private_key is not None:
-            return Account.from_key(self.deployer_private_key.get_secret_value())  # type: ignore[no-any-return]
-        from devtools.accounts import local_dev_account
-
-        return local_dev_account(0)  # type: ignore[no-any-return]
 
     def contract_wallet_chain_ids(self, registry: ChainRegistry | None = None) -> set[int]:
         """Chains where a contract wallet may sign in (see ``siwe_contract_wallet_chains``); local chains
@@ -327,21 +348,22 @@ class ApiSettings(ChainSettings):
             return allowed - local if self.environment == "production" else allowed
         return set() if self.environment == "production" else local
 
-    @property
-    def redis_url_or_default(self) -> str:
-        return self.redis_url or "redis://127.0.0.1:6379/0"
-
 
 def production_guardrails(settings: ApiSettings) -> None:
     """Refuse configurations that are fine on a laptop and dangerous in production (one-line ConfigError)."""
     from devtools.accounts import ANVIL_DEV_ADDRESSES
 
-    if "ephemeral" in (settings.jwt_active_kid, settings.totp_active_kid):
-        raise ConfigError("JWT_KEYS and TOTP_ENCRYPTION_KEYS must be real keys in production, not ephemeral ones")
+    if "ephemeral" in (settings.jwt_active_kid, settings.totp_active_kid, settings.data_active_kid):
+        raise ConfigError("JWT_KEYS, TOTP_ENCRYPTION_KEYS and DATA_ENCRYPTION_KEYS must be real keys in production, "
+                          "not ephemeral ones")
     attester = settings.attester_private_key
     if attester is not None and settings.attester().address in ANVIL_DEV_ADDRESSES:
         raise ConfigError("ATTESTER_PRIVATE_KEY is one of anvil's public development keys; "
                           "use a key of your own in production")
+    for name in ("siwe_domain", "siwe_uri"):
+        value = getattr(settings, name).lower()
+        if any(host in value for host in ("localhost", "127.0.0.1", "[::1]")):
+            raise ConfigError(f"{name.upper()} still names localhost; set it to your dApp's public domain/URI")
     recorder = settings.offset_recorder_private_key
     if recorder is not None and Account.from_key(recorder.get_secret_value()).address in ANVIL_DEV_ADDRESSES:
         raise ConfigError("OFFSET_RECORDER_PRIVATE_KEY is one of anvil's public development keys; "
@@ -349,10 +371,6 @@ def production_guardrails(settings: ApiSettings) -> None:
     if settings.webhook_allow_private_urls:
         raise ConfigError("WEBHOOK_ALLOW_PRIVATE_URLS must not be set in production (webhooks to private "
                           "addresses are a server-side request forgery hole)")
-    for name in ("siwe_domain", "siwe_uri"):
-        value = getattr(settings, name).lower()
-        if any(host in value for host in ("localhost", "127.0.0.1", "[::1]")):
-            raise ConfigError(f"{name.upper()} still names localhost; set it to your dApp's public domain/URI")
 
 
 @lru_cache(maxsize=1)

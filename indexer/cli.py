@@ -54,7 +54,7 @@ class BackfillProgress:
 
 
 def _engine(settings: ChainSettings) -> Any:
-    return make_engine(settings.database_url, pool_size=8, slow_query_ms=settings.slow_query_ms)
+    return make_engine(settings.database_url.get_secret_value(), pool_size=8, slow_query_ms=settings.slow_query_ms)
 
 
 @click.group("index", invoke_without_command=True)

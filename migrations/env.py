@@ -18,7 +18,7 @@ config = context.config
 def _url() -> str:
     return context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
         "sqlalchemy.url"
-    ) or ChainSettings().database_url
+    ) or ChainSettings().database_url.get_secret_value()
 
 
 def run_migrations_offline() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.kit.db import Base, utcnow
+from api.kit.encrypted import encrypted_columns
 
 
 class OffchainAttestation(Base):
@@ -33,7 +34,8 @@ class OffchainAttestation(Base):
     expiration_time: Mapped[int] = mapped_column(BigInteger, default=0)
     package: Mapped[dict[str, Any]] = mapped_column(JSONB)
     decoded: Mapped[dict[str, Any]] = mapped_column(JSONB)  # schema fields, integers as decimal strings
-    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)  # review text, evidence, escrow...
+    # Review text, evidence, escrow...: encrypted at rest as {"$enc": ...} (below); plaintext once loaded.
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -47,6 +49,9 @@ class OffchainAttestation(Base):
     onchain_tx: Mapped[str | None] = mapped_column(String(66))
     onchain_error: Mapped[str | None] = mapped_column(Text)
 
+
+# Lancer's copies of review texts and skill evidence are personal data: encrypted, bound to the UID.
+ATTESTATION_ENCRYPTION = encrypted_columns(OffchainAttestation, row_key=lambda row: str(row.uid), json=["details"])
 
 Index("ix_offchain_attestations_recipient_schema", OffchainAttestation.recipient, OffchainAttestation.schema_uid)
 

@@ -6,11 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, String, text
+from sqlalchemy import BigInteger, DateTime, Identity, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.kit.db import Base, utcnow
+from api.kit.encrypted import encrypted_columns
 
 
 class AuditEvent(Base):
@@ -24,12 +25,22 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200))
     result: Mapped[str] = mapped_column(String(16))
-    ip: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(Text)  # encrypted at rest (api.kit.encrypted, below)
     user_agent: Mapped[str | None] = mapped_column(String(512))
     request_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     # Set when IP, user agent and wallets were blanked (erasure or retention); the fact itself stays.
     pseudonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def _assign_id(connection: Any, row: AuditEvent) -> None:
+    # The IP's associated data names the row, so the id is taken from the identity's sequence first.
+    if row.id is None:
+        row.id = connection.scalar(text("SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))"))
+
+
+# Client IPs are personal data: encrypted at rest, bound to their row.
+AUDIT_ENCRYPTION = encrypted_columns(AuditEvent, row_key=lambda row: str(row.id), text=["ip"], assign_id=_assign_id)
 
 
 class SchedulerRun(Base):

@@ -17,6 +17,8 @@ from rq import Queue
 from rq.job import Job
 from sqlalchemy import Engine
 
+from api.kit.crypto import data_key_ring
+from api.kit.encrypted import attach_key_ring
 from api.settings import ApiSettings, get_settings
 from indexer.core import telemetry
 from indexer.core.db import make_engine
@@ -40,7 +42,8 @@ def job_settings() -> ApiSettings:
 @lru_cache(maxsize=1)
 def _engine() -> Engine:
     settings = job_settings()
-    return make_engine(settings.database_url, pool_size=2, max_overflow=2, slow_query_ms=settings.slow_query_ms)
+    return attach_key_ring(make_engine(settings.database_url.get_secret_value(), pool_size=2, max_overflow=2,
+                                       slow_query_ms=settings.slow_query_ms), data_key_ring(settings))
 
 
 def job_engine() -> Engine:

@@ -79,15 +79,19 @@ def install_redaction(secret_values: Iterable[str | None] = ()) -> None:
 
 
 # Environment variables whose values are secrets wherever they are read (each process reads its own).
-SECRET_ENV = ("DATABASE_URL", "REDIS_URL", "JWT_KEYS", "TOTP_ENCRYPTION_KEYS", "ATTESTER_PRIVATE_KEY",
-              "DEPLOYER_PRIVATE_KEY", "APE_ACCOUNT_PASSPHRASE", "OFFSET_RECORDER_PRIVATE_KEY",
+SECRET_ENV = ("DATABASE_URL", "REDIS_URL", "JWT_KEYS", "TOTP_ENCRYPTION_KEYS", "DATA_ENCRYPTION_KEYS",
+              "ATTESTER_PRIVATE_KEY", "DEPLOYER_PRIVATE_KEY", "APE_ACCOUNT_PASSPHRASE", "OFFSET_RECORDER_PRIVATE_KEY",
               "OFFSET_PROVIDER_API_KEY", "OFFSET_PROVIDER_BASE_URL")
+
+
+def _secret(value: Any) -> str:
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value or "")
 
 
 def secrets_of(settings: Any) -> list[str]:
     """The secret values a process knows: its connection URLs, the secret environment variables (and the
     keys inside JSON key rings), and every RPC URL of its chain registry."""
-    found: list[str] = [getattr(settings, "database_url", ""), getattr(settings, "redis_url", "")]
+    found: list[str] = [_secret(getattr(settings, "database_url", "")), _secret(getattr(settings, "redis_url", ""))]
     for name in SECRET_ENV:
         value = os.environ.get(name, "")
         found.append(value)

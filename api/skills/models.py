@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, Identity, Integer, SmallInteger, String
+from sqlalchemy import Boolean, ForeignKey, Identity, Integer, SmallInteger, String, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.kit.db import Base
+from api.kit.encrypted import encrypted_columns
 
 
 class Skill(Base):
@@ -29,4 +30,9 @@ class UserSkill(Base):
     skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True)
     level: Mapped[int] = mapped_column(SmallInteger)
     years: Mapped[int] = mapped_column(SmallInteger, default=0)
-    evidence_url: Mapped[str | None] = mapped_column(String(500))
+    evidence_url: Mapped[str | None] = mapped_column(Text)  # encrypted at rest (below); at most 500 characters
+
+
+# Skill evidence (links to a user's work) is encrypted at rest, bound to the (user, skill) row.
+SKILL_ENCRYPTION = encrypted_columns(UserSkill, row_key=lambda row: f"{row.user_id}:{row.skill_id}",
+                                     text=["evidence_url"])

@@ -18,8 +18,10 @@ class ChainSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = Field("", description="PostgreSQL URL; empty means the embedded dev server")
-    redis_url: str = Field("", description="Redis URL; empty means the embedded dev server")
+    # Connection URLs carry passwords: secrets, so they never show in a repr, a log or a traceback's locals.
+    # Read them with ``.get_secret_value()`` only where an engine or a client is built.
+    database_url: SecretStr = Field(SecretStr(""), description="PostgreSQL URL; empty means the embedded dev server")
+    redis_url: SecretStr = Field(SecretStr(""), description="Redis URL; empty means the embedded dev server")
     redis_key_prefix: str = Field("lancer:", description="Prefix of every Redis key Lancer writes")
     chain_registry_json: str = Field("", description="Registry as JSON text or a path; empty: default")
     deployments_dir: Path = Field(REPO_ROOT / "deployments")
@@ -38,14 +40,21 @@ class ChainSettings(BaseSettings):
     sentry_profiles_sample_rate: float = Field(0.0, ge=0, le=1, description="Share of traced ones profiled")
     sentry_health_sample_rate: float = Field(0.0, ge=0, le=1, description="Trace rate of health checks and /metrics")
 
-    @field_validator("database_url")
+    @field_validator("database_url", mode="before")
     @classmethod
-    def _psycopg_driver(cls, url: str) -> str:
+    def _psycopg_driver(cls, url: object) -> object:
         # SQLAlchemy defaults postgresql:// to psycopg2, which we do not ship.
-        for prefix in ("postgresql://", "postgres://"):
-            if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix):]
+        raw = url.get_secret_value() if isinstance(url, SecretStr) else url
+        if isinstance(raw, str):
+            for prefix in ("postgresql://", "postgres://"):
+                if raw.startswith(prefix):
+                    return "postgresql+psycopg://" + raw[len(prefix):]
         return url
+
+    @property
+    def redis_url_or_default(self) -> str:
+        """The Redis URL itself, or the local default (a secret: only for building a client)."""
+        return self.redis_url.get_secret_value() or "redis://127.0.0.1:6379/0"
 
     def registry(self) -> ChainRegistry:
         return with_carbon_overrides(load_registry(self.chain_registry_json), self.carbon_factors_json)

@@ -30,6 +30,7 @@ from contracts.demo import DemoResult, run_demo
 from devtools.anvil import AnvilProcess
 from indexer.core.deployments import load_deployment
 from devtools.embedded import EmbeddedServices, start_embedded
+from devtools.keys import local_key_rings
 from indexer.core.errors import ConfigError
 from indexer.core.migrate import upgrade
 from indexer.core.registry import ChainConfig
@@ -196,9 +197,11 @@ def dev_command(port: int, timeout: float, web_port: int) -> None:
     services: EmbeddedServices | None = None
     children: Children | None = None
     try:
-        services = start_embedded(settings.data_dir, database_url=settings.database_url, redis_url=settings.redis_url)
-        console.print(f"database: {'embedded' if not settings.database_url else 'DATABASE_URL'}, "
-                      f"redis: {'embedded' if not settings.redis_url else 'REDIS_URL'} (data in {settings.data_dir})")
+        services = start_embedded(settings.data_dir, database_url=settings.database_url.get_secret_value(),
+                                  redis_url=settings.redis_url.get_secret_value())
+        console.print(f"database: {'embedded' if not settings.database_url.get_secret_value() else 'DATABASE_URL'}, "
+                      f"redis: {'embedded' if not settings.redis_url.get_secret_value() else 'REDIS_URL'} (data in {settings.data_dir})")
+        os.environ.update(local_key_rings(settings.data_dir))  # for the migrations and every child
         upgrade(services.database_url)
         for chain in chains:
             nodes.append(start_local_chain(chain, settings.data_dir))

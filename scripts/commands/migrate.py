@@ -13,7 +13,7 @@ from indexer.core.settings import get_chain_settings
 @click.option("--target", default="heads", show_default=True, help="Alembic revision to upgrade to")
 def migrate_command(target: str) -> None:
     """Apply database migrations (indexer and API tables)."""
-    url = get_chain_settings().database_url
+    url = get_chain_settings().database_url.get_secret_value()
     if not url:
         raise ConfigError("DATABASE_URL is not set; set it to a PostgreSQL URL")
     upgrade(url, target)

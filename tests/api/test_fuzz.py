@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from typing import Any
 
 import pytest
@@ -18,7 +19,16 @@ from hypothesis import strategies as st
 
 from tests.support.api_client import bearer, login
 
-schema = schemathesis.pytest.from_fixture("fuzz_schema")
+# Filters go on the pytest (lazy) schema: schemathesis replaces the fixture schema's own filters by these.
+# A filter function sees the operation's raw OpenAPI definition (its parameter sets are not resolved yet).
+NOT_FUZZED = "^/(metrics|health)"
+
+
+def _raw(ctx: Any) -> dict[str, Any]:
+    return dict(ctx.operation.definition.raw)
+
+
+schema = schemathesis.pytest.from_fixture("fuzz_schema").exclude(path_regex=NOT_FUZZED)
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +40,13 @@ def fuzz_tokens(client: TestClient) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def fuzz_schema(client: TestClient) -> Any:
-    # The session client has already run the app's start-up (engine, Redis): reuse that app.
-    return schemathesis.openapi.from_asgi("/openapi.json", client.app).exclude(path_regex="^/(metrics|health)")
+    # The session client has already run the app's start-up (engine, Redis): reuse that app. Positive
+    # data only (schemathesis 4 mixes in negative data by default): the negative test below has its own.
+    from schemathesis import GenerationMode
+
+    found = schemathesis.openapi.from_asgi("/openapi.json", client.app)
+    found.config.generation.update(modes=[GenerationMode.POSITIVE])
+    return found
 
 
 # One test item runs every operation (~75) as subtests: on a loaded 2-core machine that is minutes, more
@@ -67,12 +82,12 @@ FORGED_CURSORS = st.builds(
     lambda value: base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("="),
     _NEAR_MISSES | st.lists(_JSON_VALUES, max_size=5) | _JSON_VALUES)
 
-cursors = schemathesis.pytest.from_fixture("cursor_schema")
-
-
 def _has_cursor(ctx: Any) -> bool:
-    operation = getattr(ctx, "operation", None)
-    return operation is not None and any(p.name == "cursor" for p in operation.query)
+    return any(p.get("name") == "cursor" and p.get("in") == "query" for p in _raw(ctx).get("parameters", []))
+
+
+cursors = schemathesis.pytest.from_fixture("cursor_schema").exclude(path_regex=NOT_FUZZED).include(
+    method="GET").include(func=_has_cursor)
 
 
 def flatmap_query(ctx: Any, query: Any) -> Any:
@@ -82,13 +97,13 @@ def flatmap_query(ctx: Any, query: Any) -> Any:
 
 
 def _base(client: TestClient) -> Any:
-    return schemathesis.openapi.from_asgi("/openapi.json", client.app).exclude(path_regex="^/(metrics|health)")
+    return schemathesis.openapi.from_asgi("/openapi.json", client.app)
 
 
 @pytest.fixture(scope="module")
 def cursor_schema(client: TestClient) -> Any:
     # Positive otherwise (a valid address, limit, ...), so the forged cursor is what the route must judge.
-    found = _base(client).include(method="GET").include(func=_has_cursor)
+    found = _base(client)
     found.hooks.register_hook_with_name(flatmap_query, "flatmap_query")
     return found
 
@@ -102,3 +117,38 @@ def _no_server_error(case: Any, response: Any) -> None:
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_forged_cursors_never_500(case: Any, fuzz_tokens: dict[str, str]) -> None:
     _no_server_error(case, case.call(headers=bearer(fuzz_tokens["access_token"])))
+
+
+# --- Negative data: malformed input on every operation that takes any (issue 12 #17) ---------------------
+# schemathesis 4 draws negative cases with the project's generation modes (``config.generation.modes``).
+# Negative mode alone skips an operation with nothing to negate (no query, header, path parameter or body
+# it can break), so those are left out: positive generation above covers them.
+
+def _takes_input(ctx: Any) -> bool:
+    raw = _raw(ctx)
+    return bool(raw.get("parameters") or raw.get("requestBody"))
+
+
+negative = schemathesis.pytest.from_fixture("negative_schema").exclude(path_regex=NOT_FUZZED).include(func=_takes_input)
+
+
+@pytest.fixture(scope="module")
+def negative_schema(client: TestClient) -> Any:
+    from schemathesis import GenerationMode
+
+    found = _base(client)
+    found.config.generation.update(modes=[GenerationMode.NEGATIVE])
+    return found
+
+
+@pytest.mark.timeout(1200)
+@negative.parametrize()
+@settings(max_examples=int(os.environ.get("FUZZ_NEGATIVE_EXAMPLES", "10")), deadline=None, suppress_health_check=list(HealthCheck))
+def test_malformed_input_is_a_4xx_problem(case: Any, fuzz_tokens: dict[str, str]) -> None:
+    for headers in (bearer(fuzz_tokens["access_token"]), {}):
+        response = case.call(headers=headers)
+        _no_server_error(case, response)
+        if response.status_code >= 400:
+            ctype = response.headers.get("content-type") or [""]
+            ctype = ctype[0] if isinstance(ctype, list) else ctype
+            assert ctype.startswith("application/problem+json"), (case.method, case.path, response.text[:200])

@@ -74,7 +74,7 @@ _BACKUP_CODES: dict[tuple[str, str], list[str]] = {}
 
 
 def backup_codes(client: TestClient, account: Any) -> list[str]:
-    return _BACKUP_CODES[(str(client.app.state.settings.database_url), account.address)]
+    return _BACKUP_CODES[(client.app.state.settings.database_url.get_secret_value(), account.address)]
 
 
 def login_with_2fa(client: TestClient, account: Any) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def login_with_2fa(client: TestClient, account: Any) -> dict[str, Any]:
         code = totp.code_at(setup.json()["secret"], totp.current_step())
         enabled = client.post("/v1/me/2fa/enable", json={"code": code}, headers=h)
         assert enabled.status_code == 200, enabled.text
-        _BACKUP_CODES[(str(client.app.state.settings.database_url), account.address)] = enabled.json()["backup_codes"]
+        _BACKUP_CODES[(client.app.state.settings.database_url.get_secret_value(), account.address)] = enabled.json()["backup_codes"]
         first = login(client, account)
     codes = backup_codes(client, account)
     assert codes, "out of backup codes for this account"

@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
+from api.kit.crypto import data_key_ring
+from api.kit.encrypted import attach_key_ring
 from api.settings import ApiSettings
 from devtools.accounts import local_dev_account
 from devtools.anvil import AnvilProcess
@@ -65,7 +67,7 @@ def ledger(database_url: str, redis_url: str, redis_prefix: str, deployments: Pa
             jwt_keys=json.dumps({"k1": secrets.token_urlsafe(48)}), jwt_active_kid="k1",
             totp_encryption_keys=json.dumps({"t1": base64.b64encode(secrets.token_bytes(32)).decode()}),
             totp_active_kid="t1", ratelimit_enabled=False, _env_file=None, **overrides)  # type: ignore[call-arg]
-        engine = make_engine(database_url)
+        engine = attach_key_ring(make_engine(database_url), data_key_ring(settings))
         try:
             with TestClient(create_app(settings), raise_server_exceptions=False) as client:
                 yield Ledger(platform, chain, engine, settings, client)

@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.kit.crypto import data_key_ring
+from api.kit.encrypted import attach_key_ring
 from api.settings import ApiSettings
 from devtools.anvil import AnvilProcess
 from indexer.core.db import make_engine
@@ -45,7 +47,7 @@ def market(database_factory: Callable[[str], str], redis_url: str, redis_prefix:
             totp_encryption_keys=json.dumps({"t1": base64.b64encode(secrets.token_bytes(32)).decode()}),
             totp_active_kid="t1", ratelimit_enabled=False, admin_addresses=[VERIFIER.address],
             _env_file=None)  # type: ignore[call-arg]
-        engine = make_engine(url)
+        engine = attach_key_ring(make_engine(url), data_key_ring(settings))
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             yield MarketEnv(platform, chain, engine, client)
         engine.dispose()

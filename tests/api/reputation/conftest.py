@@ -15,6 +15,8 @@ from redis import Redis
 
 from api.app import create_app
 from api.kit import queue as jobs
+from api.kit.crypto import data_key_ring
+from api.kit.encrypted import attach_key_ring
 from api.settings import ApiSettings
 from devtools.anvil import AnvilProcess
 from indexer.core.db import make_engine
@@ -46,7 +48,7 @@ def env(database_factory: Callable[[str], str], redis_url: str, redis_prefix: st
             totp_active_kid="t1", admin_addresses=[ADMIN.address], verifier_addresses=[VERIFIER.address],
             ratelimit_enabled=False, _env_file=None)  # type: ignore[call-arg]
         jobs.configure(settings)
-        engine = make_engine(url)
+        engine = attach_key_ring(make_engine(url), data_key_ring(settings))
         redis = Redis.from_url(redis_url)
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             yield Env(platform, eas, chain, engine, settings, client, redis)

@@ -170,6 +170,7 @@ def test_verify_eip1271_attester(env: Env) -> None:
 def test_production_refuses_to_start_without_the_attester_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ATTESTER_PRIVATE_KEY", raising=False)
     secrets = {"jwt_keys": '{"a": "' + "x" * 40 + '"}', "totp_encryption_keys": '{"a": "' + "A" * 43 + '="}',
+               "data_encryption_keys": '{"a": "' + "B" * 43 + '="}',
                "siwe_domain": "app.lancer.example", "siwe_uri": "https://app.lancer.example"}
     with pytest.raises(ConfigError, match="ATTESTER_PRIVATE_KEY"):
         ApiSettings(environment="production", _env_file=None, **secrets)  # type: ignore[arg-type]
