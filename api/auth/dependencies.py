@@ -72,11 +72,16 @@ def _authenticate_flagged(request: Request, requirement: AuthRequirement) -> Pri
     flag = requirement.feature
     if flag is None:
         return _authenticate(request, requirement)
-    configured = feature_enabled(request.app.state.settings, flag)
-    if not configured and credentials(request) is None:
+    if not feature_enabled(request.app.state.settings, flag) and credentials(request) is None:
         raise _not_found(request)
+    return _behind_flag(request, flag, lambda: _authenticate(request, requirement))
+
+
+def _behind_flag(request: Request, flag: str, check: Callable[[], Principal]) -> Principal:
+    """Run a credential check on a flagged route: off for this caller, every answer is a 404."""
+    configured = feature_enabled(request.app.state.settings, flag)
     try:
-        principal = _authenticate(request, requirement)
+        principal = check()
     except Problem:
         if not configured and not _feature_for(request, flag, getattr(request.state, "principal", None)):
             raise _not_found(request) from None
@@ -184,16 +189,7 @@ def _public_read_flagged(request: Request, requirement: AuthRequirement, creds: 
     flag = requirement.feature
     if flag is None:
         return _public_read_with_credentials(request, requirement, creds)
-    configured = feature_enabled(request.app.state.settings, flag)
-    try:
-        principal = _public_read_with_credentials(request, requirement, creds)
-    except Problem:
-        if not configured and not _feature_for(request, flag, getattr(request.state, "principal", None)):
-            raise _not_found(request) from None
-        raise
-    if not _feature_for(request, flag, principal):
-        raise _not_found(request)
-    return principal
+    return _behind_flag(request, flag, lambda: _public_read_with_credentials(request, requirement, creds))
 
 
 def _public_read_with_credentials(request: Request, requirement: AuthRequirement, creds: tuple[str, str]) -> Principal:
