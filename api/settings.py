@@ -339,6 +339,18 @@ class ApiSettings(ChainSettings):
         assert self.attester_private_key is not None
         return Account.from_key(self.attester_private_key.get_secret_value())  # type: ignore[no-any-return]
 
+    def offset_recorder(self) -> LocalAccount | None:
+        """The account that sends Treasury.recordOffset; None when none is configured (production)."""
+        if self.offset_recorder_private_key is not None:
+            return Account.from_key(self.offset_recorder_private_key.get_secret_value())  # type: ignore[no-any-return]
+        if self.production:
+            return None
+        if self.deployer_private_key is not None:
+            return Account.from_key(self.deployer_private_key.get_secret_value())  # type: ignore[no-any-return]
+        from devtools.accounts import local_dev_account
+
+        return local_dev_account(0)  # type: ignore[no-any-return]
+
     def contract_wallet_chain_ids(self, registry: ChainRegistry | None = None) -> set[int]:
         """Chains where a contract wallet may sign in (see ``siwe_contract_wallet_chains``); local chains
         never in production."""

@@ -31,7 +31,8 @@ def test_killed_worker_then_retry_records_once(env: Env) -> None:
     offset_id = r.json()["id"]
     s = led.settings
     environ = os.environ | {
-        "PYTHONPATH": str(REPO), "DATABASE_URL": s.database_url, "REDIS_URL": s.redis_url,
+        "PYTHONPATH": str(REPO), "DATABASE_URL": s.database_url.get_secret_value(),
+        "REDIS_URL": s.redis_url.get_secret_value(),
         "REDIS_KEY_PREFIX": s.redis_key_prefix, "CHAIN_REGISTRY_JSON": s.chain_registry_json,
         "DEPLOYMENTS_DIR": str(s.deployments_dir), "ENVIRONMENT": "test"}
     node.rpc("evm_setAutomine", [False])
