@@ -207,6 +207,7 @@ treasury_inflows = Table(
     Column("ref", Hash, nullable=False),
     Column("escrow", Address, nullable=True),
     PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+    Index("ix_treasury_inflows_time", "block_time"),
 )
 
 treasury_distributions = Table(
@@ -223,6 +224,7 @@ treasury_distributions = Table(
     Column("amount", Amount, nullable=False),
     Column("kind", Hash, nullable=False),
     PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+    Index("ix_treasury_distributions_time", "block_time"),
 )
 
 # Every SplitsUpdated event's splits; the current splits are those of the highest block.
@@ -254,6 +256,7 @@ carbon_offsets = Table(
     Column("uri", Text, nullable=False),
     Column("recorded_by", Address, nullable=False),
     PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
+    Index("ix_carbon_offsets_time", "block_time"),
 )
 
 # Native-coin balances can't be derived from events: the engine snapshots them (eth_getBalance by

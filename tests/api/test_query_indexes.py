@@ -16,7 +16,8 @@ from sqlalchemy import Engine, text
 
 from api.auth import iter_routes
 
-NOT_FILTERS = {"limit", "cursor", "mine", "period", "action", "pending"}
+NOT_FILTERS = {"limit", "cursor", "mine", "period", "action", "pending", "periods_limit", "periods_cursor", "format",
+               "section"}
 # (route, parameter) -> the table columns it filters on ("" where it filters nothing stored).
 FILTERS: dict[tuple[str, str], list[str]] = {
     ("/v1/accounts/{address}/balances", "address"): ["token_balances.holder", "native_balances.holder"],
@@ -49,12 +50,38 @@ FILTERS: dict[tuple[str, str], list[str]] = {
     ("/v1/projects", "max_budget"): ["projects.budget"],
     ("/v1/projects", "chain"): ["projects.chain_id"],
     ("/v1/projects", "state"): ["projects.state"],
+    ("/v1/escrow-intents", "external_id"): ["escrow_intents.external_id"],
+    ("/v1/governance/votes", "addresses"): ["vote_checkpoints.delegate"],
+    ("/v1/governance/votes", "block"): [],  # a range within one delegate's checkpoints
+    ("/v1/governance/votes", "chain"): [],
+    ("/v1/governance/votes", "network"): [],
+    ("/v1/governance/votes", "snapshot"): [],
+    ("/v1/integrations/webhooks/{webhook_id}/deliveries", "status"): ["webhook_deliveries.status"],
+    ("/v1/me/sustainability", "from_"): ["treasury_inflows.block_time", "treasury_distributions.block_time", "carbon_offsets.block_time"],
+    ("/v1/me/sustainability", "to"): ["treasury_inflows.block_time", "treasury_distributions.block_time", "carbon_offsets.block_time"],
+    ("/v1/rewards/{address}", "address"): ["rewards_leaves.account"],
+    ("/v1/rewards/{address}", "chain"): [],
+    ("/v1/staking/{address}", "address"): ["staking_events.account"],
+    ("/v1/staking/{address}", "chain"): [],
+    ("/v1/sustainability/carbon-events", "chain"): [],
+    ("/v1/sustainability/ledger", "chain"): [],
+    ("/v1/sustainability/ledger", "month"): ["treasury_inflows.block_time", "treasury_distributions.block_time", "carbon_offsets.block_time"],
+    ("/v1/sustainability/offsets", "chain"): [],
+    ("/v1/sustainability/report", "from_"): ["treasury_inflows.block_time", "treasury_distributions.block_time", "carbon_offsets.block_time"],
+    ("/v1/sustainability/report", "to"): ["treasury_inflows.block_time", "treasury_distributions.block_time", "carbon_offsets.block_time"],
+    ("/v1/sustainability/social-allocations", "from_"): ["treasury_distributions.block_time"],
+    ("/v1/sustainability/social-allocations", "to"): ["treasury_distributions.block_time"],
+    ("/v1/treasury/offsets", "chain"): [],
 }
 # Filters that ride on another, selective index of the same query, with the reason.
 COVERED_OTHERWISE = {
     "escrows.state": "a handful of values; the list is read newest first on ix_escrows_created and filtered",
     "escrows.chain_id": "leads ix_escrows_client/freelancer/arbiter; alone, the list reads ix_escrows_created",
     "projects.chain_id": "a few values; the list is read on ix_projects_created (created_at, id) and filtered",
+    "escrow_intents.external_id": "second of the unique (owner_user_id, external_id): every read is one owner's",
+    "vote_checkpoints.delegate": "third of ix_vote_checkpoints_delegate (chain_id, token, delegate, block): "
+                                 "votes are read per chain and token",
+    "webhook_deliveries.status": "second of ix_webhook_deliveries_queue (webhook_id, status, id): one endpoint's log",
 }
 # Chain tables (the indexer's migration branch) still missing an index; an indexer migration adds them.
 PENDING_INDEXER_MIGRATION: set[str] = set()
