@@ -27,8 +27,10 @@ def _in_trace(spans: list[ReceivedSpan], trace_id: str) -> list[ReceivedSpan]:
 def test_one_trace_from_http_request_to_job(api_settings: ApiSettings) -> None:
     with OtlpReceiver() as receiver:
         port = free_port()
+        # A Redis prefix of its own: `worker --burst` must run this test's job, not jobs other tests left queued.
         env = settings_env(api_settings, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY="200",
-                           OTEL_RESOURCE_ATTRIBUTES="deployment.environment=test", LOG_FORMAT="json")
+                           OTEL_RESOURCE_ATTRIBUTES="deployment.environment=test", LOG_FORMAT="json",
+                           REDIS_KEY_PREFIX=f"{api_settings.redis_key_prefix}tracing:")
         api = lancer(["api", "--port", str(port)], env, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
