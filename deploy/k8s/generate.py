@@ -230,7 +230,7 @@ def documents(config: dict) -> dict[str, list[dict]]:
     # outbox cursor is locked FOR UPDATE SKIP LOCKED, so they never share a batch.
     out["webhooks.yaml"] = [deployment("lancer-webhooks", "webhooks", 2, pod_spec(
         container("webhooks", ["webhooks"], image, ports=[], probes=exec_probes(scheduler_check),
-                  resources=res("50m", "128Mi", "500m", "512Mi")), grace=60))]
+                  resources=res("50m", "128Mi", "500m", "512Mi")), grace=60)), pdb("lancer-webhooks", "webhooks")]
 
     job_pod = pod_spec(container("migrate", ["migrate"], image, ports=[], probes={},
                                  resources=res("100m", "128Mi", "500m", "256Mi")), restart="Never")
