@@ -178,7 +178,7 @@ try {
   await page.getByTestId("session-row").filter({ hasText: "this device" }).waitFor();
   results.sessions = await page.getByTestId("session-row").count();
   await page.getByLabel("Name").fill("e2e key");
-  await page.getByRole("checkbox", { name: /read:escrows/ }).check();
+  await page.getByRole("checkbox", { name: /^read:escrows/ }).check();
   // The session signed in without a code, so with 2FA on now this asks for one whatever the window.
   await sensitive("api-key", () => page.getByRole("button", { name: "Create key" }).click(), page.getByTestId("new-api-key"));
   results.api_key = (await page.getByTestId("new-api-key").innerText()).trim();
