@@ -12,6 +12,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.rpc_server import send_json
+
 
 def parse_envelope(raw: bytes) -> tuple[dict[str, Any], list[tuple[dict[str, Any], bytes]]]:
     header_line, _, rest = raw.partition(b"\n")
@@ -58,11 +60,7 @@ class SentryReceiver:
                 outer.envelopes.append({"header": header, "items": [
                     {"type": item.get("type"), "payload": _decode(payload)} for item, payload in items]})
                 reply = b'{"id": "' + str(header.get("event_id", "")).encode() + b'"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                send_json(self, 200, reply)
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
