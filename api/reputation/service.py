@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session as Db
 
 from api.attestations import service as attestations
-from api.reputation import formula
+from api.reputation import formula, verifier_stake
 from api.reputation.schemas import ReputationOut
 from api.settings import ApiSettings
 from indexer import read_models
@@ -91,9 +91,13 @@ def reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, addr
     now = datetime.now(UTC)
     with engine.connect() as conn:
         index_version = read_models.reputation_index_version(conn)
+        # verifier_stake (a separate component): only verifiers' stakes are read; the stake is in the key.
+        is_verifier = address in settings.verifier_addresses or address in settings.admin_addresses
+        stakes = verifier_stake.stakes_by_chain(conn, settings.deployments_dir, address) if is_verifier else {}
     version = f"{index_version}.{attestations.attestation_version(redis, settings)}"
+    stake_key = f"{verifier_stake.VERSION}:{int(is_verifier)}:{sum(stakes.values())}"
     # The hour is part of the key so decay moves on even when no data changes.
-    key = f"{settings.redis_key_prefix}rep:{formula.FORMULA_VERSION}:{address}:{version}:{now:%Y%m%d%H}"
+    key = f"{settings.redis_key_prefix}rep:{formula.FORMULA_VERSION}:{stake_key}:{address}:{version}:{now:%Y%m%d%H}"
     ttl = settings.reputation_cache_ttl_seconds
     if ttl:
         cached = redis.get(key)
@@ -102,6 +106,9 @@ def reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, addr
     facts, uids = facts_for(db, engine, settings, address, now)
     result = formula.score(facts, now)
     parts = result["parts"]
+    component = verifier_stake.part(is_verifier, stakes)
+    parts["verifier_stake"] = component  # type: ignore[index]
+    result["score"] = verifier_stake.apply(result["score"], component)  # type: ignore[arg-type]
     for chain in parts["volume"]["per_chain"]:  # type: ignore[index]
         for token in chain["tokens"]:
             token["amount"] = str(token["amount"])  # base units as decimal strings
