@@ -96,12 +96,14 @@ def scheduler_command(once: bool, list_jobs: bool) -> None:
 @click.command("chainfeed")
 @click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between passes")
 def chainfeed_command(interval: float) -> None:
-    """Turn indexed escrow events into outbox events (pending, confirmed, retracted after a reorg)."""
+    """Turn indexed escrow events, reward claims and stake changes into outbox events (pending, confirmed,
+    retracted after a reorg)."""
     import signal
     import threading
 
     from api.chainfeed.service import run
     from api.escrow_service.sync import sync_once
+    from api.rewards.feed import poll_once as economy_feed
     from api.settings import get_settings
     from indexer.core.db import make_engine
 
@@ -110,7 +112,7 @@ def chainfeed_command(interval: float) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     engine = make_engine(get_settings().database_url.get_secret_value())
     try:
-        run(engine, stop, interval, also=[sync_once])
+        run(engine, stop, interval, also=[sync_once, economy_feed])
     finally:
         engine.dispose()
 

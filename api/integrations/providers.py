@@ -14,6 +14,8 @@ EVENT_TYPES: dict[str, str] = {
     "escrow.event.pending": "An escrow event was indexed, not yet final (confirmations pending)",
     "escrow.event.confirmed": "An escrow event is now final (deep enough / finalized)",
     "escrow.event.retracted": "A pending escrow event was removed by a chain reorganisation",
+    "rewards.claim.*": "A rewards claim of your wallet was indexed (pending), is final (confirmed) or was removed by a reorg (retracted)",
+    "staking.change.*": "A stake, unstake request, withdrawal or staking reward of your wallet (pending, confirmed, retracted)",
     "project.created": "A project was posted (draft)",
     "project.updated": "A project was edited",
     "project.state_changed": "A project moved (open, in progress, completed, cancelled)",

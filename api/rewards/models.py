@@ -49,3 +49,24 @@ class RewardsLeaf(Base):
 
 
 Index("ix_rewards_leaves_account", RewardsLeaf.account, RewardsLeaf.chain_id)
+
+
+class EconomyFeedItem(Base):
+    """What the economy feed (``api.rewards.feed``) has already turned into outbox events: one row per
+    indexed claim or stake change, keyed by the indexer's identity of the log."""
+
+    __tablename__ = "economy_feed_items"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_hash: Mapped[str] = mapped_column(String(66), primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    contract: Mapped[str] = mapped_column(String(32))  # MerkleDistributor | LancerStaking
+    address: Mapped[str] = mapped_column(String(42))
+    event_name: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(42))
+    status: Mapped[str] = mapped_column(String(16))  # pending | confirmed | retracted
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_economy_feed_items_open", "chain_id", "status", "block_number"),)

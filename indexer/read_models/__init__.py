@@ -43,12 +43,14 @@ from indexer.read_models.rewards import (
     AttestationCount,
     CompletedEscrow,
     ConfirmedPeriod,
+    EconomyEvent,
     PublishedEpoch,
     RewardClaim,
     attestation_parties,
     claims,
     completed_escrows,
     confirmed_period,
+    economy_events_after,
     published_epochs,
 )
 from indexer.read_models.staking import StakingPosition, position, stakes
@@ -81,6 +83,6 @@ __all__ = [
     "wallet_movements",
     # token economy
     "AttestationCount", "CompletedEscrow", "ConfirmedPeriod", "PublishedEpoch", "RewardClaim", "StakingPosition", "Votes",
-    "attestation_parties", "claims", "completed_escrows", "confirmed_period", "delegate_of", "position", "published_epochs", "stakes",
+    "attestation_parties", "claims", "completed_escrows", "confirmed_period", "delegate_of", "EconomyEvent", "economy_events_after", "position", "published_epochs", "stakes",
     "votes_at",
 ]

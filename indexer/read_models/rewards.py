@@ -5,6 +5,7 @@ attestations of Lancer's schemas)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -130,3 +131,42 @@ def attestation_parties(conn: Connection, chain_id: int, schema: str, start: dat
          GROUP BY 1 ORDER BY 1
     """), {"c": chain_id, "s": schema, "f": field, "a": start, "b": end}).all()
     return [AttestationCount(party=r.party, count=r.n) for r in rows if r.party]
+
+
+class EconomyEvent(_Model):
+    """A claim (MerkleDistributor ``Claimed``) or stake change (LancerStaking ``Staked``,
+    ``UnstakeRequested``, ``Withdrawn``, ``RewardPaid``) with the identity the indexer gives a log."""
+
+    chain_id: int
+    block_number: int
+    block_hash: str
+    log_index: int
+    tx_hash: str
+    contract: str  # MerkleDistributor | LancerStaking
+    address: str
+    event_name: str
+    account: str
+    args: dict[str, Any]
+
+
+ECONOMY_FEED_EVENTS = {"MerkleDistributor": ("Claimed",),
+                       "LancerStaking": ("Staked", "UnstakeRequested", "Withdrawn", "RewardPaid")}
+
+
+def economy_events_after(conn: Connection, chain_id: int, after_block: int, *, limit: int = 500) -> list[EconomyEvent]:
+    """Claims and stake changes above ``after_block``, oldest first; at most ``limit`` rows, cut at a block
+    boundary so a caller can resume after the last block."""
+    rows = conn.execute(text("""
+        SELECT * FROM events
+         WHERE chain_id = :c AND block_number > :b
+           AND ((contract = 'MerkleDistributor' AND event_name = ANY(CAST(:d AS text[])))
+             OR (contract = 'LancerStaking' AND event_name = ANY(CAST(:s AS text[]))))
+         ORDER BY block_number, log_index LIMIT :n"""), {
+        "c": chain_id, "b": after_block, "n": limit + 1, "d": list(ECONOMY_FEED_EVENTS["MerkleDistributor"]),
+        "s": list(ECONOMY_FEED_EVENTS["LancerStaking"])}).all()
+    if len(rows) > limit:
+        last_block = rows[limit].block_number
+        rows = [r for r in rows[:limit] if r.block_number < last_block] or rows[:limit]
+    return [EconomyEvent(chain_id=r.chain_id, block_number=r.block_number, block_hash=r.block_hash,
+                         log_index=r.log_index, tx_hash=r.tx_hash, contract=r.contract, address=r.address,
+                         event_name=r.event_name, account=str(r.args.get("account", "")), args=r.args) for r in rows]
