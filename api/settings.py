@@ -177,6 +177,10 @@ class ApiSettings(ChainSettings):
         5.0, ge=0, le=3600, description="How long an API process reuses the feature overrides it read")
     rewards_rules_json: str = Field("", description="JSON rewards rules (api.rewards.rules.RewardRules); "
                                     "empty: the defaults")
+    # The key `lancer rewards publish|fund-staking` signs with (DISTRIBUTOR_ROLE / FUNDER_ROLE and the LNC to
+    # pay out). Unset: refused in production; development/test use the deployer key, else anvil account 0.
+    rewards_operator_private_key: SecretStr | None = Field(
+        None, description="0x-hex key holding DISTRIBUTOR_ROLE and FUNDER_ROLE (lancer rewards publish|fund-staking)")
 
     # --- Sustainability (issue 17) -------------------------------------------------------------------
     enable_sustainability: bool = Field(True, description="Feature flag: /v1/sustainability/* and /v1/me/sustainability")
@@ -196,7 +200,7 @@ class ApiSettings(ChainSettings):
     enable_escrow_service: bool = Field(True, description="Feature flag: escrow-as-a-service (/v1/escrow-intents)")
 
     @field_validator("offset_recorder_private_key", "offset_provider_api_key", "offset_provider_project_id",
-                     mode="before")
+                     "rewards_operator_private_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -310,11 +314,13 @@ class ApiSettings(ChainSettings):
         self.totp_active_kid = self.totp_active_kid or sorted(totp_ring)[-1]
         if self.totp_active_kid not in totp_ring:
             raise ConfigError("TOTP_ACTIVE_KID names no key in TOTP_ENCRYPTION_KEYS")
-        if self.offset_recorder_private_key is not None:
-            try:
-                Account.from_key(self.offset_recorder_private_key.get_secret_value())
-            except (ValueError, TypeError):
-                raise ConfigError("OFFSET_RECORDER_PRIVATE_KEY is not a valid secp256k1 private key") from None
+        for name in ("offset_recorder_private_key", "rewards_operator_private_key"):
+            key = getattr(self, name)
+            if key is not None:
+                try:
+                    Account.from_key(key.get_secret_value())
+                except (ValueError, TypeError):
+                    raise ConfigError(f"{name.upper()} is not a valid secp256k1 private key") from None
         data_ring = self.data_key_ring()
         self.data_active_kid = self.data_active_kid or sorted(data_ring)[-1]
         if self.data_active_kid not in data_ring:
@@ -338,6 +344,18 @@ class ApiSettings(ChainSettings):
     def attester(self) -> LocalAccount:
         assert self.attester_private_key is not None
         return Account.from_key(self.attester_private_key.get_secret_value())  # type: ignore[no-any-return]
+
+    def rewards_operator(self) -> LocalAccount | None:
+        """The account `lancer rewards publish|fund-staking` signs with; None when none is configured (production)."""
+        if self.rewards_operator_private_key is not None:
+            return Account.from_key(self.rewards_operator_private_key.get_secret_value())  # type: ignore[no-any-return]
+        if self.production:
+            return None
+        if self.deployer_private_key is not None:
+            return Account.from_key(self.deployer_private_key.get_secret_value())  # type: ignore[no-any-return]
+        from devtools.accounts import local_dev_account
+
+        return local_dev_account(0)  # type: ignore[no-any-return]
 
     def offset_recorder(self) -> LocalAccount | None:
         """The account that sends Treasury.recordOffset; None when none is configured (production)."""
@@ -379,6 +397,10 @@ def production_guardrails(settings: ApiSettings) -> None:
     recorder = settings.offset_recorder_private_key
     if recorder is not None and Account.from_key(recorder.get_secret_value()).address in ANVIL_DEV_ADDRESSES:
         raise ConfigError("OFFSET_RECORDER_PRIVATE_KEY is one of anvil's public development keys; "
+                          "use a key of your own in production")
+    operator = settings.rewards_operator_private_key
+    if operator is not None and Account.from_key(operator.get_secret_value()).address in ANVIL_DEV_ADDRESSES:
+        raise ConfigError("REWARDS_OPERATOR_PRIVATE_KEY is one of anvil's public development keys; "
                           "use a key of your own in production")
     if settings.webhook_allow_private_urls:
         raise ConfigError("WEBHOOK_ALLOW_PRIVATE_URLS must not be set in production (webhooks to private "

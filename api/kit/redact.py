@@ -81,6 +81,7 @@ def install_redaction(secret_values: Iterable[str | None] = ()) -> None:
 # Environment variables whose values are secrets wherever they are read (each process reads its own).
 SECRET_ENV = ("DATABASE_URL", "REDIS_URL", "JWT_KEYS", "TOTP_ENCRYPTION_KEYS", "DATA_ENCRYPTION_KEYS",
               "ATTESTER_PRIVATE_KEY", "DEPLOYER_PRIVATE_KEY", "APE_ACCOUNT_PASSPHRASE", "OFFSET_RECORDER_PRIVATE_KEY",
+              "REWARDS_OPERATOR_PRIVATE_KEY",
               "OFFSET_PROVIDER_API_KEY", "OFFSET_PROVIDER_BASE_URL")
 
 

@@ -102,7 +102,7 @@ def amounts(rules: RewardRules, tallies: dict[str, Tally]) -> list[tuple[str, in
 
 
 def compute_epoch(db: Db, deployments: DeploymentDirectory, rules: RewardRules, chain: ChainConfig,
-                  body: EpochComputeIn, user_id: uuid.UUID) -> EpochOut:
+                  body: EpochComputeIn, user_id: uuid.UUID | None) -> EpochOut:
     eco = economy_of(deployments, chain)
     if body.period_end <= body.period_start:
         raise Problem(422, "period_end must be after period_start", type_="validation-error")
