@@ -18,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parent.parent / "contracts" / "artifacts"
 ABIS = HERE / "abis"
-CONTRACTS = ("LancerToken", "Treasury", "EscrowFactory", "Escrow")
+CONTRACTS = ("LancerToken", "Treasury", "EscrowFactory", "Escrow", "MerkleDistributor", "LancerStaking")
 
 
 def render(contract: str, artifacts: Path = ARTIFACTS) -> str:

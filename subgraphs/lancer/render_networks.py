@@ -26,6 +26,9 @@ REPO = HERE.parent.parent
 NETWORKS = HERE / "networks.json"
 MANIFEST = HERE / "subgraph.yaml"
 DATA_SOURCES = ("LancerToken", "Treasury", "EscrowFactory")
+# The token economy is deployed where configured: a chain without it keeps the zero address (indexes nothing).
+OPTIONAL_DATA_SOURCES = ("MerkleDistributor", "LancerStaking")
+ZERO = "0x0000000000000000000000000000000000000000"
 DEFAULT_MAP = {"local": 31337}
 
 
@@ -43,6 +46,10 @@ def network_entry(deployment: dict) -> dict:
         if name not in contracts:
             raise SystemExit(f"render_networks: {name} missing from deployment of chain {deployment.get('chain_id')}")
         entry[name] = {"address": contracts[name]["address"], "startBlock": int(contracts[name]["block_number"])}
+    for name in OPTIONAL_DATA_SOURCES:
+        found = contracts.get(name)
+        entry[name] = ({"address": found["address"], "startBlock": int(found["block_number"])} if found
+                       else {"address": ZERO, "startBlock": 0})
     return entry
 
 

@@ -30,7 +30,9 @@ MANIFEST = LANCER / "subgraph.yaml"
 
 # Every event the subgraph must follow, per contract (source of truth: contracts/src).
 REQUIRED_EVENTS = {
-    "LancerToken": {"Transfer"},
+    "LancerToken": {"Transfer", "DelegateChanged", "DelegateVotesChanged"},
+    "MerkleDistributor": {"RootPublished", "Claimed", "Swept"},
+    "LancerStaking": {"Staked", "UnstakeRequested", "Withdrawn", "RewardPaid", "RewardFunded"},
     "Treasury": {"FeeReceived", "SplitsUpdated", "Distributed", "OffsetRecorded"},
     "EscrowFactory": {"EscrowCreated", "FeeUpdated", "TreasuryUpdated"},
     "Escrow": {
@@ -41,6 +43,7 @@ REQUIRED_EVENTS = {
 ENTITIES = {
     "Account", "TokenBalance", "Transfer", "Escrow", "Milestone", "EscrowEvent",
     "TreasuryInflow", "Distribution", "Offset", "Split",
+    "RewardEpoch", "RewardClaim", "StakingPosition", "StakingEvent", "StakingFunding", "VotingPower", "VotesCheckpoint",
 }
 
 
@@ -140,7 +143,8 @@ def test_render_networks_fills_local_from_a_deployment(tmp_path: Path) -> None:
         "Treasury": ("0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", 2),
         "Escrow": ("0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0", 3),
         "EscrowFactory": ("0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9", 4),
-    }
+        "MerkleDistributor": ("0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9", 5),
+    }  # no LancerStaking on this chain: its data source keeps the zero address
     deployment = {
         "chain_id": 31337,
         "contracts": {k: {"address": a, "block_number": b} for k, (a, b) in addresses.items()},
@@ -157,10 +161,12 @@ def test_render_networks_fills_local_from_a_deployment(tmp_path: Path) -> None:
     filled = json.loads(networks.read_text())["local"]
     assert filled["EscrowFactory"] == {"address": addresses["EscrowFactory"][0], "startBlock": 4}
     rendered = yaml.safe_load(out.read_text())
+    zero = ("0x" + "00" * 20, 0)
     for source in rendered["dataSources"]:
         assert source["network"] == "local"
-        assert source["source"]["address"] == addresses[source["name"]][0]
-        assert source["source"]["startBlock"] == addresses[source["name"]][1]
+        assert source["source"]["address"] == addresses.get(source["name"], zero)[0]
+        assert source["source"]["startBlock"] == addresses.get(source["name"], zero)[1]
+    assert filled["LancerStaking"] == {"address": zero[0], "startBlock": 0}
     assert rendered["templates"][0]["network"] == "local"
 
 
@@ -192,6 +198,6 @@ def test_graph_codegen_and_build(tmp_path: Path) -> None:
                  ["build", "subgraph.yaml", "--output-dir", "build"]):
         result = subprocess.run([str(graph), *step], cwd=work, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, f"graph {step[0]} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    for name in ("LancerToken", "Treasury", "EscrowFactory"):
+    for name in ("LancerToken", "Treasury", "EscrowFactory", "MerkleDistributor", "LancerStaking"):
         assert (work / "build" / name / f"{name}.wasm").stat().st_size > 0
     assert (work / "build" / "templates" / "Escrow" / "Escrow.wasm").stat().st_size > 0
