@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -23,6 +24,44 @@ from indexer.core.registry import ChainRegistry, load_registry, with_rpc_urls
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LOCAL_CHAIN_IDS = (31337, 31338)
+ROOT = Path(__file__).resolve().parents[1]
+
+# Folders whose tests share a session- or package-scoped stack (anvils with Lancer deployed and indexed, a
+# web build): under pytest-xdist each stays on one worker, so the stack is built once. Every other test
+# module is its own group.
+SHARED_STACK_FOLDERS = (
+    "tests/web", "tests/api/reads", "tests/api/integrations", "tests/api/transactions", "tests/api/economy",
+    "tests/api/sustainability", "tests/contracts/src",
+)
+# Tests that use the same files in the repository as a shared folder's tests join that folder's group:
+# `lancer dev` serves web/ as the browser tests' `next build` does (two builds of one folder refuse to run).
+JOINS = {"tests/scripts/test_lancer_dev.py": "tests/web"}
+# Groups that take longest go first, so no worker is left with a long one at the end.
+LONG_FIRST = ("tests/web", "tests/contracts/src", "tests/api/test_fuzz_stateful.py", "tests/api/reads",
+              "tests/api/test_fuzz.py", "tests/indexer/sync", "tests/api/economy")
+
+
+def _group_of(item: pytest.Item) -> str:
+    path = Path(str(item.path)).resolve().relative_to(ROOT).as_posix()
+    for folder in SHARED_STACK_FOLDERS:
+        if path.startswith(folder + "/"):
+            return folder
+    return JOINS.get(path, path)
+
+
+def _rank(group: str) -> int:
+    for rank, prefix in enumerate(LONG_FIRST):
+        if group == prefix or group.startswith(prefix + "/"):
+            return rank
+    return len(LONG_FIRST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks each test with its xdist group (used by `--dist loadgroup`) and puts long groups first."""
+    groups = {id(item): _group_of(item) for item in items}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
+    items.sort(key=lambda item: _rank(groups[id(item)]))  # stable: keeps order within a group
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from api.kit import outbox
 from api.kit.db import utcnow
 from indexer.core.db import make_engine
+from tests.support.outbox_horizon import wait_for_outbox_horizon
 
 
 def _kind() -> str:
@@ -29,6 +30,7 @@ def test_aborted_transaction_leaves_no_event(engine: Engine) -> None:
     with Session(engine) as db:
         outbox.record(db, kind, "thing:2", {"n": "2"}, audience=[uuid.uuid4()])
         db.commit()
+    wait_for_outbox_horizon(engine)
     with outbox.claim(engine, consumer, kinds=[kind]) as events:
         assert [e.subject for e in events] == ["thing:2"]
         assert events[0].payload == {"n": "2"} and events[0].audience and len(events[0].audience) == 1
@@ -51,6 +53,7 @@ def test_a_later_commit_never_overtakes_an_open_transaction(engine: Engine) -> N
         slow.commit()
     finally:
         slow.close()
+    wait_for_outbox_horizon(engine)
     with outbox.claim(engine, consumer, kinds=[kind]) as events:
         assert [e.subject for e in events] == ["first", "second"]
 
@@ -61,6 +64,7 @@ def test_failed_delivery_comes_again_and_workers_do_not_share_a_batch(engine: En
         for i in range(3):
             outbox.record(db, kind, f"s{i}", {"i": i})
         db.commit()
+    wait_for_outbox_horizon(engine)
     with pytest.raises(RuntimeError):
         with outbox.claim(engine, consumer, limit=2, kinds=[kind]) as events:
             assert [e.subject for e in events] == ["s0", "s1"]
@@ -86,12 +90,14 @@ def test_prune_deletes_delivered_old_events_and_anything_past_the_max_age(
             for subject, age in (("old-1", old), ("old-2", old), ("new", utcnow())):
                 db.add(outbox.OutboxEvent(kind="test.prune", subject=subject, payload={}, created_at=age))
             db.commit()
+        wait_for_outbox_horizon(eng)
         # No consumer yet: nobody to deliver to, old rows go.
         assert outbox.prune(eng, timedelta(hours=1), timedelta(days=30)) == 2
         with Session(eng) as db:
             for subject in ("a", "b"):
                 db.add(outbox.OutboxEvent(kind="test.prune", subject=subject, payload={}, created_at=old))
             db.commit()
+        wait_for_outbox_horizon(eng)
         with outbox.claim(eng, "fast", limit=1) as events:  # "fast" acknowledges one of them
             assert [e.subject for e in events] == ["new"]
         with outbox.claim(eng, "slow", limit=1) as events:
