@@ -67,3 +67,53 @@ def test_lancer_scheduler_list(api_settings: ApiSettings) -> None:
                          env=settings_env(api_settings), capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "deletion_sweep  every tick" in out.stdout and "apikey_usage_flush" in out.stdout
+
+
+def test_one_leader_per_tick_across_replicas(engine: Engine, api_settings: ApiSettings, redis_url: str,
+                                             hooks: list[str]) -> None:
+    """Replicas racing for the same tick: exactly one runs the sweeps; while a leader holds the lock the
+    others run nothing and record nothing; the lock is released after the tick."""
+    import threading
+    import time
+
+    started = threading.Barrier(4)
+    calls: list[str] = []
+
+    def slow(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
+        # The leader's tick lasts until every other replica has tried (and failed) to lead it.
+        calls.append(threading.current_thread().name)
+        deadline = time.monotonic() + 30
+        while len(results) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return 1
+
+    hooks.append("leader_probe")
+    scheduler.register("leader_probe", slow)
+    results: dict[str, object] = {}
+
+    def replica(name: str) -> None:
+        started.wait()
+        results[name] = scheduler.run_once(engine, Redis.from_url(redis_url), api_settings)
+
+    threads = [threading.Thread(target=replica, args=(f"replica-{i}",), name=f"replica-{i}") for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    leaders = [name for name, outcome in results.items() if outcome is not None]
+    assert len(results) == 4 and len(leaders) == 1, results
+    assert calls == leaders
+
+    redis = Redis.from_url(redis_url)
+    lock = f"{api_settings.redis_key_prefix}scheduler:leader"
+    assert redis.get(lock) is None  # released after the tick
+    redis.set(lock, "another-replica", ex=60)
+    try:
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT count(*) FROM scheduler_runs")).scalar_one()
+        assert scheduler.run_once(engine, redis, api_settings) is None
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM scheduler_runs")).scalar_one() == before
+    finally:
+        assert redis.get(lock) == b"another-replica"  # a follower never releases the leader's lock
+        redis.delete(lock)
