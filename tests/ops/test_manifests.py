@@ -30,7 +30,9 @@ REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 K8S = DEPLOY / "k8s" / "base"
 LANCER_IMAGE_SERVICES = {"deploy-contracts", "migrate", "api", "indexer-anvil-1", "indexer-anvil-2", "worker",
-                         "scheduler"}
+                         "scheduler", "webhooks", "chainfeed"}
+# The `lancer` commands that run for good in production: each needs a compose service and a k8s Deployment.
+LONG_RUNNING = {"api", "index", "worker", "scheduler", "webhooks", "chainfeed"}
 
 # Variables the API reads that this branch's ApiSettings does not declare yet (they are fields of the
 # ApiSettings being written on the identity branch: JWT/TOTP key rings, proxy trust).
@@ -260,6 +262,21 @@ def test_k8s_every_deployment_has_a_pdb_and_the_scheduler_runs() -> None:
             assert d["spec"]["replicas"] == 2 and covering[0]["spec"]["maxUnavailable"] == 1
     hpa = next(o for o in objects if o["kind"] == "HorizontalPodAutoscaler")
     assert {m["type"] for m in hpa["spec"]["metrics"]} == {"Resource", "Pods"}
+
+
+def test_every_long_running_process_is_deployed() -> None:
+    """Each long-running `lancer` command runs in compose and in Kubernetes (chainfeed once ran nowhere, so no
+    chain-derived webhook was ever emitted in a deployment)."""
+    from scripts.cli import LancerGroup
+
+    assert LONG_RUNNING <= set(LancerGroup.lazy)
+    k8s = {o["spec"]["template"]["spec"]["containers"][0]["args"][0] for _, o in _k8s_objects()
+           if o["kind"] == "Deployment"}
+    compose = {svc["command"][0] for svc in _compose()["services"].values()
+               if svc.get("command") and svc["command"][0] in LancerGroup.lazy}
+    assert LONG_RUNNING - k8s == set(), "no Deployment in deploy/k8s (edit generate.py, then run it)"
+    assert LONG_RUNNING - compose == set(), "no service in deploy/compose.yaml"
+    assert k8s <= LONG_RUNNING, "a Deployment runs a command LONG_RUNNING does not list"
 
 
 def test_k8s_network_policies_open_metrics_only_to_prometheus() -> None:
