@@ -117,3 +117,37 @@ def test_one_leader_per_tick_across_replicas(engine: Engine, api_settings: ApiSe
     finally:
         assert redis.get(lock) == b"another-replica"  # a follower never releases the leader's lock
         redis.delete(lock)
+
+
+def test_a_long_tick_keeps_its_lock_and_a_lapsed_leader_stops(engine: Engine, api_settings: ApiSettings,
+                                                             redis_url: str, hooks: list[str]) -> None:
+    redis = Redis.from_url(redis_url)
+    lock = f"{api_settings.redis_key_prefix}scheduler:leader"
+    seen: list[object] = []
+
+    def nearly_expired(engine: Engine, redis_: Redis, settings: ApiSettings) -> int:
+        redis.expire(lock, 2)  # as if this sweep had run for almost the whole TTL
+        return 0
+
+    def check_renewed(engine: Engine, redis_: Redis, settings: ApiSettings) -> int:
+        seen.append(redis.ttl(lock))
+        return 0
+
+    def lapse(engine: Engine, redis_: Redis, settings: ApiSettings) -> int:
+        redis.set(lock, "the-next-leader", ex=60)  # our lock lapsed and another replica took it
+        return 0
+
+    def must_not_run(engine: Engine, redis_: Redis, settings: ApiSettings) -> int:
+        seen.append("ran after losing the lock")
+        return 0
+
+    hooks += ["zz_nearly_expired", "zz_check_renewed", "zz_lapse", "zz_must_not_run"]
+    for name, sweep in zip(hooks, (nearly_expired, check_renewed, lapse, must_not_run), strict=True):
+        scheduler.register(name, sweep)
+    try:
+        outcomes = [o.job for o in scheduler.run_once(engine, redis, api_settings) or []]
+        assert outcomes[-3:] == ["zz_nearly_expired", "zz_check_renewed", "zz_lapse"]
+        assert len(seen) == 1 and isinstance(seen[0], int) and seen[0] >= 60, seen  # renewed to the full TTL
+        assert redis.get(lock) == b"the-next-leader"  # not released: it is not ours
+    finally:
+        redis.delete(lock)
