@@ -2,8 +2,9 @@
 
 Jobs (``JOBS``): the deletion sweep, the export purge, the audit retention, the API key usage flush, and
 whatever domains ``register`` (rewards epochs, reputation recompute: see ``HOOK_MODULES``), each every
-tick or at most once per ``every_seconds``. Every ``SCHEDULER_INTERVAL_SECONDS`` the process tries to take a Redis lock (SET NX with an expiry, so a
-crashed leader's lock lapses, and the leader renews it before each sweep); the one that holds it runs every sweep once, each recorded in
+tick or at most once per ``every_seconds``. Every ``SCHEDULER_INTERVAL_SECONDS`` the process tries to take a
+Redis lock (SET NX with an expiry, so a crashed leader's lock lapses; the leader renews it before each
+sweep); the one that holds it runs every sweep once, each recorded in
 ``scheduler_runs`` (job, start, end, status, count, error type), and the others wait for the next tick.
 A sweep that fails is recorded and logged (its error type only: network errors carry provider URLs) and
 does not stop the others.
