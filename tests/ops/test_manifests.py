@@ -333,6 +333,25 @@ def test_prometheus_rules_reference_known_metrics() -> None:
         assert doc["rule_files"] and {j["job_name"] for j in doc["scrape_configs"]}
 
 
+def test_hpa_requests_metric_is_served_from_a_metric_the_api_exports() -> None:
+    """The API HPA's Pods metric is what the prometheus-adapter rule produces, from a counter the API really
+    defines, on series carrying the namespace and pod labels the in-cluster Prometheus sets."""
+    hpa = next(o for _, o in _k8s_objects() if o["kind"] == "HorizontalPodAutoscaler")
+    pods_metric = next(m["pods"]["metric"]["name"] for m in hpa["spec"]["metrics"] if m["type"] == "Pods")
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "prometheus-adapter.values.yaml").read_text())["rules"]["custom"]
+    rule = next(r for r in rules if r["name"]["as"] == pods_metric)
+    series = _series_in(rule["seriesQuery"])
+    assert series == {"lancer_http_requests_total"} and series <= _metrics_in_code()
+    assert set(rule["resources"]["overrides"]) == {"namespace", "pod"}
+    scrape = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.k8s.yml").read_text())["scrape_configs"][0]
+    targets = {r.get("target_label") for r in scrape["relabel_configs"]}
+    assert {"namespace", "pod"} <= targets
+    api = next(o for _, o in _k8s_objects() if o["kind"] == "Deployment" and o["metadata"]["name"] == "lancer-api")
+    port = api["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"]
+    assert {"name": "metrics", "containerPort": int(port), "protocol": "TCP"} in \
+        api["spec"]["template"]["spec"]["containers"][0]["ports"]
+
+
 def test_prometheus_compose_scrapes_api_and_every_indexer() -> None:
     doc = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
     targets = {t for job in doc["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
