@@ -2,8 +2,9 @@
 
 Jobs (``JOBS``): the deletion sweep, the export purge, the audit retention, the API key usage flush, and
 whatever domains ``register`` (rewards epochs, reputation recompute: see ``HOOK_MODULES``), each every
-tick or at most once per ``every_seconds``. Every ``SCHEDULER_INTERVAL_SECONDS`` the process tries to take a Redis lock (SET NX with an expiry, so a
-crashed leader's lock lapses); the one that holds it runs every sweep once, each recorded in
+tick or at most once per ``every_seconds``. Every ``SCHEDULER_INTERVAL_SECONDS`` the process tries to take a
+Redis lock (SET NX with an expiry, so a crashed leader's lock lapses; the leader renews it before each
+sweep); the one that holds it runs every sweep once, each recorded in
 ``scheduler_runs`` (job, start, end, status, count, error type), and the others wait for the next tick.
 A sweep that fails is recorded and logged (its error type only: network errors carry provider URLs) and
 does not stop the others.
@@ -128,17 +129,30 @@ def _run_one(engine: Engine, redis: Redis, settings: ApiSettings, name: str, swe
     return RunOutcome(name, run.status, result)
 
 
+# Extend the lock only while this process still holds it (compare-and-expire).
+_RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end return 0"
+
+
 def run_once(engine: Engine, redis: Redis, settings: ApiSettings) -> list[RunOutcome] | None:
     """Run every sweep if this process wins the leader lock; None when another replica holds it."""
     lock_key = f"{settings.redis_key_prefix}scheduler:leader"
     token = uuid.uuid4().hex
     # The lock outlives one tick's work with a margin, and lapses if the leader dies mid-run.
-    if not redis.set(lock_key, token, nx=True, ex=max(settings.scheduler_interval_seconds * 2, 60)):
+    ttl = max(settings.scheduler_interval_seconds * 2, 60)
+    if not redis.set(lock_key, token, nx=True, ex=ttl):
         return None
     try:
         with Db(engine) as db:
             due = [job for job in list(JOBS.values()) if _due(db, job, _now())]
-        return [_run_one(engine, redis, settings, job.name, job.sweep) for job in due]
+        outcomes = []
+        for job in due:
+            # Renewed before each sweep, so a long tick keeps its lock; a leader whose lock lapsed (a stall
+            # longer than the TTL) and was taken by another replica stops instead of running beside it.
+            if not redis.eval(_RENEW, 1, lock_key, token, ttl):
+                log.warning("scheduler: leadership lost mid-tick; leaving the rest to the new leader", job=job.name)
+                break
+            outcomes.append(_run_one(engine, redis, settings, job.name, job.sweep))
+        return outcomes
     finally:
         # Release only our own lock (compare-and-delete), never one a later leader took after expiry.
         redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",

@@ -35,12 +35,13 @@ from contracts.demo import LNC
 from contracts.deploy import deploy_chain
 from contracts.deploy_config import DeploySettings
 from devtools.anvil import AnvilProcess, free_port
+from devtools.keys import local_key_rings
+from devtools.signin import DOMAIN, URI, SignInFailed, bearer, login
 from indexer.core.db import make_engine
 from indexer.core.deployments import load_deployment
 from indexer.core.migrate import upgrade
 from indexer.core.registry import ChainRegistry, load_registry, registry_json
 from indexer.core.settings import REPO_ROOT
-from tests.support.api_client import DOMAIN, URI, bearer, login
 
 CHAINS = (31337, 31338)
 
@@ -137,7 +138,7 @@ def _exports(base: str, stop: threading.Event, counts: dict[str, int]) -> None:
             try:
                 tokens = login(client, Account.create())["tokens"]  # type: ignore[arg-type]
                 ok = client.post("/v1/me/export", headers=bearer(tokens["access_token"])).status_code == 202
-            except (AssertionError, httpx.HTTPError):
+            except (SignInFailed, httpx.HTTPError):
                 ok = False
             counts["exports" if ok else "export_errors"] += 1
             stop.wait(5)
@@ -176,7 +177,10 @@ def run(admin_url: str, *, minutes: float = 10, sample: float = 30, clients: int
                    "REDIS_KEY_PREFIX": f"lancer-soak-{tmp.name}:", "CHAIN_REGISTRY_JSON": reg_json,
                    "DEPLOYMENTS_DIR": str(tmp), "ENVIRONMENT": "test", "LOG_LEVEL": "WARNING",
                    "RATELIMIT_IP_PER_WINDOW": "1000000000", "RATELIMIT_PRINCIPAL_PER_WINDOW": "1000000000",
-                   "RATELIMIT_AUTH_IP_PER_WINDOW": "1000000000", "SIWE_DOMAIN": DOMAIN, "SIWE_URI": URI}
+                   "RATELIMIT_AUTH_IP_PER_WINDOW": "1000000000", "SIWE_DOMAIN": DOMAIN, "SIWE_URI": URI,
+                   # One data key ring for every process: with ephemeral keys per process the worker cannot
+                   # read what the API encrypted, and every export job fails.
+                   **local_key_rings(tmp, env_file=tmp / ".env")}
 
             def start(name: str, args: list[str]) -> None:
                 procs[name] = subprocess.Popen([sys.executable, "-m", "scripts.cli", *args], cwd=REPO_ROOT, env=env,

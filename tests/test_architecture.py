@@ -6,9 +6,11 @@ See docs/architecture.md for the rules and why they exist.
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import grimp
@@ -68,6 +70,34 @@ def import_cycles(graph: grimp.ImportGraph) -> list[frozenset[str]]:
                 if len(component) > 1:
                     found.append(frozenset(component))
     return found
+
+
+def imports_of_tests(root: Path) -> list[str]:
+    """``file: module`` for every import of the ``tests`` package (at any depth, lazy ones included) in the
+    Python files under ``root``."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            found += [f"{path.relative_to(root)}: {n}" for n in names if n == "tests" or n.startswith("tests.")]
+    return found
+
+
+def test_installed_packages_never_import_the_tests() -> None:
+    """`pip install -e .` (make setup) installs ROOT_PACKAGES, not tests/: code that imports tests.* (the soak
+    benchmark once did) runs only with the checkout on PYTHONPATH. Shared helpers live in devtools/."""
+    include = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert {p.rstrip("*") for p in include} == set(ROOT_PACKAGES)
+    offenders = [f"{package}/{hit}" for package in ROOT_PACKAGES for hit in imports_of_tests(REPO / package)]
+    assert not offenders, f"installed code imports the tests package: {offenders}"
+
+
+def test_the_tests_import_finder_finds_them(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import os\nfrom tests.support.api_client import login\n")
+    (tmp_path / "b.py").write_text("def f():\n    import tests.support.queries as q\n    from . import tests\n")
+    (tmp_path / "c.py").write_text("import testsuite\nfrom devtools.signin import login\n")
+    assert imports_of_tests(tmp_path) == ["a.py: tests.support.api_client", "b.py: tests.support.queries"]
 
 
 def test_import_contracts_hold() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from web3 import HTTPProvider, Web3
+from web3 import Web3
 
 from api.kit.problems import Problem
+from api.kit.web3rpc import TracedHTTPProvider
 from api.settings import ApiSettings
 from indexer.core.deployments import EasRecord, load_deployment
 from contracts.eas.offchain import EasDomain
@@ -25,7 +26,8 @@ class ChainEas:
         return EasDomain(chain_id=self.chain.chain_id, verifying_contract=self.eas.eas, version=self.eas.version)
 
     def web3(self) -> Web3:
-        return Web3(HTTPProvider(self.chain.rpc_url_strings[0], request_kwargs={"timeout": 30}))
+        return Web3(TracedHTTPProvider(self.chain.rpc_url_strings[0], chain=self.chain.name,
+                                       request_kwargs={"timeout": 30}))
 
 
 def chain_eas(settings: ApiSettings, chain_id: int) -> ChainEas | None:

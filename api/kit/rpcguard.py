@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import requests
-from web3 import HTTPProvider, Web3
+from web3 import Web3
 
 from api.kit.problems import Problem
 from api.kit.ratelimit import RateLimiter
+from api.kit.web3rpc import TracedHTTPProvider
 
 
 class Deadline:
@@ -37,7 +38,7 @@ class Deadline:
         return self.remaining() <= 0.0
 
 
-class _DeadlineProvider(HTTPProvider):
+class _DeadlineProvider(TracedHTTPProvider):
     def __init__(self, url: str, deadline: Deadline, session: requests.Session) -> None:
         super().__init__(url, session=session, exception_retry_configuration=None)
         self._deadline = deadline

@@ -130,9 +130,22 @@ def _unread(db: Session, me: uuid.UUID, conversation_ids: Sequence[uuid.UUID]) -
     return {r[0]: int(r[1]) for r in rows}
 
 
-def conversation_out(db: Session, me: uuid.UUID, conv: Conversation, unread: int | None = None) -> ConversationOut:
-    members = db.scalars(select(Participant.user_id).where(Participant.conversation_id == conv.id)
-                         .order_by(Participant.joined_at, Participant.user_id)).all()
+def _members(db: Session, conversation_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Participants of each conversation, in joining order: one statement for a whole page."""
+    out: dict[uuid.UUID, list[uuid.UUID]] = {cid: [] for cid in conversation_ids}
+    if conversation_ids:
+        for cid, user_id in db.execute(
+                select(Participant.conversation_id, Participant.user_id)
+                .where(Participant.conversation_id.in_(conversation_ids))
+                .order_by(Participant.conversation_id, Participant.joined_at, Participant.user_id)).all():
+            out[cid].append(user_id)
+    return out
+
+
+def conversation_out(db: Session, me: uuid.UUID, conv: Conversation, unread: int | None = None,
+                     members: list[uuid.UUID] | None = None) -> ConversationOut:
+    if members is None:
+        members = _members(db, [conv.id])[conv.id]
     if unread is None:
         unread = _unread(db, me, [conv.id]).get(conv.id, 0)
     return ConversationOut(id=conv.id, subject_type=conv.subject_type, subject_id=conv.subject_id,  # type: ignore[arg-type]
@@ -162,8 +175,9 @@ def list_conversations(db: Session, me: uuid.UUID, limit: int, cursor: str | Non
         query = query.where(tuple_(activity, Conversation.id) < tuple_(after_time, after_id))
     rows = db.execute(query.order_by(activity.desc(), Conversation.id.desc()).limit(limit + 1)).all()
     page = rows[:limit]
-    unread = _unread(db, me, [r[0].id for r in page])
-    items = [conversation_out(db, me, conv, unread.get(conv.id, 0)) for conv, _ in page]
+    ids = [r[0].id for r in page]
+    unread, members = _unread(db, me, ids), _members(db, ids)
+    items = [conversation_out(db, me, conv, unread.get(conv.id, 0), members[conv.id]) for conv, _ in page]
     next_cursor = encode_cursor([page[-1][1].isoformat(), str(page[-1][0].id)]) if len(rows) > limit else None
     return items, next_cursor
 

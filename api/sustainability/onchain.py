@@ -9,9 +9,10 @@ import structlog
 from eth_utils import keccak
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session as Db
-from web3 import HTTPProvider, Web3
+from web3 import Web3
 
 from api.kit.txonce import TxError, send_once
+from api.kit.web3rpc import TracedHTTPProvider
 from api.settings import ApiSettings
 from api.sustainability.models import OffsetRequest
 from api.sustainability.provider import OffsetProvider, ProviderError, provider_from
@@ -93,7 +94,7 @@ def _record(engine: Engine, settings: ApiSettings, row: OffsetRequest, timeout: 
         raise TxError(f"no Treasury deployed on chain {row.chain_id}")
     address, deployed_at = where
     chain = settings.registry().by_id(row.chain_id)
-    w3 = Web3(HTTPProvider(chain.rpc_url_strings[0], request_kwargs={"timeout": 30}))
+    w3 = Web3(TracedHTTPProvider(chain.rpc_url_strings[0], chain=chain.name, request_kwargs={"timeout": 30}))
     treasury = contract_at(w3, "Treasury", address)
     cid = bytes.fromhex(row.certificate_id[2:])
 

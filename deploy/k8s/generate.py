@@ -232,6 +232,14 @@ def documents(config: dict) -> dict[str, list[dict]]:
         container("webhooks", ["webhooks"], image, ports=[], probes=exec_probes(scheduler_check),
                   resources=res("50m", "128Mi", "500m", "512Mi")), grace=60)), pdb("lancer-webhooks", "webhooks")]
 
+    # Indexed escrow events to outbox events (pending, confirmed, retracted) and escrow-as-a-service status.
+    # Two replicas for availability: each pass runs under a Postgres advisory lock, so one polls at a time.
+    database_check = ["python", "-c", "import os, sqlalchemy; sqlalchemy.create_engine(os.environ['DATABASE_URL'])"
+                      ".connect().close()"]
+    out["chainfeed.yaml"] = [deployment("lancer-chainfeed", "chainfeed", 2, pod_spec(
+        container("chainfeed", ["chainfeed"], image, ports=[], probes=exec_probes(database_check),
+                  resources=res("50m", "128Mi", "500m", "512Mi")), grace=60)), pdb("lancer-chainfeed", "chainfeed")]
+
     job_pod = pod_spec(container("migrate", ["migrate"], image, ports=[], probes={},
                                  resources=res("100m", "128Mi", "500m", "256Mi")), restart="Never")
     out["migrate-job.yaml"] = [{

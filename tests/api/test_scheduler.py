@@ -67,3 +67,87 @@ def test_lancer_scheduler_list(api_settings: ApiSettings) -> None:
                          env=settings_env(api_settings), capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "deletion_sweep  every tick" in out.stdout and "apikey_usage_flush" in out.stdout
+
+
+def test_one_leader_per_tick_across_replicas(engine: Engine, api_settings: ApiSettings, redis_url: str,
+                                             hooks: list[str]) -> None:
+    """Replicas racing for the same tick: exactly one runs the sweeps; while a leader holds the lock the
+    others run nothing and record nothing; the lock is released after the tick."""
+    import threading
+    import time
+
+    started = threading.Barrier(4)
+    calls: list[str] = []
+
+    def slow(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
+        # The leader's tick lasts until every other replica has tried (and failed) to lead it.
+        calls.append(threading.current_thread().name)
+        deadline = time.monotonic() + 30
+        while len(results) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return 1
+
+    hooks.append("leader_probe")
+    scheduler.register("leader_probe", slow)
+    results: dict[str, object] = {}
+
+    def replica(name: str) -> None:
+        started.wait()
+        results[name] = scheduler.run_once(engine, Redis.from_url(redis_url), api_settings)
+
+    threads = [threading.Thread(target=replica, args=(f"replica-{i}",), name=f"replica-{i}") for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    leaders = [name for name, outcome in results.items() if outcome is not None]
+    assert len(results) == 4 and len(leaders) == 1, results
+    assert calls == leaders
+
+    redis = Redis.from_url(redis_url)
+    lock = f"{api_settings.redis_key_prefix}scheduler:leader"
+    assert redis.get(lock) is None  # released after the tick
+    redis.set(lock, "another-replica", ex=60)
+    try:
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT count(*) FROM scheduler_runs")).scalar_one()
+        assert scheduler.run_once(engine, redis, api_settings) is None
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM scheduler_runs")).scalar_one() == before
+    finally:
+        assert redis.get(lock) == b"another-replica"  # a follower never releases the leader's lock
+        redis.delete(lock)
+
+
+def test_a_long_tick_keeps_its_lock_and_a_lapsed_leader_stops(engine: Engine, api_settings: ApiSettings,
+                                                             redis_url: str, hooks: list[str]) -> None:
+    redis = Redis.from_url(redis_url)
+    lock = f"{api_settings.redis_key_prefix}scheduler:leader"
+    seen: list[object] = []
+
+    def nearly_expired(engine: Engine, redis_: Redis, settings: ApiSettings) -> int:
+        redis.expire(lock, 2)  # as if this sweep had run for almost the whole TTL
+        return 0
+
+    def check_renewed(engine: Engine, redis_: Redis, settings: ApiSettings) -> int:
+        seen.append(redis.ttl(lock))
+        return 0
+
+    def lapse(engine: Engine, redis_: Redis, settings: ApiSettings) -> int:
+        redis.set(lock, "the-next-leader", ex=60)  # our lock lapsed and another replica took it
+        return 0
+
+    def must_not_run(engine: Engine, redis_: Redis, settings: ApiSettings) -> int:
+        seen.append("ran after losing the lock")
+        return 0
+
+    hooks += ["zz_nearly_expired", "zz_check_renewed", "zz_lapse", "zz_must_not_run"]
+    for name, sweep in zip(hooks, (nearly_expired, check_renewed, lapse, must_not_run), strict=True):
+        scheduler.register(name, sweep)
+    try:
+        outcomes = [o.job for o in scheduler.run_once(engine, redis, api_settings) or []]
+        assert outcomes[-3:] == ["zz_nearly_expired", "zz_check_renewed", "zz_lapse"]
+        assert len(seen) == 1 and isinstance(seen[0], int) and seen[0] >= 60, seen  # renewed to the full TTL
+        assert redis.get(lock) == b"the-next-leader"  # not released: it is not ours
+    finally:
+        redis.delete(lock)

@@ -111,6 +111,42 @@ def test_rpc_calls_are_spans_without_their_url() -> None:
     assert "secret-key" not in repr(spans)
 
 
+WEB3_SCRIPT = RPC_SCRIPT.split("node = HTTPServer")[0] + """
+node = HTTPServer(("127.0.0.1", 0), Node)
+threading.Thread(target=node.serve_forever, daemon=True).start()
+assert telemetry.setup("lancer-worker")
+from web3 import Web3
+from api.kit.web3rpc import TracedHTTPProvider
+w3 = Web3(TracedHTTPProvider(f"http://127.0.0.1:{node.server_address[1]}/v3/secret-key", chain="anvil-1"))
+with telemetry.span("rq.job api.attestations.jobs.publish"):
+    assert w3.eth.chain_id == 31337
+telemetry.shutdown()
+"""
+
+
+def test_web3_calls_of_the_api_are_spans_without_their_url() -> None:
+    """Jobs and routes that reach a chain through web3 (attestations, offsets, contract-wallet sign-in) trace
+    each call inside the job's or request's span, naming the chain and never the URL."""
+    with OtlpReceiver() as receiver:
+        env = {**settings_env(ApiSettings.model_construct()), "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint}
+        done = subprocess.run([sys.executable, "-c", WEB3_SCRIPT], env=env, cwd=REPO, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+        spans = receiver.wait_for(lambda spans: any(s.name == "rpc eth_chainId" for s in spans))
+    rpc = next(s for s in spans if s.name == "rpc eth_chainId")
+    job = next(s for s in spans if s.name.startswith("rq.job"))
+    assert rpc.parent_span_id == job.span_id and rpc.service == "lancer-worker"
+    assert rpc.attributes == {"rpc.system": "jsonrpc", "rpc.method": "eth_chainId", "lancer.chain": "anvil-1"}
+    assert "secret-key" not in repr(spans)
+
+
+def test_every_web3_provider_of_the_api_is_traced() -> None:
+    plain = [f"{p.relative_to(REPO)}:{n}" for p in sorted((REPO / "api").rglob("*.py")) if p.name != "web3rpc.py"
+             for n, line in enumerate(p.read_text().splitlines(), 1)
+             if "HTTPProvider(" in line and "TracedHTTPProvider(" not in line]
+    assert plain == [], "use api.kit.web3rpc.TracedHTTPProvider"
+
+
 def test_off_without_an_endpoint_at_no_cost() -> None:
     # This test process never set OTEL_EXPORTER_OTLP_ENDPOINT: no provider, no patching, null spans.
     assert not telemetry.enabled() and not telemetry.configured({})

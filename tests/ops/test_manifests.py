@@ -30,7 +30,9 @@ REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 K8S = DEPLOY / "k8s" / "base"
 LANCER_IMAGE_SERVICES = {"deploy-contracts", "migrate", "api", "indexer-anvil-1", "indexer-anvil-2", "worker",
-                         "scheduler"}
+                         "scheduler", "webhooks", "chainfeed"}
+# The `lancer` commands that run for good in production: each needs a compose service and a k8s Deployment.
+LONG_RUNNING = {"api", "index", "worker", "scheduler", "webhooks", "chainfeed"}
 
 # Variables the API reads that this branch's ApiSettings does not declare yet (they are fields of the
 # ApiSettings being written on the identity branch: JWT/TOTP key rings, proxy trust).
@@ -262,6 +264,21 @@ def test_k8s_every_deployment_has_a_pdb_and_the_scheduler_runs() -> None:
     assert {m["type"] for m in hpa["spec"]["metrics"]} == {"Resource", "Pods"}
 
 
+def test_every_long_running_process_is_deployed() -> None:
+    """Each long-running `lancer` command runs in compose and in Kubernetes (chainfeed once ran nowhere, so no
+    chain-derived webhook was ever emitted in a deployment)."""
+    from scripts.cli import LancerGroup
+
+    assert LONG_RUNNING <= set(LancerGroup.lazy)
+    k8s = {o["spec"]["template"]["spec"]["containers"][0]["args"][0] for _, o in _k8s_objects()
+           if o["kind"] == "Deployment"}
+    compose = {svc["command"][0] for svc in _compose()["services"].values()
+               if svc.get("command") and svc["command"][0] in LancerGroup.lazy}
+    assert LONG_RUNNING - k8s == set(), "no Deployment in deploy/k8s (edit generate.py, then run it)"
+    assert LONG_RUNNING - compose == set(), "no service in deploy/compose.yaml"
+    assert k8s <= LONG_RUNNING, "a Deployment runs a command LONG_RUNNING does not list"
+
+
 def test_k8s_network_policies_open_metrics_only_to_prometheus() -> None:
     policies = {o["metadata"]["name"]: o["spec"] for _, o in _k8s_objects() if o["kind"] == "NetworkPolicy"}
     deny = policies["lancer-default-deny-ingress"]
@@ -314,6 +331,25 @@ def test_prometheus_rules_reference_known_metrics() -> None:
     for config in ("prometheus.yml", "prometheus.k8s.yml"):
         doc = yaml.safe_load((DEPLOY / "prometheus" / config).read_text())
         assert doc["rule_files"] and {j["job_name"] for j in doc["scrape_configs"]}
+
+
+def test_hpa_requests_metric_is_served_from_a_metric_the_api_exports() -> None:
+    """The API HPA's Pods metric is what the prometheus-adapter rule produces, from a counter the API really
+    defines, on series carrying the namespace and pod labels the in-cluster Prometheus sets."""
+    hpa = next(o for _, o in _k8s_objects() if o["kind"] == "HorizontalPodAutoscaler")
+    pods_metric = next(m["pods"]["metric"]["name"] for m in hpa["spec"]["metrics"] if m["type"] == "Pods")
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "prometheus-adapter.values.yaml").read_text())["rules"]["custom"]
+    rule = next(r for r in rules if r["name"]["as"] == pods_metric)
+    series = _series_in(rule["seriesQuery"])
+    assert series == {"lancer_http_requests_total"} and series <= _metrics_in_code()
+    assert set(rule["resources"]["overrides"]) == {"namespace", "pod"}
+    scrape = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.k8s.yml").read_text())["scrape_configs"][0]
+    targets = {r.get("target_label") for r in scrape["relabel_configs"]}
+    assert {"namespace", "pod"} <= targets
+    api = next(o for _, o in _k8s_objects() if o["kind"] == "Deployment" and o["metadata"]["name"] == "lancer-api")
+    port = api["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"]
+    assert {"name": "metrics", "containerPort": int(port), "protocol": "TCP"} in \
+        api["spec"]["template"]["spec"]["containers"][0]["ports"]
 
 
 def test_prometheus_compose_scrapes_api_and_every_indexer() -> None:

@@ -8,56 +8,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eth_account import Account
-from eth_account.messages import encode_defunct
 from fastapi.testclient import TestClient
-from siwe import SiweMessage
 
-DOMAIN = "app.lancer.test"
-URI = "https://app.lancer.test"
+# The sign-in helpers live in devtools (the benchmarks use them against real servers); re-exported here.
+from devtools.signin import DOMAIN, URI, bearer, build_message, iso, login, new_nonce, sign, siwe_body
+
+__all__ = ["ADMIN", "DOMAIN", "URI", "all_pages", "backup_codes", "bearer", "build_message", "future", "iso",
+           "login", "login_with_2fa", "new_nonce", "past", "sign", "siwe_body"]
+
 ADMIN = Account.from_key("0x" + "a1" * 32)
-
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def build_message(address: str, nonce: str, *, chain_id: int = 31337, domain: str = DOMAIN, uri: str = URI,
-                  issued_at: datetime | None = None, expiration: datetime | None = None,
-                  not_before: datetime | None = None, statement: str | None = "Sign in to Lancer") -> str:
-    fields: dict[str, Any] = {
-        "domain": domain, "address": address, "uri": uri, "version": "1", "chain_id": chain_id,
-        "nonce": nonce, "issued_at": iso(issued_at or datetime.now(UTC)), "statement": statement,
-    }
-    if expiration:
-        fields["expiration_time"] = iso(expiration)
-    if not_before:
-        fields["not_before"] = iso(not_before)
-    return SiweMessage(**fields).prepare_message()
-
-
-def sign(account: Any, message: str) -> str:
-    return "0x" + account.sign_message(encode_defunct(text=message)).signature.hex().removeprefix("0x")
-
-
-def new_nonce(client: TestClient) -> str:
-    r = client.get("/v1/auth/nonce")
-    assert r.status_code == 200, r.text
-    return r.json()["nonce"]
-
-
-def siwe_body(client: TestClient, account: Any, **kwargs: Any) -> dict[str, str]:
-    message = build_message(account.address, kwargs.pop("nonce", None) or new_nonce(client), **kwargs)
-    return {"message": message, "signature": sign(account, message)}
-
-
-def login(client: TestClient, account: Any, ua: str = "pytest-device", **kwargs: Any) -> dict[str, Any]:
-    r = client.post("/v1/auth/siwe", json=siwe_body(client, account, **kwargs), headers={"User-Agent": ua})
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def past(seconds: int) -> datetime:
