@@ -2,7 +2,8 @@
 // a wallet signs in, then on /developers creates a scoped API key, uses it, sees its usage chart, rotates
 // it; creates a webhook integration and endpoint, sends a test message, watches the delivery log (the test
 // process runs the real dispatcher and rq jobs against a local receiver) and replays it. It then opens a
-// wallet's reputation (score parts, badges, attestations), verifies a pasted EAS package on /attestations,
+// wallet's reputation (score parts), its own (a skill badge, the attestation, its EAS JSON download and the
+// "verify anywhere" link to the public page, which checks the signature), has a forged package judged,
 // reads the monthly transparency report and its ledger, records a consent on /settings/privacy and sees
 // its device on /settings/security. Every page is screenshotted and audited with axe-core.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -15,6 +16,7 @@ const ARTIFACTS = env("ARTIFACTS_DIR");
 const HOOK_URL = env("WEBHOOK_URL");
 const REPUTATION_OF = env("REPUTATION_OF");
 const PACKAGE = env("EAS_PACKAGE");
+const SKILL_UID = env("SKILL_UID");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const results = { pages: {}, violations: {}, step_ups: 0 };
@@ -103,16 +105,39 @@ try {
   results.reputation_score = (await page.getByTestId("reputation-score").innerText()).trim();
   results.score_parts = await page.getByTestId("score-part-row").count();
   results.reputation_address = (await page.getByTestId("reputation-address").innerText()).trim();
+
+  log("my reputation: a verified-skill badge and its attestation");
+  await page.getByRole("link", { name: "Reputation" }).first().click();
+  await page.getByTestId("badge").first().waitFor();
+  results.badges = await page.getByTestId("badge").allInnerTexts();
+  const attestation = page.getByTestId("attestation-row").first();
+  await attestation.waitFor();
+  results.attestation_rows = await page.getByTestId("attestation-row").count();
+  results.own_score_parts = await page.getByTestId("score-part-row").count();
   await audit(page, "reputation");
+  const [download] = await Promise.all([page.waitForEvent("download"),
+                                        attestation.getByRole("button", { name: /^Download EAS JSON/ }).click()]);
+  results.eas_download = download.suggestedFilename();
+  const { readFile } = await import("node:fs/promises");
+  results.eas_package = JSON.parse(await readFile(await download.path(), "utf8"));
+
+  log("attestations: 'verify anywhere' opens the public page, which checks the signature");
+  await attestation.getByRole("link", { name: /^Verify anywhere/ }).click();
+  await page.waitForURL(`**/attestations?uid=${SKILL_UID}`);
+  results.verify_link = page.url();
+  await page.getByTestId("attestation").waitFor();
+  await page.getByRole("button", { name: "Verify the signature" }).click();
+  await page.getByTestId("verdict").waitFor();
+  results.skill_verdict = (await page.getByTestId("verdict-word").innerText()).trim();
+  results.skill_verdict_text = await page.getByTestId("verdict").innerText();
+  await audit(page, "attestation");
 
   log("attestations: a pasted package is checked by the API");
-  await page.getByRole("link", { name: "Attestations" }).first().click();
-  await page.waitForURL("**/attestations");
   await page.getByLabel("EAS offchain attestation (JSON)").fill(PACKAGE);
   await page.getByRole("button", { name: "Verify", exact: true }).click();
-  await page.getByTestId("verdict").waitFor();
-  results.verdict = (await page.getByTestId("verdict-word").innerText()).trim();
-  results.verdict_text = await page.getByTestId("verdict").innerText();
+  await page.locator("#verify").getByTestId("verdict").waitFor();
+  results.verdict = (await page.locator("#verify").getByTestId("verdict-word").innerText()).trim();
+  results.verdict_text = await page.locator("#verify").getByTestId("verdict").innerText();
   await audit(page, "attestations");
 
   log("sustainability: monthly report, charts and ledger");
@@ -127,8 +152,8 @@ try {
 
   log("privacy: record a consent");
   await page.goto(WEB + "/settings/privacy");
-  await page.getByLabel("Document").selectOption("terms");
-  await page.getByLabel("Version").fill("2026-11-01");
+  await page.getByLabel("Document", { exact: true }).selectOption("terms");
+  await page.getByLabel("Version", { exact: true }).fill("2026-11-01");
   await page.getByRole("button", { name: "I accept this version" }).click();
   await page.getByTestId("consent-row").filter({ hasText: "2026-11-01" }).waitFor();
   results.consents = await page.getByTestId("consent-row").allInnerTexts();

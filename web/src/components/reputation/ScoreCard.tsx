@@ -49,7 +49,7 @@ export function ScoreCard({ address }: { address: string }) {
                 const points = Number(part.points ?? 0);
                 const note = partNote(name, part);
                 return { label: PART_LABELS[name] ?? name.replaceAll("_", " "), value: points,
-                         display: `${points.toFixed(1)} pts${note ? ` (${note})` : ""}` };
+                         display: `${points.toFixed(1)} pts`, note };
               })} />
               <p className="text-sm text-muted">Older activity counts less (decay). {r.attestations_counted.length} attestation(s) counted.</p>
             </div>

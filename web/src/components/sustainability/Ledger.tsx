@@ -3,12 +3,14 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 
+import { Amount } from "@/components/ui/Amount";
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
 import { QueryState } from "@/components/ui/States";
 import { api, unwrap } from "@/lib/api/client";
 import { formatDate } from "@/lib/market/format";
 import { formatAmount, shortAddress } from "@/lib/money";
+import { tokenKey, tokenUnits, useReport } from "./MonthlyReport";
 
 type Section = "fees" | "distributions" | "offsets";
 
@@ -23,6 +25,7 @@ export function Ledger({ month }: { month: string }) {
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   const rows = ledger.data?.pages.flatMap((p) => p.items);
+  const units = tokenUnits(useReport().data?.months ?? []);
   return (
     <Card title={`Ledger of ${month}`} id="ledger" action={
       <label className="text-sm">Section{" "}
@@ -38,7 +41,7 @@ export function Ledger({ month }: { month: string }) {
               <caption className="sr-only">Ledger entries, {section}, {month}</caption>
               <thead className="text-left text-muted"><tr>
                 <th scope="col" className="pr-3">Time</th><th scope="col" className="pr-3">Chain</th><th scope="col" className="pr-3">Kind</th>
-                <th scope="col" className="pr-3">Counterparty</th><th scope="col" className="pr-3 text-right">Amount (base units)</th><th scope="col">Transaction</th>
+                <th scope="col" className="pr-3">Counterparty</th><th scope="col" className="pr-3 text-right">Amount</th><th scope="col">Transaction</th>
               </tr></thead>
               <tbody>
                 {items.map((e) => (
@@ -47,7 +50,12 @@ export function Ledger({ month }: { month: string }) {
                     <td className="py-1 pr-3">{e.chain_id}</td>
                     <td className="py-1 pr-3">{e.kind ?? section}{e.token ? <span className="text-muted"> · {shortAddress(e.token)}</span> : null}</td>
                     <td className="py-1 pr-3 font-mono">{e.counterparty ? shortAddress(e.counterparty) : e.reference ?? "—"}</td>
-                    <td className="py-1 pr-3 text-right font-mono tabular-nums" title={e.amount}>{formatAmount(e.amount, null)}</td>
+                    <td className="py-1 pr-3 text-right">{(() => {
+                      // Offsets are grams; fees and distributions are token base units, shown with the report's decimals.
+                      const unit = units.get(tokenKey(e.chain_id, e.token));
+                      return unit ? <Amount value={e.amount} decimals={unit.decimals} symbol={unit.symbol} />
+                        : <span className="font-mono tabular-nums" title={e.amount}>{formatAmount(e.amount, null)}{section === "offsets" ? " g" : ""}</span>;
+                    })()}</td>
                     <td className="py-1 font-mono">
                       {e.tx.explorer_url ? <a className="text-primary underline" href={e.tx.explorer_url} rel="noreferrer" target="_blank">{shortAddress(e.tx.tx_hash)}</a>
                         : shortAddress(e.tx.tx_hash)}

@@ -33,9 +33,9 @@ function Figures({ title, figures }: { title: string; figures: Figure[] }) {
   );
 }
 
-/** The monthly transparency report: emissions against offsets per month (charts), fees and where they went. */
-export function MonthlyReport({ month, onMonth }: { month: string; onMonth: (m: string) => void }) {
-  const report = useQuery({
+/** The report's JSON (twelve months), shared by the report card and the ledger (one request). */
+export function useReport() {
+  return useQuery({
     queryKey: ["sustainability-report"],
     queryFn: async () => {
       // The route also answers text/csv; asked for JSON, a string would be a broken answer.
@@ -44,6 +44,27 @@ export function MonthlyReport({ month, onMonth }: { month: string; onMonth: (m: 
       return out;
     },
   });
+}
+
+/** A token's key: the native coin is null in the report and the zero address in the ledger. */
+export function tokenKey(chainId: number, token: string | null | undefined): string {
+  return `${chainId}:${!token || /^0x0+$/.test(token) ? "native" : token.toLowerCase()}`;
+}
+
+/** Symbol and decimals of each token the report names, by "chainId:token" (the ledger has neither). */
+export function tokenUnits(months: Month[]): Map<string, { symbol: string; decimals: number }> {
+  const units = new Map<string, { symbol: string; decimals: number }>();
+  for (const m of months) {
+    for (const f of [...m.fees_received, ...m.distributions]) {
+      if (f.decimals != null) units.set(tokenKey(f.chain_id, f.token), { symbol: f.symbol ?? "native", decimals: f.decimals });
+    }
+  }
+  return units;
+}
+
+/** The monthly transparency report: emissions against offsets per month (charts), fees and where they went. */
+export function MonthlyReport({ month, onMonth }: { month: string; onMonth: (m: string) => void }) {
+  const report = useReport();
   const csv = useMutation({
     mutationFn: async () => {
       const body = unwrap(await api.GET("/v1/sustainability/report", { params: { query: { limit: 12, format: "csv" } }, parseAs: "text" }));

@@ -1,4 +1,4 @@
-export type Bar = { label: string; value: number; display?: string };
+export type Bar = { label: string; value: number; display?: string; note?: string };
 
 /**
  * A small column chart without a chart library (first-load JS budget). The bars are decoration
@@ -35,8 +35,8 @@ export function PartBars({ data, testId }: { data: Bar[]; testId?: string }) {
   return (
     <ul className="space-y-2 text-sm" data-testid={testId}>
       {data.map((d) => (
-        <li key={d.label} className="grid grid-cols-[10rem_1fr_4rem] items-center gap-3" data-testid={testId ? `${testId}-row` : undefined}>
-          <span>{d.label}</span>
+        <li key={d.label} className="grid grid-cols-[minmax(8rem,12rem)_1fr_5rem] items-center gap-3" data-testid={testId ? `${testId}-row` : undefined}>
+          <span>{d.label}{d.note ? <span className="block text-xs text-muted">{d.note}</span> : null}</span>
           <span aria-hidden="true" className="h-2 rounded bg-skeleton">
             <span className={`block h-2 rounded ${d.value < 0 ? "bg-danger" : "bg-primary"}`} style={{ width: `${(100 * Math.abs(d.value)) / max}%` }} />
           </span>
