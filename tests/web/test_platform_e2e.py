@@ -23,6 +23,7 @@ import httpx
 import pytest
 from eth_account import Account
 from redis import Redis
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from rq import SimpleWorker
 from standardwebhooks import Webhook
@@ -60,7 +61,7 @@ def _forged_package(web_app: WebApp) -> dict:
                                      signer=settings.attester().address).to_json()
 
 
-def _engine(web_app: WebApp):  # type: ignore[no-untyped-def]
+def _engine(web_app: WebApp) -> Engine:
     settings = web_app.stack.settings
     # Webhook secrets and skill evidence are encrypted at rest: opened with the API's own key ring.
     return attach_key_ring(make_engine(settings.database_url.get_secret_value()), data_key_ring(settings))
@@ -81,6 +82,7 @@ def skill_uid(web_app: WebApp) -> str:
     redis = Redis.from_url(settings.redis_url_or_default)
     try:
         with Session(engine) as db:
+            # As an admin with no user row behind it (created_by stays empty): only the issuing is under test.
             row = attestations.create_skill(db, redis, settings, None, True,  # type: ignore[arg-type]
                                             SkillIn(recipient=USER.address, skill="rust", level=3, evidence="e2e review"))
             return row.uid

@@ -45,9 +45,11 @@ export function SessionsCard() {
               const revoking = revoke.isPending && revoke.variables === s.id;
               return (
                 <li key={s.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2" data-testid="session-row">
-                  <span aria-hidden="true">{isMobile(s.user_agent) ? "📱" : "💻"}</span>
                   <span className="min-w-0 flex-1">
-                    <span className="block font-medium" title={s.user_agent} data-testid="session-device">{deviceName(s.user_agent)}</span>
+                    <span className="block font-medium" title={s.user_agent}>
+                      <span data-testid="session-device">{deviceName(s.user_agent)}</span>
+                      {isMobile(s.user_agent) ? <span className="font-normal text-muted"> · mobile</span> : null}
+                    </span>
                     <span className="block text-muted">
                       {s.ip || "unknown address"} · <span className="font-mono">{shortAddress(s.wallet_address)}</span> · {s.mfa ? "with 2FA" : "wallet only"}
                     </span>
