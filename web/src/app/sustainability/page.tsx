@@ -3,6 +3,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 
+import { Allocations } from "@/components/sustainability/Allocations";
+import { Ledger } from "@/components/sustainability/Ledger";
+import { MonthlyReport } from "@/components/sustainability/MonthlyReport";
 import { Amount } from "@/components/ui/Amount";
 import { Card, PageHeader } from "@/components/ui/Card";
 import { EmptyState, QueryState } from "@/components/ui/States";
@@ -130,12 +133,17 @@ function Carbon() {
 }
 
 export default function SustainabilityPage() {
+  // The ledger follows the month chosen in the report; this UTC month until one is chosen.
+  const [month, setMonth] = useState(() => new Date().toISOString().slice(0, 7));
   return (
     <>
-      <PageHeader title="Sustainability">The treasury and the footprint of every transaction, from the chain index.</PageHeader>
+      <PageHeader title="Sustainability">The treasury, the footprint of every transaction, and the monthly transparency ledger, from the chain index.</PageHeader>
       <div className="grid gap-gutter">
         <Treasury />
         <Carbon />
+        <MonthlyReport month={month} onMonth={setMonth} />
+        <Ledger month={month} />
+        <Allocations />
       </div>
     </>
   );

@@ -17,7 +17,12 @@ export const NAV: NavSection[] = [
   },
   {
     title: "Platform",
-    items: [{ href: "/sustainability", label: "Sustainability" }],
+    items: [
+      { href: "/reputation", label: "Reputation", signedIn: true },
+      { href: "/attestations", label: "Attestations" },
+      { href: "/sustainability", label: "Sustainability" },
+      { href: "/developers", label: "Developers", signedIn: true },
+    ],
   },
   {
     title: "Settings",
@@ -45,4 +50,7 @@ export const SEGMENT_LABELS: Record<string, string> = {
   transactions: "Transactions",
   profile: "Profile",
   profiles: "Profiles",
+  reputation: "Reputation",
+  attestations: "Attestations",
+  developers: "Developers",
 };

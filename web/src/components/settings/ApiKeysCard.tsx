@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
@@ -63,6 +64,8 @@ export function ApiKeysCard() {
             <code className="break-all font-mono" data-testid="new-api-key">{fresh}</code>
           </div>
         ) : null}
+        <p className="text-sm text-muted">Rotation with a grace period, usage per day and webhooks are on the{" "}
+          <Link href="/developers" className="text-primary underline">Developers</Link> page.</p>
         <CreateKey onCreated={(key) => { setFresh(key); refresh(); }} />
         <QueryState query={keys} loadingLabel="Loading API keys" isEmpty={(d) => d.length === 0} empty="No API keys yet.">
           {(list) => (

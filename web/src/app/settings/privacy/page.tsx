@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
+import { ConsentsCard } from "@/components/settings/ConsentsCard";
 import { Button } from "@/components/ui/Button";
 import { Card, PageHeader } from "@/components/ui/Card";
 import { ErrorAlert, QueryState } from "@/components/ui/States";
@@ -97,10 +98,11 @@ function DeletionCard() {
 export default function PrivacyPage() {
   return (
     <>
-      <PageHeader title="Privacy">Take your data with you, or ask us to erase it.</PageHeader>
+      <PageHeader title="Privacy">Take your data with you, see what you agreed to, or ask us to erase it.</PageHeader>
       <RequireSignIn>
         <div className="grid gap-gutter">
           <ExportCard />
+          <ConsentsCard />
           <DeletionCard />
         </div>
       </RequireSignIn>
