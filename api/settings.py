@@ -220,6 +220,19 @@ class ApiSettings(ChainSettings):
     api_key_rotation_grace_seconds: int = Field(
         86_400, ge=0, le=30 * 86_400, description="After POST .../api-keys/{id}/rotate the old key works this long")
 
+    api_key_usage_batch: int = Field(500, ge=1, le=50_000, description="API key request rows per batch insert")
+    api_key_usage_flush_seconds: float = Field(2.0, gt=0, le=300, description="Longest wait before a batch is written")
+    api_key_usage_retention_days: int = Field(90, ge=1, le=3650, description="Per-request API key usage rows kept")
+    # Stripe (Checkout Sessions for fiat top-ups and invoice payments). Off while the secret key is unset.
+    stripe_secret_key: SecretStr | None = Field(None, description="Stripe secret API key (sk_...)")
+    stripe_webhook_secret: SecretStr | None = Field(None, description="Signing secret of the Stripe webhook (whsec_...)")
+    # A provider URL (may be a proxy with credentials): a secret, never logged. Tests point it at a local server.
+    stripe_api_base: SecretStr = Field(SecretStr("https://api.stripe.com"), description="Stripe API host")
+    stripe_webhook_tolerance_seconds: int = Field(300, ge=1, le=86_400, description="Oldest Stripe signature accepted")
+    stripe_currency: str = Field("usd", pattern="^[a-z]{3}$", description="Currency of Checkout Sessions")
+    stripe_success_url: str = Field("http://127.0.0.1:3000/billing/success", description="Checkout success page")
+    stripe_cancel_url: str = Field("http://127.0.0.1:3000/billing/cancel", description="Checkout cancel page")
+
     @property
     def webhook_private_urls_allowed(self) -> bool:
         if self.webhook_allow_private_urls is None:

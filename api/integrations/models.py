@@ -98,3 +98,48 @@ class WebhookAttempt(Base):
     latency_ms: Mapped[int] = mapped_column(Integer)
     response_excerpt: Mapped[str] = mapped_column(String(256), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKeyRequest(Base):
+    """One request made with an API key (route template, not the URL: no ids or query strings). Written
+    in batches by ``usage.UsageRecorder``; the analytics aggregate it per key, route and day."""
+
+    __tablename__ = "api_key_requests"
+    __table_args__ = (Index("ix_api_key_requests_key_time", "api_key_id", "created_at"),
+                      Index("ix_api_key_requests_time", "created_at"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    api_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(8))
+    route: Mapped[str] = mapped_column(String(200))
+    status_code: Mapped[int] = mapped_column(Integer)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StripeCheckout(Base):
+    """A Stripe Checkout Session we created: a fiat top-up or an invoice payment. ``amount`` in the
+    currency's minor unit (Stripe's own integer), ``status`` moved by the signed webhook only."""
+
+    __tablename__ = "stripe_checkouts"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # topup | invoice
+    reference: Mapped[str | None] = mapped_column(String(64))  # the invoice id for purpose=invoice
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | paid | expired
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None]
+
+
+class StripeEvent(Base):
+    """Stripe events already processed: a redelivered event id is acknowledged and ignored."""
+
+    __tablename__ = "stripe_events"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as Db
 from api.audit import service as audit
 from api.auth import Principal, Scope, public, require_step_up, scope, user
 from api.identity import service as identity
-from api.integrations import delivery, providers, service
+from api.integrations import delivery, providers, service, usage
 from api.integrations import schemas as s
 from api.kit.client import client_context
 from api.kit.deps import get_db, get_redis, get_settings_dep
@@ -86,6 +86,14 @@ def rotate_api_key(principal: StepUp, key_id: uuid.UUID, body: s.RotateKeyIn, re
                  target=f"apikey:{key.prefix}", details={"replaces": str(key_id), "grace_seconds": grace})
     db.commit()
     return s.RotatedKeyOut(**_key_out(key), key=full, old_key_expires_at=old_ends)
+
+
+@router.get("/v1/integrations/api-keys/{key_id}/usage", response_model=list[s.RouteUsageOut], responses=NOT_YOURS,
+            summary="Usage of one of my keys per route and UTC day: requests, errors, p50/p99 latency")
+def api_key_route_usage(principal: Me, key_id: uuid.UUID, db: DbDep,
+                        days: Annotated[int, Query(ge=1, le=90)] = 7) -> list[s.RouteUsageOut]:
+    key = identity.own_api_key(db, principal.user_id, key_id)
+    return [s.RouteUsageOut(**row) for row in usage.route_usage(db, key.id, days)]
 
 
 # --- webhook endpoints (before /{integration_id}: static paths first) --------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -127,3 +127,16 @@ class RotateKeyIn(_In):
 
 class RotatedKeyOut(ApiKeyCreatedOut):
     old_key_expires_at: datetime = Field(description="When the key that was rotated stops working")
+
+
+class RouteUsageOut(BaseModel):
+    """One route of one key on one UTC day."""
+
+    day: date
+    method: str
+    route: str = Field(description="The route template, e.g. /v1/integrations/{integration_id}")
+    requests: int
+    errors: int = Field(description="Answers with status 400 or more")
+    server_errors: int = Field(description="Answers with status 500 or more")
+    p50_ms: float
+    p99_ms: float

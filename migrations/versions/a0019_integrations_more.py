@@ -1,0 +1,73 @@
+"""Integrations, continued: per-request API key usage, Stripe Checkout Sessions and processed events.
+
+Revision ID: a0019_integrations_more
+Revises: a0014_encryption_at_rest
+Create Date: 2026-12-01
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "a0019_integrations_more"
+down_revision: str | Sequence[str] | None = "a0014_encryption_at_rest"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+UID = postgresql.UUID(as_uuid=True)
+TZ = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "api_key_requests",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("api_key_id", UID, nullable=False),
+        sa.Column("method", sa.String(8), nullable=False),
+        sa.Column("route", sa.String(200), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("latency_ms", sa.Integer(), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_api_key_requests"),
+        sa.ForeignKeyConstraint(["api_key_id"], ["api_keys.id"], name="fk_api_key_requests_api_key_id_api_keys",
+                                ondelete="CASCADE"),
+    )
+    op.create_index("ix_api_key_requests_key_time", "api_key_requests", ["api_key_id", "created_at"])
+    op.create_index("ix_api_key_requests_time", "api_key_requests", ["created_at"])
+    op.create_table(
+        "stripe_checkouts",
+        sa.Column("id", UID, nullable=False),
+        sa.Column("user_id", UID, nullable=False),
+        sa.Column("session_id", sa.String(255), nullable=False),
+        sa.Column("purpose", sa.String(16), nullable=False),
+        sa.Column("reference", sa.String(64), nullable=True),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("paid_at", TZ, nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_stripe_checkouts"),
+        sa.UniqueConstraint("session_id", name="uq_stripe_checkouts_session_id"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_stripe_checkouts_user_id_users",
+                                ondelete="CASCADE"),
+    )
+    op.create_index("ix_stripe_checkouts_user_id", "stripe_checkouts", ["user_id"])
+    op.create_table(
+        "stripe_events",
+        sa.Column("event_id", sa.String(255), nullable=False),
+        sa.Column("type", sa.String(64), nullable=False),
+        sa.Column("received_at", TZ, nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name="pk_stripe_events"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("stripe_events")
+    op.drop_index("ix_stripe_checkouts_user_id", table_name="stripe_checkouts")
+    op.drop_table("stripe_checkouts")
+    op.drop_index("ix_api_key_requests_time", table_name="api_key_requests")
+    op.drop_index("ix_api_key_requests_key_time", table_name="api_key_requests")
+    op.drop_table("api_key_requests")
