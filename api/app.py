@@ -44,6 +44,7 @@ from api.projects.router import router as projects_router
 from api.proposals.router import router as proposals_router
 from api.kit.problems import install_problem_handlers
 from api.kit.realtime import Hub
+from api.integrations.provider_router import router as integration_providers_router
 from api.integrations.router import router as integrations_router
 from indexer.core.sentry import setup_sentry
 from api.invoices.router import router as invoices_router
@@ -170,6 +171,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(governance_router)
     app.include_router(escrow_service_router)
     app.include_router(integrations_router)
+    app.include_router(integration_providers_router)
     app.include_router(features_router)
     install_openapi(app)
     telemetry.instrument_app(app)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from api.identity.schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut
 from api.kit.pagination import Page
@@ -140,3 +140,35 @@ class RouteUsageOut(BaseModel):
     server_errors: int = Field(description="Answers with status 500 or more")
     p50_ms: float
     p99_ms: float
+
+
+class CheckoutIn(_In):
+    purpose: Literal["topup", "invoice"]
+    amount: str = Field(pattern=r"^[1-9][0-9]{1,8}$",
+                        description="In the currency's minor unit (cents), a decimal string; at least 10")
+    reference: str | None = Field(None, pattern=r"^[A-Za-z0-9:_-]{1,64}$",
+                                  description="The invoice id, for purpose=invoice")
+
+    @model_validator(mode="after")
+    def _reference_for_invoices(self) -> CheckoutIn:
+        if (self.purpose == "invoice") != (self.reference is not None):
+            raise ValueError("reference is required for purpose=invoice, and only then")
+        return self
+
+
+class CheckoutOut(BaseModel):
+    id: uuid.UUID
+    session_id: str
+    purpose: Literal["topup", "invoice"]
+    reference: str | None
+    amount: str = Field(description="Minor units (cents), a decimal string")
+    currency: str
+    status: Literal["open", "paid", "expired"]
+    url: str | None = Field(None, description="Where to send the payer (only in the answer to the creation)")
+    created_at: datetime
+    paid_at: datetime | None
+
+
+class StripeAck(BaseModel):
+    received: bool = True
+    duplicate: bool = False
