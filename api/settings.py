@@ -233,6 +233,8 @@ class ApiSettings(ChainSettings):
     stripe_success_url: str = Field("http://127.0.0.1:3000/billing/success", description="Checkout success page")
     stripe_cancel_url: str = Field("http://127.0.0.1:3000/billing/cancel", description="Checkout cancel page")
 
+    github_webhook_secret: SecretStr | None = Field(None, description="Secret of the GitHub (App) webhook")
+
     @property
     def webhook_private_urls_allowed(self) -> bool:
         if self.webhook_allow_private_urls is None:

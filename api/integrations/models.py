@@ -7,7 +7,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -142,4 +143,29 @@ class StripeEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GithubRepoLink(Base):
+    """A GitHub repository linked to a project: its merged pull requests that name a milestone become
+    "submit milestone" suggestions to the freelancer."""
+
+    __tablename__ = "github_repo_links"
+    __table_args__ = (UniqueConstraint("project_id", "repo", name="uq_github_repo_links_project_repo"),
+                      Index("ix_github_repo_links_repo", "repo"))
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    repo: Mapped[str] = mapped_column(String(140))  # owner/name, lower case (GitHub names are case-insensitive)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GithubDelivery(Base):
+    """GitHub deliveries already processed (X-GitHub-Delivery): a redelivery is acknowledged, not re-applied."""
+
+    __tablename__ = "github_deliveries"
+
+    delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

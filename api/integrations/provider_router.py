@@ -3,18 +3,20 @@ Stripe and GitHub. Kept apart from ``router`` (webhook endpoints and keys) to ke
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, public, user
-from api.integrations import payments
+from api.integrations import github, payments
 from api.integrations import schemas as s
 from api.kit import idempotency
 from api.kit.deps import get_db, get_settings_dep
 from api.kit.idempotency import IdemKey
+from api.kit.problems import Problem
 from api.settings import ApiSettings
 
 FEATURE = "enable_integrations"
@@ -54,3 +56,45 @@ async def stripe_webhook(request: Request, settings: SettingsDep, db: DbDep,
     event = payments.verify_event(settings, payload, stripe_signature)
     fresh = await run_in_threadpool(payments.handle_event, db, event)  # database work off the event loop
     return s.StripeAck(duplicate=not fresh)
+
+
+# --- GitHub ------------------------------------------------------------------------------------------
+
+@router.post("/v1/integrations/github/links", response_model=s.GithubLinkOut, status_code=201,
+             responses={404: {"description": "No such project, or not yours"}, 409: {"description": "Already linked"}},
+             summary="Link a GitHub repository to a project (its client or a hired freelancer)")
+def link_repo(principal: Me, body: s.GithubLinkIn, db: DbDep) -> s.GithubLinkOut:
+    assert principal.user_id is not None
+    return github.link_out(github.link_repo(db, principal.user_id, body))
+
+
+@router.get("/v1/integrations/github/links", response_model=list[s.GithubLinkOut],
+            responses={404: {"description": "No such project, or not yours"}}, summary="A project's linked repositories")
+def list_links(principal: Me, project_id: Annotated[uuid.UUID, Query()], db: DbDep) -> list[s.GithubLinkOut]:
+    assert principal.user_id is not None
+    return [github.link_out(r) for r in github.links_of(db, principal.user_id, project_id)]
+
+
+@router.delete("/v1/integrations/github/links/{link_id}", status_code=204,
+               responses={404: {"description": "No such link, or not yours"}}, summary="Unlink a repository")
+def unlink_repo(principal: Me, link_id: uuid.UUID, db: DbDep) -> Response:
+    assert principal.user_id is not None
+    github.unlink(db, principal.user_id, link_id)
+    return Response(status_code=204)
+
+
+@router.post("/v1/integrations/webhooks/github", response_model=s.GithubAck,
+             responses={**UNCONFIGURED, 400: {"description": "Bad signature or body"}},
+             dependencies=[public(feature=FEATURE)],
+             summary="GitHub's events (X-Hub-Signature-256 checked; idempotent on X-GitHub-Delivery)")
+async def github_webhook(request: Request, settings: SettingsDep, db: DbDep,
+                         signature: Annotated[str | None, Header(alias="X-Hub-Signature-256", max_length=200)] = None,
+                         event: Annotated[str, Header(alias="X-GitHub-Event", pattern=r"^[a-z_]{1,32}$")] = "",
+                         delivery: Annotated[str, Header(alias="X-GitHub-Delivery",
+                                                         pattern=r"^[A-Za-z0-9-]{1,64}$")] = "") -> s.GithubAck:
+    payload = await request.body()
+    github.verify(settings, payload, signature)
+    if not event or not delivery:
+        raise Problem(400, "X-GitHub-Event and X-GitHub-Delivery are required", type_="invalid-event")
+    fresh, made = await run_in_threadpool(github.handle, db, event, delivery, payload)
+    return s.GithubAck(duplicate=not fresh, suggestions=made)

@@ -172,3 +172,21 @@ class CheckoutOut(BaseModel):
 class StripeAck(BaseModel):
     received: bool = True
     duplicate: bool = False
+
+
+class GithubLinkIn(_In):
+    project_id: uuid.UUID
+    repo: str = Field(pattern=r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$", description="owner/name")
+
+
+class GithubLinkOut(BaseModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    repo: str
+    created_at: datetime
+
+
+class GithubAck(BaseModel):
+    received: bool = True
+    duplicate: bool = False
+    suggestions: int = Field(0, description="Milestone submissions suggested to freelancers")

@@ -1,4 +1,5 @@
-"""Integrations, continued: per-request API key usage, Stripe Checkout Sessions and processed events.
+"""Integrations, continued: per-request API key usage, Stripe Checkout Sessions and processed events,
+GitHub repository links and processed deliveries.
 
 Revision ID: a0019_integrations_more
 Revises: a0014_encryption_at_rest
@@ -62,9 +63,34 @@ def upgrade() -> None:
         sa.Column("received_at", TZ, nullable=False),
         sa.PrimaryKeyConstraint("event_id", name="pk_stripe_events"),
     )
+    op.create_table(
+        "github_repo_links",
+        sa.Column("id", UID, nullable=False),
+        sa.Column("project_id", UID, nullable=False),
+        sa.Column("repo", sa.String(140), nullable=False),
+        sa.Column("created_by", UID, nullable=True),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_github_repo_links"),
+        sa.UniqueConstraint("project_id", "repo", name="uq_github_repo_links_project_repo"),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name="fk_github_repo_links_project_id_projects",
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name="fk_github_repo_links_created_by_users",
+                                ondelete="SET NULL"),
+    )
+    op.create_index("ix_github_repo_links_repo", "github_repo_links", ["repo"])
+    op.create_table(
+        "github_deliveries",
+        sa.Column("delivery_id", sa.String(64), nullable=False),
+        sa.Column("event", sa.String(32), nullable=False),
+        sa.Column("received_at", TZ, nullable=False),
+        sa.PrimaryKeyConstraint("delivery_id", name="pk_github_deliveries"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("github_deliveries")
+    op.drop_index("ix_github_repo_links_repo", table_name="github_repo_links")
+    op.drop_table("github_repo_links")
     op.drop_table("stripe_events")
     op.drop_index("ix_stripe_checkouts_user_id", table_name="stripe_checkouts")
     op.drop_table("stripe_checkouts")
