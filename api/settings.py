@@ -14,6 +14,7 @@ import re
 import secrets
 import warnings
 from functools import lru_cache
+from typing import Literal
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -234,6 +235,12 @@ class ApiSettings(ChainSettings):
     stripe_cancel_url: str = Field("http://127.0.0.1:3000/billing/cancel", description="Checkout cancel page")
 
     github_webhook_secret: SecretStr | None = Field(None, description="Secret of the GitHub (App) webhook")
+
+    # The HTTP API email provider (api.integrations.mail_http), used when EMAIL_PROVIDER=http.
+    email_provider: Literal["smtp", "http"] = Field("smtp", description="How notification emails are sent")
+    email_http_url: SecretStr | None = Field(None, description="Provider endpoint, e.g. https://api.resend.com/emails")
+    email_http_token: SecretStr | None = Field(None, description="Bearer token of the email provider's API")
+    email_http_timeout_seconds: float = Field(10.0, gt=0, le=120, description="Email API request timeout")
 
     @property
     def webhook_private_urls_allowed(self) -> bool:
