@@ -236,6 +236,14 @@ class ApiSettings(ChainSettings):
 
     github_webhook_secret: SecretStr | None = Field(None, description="Secret of the GitHub (App) webhook")
 
+    # GitHub OAuth (link an account). Hosts are secrets like every provider URL; tests use a local server.
+    github_client_id: str | None = Field(None, description="GitHub OAuth app client id")
+    github_client_secret: SecretStr | None = Field(None, description="GitHub OAuth app client secret")
+    github_oauth_base: SecretStr = Field(SecretStr("https://github.com"), description="GitHub OAuth host")
+    github_api_base: SecretStr = Field(SecretStr("https://api.github.com"), description="GitHub API host")
+    github_oauth_redirect_uri: str = Field("http://127.0.0.1:3000/settings/github/callback",
+                                           description="Where GitHub sends the user back (the web app)")
+
     # The HTTP API email provider (api.integrations.mail_http), used when EMAIL_PROVIDER=http.
     email_provider: Literal["smtp", "http"] = Field("smtp", description="How notification emails are sent")
     email_http_url: SecretStr | None = Field(None, description="Provider endpoint, e.g. https://api.resend.com/emails")

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.kit.db import Base, new_id, utcnow
+from api.kit.encrypted import encrypted_columns
 
 PROVIDERS = ("webhook", "slack", "discord")
 
@@ -169,3 +170,21 @@ class GithubDelivery(Base):
     delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     event: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GithubAccount(Base):
+    """A user's linked GitHub account (OAuth). Shared with skill verification: a skill's evidence can be
+    checked against repositories of this login. The access token is encrypted at rest."""
+
+    __tablename__ = "github_accounts"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    github_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    login: Mapped[str] = mapped_column(String(39))
+    access_token: Mapped[str] = mapped_column(Text)  # encrypted at rest (below)
+    scope: Mapped[str] = mapped_column(String(200), default="")
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+GITHUB_TOKEN_ENCRYPTION = encrypted_columns(GithubAccount, row_key=lambda row: str(row.user_id),
+                                            text=["access_token"])

@@ -8,13 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from redis import Redis
 from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, public, user
-from api.integrations import github, payments
+from api.integrations import github, github_oauth, payments
 from api.integrations import schemas as s
 from api.kit import idempotency
-from api.kit.deps import get_db, get_settings_dep
+from api.kit.deps import get_db, get_redis, get_settings_dep
 from api.kit.idempotency import IdemKey
 from api.kit.problems import Problem
 from api.settings import ApiSettings
@@ -23,7 +24,9 @@ FEATURE = "enable_integrations"
 router = APIRouter(tags=["integrations"])
 DbDep = Annotated[Db, Depends(get_db)]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings_dep)]
+RedisDep = Annotated[Redis, Depends(get_redis)]
 Me = Annotated[Principal, user(feature=FEATURE)]
+StepUp = Annotated[Principal, user(step_up=True, feature=FEATURE)]
 UNCONFIGURED = {503: {"description": "The provider is not configured on this deployment"}}
 
 
@@ -98,3 +101,37 @@ async def github_webhook(request: Request, settings: SettingsDep, db: DbDep,
         raise Problem(400, "X-GitHub-Event and X-GitHub-Delivery are required", type_="invalid-event")
     fresh, made = await run_in_threadpool(github.handle, db, event, delivery, payload)
     return s.GithubAck(duplicate=not fresh, suggestions=made)
+
+
+@router.post("/v1/integrations/github/oauth/start", response_model=s.GithubAuthorizeOut, responses=UNCONFIGURED,
+             summary="Start linking my GitHub account (OAuth); needs step-up")
+def github_oauth_start(principal: StepUp, settings: SettingsDep, redis: RedisDep) -> s.GithubAuthorizeOut:
+    assert principal.user_id is not None
+    return github_oauth.start(settings, redis, principal.user_id)
+
+
+@router.post("/v1/integrations/github/oauth/callback", response_model=s.GithubAccountOut,
+             responses={**UNCONFIGURED, 400: {"description": "Unknown or expired state"},
+                        502: {"description": "GitHub refused the code"}},
+             summary="Finish linking: the code and state GitHub returned; needs step-up (a provider token change)")
+def github_oauth_callback(principal: StepUp, body: s.GithubCallbackIn, settings: SettingsDep, redis: RedisDep,
+                          db: DbDep) -> s.GithubAccountOut:
+    assert principal.user_id is not None
+    return github_oauth.account_out(github_oauth.finish(db, settings, redis, principal.user_id, body))
+
+
+@router.get("/v1/integrations/github/account", response_model=s.GithubAccountOut,
+            responses={404: {"description": "No GitHub account linked"}}, summary="My linked GitHub account")
+def github_account(principal: Me, db: DbDep) -> s.GithubAccountOut:
+    assert principal.user_id is not None
+    row = github_oauth.account_of(db, principal.user_id)
+    if row is None:
+        raise Problem(404, "no GitHub account linked", type_="not-found")
+    return github_oauth.account_out(row)
+
+
+@router.delete("/v1/integrations/github/account", status_code=204, summary="Unlink my GitHub account; needs step-up")
+def github_unlink(principal: StepUp, db: DbDep) -> Response:
+    assert principal.user_id is not None
+    github_oauth.unlink(db, principal.user_id)
+    return Response(status_code=204)

@@ -190,3 +190,21 @@ class GithubAck(BaseModel):
     received: bool = True
     duplicate: bool = False
     suggestions: int = Field(0, description="Milestone submissions suggested to freelancers")
+
+
+class GithubAuthorizeOut(BaseModel):
+    authorize_url: str = Field(description="Send the user here; GitHub returns them with ?code=&state=")
+    state: str
+    expires_in: int
+
+
+class GithubCallbackIn(_In):
+    code: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")
+    state: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class GithubAccountOut(BaseModel):
+    github_id: int
+    login: str
+    scope: str
+    linked_at: datetime

@@ -1,5 +1,5 @@
 """Integrations, continued: per-request API key usage, Stripe Checkout Sessions and processed events,
-GitHub repository links and processed deliveries.
+GitHub repository links, processed deliveries and linked accounts (OAuth).
 
 Revision ID: a0019_integrations_more
 Revises: a0014_encryption_at_rest
@@ -85,9 +85,22 @@ def upgrade() -> None:
         sa.Column("received_at", TZ, nullable=False),
         sa.PrimaryKeyConstraint("delivery_id", name="pk_github_deliveries"),
     )
+    op.create_table(
+        "github_accounts",
+        sa.Column("user_id", UID, nullable=False),
+        sa.Column("github_id", sa.BigInteger(), nullable=False),
+        sa.Column("login", sa.String(39), nullable=False),
+        sa.Column("access_token", sa.Text(), nullable=False),
+        sa.Column("scope", sa.String(200), nullable=False),
+        sa.Column("linked_at", TZ, nullable=False),
+        sa.PrimaryKeyConstraint("user_id", name="pk_github_accounts"),
+        sa.UniqueConstraint("github_id", name="uq_github_accounts_github_id"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_github_accounts_user_id_users", ondelete="CASCADE"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("github_accounts")
     op.drop_table("github_deliveries")
     op.drop_index("ix_github_repo_links_repo", table_name="github_repo_links")
     op.drop_table("github_repo_links")
