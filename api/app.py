@@ -46,6 +46,7 @@ from api.kit.problems import install_problem_handlers
 from api.kit.realtime import Hub
 from api.integrations.provider_router import router as integration_providers_router
 from api.integrations.router import router as integrations_router
+from api.integrations.tracker_router import router as integration_trackers_router
 from indexer.core.sentry import setup_sentry
 from api.invoices.router import router as invoices_router
 from api.messages.router import router as messages_router
@@ -172,6 +173,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(escrow_service_router)
     app.include_router(integrations_router)
     app.include_router(integration_providers_router)
+    app.include_router(integration_trackers_router)
     app.include_router(features_router)
     install_openapi(app)
     telemetry.instrument_app(app)

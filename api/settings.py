@@ -244,6 +244,11 @@ class ApiSettings(ChainSettings):
     github_oauth_redirect_uri: str = Field("http://127.0.0.1:3000/settings/github/callback",
                                            description="Where GitHub sends the user back (the web app)")
 
+    # Issue trackers / documents (api.integrations.trackers); Jira's host is each user's site.
+    trello_api_base: SecretStr = Field(SecretStr("https://api.trello.com"), description="Trello API host")
+    notion_api_base: SecretStr = Field(SecretStr("https://api.notion.com"), description="Notion API host")
+    gdrive_api_base: SecretStr = Field(SecretStr("https://www.googleapis.com"), description="Google Drive API host")
+
     # The HTTP API email provider (api.integrations.mail_http), used when EMAIL_PROVIDER=http.
     email_provider: Literal["smtp", "http"] = Field("smtp", description="How notification emails are sent")
     email_http_url: SecretStr | None = Field(None, description="Provider endpoint, e.g. https://api.resend.com/emails")

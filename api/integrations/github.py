@@ -34,7 +34,7 @@ _BY_TITLE = re.compile(r"\bmilestone\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 
 # --- repository links ------------------------------------------------------------------------------
 
-def _may_link(db: Db, project_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID:
+def may_link(db: Db, project_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID:
     """The project's client/managers or one of its hired freelancers; a 404 for anyone else."""
     project = projects.get_visible(db, project_id, user_id)
     hired = db.scalar(select(Engagement.id).where(Engagement.project_id == project.id,
@@ -49,7 +49,7 @@ def link_out(row: GithubRepoLink) -> s.GithubLinkOut:
 
 
 def link_repo(db: Db, user_id: uuid.UUID, body: s.GithubLinkIn) -> GithubRepoLink:
-    project_id = _may_link(db, body.project_id, user_id)
+    project_id = may_link(db, body.project_id, user_id)
     count = len(list(db.scalars(select(GithubRepoLink.id).where(GithubRepoLink.project_id == project_id))))
     if count >= MAX_LINKS_PER_PROJECT:
         raise Problem(409, f"at most {MAX_LINKS_PER_PROJECT} repositories per project", type_="quota")
@@ -64,7 +64,7 @@ def link_repo(db: Db, user_id: uuid.UUID, body: s.GithubLinkIn) -> GithubRepoLin
 
 
 def links_of(db: Db, user_id: uuid.UUID, project_id: uuid.UUID) -> list[GithubRepoLink]:
-    project_id = _may_link(db, project_id, user_id)
+    project_id = may_link(db, project_id, user_id)
     return list(db.scalars(select(GithubRepoLink).where(GithubRepoLink.project_id == project_id)
                            .order_by(GithubRepoLink.created_at)))
 
@@ -73,7 +73,7 @@ def unlink(db: Db, user_id: uuid.UUID, link_id: uuid.UUID) -> None:
     row = db.get(GithubRepoLink, link_id)
     if row is None:
         raise Problem(404, "no such link", type_="not-found")
-    _may_link(db, row.project_id, user_id)
+    may_link(db, row.project_id, user_id)
     db.delete(row)
     db.commit()
 

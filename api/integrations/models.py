@@ -188,3 +188,42 @@ class GithubAccount(Base):
 
 GITHUB_TOKEN_ENCRYPTION = encrypted_columns(GithubAccount, row_key=lambda row: str(row.user_id),
                                             text=["access_token"])
+
+
+class TrackerCredential(Base):
+    """A user's token for an issue tracker or document store (Jira, Trello, Notion, Google Drive), encrypted
+    at rest. ``account`` is Jira's account email or Trello's API key (not secret on their own)."""
+
+    __tablename__ = "tracker_credentials"
+    __table_args__ = (UniqueConstraint("user_id", "provider", name="uq_tracker_credentials_user_provider"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(16))
+    base_url: Mapped[str] = mapped_column(String(300))
+    account: Mapped[str | None] = mapped_column(String(200))
+    token: Mapped[str] = mapped_column(Text)  # encrypted at rest (below)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+TRACKER_TOKEN_ENCRYPTION = encrypted_columns(TrackerCredential, row_key=lambda row: str(row.id), text=["token"])
+
+
+class TrackerLink(Base):
+    """An issue, card, page or file linked to a project (or one of its milestones), with the title and
+    status last read from the provider."""
+
+    __tablename__ = "tracker_links"
+    __table_args__ = (UniqueConstraint("project_id", "provider", "ref", name="uq_tracker_links_project_item"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    milestone_index: Mapped[int | None] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -208,3 +208,37 @@ class GithubAccountOut(BaseModel):
     login: str
     scope: str
     linked_at: datetime
+
+
+TrackerProvider = Literal["jira", "trello", "notion", "gdrive"]
+
+
+class TrackerCredentialIn(_In):
+    token: str = Field(min_length=1, max_length=2000, description="API token (never shown again)")
+    account: str | None = Field(None, max_length=200, description="Jira: account email; Trello: API key")
+    base_url: str | None = Field(None, max_length=300, description="Jira only: your site's URL")
+
+
+class TrackerCredentialOut(BaseModel):
+    provider: TrackerProvider
+    account: str | None
+    connected_at: datetime
+
+
+class TrackerLinkIn(_In):
+    project_id: uuid.UUID
+    provider: TrackerProvider
+    ref: str = Field(pattern=r"^[A-Za-z0-9_-]{1,200}$", description="Issue key, card id, page id or file id")
+    milestone_index: int | None = Field(None, ge=0, le=99)
+
+
+class TrackerLinkOut(BaseModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    milestone_index: int | None
+    provider: TrackerProvider
+    ref: str
+    title: str
+    status: str
+    url: str | None
+    fetched_at: datetime

@@ -1,5 +1,6 @@
 """Integrations, continued: per-request API key usage, Stripe Checkout Sessions and processed events,
-GitHub repository links, processed deliveries and linked accounts (OAuth).
+GitHub repository links, processed deliveries and linked accounts (OAuth),
+issue-tracker/document credentials and links (Jira, Trello, Notion, Google Drive).
 
 Revision ID: a0019_integrations_more
 Revises: a0014_encryption_at_rest
@@ -97,9 +98,45 @@ def upgrade() -> None:
         sa.UniqueConstraint("github_id", name="uq_github_accounts_github_id"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_github_accounts_user_id_users", ondelete="CASCADE"),
     )
+    op.create_table(
+        "tracker_credentials",
+        sa.Column("id", UID, nullable=False),
+        sa.Column("user_id", UID, nullable=False),
+        sa.Column("provider", sa.String(16), nullable=False),
+        sa.Column("base_url", sa.String(300), nullable=False),
+        sa.Column("account", sa.String(200), nullable=True),
+        sa.Column("token", sa.Text(), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_tracker_credentials"),
+        sa.UniqueConstraint("user_id", "provider", name="uq_tracker_credentials_user_provider"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_tracker_credentials_user_id_users",
+                                ondelete="CASCADE"),
+    )
+    op.create_table(
+        "tracker_links",
+        sa.Column("id", UID, nullable=False),
+        sa.Column("project_id", UID, nullable=False),
+        sa.Column("milestone_index", sa.Integer(), nullable=True),
+        sa.Column("provider", sa.String(16), nullable=False),
+        sa.Column("ref", sa.String(200), nullable=False),
+        sa.Column("title", sa.String(300), nullable=False),
+        sa.Column("status", sa.String(64), nullable=False),
+        sa.Column("url", sa.String(500), nullable=True),
+        sa.Column("created_by", UID, nullable=True),
+        sa.Column("fetched_at", TZ, nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_tracker_links"),
+        sa.UniqueConstraint("project_id", "provider", "ref", name="uq_tracker_links_project_item"),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name="fk_tracker_links_project_id_projects",
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name="fk_tracker_links_created_by_users",
+                                ondelete="SET NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("tracker_links")
+    op.drop_table("tracker_credentials")
     op.drop_table("github_accounts")
     op.drop_table("github_deliveries")
     op.drop_index("ix_github_repo_links_repo", table_name="github_repo_links")

@@ -59,6 +59,7 @@ FILTERS: dict[tuple[str, str], list[str]] = {
     ("/v1/integrations/webhooks/{webhook_id}/deliveries", "status"): ["webhook_deliveries.status"],
     ("/v1/integrations/api-keys/{key_id}/usage", "days"): ["api_key_requests.created_at"],
     ("/v1/integrations/github/links", "project_id"): ["github_repo_links.project_id"],
+    ("/v1/integrations/trackers/links", "project_id"): ["tracker_links.project_id"],
     ("/v1/me/sustainability", "from_"): ["treasury_inflows.block_time", "treasury_distributions.block_time", "carbon_offsets.block_time"],
     ("/v1/me/sustainability", "to"): ["treasury_inflows.block_time", "treasury_distributions.block_time", "carbon_offsets.block_time"],
     ("/v1/rewards/{address}", "address"): ["rewards_leaves.account"],
