@@ -82,7 +82,7 @@ def unlink(db: Db, user_id: uuid.UUID, link_id: uuid.UUID) -> None:
 
 def verify(settings: ApiSettings, payload: bytes, signature: str | None) -> None:
     if settings.github_webhook_secret is None:
-        raise Problem(503, "GitHub is not configured on this deployment", type_="github-unavailable")
+        raise Problem(404, "GitHub is not configured on this deployment", type_="not-configured")
     expected = "sha256=" + hmac.new(settings.github_webhook_secret.get_secret_value().encode(), payload,
                                     hashlib.sha256).hexdigest()
     if not signature or not hmac.compare_digest(expected, signature):

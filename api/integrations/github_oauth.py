@@ -12,6 +12,7 @@ import secrets
 import uuid
 
 import structlog
+from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 from redis import Redis
 from sqlalchemy import delete, select
@@ -30,7 +31,7 @@ SCOPE = "read:user"
 
 def _client(settings: ApiSettings) -> OAuth2Client:
     if not settings.github_client_id or settings.github_client_secret is None:
-        raise Problem(503, "GitHub sign-in is not configured on this deployment", type_="github-unavailable")
+        raise Problem(404, "GitHub sign-in is not configured on this deployment", type_="not-configured")
     return OAuth2Client(settings.github_client_id, settings.github_client_secret.get_secret_value(),
                         scope=SCOPE, redirect_uri=settings.github_oauth_redirect_uri, timeout=10)
 
@@ -61,10 +62,12 @@ def finish(db: Db, settings: ApiSettings, redis: Redis, user_id: uuid.UUID, body
         profile.raise_for_status()
         data = profile.json()
         github_id, login = int(data["id"]), str(data["login"])[:39]
-    except Exception as exc:  # noqa: BLE001 - authlib, httpx and bad answers alike: one safe message
-        log.warning("github oauth exchange failed", error=type(exc).__name__)
-        raise Problem(502, "GitHub did not accept the code (expired or already used?); start again",
+    except OAuthError:  # GitHub refused the code: the caller's mistake (expired, used, made up)
+        raise Problem(400, "GitHub did not accept the code (expired or already used?); start again",
                       type_="github-oauth-failed") from None
+    except Exception as exc:  # noqa: BLE001 - network errors and odd answers alike: one safe message
+        log.warning("github oauth exchange failed", error=type(exc).__name__)
+        raise Problem(502, "GitHub could not be reached; try again later", type_="github-unavailable") from None
     taken = db.scalar(select(GithubAccount.user_id).where(GithubAccount.github_id == github_id))
     if taken is not None and taken != user_id:
         raise Problem(409, "this GitHub account is linked to another Lancer user", type_="conflict")

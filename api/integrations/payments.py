@@ -28,7 +28,8 @@ PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_suc
 
 
 def _not_configured() -> Problem:
-    return Problem(503, "card payments are not configured on this deployment", type_="payments-unavailable")
+    return Problem(404, "card payments are not offered on this deployment (Stripe is not configured)",
+                   type_="not-configured")
 
 
 def _client(settings: ApiSettings) -> stripe.StripeClient:

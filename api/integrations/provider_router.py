@@ -27,7 +27,8 @@ SettingsDep = Annotated[ApiSettings, Depends(get_settings_dep)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 Me = Annotated[Principal, user(feature=FEATURE)]
 StepUp = Annotated[Principal, user(step_up=True, feature=FEATURE)]
-UNCONFIGURED = {503: {"description": "The provider is not configured on this deployment"}}
+# Not configured is a 404 (the deployment does not offer it), never a 5xx: nothing is broken.
+UNCONFIGURED = {404: {"description": "The provider is not configured on this deployment"}}
 
 
 @router.post("/v1/integrations/stripe/checkout-sessions", response_model=s.CheckoutOut, status_code=201,
@@ -111,8 +112,8 @@ def github_oauth_start(principal: StepUp, settings: SettingsDep, redis: RedisDep
 
 
 @router.post("/v1/integrations/github/oauth/callback", response_model=s.GithubAccountOut,
-             responses={**UNCONFIGURED, 400: {"description": "Unknown or expired state"},
-                        502: {"description": "GitHub refused the code"}},
+             responses={**UNCONFIGURED, 400: {"description": "Unknown or expired state, or a code GitHub refused"},
+                        502: {"description": "GitHub unreachable"}},
              summary="Finish linking: the code and state GitHub returned; needs step-up (a provider token change)")
 def github_oauth_callback(principal: StepUp, body: s.GithubCallbackIn, settings: SettingsDep, redis: RedisDep,
                           db: DbDep) -> s.GithubAccountOut:

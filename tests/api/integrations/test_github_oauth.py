@@ -97,10 +97,15 @@ def test_link_flow(gh: TestClient, github: ProviderServer, engine: Engine) -> No
     assert r.status_code == 409
     mine = gh.post(START, headers=h).json()["state"]
     assert gh.post(CALLBACK, json={"code": "code-bob", "state": mine}, headers=other).status_code == 400
-    # A bad code: a 502 that names neither GitHub's answer nor its host.
+    # A bad code: a 400 that names neither GitHub's answer nor its host; GitHub down: a 502.
     state = gh.post(START, headers=other).json()["state"]
     r = gh.post(CALLBACK, json={"code": "code-nope", "state": state}, headers=other)
-    assert r.status_code == 502 and github.base_url not in r.text and "incorrect" not in r.text
+    assert r.status_code == 400 and r.json()["type"] == "/problems/github-oauth-failed"
+    assert github.base_url not in r.text and "incorrect" not in r.text
+    github.on("GET", "/user", (500, {"message": "down at " + github.base_url}))
+    state = gh.post(START, headers=other).json()["state"]
+    r = gh.post(CALLBACK, json={"code": "code-bob", "state": state}, headers=other)
+    assert r.status_code == 502 and github.base_url not in r.text
     assert gh.delete(ACCOUNT, headers=h).status_code == 204
     assert gh.get(ACCOUNT, headers=h).status_code == 404
 
@@ -121,4 +126,4 @@ def test_auth_step_up_and_unconfigured(gh: TestClient, client: TestClient) -> No
     bad = gh.post(CALLBACK, json={"code": "x y", "state": "s"}, headers=bearer(me["access_token"]))
     assert bad.status_code == 422
     fresh = bearer(_user_tokens(client)["access_token"])
-    assert client.post(START, headers=fresh).status_code == 503
+    assert client.post(START, headers=fresh).status_code == 404

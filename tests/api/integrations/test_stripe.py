@@ -131,8 +131,9 @@ def test_checkout_auth_validation_and_unconfigured(paying: TestClient, client: T
     stripe_api.on("POST", "/v1/checkout/sessions", (500, {"error": {"message": "boom internal"}}))
     r = paying.post(CHECKOUTS, json={"purpose": "topup", "amount": "2500"}, headers=h)
     assert r.status_code == 502 and "boom" not in r.text and stripe_api.base_url not in r.text
-    # Not configured (the default app): 503, not 500.
+    # Not configured (the default app): a 404 problem, never a 5xx.
     h2 = bearer(login(client, Account.create())["tokens"]["access_token"])
-    assert client.post(CHECKOUTS, json={"purpose": "topup", "amount": "2500"}, headers=h2).status_code == 503
+    assert client.post(CHECKOUTS, json={"purpose": "topup", "amount": "2500"}, headers=h2).status_code == 404
     body = _event("checkout.session.completed", "cs_x")
-    assert _post(client, body, _sign(body)).status_code == 503
+    r = _post(client, body, _sign(body))
+    assert r.status_code == 404 and r.json()["type"] == "/problems/not-configured"
