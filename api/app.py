@@ -35,6 +35,7 @@ from api.kit.encrypted import attach_key_ring
 from api.identity.router import router as identity_router
 from api.identity.tokens import TokenSigner
 from api.kit.metrics import MetricsMiddleware
+from api.integrations.usage import ApiKeyUsageMiddleware, UsageRecorder
 from api.kit.middleware import install_middleware
 from api.orgs.router import router as orgs_router
 from api.privacy.router import router as privacy_router
@@ -43,7 +44,9 @@ from api.projects.router import router as projects_router
 from api.proposals.router import router as proposals_router
 from api.kit.problems import install_problem_handlers
 from api.kit.realtime import Hub
+from api.integrations.provider_router import router as integration_providers_router
 from api.integrations.router import router as integrations_router
+from api.integrations.tracker_router import router as integration_trackers_router
 from indexer.core.sentry import setup_sentry
 from api.invoices.router import router as invoices_router
 from api.messages.router import router as messages_router
@@ -88,6 +91,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                                          version_ttl=settings.cache_version_ttl_seconds)
         app.state.hub = Hub(settings.redis_url_or_default, settings.redis_key_prefix)
         await app.state.hub.start()
+        app.state.key_usage = UsageRecorder(app.state.engine, settings.api_key_usage_batch,
+                                            settings.api_key_usage_flush_seconds)
+        app.state.key_usage.start()
         # Everything loaded so far (FastAPI, pydantic, web3, the registry: ~200k objects) lives as long
         # as the process: move it out of the collector's generations, or every full collection walks
         # it and stalls the event loop for tens of ms (the p99 of the read routes under load).
@@ -103,6 +109,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await refresher
             await app.state.hub.stop()
+            await asyncio.to_thread(app.state.key_usage.close)  # the last batch is written, not lost
             app.state.redis.close()
             app.state.rpc_guard.close()
             await app.state.ratelimiter.aclose()
@@ -131,6 +138,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.totp_keyring = totp_key_ring(settings)
     install_problem_handlers(app)
     install_middleware(app, settings)
+    app.add_middleware(ApiKeyUsageMiddleware)  # per-route API key usage (an append per request, batched)
     app.add_middleware(MetricsMiddleware)  # outermost: times everything, labels by route template
 
     # Routes are matched in this order, one by one: the public reads (the bulk of the traffic) come
@@ -164,6 +172,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(governance_router)
     app.include_router(escrow_service_router)
     app.include_router(integrations_router)
+    app.include_router(integration_providers_router)
+    app.include_router(integration_trackers_router)
     app.include_router(features_router)
     install_openapi(app)
     telemetry.instrument_app(app)

@@ -28,6 +28,7 @@ from api.audit.models import SchedulerRun
 from api.identity import key_usage
 from api.kit import outbox
 from api.integrations import service as integrations
+from api.integrations import usage as key_requests
 from api.privacy import service as privacy
 from api.settings import ApiSettings
 
@@ -73,6 +74,7 @@ register("audit_retention",
 register("apikey_usage_flush", key_usage.flush_usage)
 register("outbox_prune", _outbox_prune)
 register("webhook_log_retention", integrations.purge_delivery_log)
+register("apikey_request_retention", key_requests.purge, every_seconds=3600)
 
 # Modules that register jobs of their own when imported (hooks: rewards epochs, reputation recompute).
 # A module that is not installed yet (its domain has not landed) is skipped.

@@ -14,6 +14,7 @@ import re
 import secrets
 import warnings
 from functools import lru_cache
+from typing import Literal
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -223,6 +224,40 @@ class ApiSettings(ChainSettings):
     webhook_dispatch_interval_seconds: float = Field(1.0, gt=0, le=60, description="`lancer webhooks` pass interval")
     api_key_rotation_grace_seconds: int = Field(
         86_400, ge=0, le=30 * 86_400, description="After POST .../api-keys/{id}/rotate the old key works this long")
+
+    api_key_usage_batch: int = Field(500, ge=1, le=50_000, description="API key request rows per batch insert")
+    api_key_usage_flush_seconds: float = Field(2.0, gt=0, le=300, description="Longest wait before a batch is written")
+    api_key_usage_retention_days: int = Field(90, ge=1, le=3650, description="Per-request API key usage rows kept")
+    # Stripe (Checkout Sessions for fiat top-ups and invoice payments). Off while the secret key is unset.
+    stripe_secret_key: SecretStr | None = Field(None, description="Stripe secret API key (sk_...)")
+    stripe_webhook_secret: SecretStr | None = Field(None, description="Signing secret of the Stripe webhook (whsec_...)")
+    # A provider URL (may be a proxy with credentials): a secret, never logged. Tests point it at a local server.
+    stripe_api_base: SecretStr = Field(SecretStr("https://api.stripe.com"), description="Stripe API host")
+    stripe_webhook_tolerance_seconds: int = Field(300, ge=1, le=86_400, description="Oldest Stripe signature accepted")
+    stripe_currency: str = Field("usd", pattern="^[a-z]{3}$", description="Currency of Checkout Sessions")
+    stripe_success_url: str = Field("http://127.0.0.1:3000/billing/success", description="Checkout success page")
+    stripe_cancel_url: str = Field("http://127.0.0.1:3000/billing/cancel", description="Checkout cancel page")
+
+    github_webhook_secret: SecretStr | None = Field(None, description="Secret of the GitHub (App) webhook")
+
+    # GitHub OAuth (link an account). Hosts are secrets like every provider URL; tests use a local server.
+    github_client_id: str | None = Field(None, description="GitHub OAuth app client id")
+    github_client_secret: SecretStr | None = Field(None, description="GitHub OAuth app client secret")
+    github_oauth_base: SecretStr = Field(SecretStr("https://github.com"), description="GitHub OAuth host")
+    github_api_base: SecretStr = Field(SecretStr("https://api.github.com"), description="GitHub API host")
+    github_oauth_redirect_uri: str = Field("http://127.0.0.1:3000/settings/github/callback",
+                                           description="Where GitHub sends the user back (the web app)")
+
+    # Issue trackers / documents (api.integrations.trackers); Jira's host is each user's site.
+    trello_api_base: SecretStr = Field(SecretStr("https://api.trello.com"), description="Trello API host")
+    notion_api_base: SecretStr = Field(SecretStr("https://api.notion.com"), description="Notion API host")
+    gdrive_api_base: SecretStr = Field(SecretStr("https://www.googleapis.com"), description="Google Drive API host")
+
+    # The HTTP API email provider (api.integrations.mail_http), used when EMAIL_PROVIDER=http.
+    email_provider: Literal["smtp", "http"] = Field("smtp", description="How notification emails are sent")
+    email_http_url: SecretStr | None = Field(None, description="Provider endpoint, e.g. https://api.resend.com/emails")
+    email_http_token: SecretStr | None = Field(None, description="Bearer token of the email provider's API")
+    email_http_timeout_seconds: float = Field(10.0, gt=0, le=120, description="Email API request timeout")
 
     @property
     def webhook_private_urls_allowed(self) -> bool:

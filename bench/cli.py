@@ -1,6 +1,7 @@
 """`lancer bench indexer` (floor vs full backfill, reorg recovery), `lancer bench api` (read routes vs a
 constant-JSON ceiling), `lancer bench messages` (WebSocket fan-out latency), `lancer bench search`
-(project search on one API process) and `lancer bench soak` (API + two indexers + worker under mixed
+(project search on one API process), `lancer bench webhooks` (delivery throughput and latency) and
+`lancer bench soak` (API + two indexers + worker under mixed
 load for N minutes). Thin wiring: each benchmark lives in its own module."""
 
 from __future__ import annotations
@@ -91,3 +92,18 @@ def soak_bench(admin_url: str, minutes: float, sample: float, clients: int) -> N
     from bench.soak import run
 
     click.echo(run(admin_url, minutes=minutes, sample=sample, clients=clients, log=click.echo).report())
+
+
+@bench_command.command("webhooks")
+@admin_url_option
+@click.option("--endpoints", default=1000, show_default=True, help="Webhook endpoints (all subscribed to the events)")
+@click.option("--events", default=20, show_default=True, help="Outbox events, each delivered to every endpoint")
+@click.option("--workers", default=4, show_default=True, help="rq worker processes sending deliveries")
+@click.option("--interval", default=0.05, show_default=True, help="Seconds between two events")
+@click.option("--timeout", default=600.0, show_default=True, help="Give up waiting for deliveries after this long")
+def webhooks_bench(admin_url: str, endpoints: int, events: int, workers: int, interval: float, timeout: float) -> None:
+    """Webhook delivery throughput and event-committed -> receiver latency (p50/p99) with N endpoints."""
+    from bench.webhooks import run
+
+    click.echo(run(admin_url, endpoints=endpoints, events=events, workers=workers, interval=interval,
+                   timeout=timeout, log=click.echo).report())

@@ -116,6 +116,16 @@ def _require_proofs(request: Request, requirement: AuthRequirement, principal: P
                           type_="step-up-required", max_age=max_age)
 
 
+def require_step_up(request: Request, principal: Principal) -> None:
+    """Step-up checked inside a handler, for routes where only some changes need it (a webhook's URL,
+    a provider's token): an API key never qualifies, a user session must have proved itself recently."""
+    if principal.kind != "user":
+        raise Problem(403, "this change needs a signed-in user with a recent step-up (POST /v1/auth/step-up); "
+                      "API keys cannot make it", type_="step-up-required",
+                      max_age=request.app.state.settings.step_up_max_age_seconds)
+    _require_proofs(request, AuthRequirement("user", step_up=True), principal)
+
+
 def _make(requirement: AuthRequirement) -> Any:
     async def dependency(request: Request) -> Principal:
         if requirement.kind == "public":

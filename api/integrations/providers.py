@@ -32,6 +32,8 @@ EVENT_TYPES: dict[str, str] = {
     "security.*": "Security notices of your account (wallets, sessions, 2FA, API keys)",
     "integration.webhook.disabled": "One of your webhook endpoints was disabled after repeated failures",
     "webhook.test": "A test ping (POST .../test)",
+    "payment.fiat_succeeded": "A card payment (Stripe Checkout: top-up or invoice) succeeded",
+    "github.milestone_submit_suggested": "A merged pull request names a milestone: submit it on chain",
 }
 
 _COLOURS = {"pending": 0xF1C40F, "confirmed": 0x2ECC71, "retracted": 0xE74C3C}

@@ -11,9 +11,9 @@ from redis import Redis
 from sqlalchemy.orm import Session as Db
 
 from api.audit import service as audit
-from api.auth import Principal, Scope, public, scope, user
+from api.auth import Principal, Scope, public, require_step_up, scope, user
 from api.identity import service as identity
-from api.integrations import delivery, providers, service
+from api.integrations import delivery, providers, service, usage
 from api.integrations import schemas as s
 from api.kit.client import client_context
 from api.kit.deps import get_db, get_redis, get_settings_dep
@@ -88,6 +88,14 @@ def rotate_api_key(principal: StepUp, key_id: uuid.UUID, body: s.RotateKeyIn, re
     return s.RotatedKeyOut(**_key_out(key), key=full, old_key_expires_at=old_ends)
 
 
+@router.get("/v1/integrations/api-keys/{key_id}/usage", response_model=list[s.RouteUsageOut], responses=NOT_YOURS,
+            summary="Usage of one of my keys per route and UTC day: requests, errors, p50/p99 latency")
+def api_key_route_usage(principal: Me, key_id: uuid.UUID, db: DbDep,
+                        days: Annotated[int, Query(ge=1, le=90)] = 7) -> list[s.RouteUsageOut]:
+    key = identity.own_api_key(db, principal.user_id, key_id)
+    return [s.RouteUsageOut(**row) for row in usage.route_usage(db, key.id, days)]
+
+
 # --- webhook endpoints (before /{integration_id}: static paths first) --------------------------------
 
 @router.get("/v1/integrations/webhooks/{webhook_id}", response_model=s.WebhookOut, responses=NOT_YOURS,
@@ -97,10 +105,18 @@ def get_webhook(principal: Manager, webhook_id: uuid.UUID, db: DbDep) -> s.Webho
 
 
 @router.patch("/v1/integrations/webhooks/{webhook_id}", response_model=s.WebhookOut, responses=NOT_YOURS,
-              summary="Change an endpoint: URL, event filters, description, status (re-enable)")
-def update_webhook(principal: Manager, webhook_id: uuid.UUID, body: s.WebhookPatch, settings: SettingsDep,
-                   db: DbDep) -> s.WebhookOut:
-    return service.webhook_out(service.update_webhook(db, settings, _uid(principal), webhook_id, body))
+              summary="Change an endpoint: URL (needs step-up), event filters, description, status (re-enable)")
+def update_webhook(principal: Manager, webhook_id: uuid.UUID, body: s.WebhookPatch, request: Request,
+                   settings: SettingsDep, db: DbDep) -> s.WebhookOut:
+    if body.url is not None:
+        # Moving an endpoint redirects every future event (and its data) elsewhere: a fresh proof first.
+        require_step_up(request, principal)
+    hook = service.update_webhook(db, settings, _uid(principal), webhook_id, body)
+    if body.url is not None:
+        audit.record(db, client_context(request), "webhook.change_url", actor_user_id=principal.user_id,
+                     target=f"webhook:{hook.id}")
+        db.commit()
+    return service.webhook_out(hook)
 
 
 @router.delete("/v1/integrations/webhooks/{webhook_id}", status_code=204, responses=NOT_YOURS,
@@ -111,8 +127,8 @@ def delete_webhook(principal: Manager, webhook_id: uuid.UUID, db: DbDep) -> Resp
 
 
 @router.post("/v1/integrations/webhooks/{webhook_id}/rotate-secret", response_model=s.WebhookSecretOut,
-             responses=NOT_YOURS, summary="New signing secret (shown once); the old one also signs for a grace period")
-def rotate_secret(principal: Manager, webhook_id: uuid.UUID, request: Request, settings: SettingsDep,
+             responses=NOT_YOURS, summary="New signing secret (shown once); the old one also signs for a grace period; needs step-up")
+def rotate_secret(principal: StepUp, webhook_id: uuid.UUID, request: Request, settings: SettingsDep,
                   db: DbDep) -> s.WebhookOut:
     hook, secret = service.rotate_secret(db, settings, _uid(principal), webhook_id)
     audit.record(db, client_context(request), "webhook.rotate_secret", actor_user_id=principal.user_id,
@@ -176,9 +192,11 @@ def get_integration(principal: Manager, integration_id: uuid.UUID, db: DbDep) ->
 
 
 @router.patch("/v1/integrations/{integration_id}", response_model=s.IntegrationOut, responses=NOT_YOURS,
-              summary="Rename, pause (status) or reconfigure an integration")
-def update_integration(principal: Manager, integration_id: uuid.UUID, body: s.IntegrationPatch,
+              summary="Rename, pause (status) or reconfigure an integration (a config change needs step-up)")
+def update_integration(principal: Manager, integration_id: uuid.UUID, body: s.IntegrationPatch, request: Request,
                        db: DbDep) -> s.IntegrationOut:
+    if body.config is not None:
+        require_step_up(request, principal)  # the config holds provider tokens and channels
     return service.integration_out(service.update_integration(db, _uid(principal), integration_id, body))
 
 

@@ -13,6 +13,7 @@ import api.engagements.models  # noqa: F401
 import api.escrow_service.models  # noqa: F401
 import api.features.models  # noqa: F401
 import api.identity.models  # noqa: F401
+import api.integrations.models  # noqa: F401
 import api.kit.idempotency  # noqa: F401
 import api.kit.outbox  # noqa: F401
 import api.messages.models  # noqa: F401
