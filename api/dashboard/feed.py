@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session as Db
 
 from api.dashboard import schemas as s
-from api.profiles.models import Profile
-from api.projects.models import Project
-from api.skills.models import UserSkill
 
 
 def matched_projects(db: Db, user_id: uuid.UUID, limit: int) -> list[s.MatchedProject]:
@@ -40,13 +37,13 @@ def _top_projects_for_freelancer(db: Db, user_id: uuid.UUID, limit: int) -> list
 
 
 def _top_freelancers_for_project(db: Db, project_id: uuid.UUID, limit: int) -> list[s.RecommendedFreelancer]:
-    wanted = select(Project.skill_ids).where(Project.id == project_id).scalar_subquery()
-    shared = func.count(UserSkill.skill_id)
-    rows = db.execute(
-        select(Profile.user_id, Profile.handle, Profile.display_name, shared.label("score"))
-        .join(UserSkill, UserSkill.user_id == Profile.user_id)
-        .where(Profile.is_freelancer, UserSkill.skill_id == func.any(wanted))
-        .group_by(Profile.user_id, Profile.handle, Profile.display_name)
-        .order_by(shared.desc(), Profile.handle).limit(limit)).all()
+    rows = db.execute(text("""
+        SELECT pr.user_id, pr.handle, pr.display_name, count(*) AS score
+          FROM projects p
+          JOIN user_skills us ON us.skill_id = ANY(p.skill_ids)
+          JOIN profiles pr ON pr.user_id = us.user_id
+         WHERE p.id = :p AND pr.is_freelancer AND pr.user_id <> p.client_user_id
+         GROUP BY pr.user_id, pr.handle, pr.display_name
+         ORDER BY score DESC, pr.handle LIMIT :n"""), {"p": project_id, "n": limit}).all()
     return [s.RecommendedFreelancer(user_id=r.user_id, handle=r.handle, display_name=r.display_name,
                                     score=float(r.score)) for r in rows]
