@@ -28,7 +28,9 @@ DbDep = Annotated[Db, Depends(get_db)]
 def _cached(request: Request, db: Db, screen: str, user_id: uuid.UUID | None,
             build: Callable[[], BaseModel]) -> Response:
     settings = request.app.state.settings
-    version = service.data_version(db, user_id)
+    # The index version read now, not ReadCache's (up to CACHE_VERSION_TTL_SECONDS old): money is never
+    # answered from an entry older than the index.
+    version = f"{service.index_version(db)}:{service.data_version(db, user_id)}"
     if user_id is not None:
         version += f".{attestations.attestation_version(request.app.state.redis, settings)}"
     key = f"dash:{screen}:{user_id or 'all'}:{version}"

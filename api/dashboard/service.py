@@ -7,6 +7,7 @@ connection.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -149,6 +150,10 @@ def admin(db: Db) -> s.AdminDashboard:
                                confirmed_block=c.confirmed_block) for c in read_models.chain_status(conn)],
         carbon=[s.Carbon(chain_id=c, gas_used=str(gas.get(c, 0)), offset_grams_co2e=str(offsets.get(c, 0)))
                 for c in sorted(set(gas) | set(offsets))])
+
+
+def index_version(db: Db) -> str:
+    return hashlib.blake2b(read_models.index_version(db.connection()).encode(), digest_size=8).hexdigest()
 
 
 def data_version(db: Db, user_id: uuid.UUID | None) -> str:
