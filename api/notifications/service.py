@@ -14,6 +14,7 @@ from api.kit.db import utcnow
 from api.kit.pagination import decode_cursor, encode_cursor
 from api.kit.problems import Problem
 from api.notifications import schemas as s
+from api.notifications import kinds
 from api.notifications.kinds import KINDS
 from api.notifications.models import Notification, NotificationPreference, NotificationSettings
 
@@ -37,8 +38,15 @@ def channels_for(db: Db, users: Iterable[uuid.UUID]) -> dict[tuple[uuid.UUID, st
     return {(p.user_id, p.kind): Channels(p.in_app, p.email, p.webhook) for p in rows}
 
 
-def wants_webhook(db: Db, user_id: uuid.UUID, kind: str) -> bool:
-    return (channels_for(db, [user_id]).get((user_id, kind)) or Channels()).webhook
+def webhook_muted(db: Db, users: Iterable[uuid.UUID]) -> set[tuple[uuid.UUID, str]]:
+    """The ``(user, kind)`` pairs whose webhook channel the user turned off, in one query (the webhook
+    dispatcher leaves those events out of the user's own endpoints)."""
+    return {key for key, ch in channels_for(db, users).items() if not ch.webhook}
+
+
+def kind_of(event_kind: str) -> str | None:
+    """The notification kind of an outbox event kind (None: not a notification kind)."""
+    return kinds.kind_of(event_kind)
 
 
 def _out(n: Notification) -> s.NotificationOut:

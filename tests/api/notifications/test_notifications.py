@@ -139,3 +139,27 @@ def test_authorization_owner_other_user_no_credentials(client: TestClient, engin
     assert _items(client, h)[0]["read_at"] is None
     assert client.post(f"/v1/notifications/{nid}/read", headers=h).status_code == 200
     assert client.get("/v1/notifications", headers=h, params={"cursor": "forged"}).status_code == 400
+
+
+def test_the_webhook_channel_off_keeps_that_kind_from_the_users_endpoints(
+        client: TestClient, engine: Engine, settings_factory: Any) -> None:
+    from tests.support.webhook_env import endpoint, integration, pump
+    from tests.support.webhook_receiver import running_receiver
+
+    fast = settings_factory(webhook_timeout_seconds=0.5, webhook_retry_base_seconds=0.05,
+                            webhook_retry_max_seconds=0.2)
+    user, h = _user(client)
+    _ok = client.put("/v1/notifications/preferences", headers=h,
+                     json={"kinds": [{"kind": "proposal", "in_app": True, "email": True, "webhook": False}]})
+    assert _ok.status_code == 200
+    with running_receiver() as receiver:
+        hook = endpoint(client, h, integration(client, h)["id"], receiver.url("/prefs"),
+                        ["proposal.*", "community.*"])
+        receiver.secrets["/prefs"].append(hook["secret"])
+        emit(engine, "proposal.submitted", "proposal:77", {"n": "1"}, [user])
+        emit(engine, "community.mention", "post:77", {"n": "2"}, [user])
+        pump(engine, fast, lambda: len(receiver.at("/prefs")) >= 1)
+        pump(engine, fast, lambda: True)  # one more pass: nothing else is due
+        assert [r.json["type"] for r in receiver.at("/prefs")] == ["community.mention"]
+    drain(engine, fast)
+    assert {n["kind"] for n in _items(client, h)} == {"proposal", "mention"}  # in-app is still on
