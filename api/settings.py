@@ -236,8 +236,6 @@ class ApiSettings(ChainSettings):
     app_base_url: str = Field("http://localhost:3000", description="Web app URL used in email links")
     notifications_interval_seconds: float = Field(1.0, gt=0, le=60,
                                                   description="`lancer notifications` pass interval")
-    dashboard_cache_seconds: int = Field(300, ge=0, le=86_400,
-                                         description="Redis TTL of a cached dashboard (keys change with the data)")
 
     @property
     def webhook_private_urls_allowed(self) -> bool:
