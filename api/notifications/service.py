@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session as Db
 
@@ -117,3 +117,11 @@ def set_preferences(db: Db, me: uuid.UUID, body: s.PreferencesIn) -> s.Preferenc
                    .on_conflict_do_update(index_elements=["user_id"], set_={"email": email, "updated_at": utcnow()}))
     db.commit()
     return preferences(db, me)
+
+
+def erase_personal_data(db: Db, user_id: uuid.UUID) -> None:
+    """Account deletion (``api.privacy``): the email address, preferences and every notification (their
+    payloads name conversations, proposals and escrows) go; in the caller's transaction."""
+    db.execute(delete(NotificationSettings).where(NotificationSettings.user_id == user_id))
+    db.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user_id))
+    db.execute(delete(Notification).where(Notification.user_id == user_id))
