@@ -163,3 +163,15 @@ def test_the_webhook_channel_off_keeps_that_kind_from_the_users_endpoints(
         assert [r.json["type"] for r in receiver.at("/prefs")] == ["community.mention"]
     drain(engine, fast)
     assert {n["kind"] for n in _items(client, h)} == {"proposal", "mention"}  # in-app is still on
+
+
+def test_a_batch_handed_out_again_adds_nothing(client: TestClient, engine: Engine, api_settings: ApiSettings) -> None:
+    from sqlalchemy import text
+
+    user, h = _user(client)
+    emit(engine, "proposal.submitted", "proposal:88", {}, [user])
+    drain(engine, api_settings)
+    with engine.begin() as conn:  # as after a crash between writing and acknowledging
+        conn.execute(text("UPDATE outbox_cursors SET txid = 0, event_id = 0 WHERE consumer = 'notifications'"))
+    drain(engine, api_settings, timeout=60)
+    assert [n["subject"] for n in _items(client, h)] == ["proposal:88"]
