@@ -50,6 +50,8 @@ from api.integrations.tracker_router import router as integration_trackers_route
 from indexer.core.sentry import setup_sentry
 from api.invoices.router import router as invoices_router
 from api.messages.router import router as messages_router
+from api.notifications.router import router as notifications_router
+from api.dashboard.router import router as dashboard_router
 from api.transactions.router import router as transactions_router
 from api.kit.ratelimit import RateLimiter
 from api.kit.rpcguard import RpcGuard
@@ -175,6 +177,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(integration_providers_router)
     app.include_router(integration_trackers_router)
     app.include_router(features_router)
+    app.include_router(notifications_router)
+    app.include_router(dashboard_router)
     install_openapi(app)
     telemetry.instrument_app(app)
     if settings.serve_docs:

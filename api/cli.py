@@ -1,5 +1,6 @@
 """`lancer api` (uvicorn serving create_app), `lancer worker` (rq worker on the app's queue),
-`lancer chainfeed` (index changes to outbox events), `lancer webhooks` (outbox events to webhook deliveries)."""
+`lancer chainfeed` (index changes to outbox events), `lancer webhooks` (outbox events to webhook deliveries),
+`lancer notifications` (outbox events to in-app notifications and emails)."""
 
 from __future__ import annotations
 
@@ -142,6 +143,36 @@ def webhooks_command(interval: float | None) -> None:
     redis = Redis.from_url(settings.redis_url_or_default)
     try:
         run(engine, redis, settings, stop, interval or settings.webhook_dispatch_interval_seconds)
+    finally:
+        redis.close()
+        engine.dispose()
+
+
+@click.command("notifications")
+@click.option("--interval", type=float, default=None,
+              help="Seconds between passes (default: NOTIFICATIONS_INTERVAL_SECONDS)")
+def notifications_command(interval: float | None) -> None:
+    """Turn outbox events into in-app notifications and enqueue their emails (the rq worker sends them)."""
+    import signal
+    import threading
+
+    from redis import Redis
+
+    from api.kit.crypto import data_key_ring
+    from api.kit.encrypted import attach_key_ring
+    from api.notifications.consumer import run
+    from api.settings import get_settings
+    from indexer.core.db import make_engine
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    settings = get_settings()
+    engine = attach_key_ring(make_engine(settings.database_url.get_secret_value(), slow_query_ms=settings.slow_query_ms),
+                             data_key_ring(settings))
+    redis = Redis.from_url(settings.redis_url_or_default)
+    try:
+        run(engine, redis, settings, stop, interval or settings.notifications_interval_seconds)
     finally:
         redis.close()
         engine.dispose()

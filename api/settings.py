@@ -258,6 +258,22 @@ class ApiSettings(ChainSettings):
     email_http_url: SecretStr | None = Field(None, description="Provider endpoint, e.g. https://api.resend.com/emails")
     email_http_token: SecretStr | None = Field(None, description="Bearer token of the email provider's API")
     email_http_timeout_seconds: float = Field(10.0, gt=0, le=120, description="Email API request timeout")
+    # --- Notifications and dashboards (issue 15) -----------------------------------------------------
+    enable_notifications: bool = Field(True, description="Feature flag: /v1/notifications (in-app list, preferences)")
+    enable_dashboards: bool = Field(True, description="Feature flag: /v1/dashboard/* summaries")
+    smtp_host: str | None = Field(None, description="SMTP server for notification emails (unset: no email is sent)")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port")
+    smtp_username: str | None = Field(None, description="SMTP user (login only when set)")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS")
+    smtp_timeout_seconds: float = Field(10.0, gt=0, le=120, description="SMTP connect/command timeout")
+    email_from: str = Field("Lancer <no-reply@lancer.local>", description="From header of notification emails")
+    email_max_attempts: int = Field(5, ge=1, le=20, description="Attempts per notification email (rq retries)")
+    email_retry_seconds: list[int] = Field([30, 120, 600, 1800],
+                                           description="Delays between email attempts (JSON list, seconds)")
+    app_base_url: str = Field("http://localhost:3000", description="Web app URL used in email links")
+    notifications_interval_seconds: float = Field(1.0, gt=0, le=60,
+                                                  description="`lancer notifications` pass interval")
 
     @property
     def webhook_private_urls_allowed(self) -> bool:

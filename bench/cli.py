@@ -107,3 +107,17 @@ def webhooks_bench(admin_url: str, endpoints: int, events: int, workers: int, in
 
     click.echo(run(admin_url, endpoints=endpoints, events=events, workers=workers, interval=interval,
                    timeout=timeout, log=click.echo).report())
+
+
+@bench_command.command("dashboards")
+@admin_url_option
+@click.option("--projects", default=100_000, show_default=True, help="Projects in the scratch database")
+@click.option("--users", default=20_000, show_default=True, help="Users (with profiles)")
+@click.option("--index-rows", default=1_000_000, show_default=True, help="Raw escrow events in the index")
+@click.option("--requests", default=200, show_default=True, help="Requests per dashboard and mode")
+def dashboards_bench(admin_url: str, projects: int, users: int, index_rows: int, requests: int) -> None:
+    """The freelancer, client and admin dashboards on one API process: p50/p99 warm (cached) and cold."""
+    from bench.dashboards import run
+
+    click.echo(run(admin_url, projects=projects, users=users, index_rows=index_rows, requests=requests,
+                   log=click.echo).report())

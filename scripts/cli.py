@@ -34,6 +34,7 @@ class LancerGroup(click.Group):
         "scheduler": ("api.cli", "scheduler_command"),
         "chainfeed": ("api.cli", "chainfeed_command"),
         "webhooks": ("api.cli", "webhooks_command"),
+        "notifications": ("api.cli", "notifications_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

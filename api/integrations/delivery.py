@@ -43,6 +43,7 @@ from api.integrations.models import Integration, Webhook, WebhookAttempt, Webhoo
 from api.integrations.service import signing_secrets
 from api.kit import outbox
 from api.kit.queue import get_queue
+from api.notifications import service as notifications
 from api.orgs.models import OrgMember
 from api.projects.models import Project
 from api.settings import ApiSettings
@@ -98,14 +99,18 @@ def _route(db: Db, events: list[outbox.Event], targets: list[_Target]) -> list[t
             by_user[t.owner_user_id].append(t)
         elif t.owner_org_id is not None:
             by_org[t.owner_org_id].append(t)
+    # Users who turned the webhook channel off for a kind (notification preferences) get none of it.
+    muted = notifications.webhook_muted(db, by_user) if by_user else set()
     project_ids = {p for e in events if by_org and (p := _project_of(e)) is not None}
     project_org = dict(db.execute(select(Project.id, Project.org_id).where(Project.id.in_(project_ids))).all()) \
         if project_ids else {}
     out: list[tuple[outbox.Event, _Target]] = []
     for event in events:
         chosen: list[_Target] = []
+        kind = notifications.kind_of(event.kind)
         for user_id in event.audience or []:
-            chosen += by_user.get(user_id, [])
+            if kind is None or (user_id, kind) not in muted:
+                chosen += by_user.get(user_id, [])
         org_id = None
         if event.subject.startswith("org:"):
             try:

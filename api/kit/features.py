@@ -24,6 +24,8 @@ FEATURES: dict[str, str] = {
     "token_economy": "enable_token_economy",
     "sustainability": "enable_sustainability",
     "escrow_service": "enable_escrow_service",
+    "notifications": "enable_notifications",
+    "dashboards": "enable_dashboards",
 }
 AREAS: dict[str, str] = {flag: area for area, flag in FEATURES.items()}
 

@@ -20,6 +20,7 @@ from api.audit import service as audit
 from api.audit.models import AuditEvent
 from api.identity.models import ApiKey, ApiKeyUsage, BackupCode, RefreshToken, Session, TotpSecret, User, Wallet
 from api.integrations.models import Integration
+from api.notifications import service as notifications
 from api.kit.client import ClientContext
 from api.privacy.models import Consent, DataExport, DeletionRequest
 
@@ -121,6 +122,7 @@ def erase_user(engine: Engine, request_id: uuid.UUID, now: datetime | None = Non
         # The user's own integrations (webhook URLs are personal data, and nothing should be sent on).
         db.execute(delete(Integration).where(Integration.owner_user_id == user_id))
         db.execute(delete(DataExport).where(DataExport.user_id == user_id))
+        notifications.erase_personal_data(db, user_id)
         db.execute(update(User).where(User.id == user_id).values(deleted_at=now))
         audit.pseudonymise(db, user_id=user_id)
         attestations.redact_personal_data(db, user_id, wallets)

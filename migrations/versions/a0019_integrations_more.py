@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "a0019_integrations_more"
-down_revision: str | Sequence[str] | None = "a0014_encryption_at_rest"
+down_revision: str | Sequence[str] | None = "a0018_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a0020_economy_more"
-down_revision: str | Sequence[str] | None = "a0014_encryption_at_rest"
+down_revision: str | Sequence[str] | None = "a0019_integrations_more"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

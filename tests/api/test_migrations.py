@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 import api.attestations.models  # noqa: F401
 import api.chainfeed.models  # noqa: F401
+import api.dashboard.models  # noqa: F401
 import api.audit.models  # noqa: F401
 import api.engagements.models  # noqa: F401
 import api.escrow_service.models  # noqa: F401
@@ -17,6 +18,7 @@ import api.integrations.models  # noqa: F401
 import api.kit.idempotency  # noqa: F401
 import api.kit.outbox  # noqa: F401
 import api.messages.models  # noqa: F401
+import api.notifications.models  # noqa: F401
 import api.orgs.models  # noqa: F401
 import api.privacy.models  # noqa: F401
 import api.profiles.models  # noqa: F401

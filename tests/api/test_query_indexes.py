@@ -75,6 +75,8 @@ FILTERS: dict[tuple[str, str], list[str]] = {
     ("/v1/sustainability/social-allocations", "from_"): ["treasury_distributions.block_time"],
     ("/v1/sustainability/social-allocations", "to"): ["treasury_distributions.block_time"],
     ("/v1/treasury/offsets", "chain"): [],
+    ("/v1/notifications", "unread"): ["notifications.user_id"],  # ix_notifications_unread (user_id) WHERE unread
+    ("/v1/notifications", "kind"): ["notifications.kind"],
 }
 # Filters that ride on another, selective index of the same query, with the reason.
 COVERED_OTHERWISE = {
@@ -84,6 +86,7 @@ COVERED_OTHERWISE = {
     "vote_checkpoints.delegate": "third of ix_vote_checkpoints_delegate (chain_id, token, delegate, block): "
                                  "votes are read per chain and token",
     "webhook_deliveries.status": "second of ix_webhook_deliveries_queue (webhook_id, status, id): one endpoint's log",
+    "notifications.kind": "six values; one user's list is read on ix_notifications_user_id_id (user_id, id) and filtered",
 }
 # Chain tables (the indexer's migration branch) still missing an index; an indexer migration adds them.
 PENDING_INDEXER_MIGRATION: set[str] = set()

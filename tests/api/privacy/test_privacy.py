@@ -56,6 +56,8 @@ def test_delete_flow(client: TestClient, signed_in: dict[str, Any], engine: Engi
     assert client.post("/v1/me/deletion/cancel", headers=h).json()["status"] == "cancelled"
     assert client.post("/v1/me/deletion/cancel", headers=h).status_code == 404
     client.delete("/v1/me", headers=h)
+    put = client.put("/v1/notifications/preferences", headers=h, json={"email": "gone@example.test"})
+    assert put.status_code == 200, put.text
     with engine.connect() as conn:
         request_id = conn.execute(text("SELECT id FROM privacy_deletions WHERE user_id = :u AND status = 'scheduled'"),
                                   {"u": user_id}).scalar_one()
@@ -66,6 +68,8 @@ def test_delete_flow(client: TestClient, signed_in: dict[str, Any], engine: Engi
     assert client.get("/v1/me", headers=h).status_code == 401
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM user_wallets WHERE user_id = :u"), {"u": user_id}).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM notification_settings WHERE user_id = :u"),
+                            {"u": user_id}).scalar() == 0
         assert conn.execute(text("SELECT deleted_at FROM users WHERE id = :u"), {"u": user_id}).scalar() is not None
         actions = set(conn.execute(text("SELECT action FROM audit_events WHERE actor_user_id = :u"),
                                    {"u": user_id}).scalars())

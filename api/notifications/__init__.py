@@ -1,0 +1,1 @@
+"""In-app notifications, per-user channel preferences and notification emails (a consumer of the outbox)."""

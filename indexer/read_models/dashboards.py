@@ -1,0 +1,138 @@
+"""Read models behind the dashboards: a fixed, small number of queries each, whatever the row counts.
+
+Amounts are ints in base units; ``confirmed`` splits what is at or below the chain's confirmed block
+from what is still pending, so a dashboard never shows pending money as settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from indexer.core.vocabulary import MILESTONE_STATUS_NAMES
+from indexer.read_models.base import _Model
+
+
+class MonthlyAmount(_Model):
+    chain_id: int
+    token: str
+    month: datetime
+    amount: int
+    confirmed: bool
+
+
+class PositionMilestone(_Model):
+    index: int
+    amount: int
+    status: str
+    submitted_at: datetime | None
+
+
+class Position(_Model):
+    """One escrow of the wallets, with its milestones (one row per escrow)."""
+
+    chain_id: int
+    address: str
+    client: str
+    freelancer: str
+    token: str
+    status: str
+    total: int
+    funded: int
+    released: int
+    locked: int
+    review_period: int
+    confirmed: bool
+    milestones: list[PositionMilestone]
+
+
+def earnings(conn: Connection, wallets: Sequence[str], *, months: int = 12) -> list[MonthlyAmount]:
+    """What the wallets received as freelancers (releases and dispute resolutions), per chain, token and
+    UTC month, over the last ``months`` months. One query."""
+    if not wallets:
+        return []
+    rows = conn.execute(text("""
+        SELECT e.chain_id, e.token, date_trunc('month', ev.block_time AT TIME ZONE 'UTC') AS month,
+               ev.block_number <= ch.confirmed_block AS confirmed,
+               sum((ev.args->>'toFreelancer')::numeric) AS amount
+          FROM escrows e
+          JOIN events ev ON ev.chain_id = e.chain_id AND ev.address = e.address
+          JOIN chains ch ON ch.chain_id = e.chain_id
+         WHERE e.freelancer = ANY(CAST(:w AS text[]))
+           AND ev.event_name IN ('MilestoneReleased', 'DisputeResolved')
+           AND ev.block_time >= date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => :m)
+         GROUP BY 1, 2, 3, 4 ORDER BY 3 DESC, 1, 2"""), {"w": list(wallets), "m": months - 1}).all()
+    return [MonthlyAmount(chain_id=r.chain_id, token=r.token, month=r.month, amount=int(r.amount or 0),
+                          confirmed=r.confirmed) for r in rows if int(r.amount or 0) > 0]
+
+
+def positions(conn: Connection, wallets: Sequence[str], *, role: str, open_only: bool = True,
+              limit: int = 50) -> list[Position]:
+    """The wallets' escrows as ``client`` or ``freelancer`` (newest first, at most ``limit``), each with
+    its milestones aggregated in the same query."""
+    if not wallets:
+        return []
+    column = {"client": "client", "freelancer": "freelancer"}[role]  # never user text in SQL
+    rows = conn.execute(text(f"""
+        SELECT e.*, e.block_number <= ch.confirmed_block AS is_confirmed,
+               coalesce((SELECT json_agg(json_build_object('index', m.index, 'amount', m.amount::text,
+                                                           'status', m.status, 'submitted_at', m.submitted_at)
+                                         ORDER BY m.index)
+                           FROM escrow_milestones m WHERE m.chain_id = e.chain_id AND m.escrow = e.address),
+                        '[]') AS ms
+          FROM escrows e JOIN chains ch ON ch.chain_id = e.chain_id
+         WHERE e.{column} = ANY(CAST(:w AS text[]))
+           AND (NOT :open OR NOT e.completed)
+         ORDER BY e.created_at DESC, e.chain_id, e.address LIMIT :n"""),
+        {"w": list(wallets), "open": open_only, "n": limit}).all()
+    out = []
+    for r in rows:
+        ms = [PositionMilestone(index=m["index"], amount=int(m["amount"]), status=MILESTONE_STATUS_NAMES[m["status"]],
+                                submitted_at=datetime.fromisoformat(m["submitted_at"]) if m["submitted_at"] else None)
+              for m in r.ms]
+        out.append(Position(chain_id=r.chain_id, address=r.address, client=r.client, freelancer=r.freelancer,
+                            token=r.token, status=r.status, total=int(r.total), funded=int(r.funded_amount),
+                            released=int(r.released),
+                            locked=int(r.funded_amount) - int(r.released) - int(r.refunded) - int(r.fees),
+                            review_period=int(r.review_period), confirmed=r.is_confirmed, milestones=ms))
+    return out
+
+
+class VolumeFigure(_Model):
+    chain_id: int
+    token: str
+    month: datetime
+    gmv: int  # escrow funding
+    fees: int  # platform fees taken on releases and resolutions
+
+
+def platform_volume(conn: Connection, *, months: int = 12) -> list[VolumeFigure]:
+    """GMV (escrow funding) and fees per chain, token and UTC month, confirmed events only. One query."""
+    rows = conn.execute(text("""
+        SELECT e.chain_id, e.token, date_trunc('month', ev.block_time AT TIME ZONE 'UTC') AS month,
+               sum(CASE WHEN ev.event_name = 'Funded' THEN (ev.args->>'amount')::numeric ELSE 0 END) AS gmv,
+               sum(CASE WHEN ev.event_name <> 'Funded' THEN coalesce((ev.args->>'fee')::numeric, 0) ELSE 0 END) AS fees
+          FROM events ev
+          JOIN escrows e ON e.chain_id = ev.chain_id AND e.address = ev.address
+          JOIN chains ch ON ch.chain_id = ev.chain_id
+         WHERE ev.event_name IN ('Funded', 'MilestoneReleased', 'DisputeResolved')
+           AND ev.block_number <= ch.confirmed_block
+           AND ev.block_time >= date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => :m)
+         GROUP BY 1, 2, 3 ORDER BY 3 DESC, 1, 2"""), {"m": months - 1}).all()
+    return [VolumeFigure(chain_id=r.chain_id, token=r.token, month=r.month, gmv=int(r.gmv), fees=int(r.fees))
+            for r in rows]
+
+
+class DisputeCounts(_Model):
+    chain_id: int
+    open: int
+    resolved: int
+
+
+def disputes(conn: Connection) -> list[DisputeCounts]:
+    rows = conn.execute(text("""
+        SELECT chain_id, count(*) FILTER (WHERE status = 3) AS open, count(*) FILTER (WHERE status = 4) AS resolved
+          FROM escrow_milestones WHERE status IN (3, 4) GROUP BY chain_id ORDER BY chain_id""")).all()
+    return [DisputeCounts(chain_id=r.chain_id, open=r.open, resolved=r.resolved) for r in rows]

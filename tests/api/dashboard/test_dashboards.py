@@ -1,0 +1,149 @@
+"""Dashboards without a chain (projects on anvil-1's native coin): who may read which screen, what the
+screens hold, that a change to the user's data is never answered from the cache, and that the number of
+SQL statements per summary stays the same as the user's rows grow (no N+1)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.support.api_client import ADMIN, bearer, login_with_2fa
+from tests.support.notify_env import new_user
+from tests.support.queries import count_queries
+from tests.support.webhook_env import emit
+
+ETH = 10**18
+
+
+def _ok(r: Any, status: int = 200) -> Any:
+    assert r.status_code == status, (r.status_code, r.text[:500])
+    return r.json()
+
+
+def _profile(client: TestClient, headers: dict[str, str], **flags: bool) -> str:
+    handle = f"u{secrets.token_hex(5)}"
+    _ok(client.patch("/v1/me/profile", headers=headers, json={"handle": handle, "display_name": handle, **flags}))
+    return handle
+
+
+def _project(client: TestClient, headers: dict[str, str], title: str, *, open_: bool = True) -> str:
+    p = _ok(client.post("/v1/projects", headers=headers, json={
+        "title": title, "description": "Build it", "skills": ["solidity"], "budget": str(ETH),
+        "chain": "anvil-1", "token": "native"}), 201)
+    if open_:
+        _ok(client.post(f"/v1/projects/{p['id']}/transition", headers=headers, json={"to": "open"}))
+    return str(p["id"])
+
+
+def _propose(client: TestClient, headers: dict[str, str], project_id: str) -> str:
+    return str(_ok(client.post(f"/v1/projects/{project_id}/proposals", headers=headers, json={
+        "cover_letter": "me", "milestones": [{"title": "All", "amount": str(ETH)}]}), 201)["id"])
+
+
+def _pair(client: TestClient) -> tuple[tuple[uuid.UUID, dict[str, str]], tuple[uuid.UUID, dict[str, str]]]:
+    buyer = new_user(client)
+    seller = new_user(client)
+    _profile(client, buyer[1], is_client=True)
+    _profile(client, seller[1], is_freelancer=True)
+    assert client.put("/v1/me/profile/skills/solidity", headers=seller[1], json={"level": 4}).status_code == 204
+    return buyer, seller
+
+
+def test_who_may_read_which_dashboard(client: TestClient) -> None:
+    (_, user_h), _ = _pair(client)
+    for path in ("/v1/dashboard/freelancer", "/v1/dashboard/client", "/v1/dashboard/admin"):
+        r = client.get(path)
+        assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json"), path
+    assert client.get("/v1/dashboard/freelancer", headers=user_h).status_code == 200
+    assert client.get("/v1/dashboard/client", headers=user_h).status_code == 200
+    r = client.get("/v1/dashboard/admin", headers=user_h)
+    assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+    admin_h = bearer(login_with_2fa(client, ADMIN)["access_token"])
+    body = _ok(client.get("/v1/dashboard/admin", headers=admin_h))
+    assert body["users_total"] >= 2 and body["active_users_30d"] >= 1
+    assert {c["chain_id"] for c in body["indexer"]} >= set()  # shape: per-chain lag (chains indexed or not)
+
+
+def test_screens_hold_the_users_own_data_and_are_never_stale(client: TestClient) -> None:
+    (buyer, buyer_h), (seller, seller_h) = _pair(client)
+    _, other_h = new_user(client)
+    project = _project(client, buyer_h, "Solidity audit")
+    draft = _project(client, buyer_h, "Later", open_=False)
+    before = _ok(client.get("/v1/dashboard/freelancer", headers=seller_h))
+    assert project in [m["id"] for m in before["matched_projects"]] and draft not in [
+        m["id"] for m in before["matched_projects"]]
+    assert before["skills"] == [{"slug": "solidity", "level": 4, "verified": False, "verified_level": None}]
+    assert before["tasks"] == []
+    # A proposal (an outbox event to both) changes both screens at once, though they were cached.
+    proposal = _propose(client, seller_h, project)
+    after = _ok(client.get("/v1/dashboard/freelancer", headers=seller_h))
+    assert after["tasks"] == [{"kind": "proposal_awaiting_answer", "ref": f"proposal:{proposal}",
+                               "title": "Solidity audit", "due_at": None}]
+    cl = _ok(client.get("/v1/dashboard/client", headers=buyer_h))
+    assert cl["pipeline"]["counts"]["open"] == 1 and cl["pipeline"]["counts"]["draft"] == 1
+    assert [p["id"] for p in cl["pipeline"]["recent"]["open"]] == [project]
+    assert cl["recommended_for"] == project
+    assert str(seller) in [f["user_id"] for f in cl["recommended_freelancers"]]  # others share the database
+    assert str(buyer) not in [f["user_id"] for f in cl["recommended_freelancers"]]
+    # Messages: unread on the client's screen, then read (no outbox event) and gone.
+    conv = _ok(client.post("/v1/conversations", json={"user_id": str(buyer)}, headers=seller_h))
+    msg = _ok(client.post(f"/v1/conversations/{conv['id']}/messages", json={"body": "hi"}, headers=seller_h), 201)
+    assert _ok(client.get("/v1/dashboard/client", headers=buyer_h))["unread_messages"] == 1
+    _ok(client.post(f"/v1/conversations/{conv['id']}/read", json={"up_to": msg["id"]}, headers=buyer_h))
+    assert _ok(client.get("/v1/dashboard/client", headers=buyer_h))["unread_messages"] == 0
+    # Nobody else's data leaks into a stranger's screens.
+    stranger = _ok(client.get("/v1/dashboard/client", headers=other_h))
+    assert stranger["pipeline"]["counts"]["open"] == 0 and stranger["unread_messages"] == 0
+
+
+def test_an_unchanged_screen_is_served_from_the_cache(client: TestClient, api_settings: Any) -> None:
+    _, (_, seller_h) = _pair(client)
+    first = client.get("/v1/dashboard/freelancer", headers=seller_h)
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with count_queries(engine) as warm:
+        again = client.get("/v1/dashboard/freelancer", headers=seller_h)
+    assert again.json() == first.json() and again.headers["etag"] == first.headers["etag"]
+    assert warm.count <= 4, str(warm)  # auth, the index and data versions; no summary query
+    r = client.get("/v1/dashboard/freelancer", headers={**seller_h, "If-None-Match": first.headers["etag"]})
+    assert r.status_code == 304
+
+
+def _cold_count(client: TestClient, engine: Engine, user: uuid.UUID, path: str, headers: dict[str, str]) -> int:
+    """Statements of one request whose cache entry cannot exist: an event to the user bumps their version."""
+    emit(engine, "test.bump", f"user:{user}", {}, [user])
+    with count_queries(engine) as q:
+        _ok(client.get(path, headers=headers))
+    # Time-based refreshes (the index version in api.kit.cache, feature overrides) are not the summary's.
+    return len([x for x in q.statements if "string_agg(chain_id" not in x and "feature_overrides" not in x])
+
+
+def test_statement_count_does_not_grow_with_rows(client: TestClient) -> None:
+    (buyer, buyer_h), (seller, seller_h) = _pair(client)
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            project = _project(client, buyer_h, f"Job {secrets.token_hex(3)} {i}")
+            _propose(client, seller_h, project)
+        _project(client, buyer_h, f"Draft {secrets.token_hex(3)}", open_=False)
+        conv = _ok(client.post("/v1/conversations", json={"user_id": str(seller)}, headers=buyer_h))
+        for _ in range(n):
+            _ok(client.post(f"/v1/conversations/{conv['id']}/messages", json={"body": "x"}, headers=buyer_h), 201)
+
+    screens: list[tuple[uuid.UUID, str, dict[str, str]]] = [
+        (seller, "/v1/dashboard/freelancer", seller_h), (buyer, "/v1/dashboard/client", buyer_h)]
+    grow(1)
+    for user, path, h in screens:
+        _cold_count(client, engine, user, path, h)  # warm-up: first-use look-ups
+    small = [_cold_count(client, engine, u, p, h) for u, p, h in screens]
+    grow(6)
+    large = [_cold_count(client, engine, u, p, h) for u, p, h in screens]
+    assert large == small, (small, large)
+    assert all(n <= 25 for n in large), large
+    body = _ok(client.get("/v1/dashboard/freelancer", headers=seller_h))
+    assert len(body["tasks"]) == 7 and body["unread_messages"] == 7
