@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.kit import outbox
 from api.kit.queue import get_queue
-from api.notifications import kinds
+from api.notifications import email, kinds
 from api.notifications.models import EmailDelivery, Notification, NotificationSettings
 from api.notifications.service import Channels, channels_for
 from api.settings import ApiSettings
@@ -92,7 +92,7 @@ def consume(engine: Engine, redis: Redis, settings: ApiSettings, batch: int = 50
                 created = len(new)
                 addressed = set(db.scalars(select(NotificationSettings.user_id).where(
                     NotificationSettings.user_id.in_({r.user_id for r in new}),
-                    NotificationSettings.email.is_not(None)))) if settings.smtp_host else set()
+                    NotificationSettings.email.is_not(None)))) if email.configured(settings) else set()
                 mails = [{"notification_id": r.id, "status": "pending", "attempts": 0}
                          for r in new if (r.user_id, r.event_id) in emailed and r.user_id in addressed]
                 if mails:

@@ -64,7 +64,7 @@ def _error_kind(exc: BaseException) -> str:
     return type(exc).__name__[:64]
 
 
-def _configured(settings: ApiSettings) -> bool:
+def configured(settings: ApiSettings) -> bool:
     if settings.email_provider == "http":
         return settings.email_http_url is not None and settings.email_http_token is not None
     return settings.smtp_host is not None
@@ -92,7 +92,7 @@ def deliver(engine: Engine, settings: ApiSettings, delivery_id: int) -> str:
             return "gone" if delivery is None else delivery.status  # done already (a duplicate job)
         n = db.get(Notification, delivery.notification_id)
         to = db.get(NotificationSettings, n.user_id) if n else None
-        if n is None or to is None or to.email is None or not _configured(settings):
+        if n is None or to is None or to.email is None or not configured(settings):
             delivery.status, delivery.last_error = "failed", "no_address"
             db.commit()
             return delivery.status

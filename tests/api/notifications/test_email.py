@@ -117,7 +117,7 @@ def test_email_through_the_http_api_provider(client: TestClient, engine: Engine,
         _work(settings)
         (call,) = provider.calls
         assert call.headers["authorization"] == "Bearer tok"
-        assert call.json()["to"] == ["api@example.test"] and "https://app.lancer.test" in call.json()["text"]
+        assert call.json["to"] == ["api@example.test"] and "https://app.lancer.test" in call.json["text"]
         (d,) = _deliveries(engine, user)
         assert (d.status, d.attempts) == ("sent", 1)
 
