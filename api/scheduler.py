@@ -73,8 +73,8 @@ register("audit_retention",
 register("apikey_usage_flush", key_usage.flush_usage)
 register("outbox_prune", _outbox_prune)
 register("webhook_log_retention", integrations.purge_delivery_log)
-# Due times are minutes apart at the finest: a sweep a minute finds every breach within a minute.
-register("support_sla_sweep", support.sla_sweep_job, every_seconds=60)
+# Every tick: one indexed query over the unsolved tickets not yet marked late, so a breach is seen within a tick.
+register("support_sla_sweep", support.sla_sweep_job)
 
 # Modules that register jobs of their own when imported (hooks: rewards epochs, reputation recompute).
 # A module that is not installed yet (its domain has not landed) is skipped.
