@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, Scope, admin, public_read, user
@@ -27,6 +27,8 @@ DbDep = Annotated[Db, Depends(get_db)]
 Reader = Annotated[Principal, public_read(Scope.READ_MARKETPLACE, feature=FEATURE)]
 Me = Annotated[Principal, user(feature=FEATURE)]
 Admin = Annotated[Principal, admin(feature=FEATURE)]
+# Ids are bigint: anything beyond is a 422, never a database error.
+Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Tz = Annotated[str, Query(max_length=64, description="IANA time zone for the *_local fields (default UTC)")]
 
 
@@ -123,14 +125,14 @@ def create_post(thread_id: uuid.UUID, body: s.PostIn, principal: Me, request: Re
 
 
 @router.patch("/v1/community/posts/{post_id}", response_model=s.PostOut, summary="Edit a post (author or moderator)")
-def edit_post(post_id: int, body: s.PostEdit, principal: Me, db: DbDep) -> s.PostOut:
+def edit_post(post_id: Id, body: s.PostEdit, principal: Me, db: DbDep) -> s.PostOut:
     me = _uid(principal)
     return service.edit_post(db, me, access.is_moderator(db, me, principal.is_admin), post_id, body.body)
 
 
 @router.delete("/v1/community/posts/{post_id}", status_code=204,
                summary="Delete a post (author or moderator; the opening post deletes the thread)")
-def delete_post(post_id: int, principal: Me, db: DbDep) -> Response:
+def delete_post(post_id: Id, principal: Me, db: DbDep) -> Response:
     me = _uid(principal)
     service.delete_post(db, me, access.is_moderator(db, me, principal.is_admin), post_id)
     return Response(status_code=204)
@@ -138,13 +140,13 @@ def delete_post(post_id: int, principal: Me, db: DbDep) -> Response:
 
 @router.put("/v1/community/posts/{post_id}/reactions", response_model=dict[str, int],
             summary="Add my reaction to a post; returns the counts per emoji")
-def add_reaction(post_id: int, body: s.ReactionIn, principal: Me, db: DbDep) -> dict[str, int]:
+def add_reaction(post_id: Id, body: s.ReactionIn, principal: Me, db: DbDep) -> dict[str, int]:
     return service.react(db, _uid(principal), post_id, body.emoji, True)
 
 
 @router.delete("/v1/community/posts/{post_id}/reactions/{emoji}", response_model=dict[str, int],
                summary="Remove my reaction from a post")
-def remove_reaction(post_id: int, emoji: s.Emoji, principal: Me, db: DbDep) -> dict[str, int]:
+def remove_reaction(post_id: Id, emoji: s.Emoji, principal: Me, db: DbDep) -> dict[str, int]:
     return service.react(db, _uid(principal), post_id, emoji, False)
 
 
@@ -152,7 +154,7 @@ def remove_reaction(post_id: int, emoji: s.Emoji, principal: Me, db: DbDep) -> d
 
 @router.post("/v1/community/posts/{post_id}/reports", response_model=s.ReportOut, status_code=201,
              summary="Report a post to the moderators")
-def report_post(post_id: int, body: s.ReportIn, principal: Me, db: DbDep) -> s.ReportOut:
+def report_post(post_id: Id, body: s.ReportIn, principal: Me, db: DbDep) -> s.ReportOut:
     return moderation.report(db, _uid(principal), post_id, body.reason)
 
 
@@ -167,14 +169,14 @@ def list_reports(principal: Me, db: DbDep, status: Literal["open", "resolved", "
 
 @router.post("/v1/community/moderation/reports/{report_id}", response_model=s.ReportOut,
              summary="Resolve or dismiss a report (moderators; audited)")
-def resolve_report(report_id: int, body: s.ReportResolve, principal: Me, request: Request, db: DbDep) -> s.ReportOut:
+def resolve_report(report_id: Id, body: s.ReportResolve, principal: Me, request: Request, db: DbDep) -> s.ReportOut:
     me = _moderator(db, principal)
     return moderation.resolve_report(db, client_context(request), me, report_id, body.status)
 
 
 @router.post("/v1/community/moderation/posts/{post_id}/{action}", status_code=204,
              summary="Hide a post, or unhide it (which also approves a held post) (moderators; audited)")
-def hide_post(post_id: int, action: Literal["hide", "unhide"], principal: Me, request: Request, db: DbDep,
+def hide_post(post_id: Id, action: Literal["hide", "unhide"], principal: Me, request: Request, db: DbDep,
               body: s.ModerationIn | None = None) -> Response:
     me = _moderator(db, principal)
     moderation.set_hidden(db, client_context(request), me, post_id, action == "hide", body.reason if body else None)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, Field, HttpUrl, StringConstraints, UrlConstraints, model_validator
 
 from api.kit.pagination import Page
 
@@ -136,19 +136,32 @@ class BanIn(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
     expires_at: datetime | None = Field(None, description="UTC; null: until lifted")
 
+    @model_validator(mode="after")
+    def _utc(self) -> BanIn:
+        if self.expires_at is not None and self.expires_at.tzinfo is not None:
+            try:
+                self.expires_at = self.expires_at.astimezone(UTC)
+            except OverflowError:
+                raise ValueError("expires_at out of range") from None
+        return self
+
 
 class EventIn(BaseModel):
     title: Title
     description: str = Field("", max_length=10_000)
     starts_at: datetime = Field(description="With a time zone (stored and returned in UTC)")
     ends_at: datetime
-    link: HttpUrl | None = None
+    link: Annotated[HttpUrl, UrlConstraints(max_length=500)] | None = None
     capacity: int | None = Field(None, ge=1, le=1_000_000)
 
     @model_validator(mode="after")
     def _times(self) -> EventIn:
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
             raise ValueError("starts_at and ends_at need a time zone offset (e.g. Z)")
+        try:
+            self.starts_at, self.ends_at = self.starts_at.astimezone(UTC), self.ends_at.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("starts_at/ends_at out of range") from None
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self

@@ -7,6 +7,7 @@ The chatbot ranks published articles against the question with PostgreSQL full-t
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -75,9 +76,10 @@ def _ranked(db: Session, tsq: object, limit: int) -> list[tuple[FaqArticle, floa
 
 def ask(db: Session, me: uuid.UUID, question: str) -> BotAnswerOut:
     """Answer from the FAQ. A chat question is prose ("how do I fund an escrow?"): its words are OR-ed
-    (``plainto_tsquery`` would AND them and miss most articles), and ranking sorts out the best."""
-    words = db.scalar(select(func.array_to_string(func.tsvector_to_array(func.to_tsvector("english", question)), " | ")))
-    found = _ranked(db, func.to_tsquery("english", words), BOT_ARTICLES) if words else []
+    (AND-ing them would miss most articles), and ranking sorts out the best."""
+    # websearch_to_tsquery never fails on user text; "or" joins the words (stop words drop out by themselves).
+    words = " or ".join(re.findall(r"\w+", question)[:50])
+    found = _ranked(db, func.websearch_to_tsquery("english", words), BOT_ARTICLES) if words else []
     answer = BotAnswer(user_id=me, question=question, article_ids=[str(a.id) for a, _ in found])
     db.add(answer)
     db.commit()

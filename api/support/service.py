@@ -51,7 +51,7 @@ def _escrow(db: Session, me: uuid.UUID, value: str) -> str:
         escrow_address = checksum(address)
     except ValueError:
         escrow_address = ""
-    if not chain.isdigit() or len(chain) > 19 or not escrow_address:
+    if not chain.isdigit() or len(chain) > 19 or int(chain) > 2**63 - 1 or not escrow_address:
         raise Problem(422, "escrow is '<chain_id>:<address>'", type_="validation-error")
     try:
         detail = read_models.escrow_detail(db.connection(), int(chain), escrow_address)
