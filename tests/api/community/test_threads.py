@@ -117,6 +117,13 @@ def test_bad_input_is_a_problem(cc: TestClient, admin_h: dict[str, str]) -> None
     other = thread(cc, alice, slug)
     r = post(cc, alice, t["id"], "x", reply_to=other["opening"]["id"])
     assert r.status_code == 422 and "reply_to" in r.json()["detail"]
+    r = cc.patch(f"/v1/community/posts/{2**64}", json={"body": "x"}, headers=alice["h"])
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    long_link = {"title": "Long link", "starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T11:00:00Z",
+                 "link": "https://example.com/" + "a" * 600}
+    assert cc.post("/v1/community/events", json=long_link, headers=admin_h).status_code == 422
+    far = {**long_link, "link": None, "starts_at": "9999-12-31T20:00:00-05:00", "ends_at": "9999-12-31T22:00:00-05:00"}
+    assert cc.post("/v1/community/events", json=far, headers=admin_h).status_code == 422
     assert cc.post("/v1/community/spaces", json={"slug": slug, "name": "Again"}, headers=admin_h).status_code == 409
     assert cc.post("/v1/community/spaces", json={"slug": "gate-half", "name": "Half", "chain_id": 1},
                    headers=admin_h).status_code == 422

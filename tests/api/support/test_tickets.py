@@ -62,7 +62,8 @@ def test_links_must_be_the_requesters(client: TestClient) -> None:
     for extra in ({"project_id": "00000000-0000-0000-0000-000000000001"},
                   {"contract_id": "00000000-0000-0000-0000-000000000001"},
                   {"escrow": "31337:0x0000000000000000000000000000000000000001"},
-                  {"escrow": "not-an-escrow"}):
+                  {"escrow": "not-an-escrow"},
+                  {"escrow": "99999999999999999999:0x0000000000000000000000000000000000000001"}):
         r = client.post("/v1/support/tickets", json={**base, **extra}, headers=alice["h"])
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), (extra, r.text)
     project = client.post("/v1/projects", headers=alice["h"], json={
