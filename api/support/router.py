@@ -10,7 +10,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, Scope, admin, public_read, user
@@ -26,6 +26,7 @@ DbDep = Annotated[Db, Depends(get_db)]
 Reader = Annotated[Principal, public_read(Scope.READ_MARKETPLACE, feature=FEATURE)]
 Me = Annotated[Principal, user(feature=FEATURE)]
 Admin = Annotated[Principal, admin(feature=FEATURE)]
+Slug = Annotated[str, Path(min_length=2, max_length=100, pattern=r"^[a-z0-9][a-z0-9-]{1,99}$", description="Article slug")]
 
 
 def _uid(principal: Principal) -> uuid.UUID:
@@ -108,7 +109,7 @@ def search_faq(principal: Reader, db: DbDep, q: Annotated[str | None, Query(min_
 
 
 @router.get("/v1/support/faq/{slug}", response_model=s.ArticleOut, summary="One FAQ article")
-def get_article(slug: str, principal: Reader, db: DbDep) -> s.ArticleOut:
+def get_article(slug: Slug, principal: Reader, db: DbDep) -> s.ArticleOut:
     agent = principal.user_id is not None and _agent(db, principal)
     return faq.get(db, slug, agent)
 
@@ -120,7 +121,7 @@ def put_article(body: s.ArticleIn, principal: Me, db: DbDep) -> s.ArticleOut:
 
 
 @router.delete("/v1/support/faq/{slug}", status_code=204, summary="Delete an FAQ article (agents)")
-def delete_article(slug: str, principal: Me, db: DbDep) -> Response:
+def delete_article(slug: Slug, principal: Me, db: DbDep) -> Response:
     _require_agent(db, principal)
     faq.delete(db, slug)
     return Response(status_code=204)
