@@ -22,6 +22,7 @@ from api.kit.cache import ReadCache
 from api.kit.deployments import DeploymentDirectory
 from api.carbon.router import router as carbon_router
 from api.chains.router import router as chains_router
+from api.community.router import router as community_router
 from api.engagements.router import router as engagements_router
 from api.escrow_service.router import router as escrow_service_router
 from api.escrows.router import router as escrows_router
@@ -57,6 +58,7 @@ from api.kit.ratelimit import RateLimiter
 from api.kit.rpcguard import RpcGuard
 from api.reputation.router import router as reputation_router
 from api.skills.router import router as skills_router
+from api.support.router import router as support_router
 from api.settings import ApiSettings, get_settings
 from api.sustainability.router import router as sustainability_router
 from api.treasury.router import router as treasury_router
@@ -176,6 +178,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(integrations_router)
     app.include_router(integration_providers_router)
     app.include_router(integration_trackers_router)
+    app.include_router(community_router)
+    app.include_router(support_router)
     app.include_router(features_router)
     app.include_router(notifications_router)
     app.include_router(dashboard_router)

@@ -31,6 +31,7 @@ from api.integrations import service as integrations
 from api.integrations import usage as key_requests
 from api.privacy import service as privacy
 from api.settings import ApiSettings
+from api.support import service as support
 
 log = structlog.get_logger(__name__)
 
@@ -75,6 +76,8 @@ register("apikey_usage_flush", key_usage.flush_usage)
 register("outbox_prune", _outbox_prune)
 register("webhook_log_retention", integrations.purge_delivery_log)
 register("apikey_request_retention", key_requests.purge, every_seconds=3600)
+# Every tick: one indexed query over the unsolved tickets not yet marked late, so a breach is seen within a tick.
+register("support_sla_sweep", support.sla_sweep_job)
 
 # Modules that register jobs of their own when imported (hooks: rewards epochs, reputation recompute).
 # A module that is not installed yet (its domain has not landed) is skipped.

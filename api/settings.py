@@ -172,7 +172,7 @@ class ApiSettings(ChainSettings):
     # --- Feature flags and token economy ------------------------------------------------------------
     # Feature flags of the other product areas (api.kit.features; per-user/org overrides in the database).
     enable_matching: bool = Field(True, description="Feature flag: freelancer/project matching")
-    enable_community: bool = Field(True, description="Feature flag: community (forums, groups)")
+    enable_community: bool = Field(True, description="Feature flag: community (spaces, threads, events, moderation)")
     enable_token_economy: bool = Field(True, description="Feature flag: token economy (rewards, staking)")
     feature_override_cache_seconds: float = Field(
         5.0, ge=0, le=3600, description="How long an API process reuses the feature overrides it read")
@@ -196,12 +196,37 @@ class ApiSettings(ChainSettings):
     offset_provider_timeout_seconds: float = Field(15.0, gt=0, le=120)
     # --- end of sustainability ---------------------------------------------------------------------
 
+    # --- Community and support (issue 15) -------------------------------------------------------------
+    community_posts_per_minute: int = Field(6, ge=1, le=1000, description="Anti-spam: posts, threads and "
+                                            "replies one user may write per minute")
+    community_hold_new_account_hours: int = Field(
+        24, ge=0, le=24 * 365, description="A first post by an account younger than this is held for a "
+        "moderator's review (0: never held)")
+    enable_support: bool = Field(True, description="Feature flag: support tickets, FAQ, chatbot, widget")
+    support_first_response_minutes: int = Field(240, ge=1, le=30 * 24 * 60,
+                                                description="SLA: a first agent reply is due this long after a ticket opens")
+    support_resolution_hours: int = Field(72, ge=1, le=365 * 24,
+                                          description="SLA: a ticket should be solved this long after it opens")
+    support_widget: str = Field("none", pattern="^(none|intercom|zendesk)$",
+                                description="Support widget provider the frontend loads: intercom, zendesk or none")
+    support_widget_app_id: str | None = Field(None, max_length=200, description="The widget's app id / key")
+    support_widget_secret: SecretStr | None = Field(
+        None, description="Identity verification secret (Intercom: HMAC key; Zendesk: JWT shared secret)")
+    support_widget_key_id: str | None = Field(None, max_length=200, description="Zendesk messaging JWT key id (kid)")
+    support_provider_api_url: SecretStr | None = Field(
+        None, description="Provider REST API base URL for chatbot escalations (unset: escalate to tickets only)")
+    support_provider_api_token: SecretStr | None = Field(None, description="Provider REST API token (Bearer)")
+    support_provider_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    # --- end of community and support --------------------------------------------------------------
+
     # Marketplace: the arbiter an escrow gets when the client names none at escrow/prepare.
     marketplace_arbiter_address: str | None = Field(None, description="Default escrow arbiter wallet")
     enable_escrow_service: bool = Field(True, description="Feature flag: escrow-as-a-service (/v1/escrow-intents)")
 
     @field_validator("offset_recorder_private_key", "offset_provider_api_key", "offset_provider_project_id",
-                     "rewards_operator_private_key", mode="before")
+                     "rewards_operator_private_key",
+                     "support_widget_app_id", "support_widget_secret", "support_widget_key_id",
+                     "support_provider_api_url", "support_provider_api_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -20,6 +20,7 @@ FEATURES: dict[str, str] = {
     "2fa": "enable_2fa",
     "matching": "enable_matching",
     "community": "enable_community",
+    "support": "enable_support",
     "integrations": "enable_integrations",
     "token_economy": "enable_token_economy",
     "sustainability": "enable_sustainability",

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 import api.attestations.models  # noqa: F401
 import api.chainfeed.models  # noqa: F401
 import api.dashboard.models  # noqa: F401
+import api.community.models  # noqa: F401
 import api.audit.models  # noqa: F401
 import api.engagements.models  # noqa: F401
 import api.escrow_service.models  # noqa: F401
@@ -28,6 +29,7 @@ import api.proposals.models  # noqa: F401
 import api.skills.models  # noqa: F401
 import api.kit.txonce  # noqa: F401
 import api.sustainability.models  # noqa: F401
+import api.support.models  # noqa: F401
 from api.kit.db import metadata as api_metadata
 from indexer.models import metadata as indexer_metadata
 

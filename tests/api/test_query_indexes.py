@@ -50,6 +50,16 @@ FILTERS: dict[tuple[str, str], list[str]] = {
     ("/v1/projects", "max_budget"): ["projects.budget"],
     ("/v1/projects", "chain"): ["projects.chain_id"],
     ("/v1/projects", "state"): ["projects.state"],
+    ("/v1/community/threads", "space"): ["community_spaces.slug", "community_threads.space_id"],
+    ("/v1/community/threads", "tag"): ["community_threads.tags"],
+    ("/v1/community/threads", "q"): ["community_threads.search", "community_posts.search"],
+    ("/v1/community/moderation/reports", "status"): ["community_reports.status"],
+    ("/v1/community/events", "when"): ["community_events.starts_at", "community_events.ends_at"],
+    ("/v1/community/events", "tz"): [],  # how times are shown, not a filter
+    ("/v1/community/events/{event_id}", "tz"): [],
+    ("/v1/support/tickets", "status"): ["support_tickets.requester_id"],  # one requester's tickets, then status
+    ("/v1/support/queue", "status"): ["support_tickets.status"],
+    ("/v1/support/faq", "q"): ["support_faq_articles.search"],
     ("/v1/escrow-intents", "external_id"): ["escrow_intents.external_id"],
     ("/v1/governance/votes", "addresses"): ["vote_checkpoints.delegate"],
     ("/v1/governance/votes", "block"): [],  # a range within one delegate's checkpoints

@@ -73,7 +73,7 @@ def test_scheduler_runs_every_sweep_once_per_tick_with_one_leader(engine: Engine
     outcomes = scheduler.run_once(engine, redis, api_settings)
     assert outcomes is not None and {o.job for o in outcomes} == {
         "deletion_sweep", "export_purge", "audit_retention", "apikey_usage_flush", "outbox_prune",
-        "webhook_log_retention", "apikey_request_retention"}
+        "webhook_log_retention", "apikey_request_retention", "support_sla_sweep"}
     assert all(o.status == "ok" for o in outcomes), outcomes
     assert redis.get(lock) is None  # released
     with engine.connect() as conn:
