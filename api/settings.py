@@ -14,6 +14,7 @@ import re
 import secrets
 import warnings
 from functools import lru_cache
+from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -200,6 +201,28 @@ class ApiSettings(ChainSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    # --- Skill verification (issue 14) ---------------------------------------------------------------
+    enable_skill_verification: bool = Field(True, description="Feature flag: /v1/skills/verification routes")
+    verification_storage: str = Field("local", pattern="^(local|s3)$", description="Evidence storage backend")
+    verification_storage_dir: Path = Field(Path("var/evidence"), description="Local evidence directory")
+    verification_s3_bucket: str | None = Field(None, description="S3 bucket for evidence (storage s3)")
+    verification_s3_prefix: str = Field("evidence/", max_length=200, description="Key prefix in the bucket")
+    verification_s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, R2...)")
+    verification_s3_region: str | None = Field(None, description="S3 region")
+    verification_scan_command: str = Field("", description="Virus scanner run on each upload (stdin), exit 0 = "
+                                           "clean, e.g. 'clamdscan --no-summary -'; empty: no scan")
+    verification_evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1, le=100 * 1024 * 1024)
+    verification_evidence_types: list[str] = Field(
+        default_factory=lambda: ["application/pdf", "image/png", "image/jpeg", "text/plain", "application/zip"],
+        description="Content types accepted as evidence")
+    verification_quiz_cooldown_seconds: int = Field(86_400, ge=0, le=30 * 86_400,
+                                                    description="Wait after a failed quiz before the next one")
+    verification_challenge_cooldown_seconds: int = Field(3600, ge=0, le=30 * 86_400,
+                                                         description="Wait after a failed code challenge")
+    verification_sandbox_cpu_seconds: int = Field(2, ge=1, le=60)
+    verification_sandbox_memory_mb: int = Field(256, ge=32, le=4096)
+    verification_sandbox_wall_seconds: float = Field(5.0, gt=0, le=120)
 
     # --- Integrations (issue 16): outgoing webhooks, Slack/Discord, developer API keys ---------------
     enable_integrations: bool = Field(True, description="Feature flag: /v1/integrations routes and webhook delivery")

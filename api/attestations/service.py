@@ -124,13 +124,22 @@ def create_skill(db: Db, redis: Redis, settings: ApiSettings, user_id: uuid.UUID
                  body: s.SkillIn) -> OffchainAttestation:
     if not is_verifier(db, settings, user_id, is_admin):
         raise Problem(403, "only verifiers (VERIFIER_ADDRESSES) and admins can verify skills", type_="not-a-verifier")
-    recipient = checksum(body.recipient)
-    evidence_hash = Web3.keccak(text=body.evidence)
-    values = {"skill": body.skill, "level": body.level, "evidenceHash": evidence_hash}
+    return issue_verified_skill(db, redis, settings, recipient=body.recipient, skill=body.skill, level=body.level,
+                                evidence=body.evidence, created_by=user_id)
+
+
+def issue_verified_skill(db: Db, redis: Redis, settings: ApiSettings, *, recipient: str, skill: str, level: int,
+                         evidence: str, created_by: uuid.UUID | None,
+                         details: dict[str, Any] | None = None) -> OffchainAttestation:
+    """The one path that signs verified_skill: a verifier's request above, and passed skill
+    verifications (api.verification) with the verification named in ``evidence``."""
+    recipient = checksum(recipient)
+    evidence_hash = Web3.keccak(text=evidence)
+    values = {"skill": skill, "level": level, "evidenceHash": evidence_hash}
     return _issue(db, redis, settings, kind="skill",
-                  fact_key=f"skill:{recipient}:{body.skill}:{body.level}:{evidence_hash.to_0x_hex()}",
+                  fact_key=f"skill:{recipient}:{skill}:{level}:{evidence_hash.to_0x_hex()}",
                   where=skill_chain(settings), schema=VERIFIED_SKILL, values=values, recipient=recipient,
-                  details={"evidence": body.evidence}, created_by=user_id)
+                  details={"evidence": evidence, **(details or {})}, created_by=created_by)
 
 
 # --- revocation --------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ FEATURES: dict[str, str] = {
     "token_economy": "enable_token_economy",
     "sustainability": "enable_sustainability",
     "escrow_service": "enable_escrow_service",
+    "skill_verification": "enable_skill_verification",
 }
 AREAS: dict[str, str] = {flag: area for area, flag in FEATURES.items()}
 

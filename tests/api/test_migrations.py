@@ -23,6 +23,7 @@ import api.projects.models  # noqa: F401
 import api.rewards.models  # noqa: F401
 import api.proposals.models  # noqa: F401
 import api.skills.models  # noqa: F401
+import api.verification.models  # noqa: F401
 import api.kit.txonce  # noqa: F401
 import api.sustainability.models  # noqa: F401
 from api.kit.db import metadata as api_metadata
