@@ -59,7 +59,7 @@ def attestation_version(redis: Redis, settings: ApiSettings) -> int:
 
 # --- issuing -----------------------------------------------------------------------------------------
 
-def _issue(db: Db, redis: Redis, settings: ApiSettings, *, kind: str, fact_key: str, where: ChainEas,
+def issue_attestation(db: Db, redis: Redis, settings: ApiSettings, *, kind: str, fact_key: str, where: ChainEas,
            schema: EasSchema, values: dict[str, Any], recipient: str, details: dict[str, Any],
            created_by: uuid.UUID | None) -> OffchainAttestation:
     existing = db.scalar(select(OffchainAttestation.uid).where(OffchainAttestation.fact_key == fact_key))
@@ -96,6 +96,10 @@ def create_review(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, u
     if not engagement.completed:
         raise Problem(409, "the escrow is not completed (confirmed) yet; review it once it is", type_="escrow-not-completed")
     wallets = set(db.scalars(select(Wallet.address).where(Wallet.user_id == user_id)))
+    if engagement.client in wallets and engagement.freelancer in wallets:
+        # Both parties are wallets of this user: a review of oneself, whichever wallet signs it.
+        raise Problem(403, "both parties of this escrow are your wallets: you cannot review yourself",
+                      type_="self-review")
     if engagement.client in wallets:
         reviewer, reviewee = engagement.client, engagement.freelancer
     elif engagement.freelancer in wallets:
@@ -106,7 +110,7 @@ def create_review(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, u
     values = {"client": engagement.client, "freelancer": engagement.freelancer,
               "escrow": milestone_ref(body.chain_id, escrow), "rating": body.rating, "amount": engagement.released,
               "reviewHash": Web3.keccak(text=body.text)}
-    return _issue(db, redis, settings, kind="review", fact_key=f"review:{body.chain_id}:{escrow}:{reviewer}",
+    return issue_attestation(db, redis, settings, kind="review", fact_key=f"review:{body.chain_id}:{escrow}:{reviewer}",
                   where=where, schema=MILESTONE_REVIEW, values=values, recipient=reviewee,
                   details={"text": body.text, "chain_id": body.chain_id, "escrow": escrow, "reviewer": reviewer,
                            "role": "client" if reviewer == engagement.client else "freelancer"},
@@ -136,7 +140,7 @@ def issue_verified_skill(db: Db, redis: Redis, settings: ApiSettings, *, recipie
     recipient = checksum(recipient)
     evidence_hash = Web3.keccak(text=evidence)
     values = {"skill": skill, "level": level, "evidenceHash": evidence_hash}
-    return _issue(db, redis, settings, kind="skill",
+    return issue_attestation(db, redis, settings, kind="skill",
                   fact_key=f"skill:{recipient}:{skill}:{level}:{evidence_hash.to_0x_hex()}",
                   where=skill_chain(settings), schema=VERIFIED_SKILL, values=values, recipient=recipient,
                   details={"evidence": evidence, **(details or {})}, created_by=created_by)

@@ -1,4 +1,5 @@
-"""Skill verification attempts (quiz, code challenge, evidence, GitHub) and ``user_skills.verified_status``.
+"""Skill verification attempts (quiz, code challenge, evidence) and ``user_skills.verified_status``;
+persisted reputation (events from confirmed facts, the score each time it changed; lancer-rep-v2).
 
 Revision ID: a0016_verification_reputation
 Revises: a0014_encryption_at_rest
@@ -57,7 +58,44 @@ def upgrade() -> None:
                     ["user_id", "skill_id", "method", "created_at"])
     op.create_index("ix_skill_verifications_queue", "skill_verifications", ["status", "submitted_at", "id"])
 
+    op.create_table(
+        "reputation_events",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("user_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("address", sa.String(42), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("type", sa.String(32), nullable=False),
+        sa.Column("weight", sa.Float(), nullable=False),
+        sa.Column("payload", postgresql.JSONB(), nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.Column("recorded_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_reputation_events"),
+        sa.UniqueConstraint("address", "key", name="uq_reputation_events_address_key"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
+                                name="fk_reputation_events_user_id_users"),
+    )
+    op.create_index("ix_reputation_events_address_created", "reputation_events", ["address", "created_at"])
+    op.create_index("ix_reputation_events_user_id", "reputation_events", ["user_id"])
+    op.create_table(
+        "reputation_scores",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("user_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("address", sa.String(42), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("breakdown", postgresql.JSONB(), nullable=False),
+        sa.Column("formula_version", sa.String(32), nullable=False),
+        sa.Column("data_version", sa.String(64), nullable=False),
+        sa.Column("updated_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_reputation_scores"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
+                                name="fk_reputation_scores_user_id_users"),
+    )
+    op.create_index("ix_reputation_scores_address_updated", "reputation_scores", ["address", "updated_at"])
+    op.create_index("ix_reputation_scores_user_id", "reputation_scores", ["user_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("reputation_scores")
+    op.drop_table("reputation_events")
     op.drop_table("skill_verifications")
     op.drop_column("user_skills", "verified_status")

@@ -19,6 +19,7 @@ import api.messages.models  # noqa: F401
 import api.orgs.models  # noqa: F401
 import api.privacy.models  # noqa: F401
 import api.profiles.models  # noqa: F401
+import api.reputation.models  # noqa: F401
 import api.projects.models  # noqa: F401
 import api.rewards.models  # noqa: F401
 import api.proposals.models  # noqa: F401
