@@ -197,7 +197,8 @@ class ApiSettings(ChainSettings):
     enable_escrow_service: bool = Field(True, description="Feature flag: escrow-as-a-service (/v1/escrow-intents)")
 
     @field_validator("offset_recorder_private_key", "offset_provider_api_key", "offset_provider_project_id",
-                     mode="before")
+                     "github_client_id", "github_client_secret", "github_redirect_uri", "verification_s3_bucket",
+                     "verification_s3_endpoint_url", "verification_s3_region", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -223,6 +224,15 @@ class ApiSettings(ChainSettings):
     verification_sandbox_cpu_seconds: int = Field(2, ge=1, le=60)
     verification_sandbox_memory_mb: int = Field(256, ge=32, le=4096)
     verification_sandbox_wall_seconds: float = Field(5.0, gt=0, le=120)
+
+    # GitHub proof (OAuth app; authorization code + PKCE). Unset client id: the method is unavailable.
+    github_client_id: str | None = Field(None, description="GitHub OAuth app client id")
+    github_client_secret: SecretStr | None = Field(None, description="GitHub OAuth app client secret")
+    github_redirect_uri: str | None = Field(None, description="The web app page GitHub redirects back to")
+    github_authorize_url: str = Field("https://github.com/login/oauth/authorize")
+    github_token_url: str = Field("https://github.com/login/oauth/access_token")
+    github_api_url: str = Field("https://api.github.com")
+    github_timeout_seconds: float = Field(10.0, gt=0, le=60)
 
     # --- Integrations (issue 16): outgoing webhooks, Slack/Discord, developer API keys ---------------
     enable_integrations: bool = Field(True, description="Feature flag: /v1/integrations routes and webhook delivery")

@@ -32,6 +32,9 @@ class SubmitIn(BaseModel):
     repository_url: HttpUrl | None = Field(None, max_length=300,
                                            description="code_challenge: a repository for a reviewer instead of code")
     note: str | None = Field(None, max_length=2000, description="evidence: what the file shows")
+    oauth_code: str | None = Field(None, min_length=1, max_length=512,
+                                   description="github: the code GitHub sent to the redirect page")
+    oauth_state: str | None = Field(None, min_length=1, max_length=128, description="github: the state it sent back")
 
 
 class ReviewIn(BaseModel):

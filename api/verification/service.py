@@ -20,7 +20,7 @@ from api.kit.problems import Problem
 from api.settings import ApiSettings
 from api.skills.models import Skill, UserSkill
 from api.skills.service import skill_by_slug
-from api.verification import banks, sandbox
+from api.verification import banks, github, sandbox
 from api.verification import schemas as s
 from api.verification.models import OPEN_STATUSES, SkillVerification
 from api.verification.storage import Scanner, Storage
@@ -80,8 +80,9 @@ def start(db: Db, settings: ApiSettings, user_id: uuid.UUID, body: s.StartIn) ->
             raise Problem(422, "method evidence needs {evidence: {content_type, size}}", type_="upload-intent-missing")
         _check_intent(settings, body.evidence.content_type, body.evidence.size)
         row.details = {"upload": {"content_type": body.evidence.content_type, "size": body.evidence.size}}
-    else:
-        raise Problem(422, "GitHub proof is not available on this server yet", type_="method-unavailable")
+    else:  # github: the user grants read access, the web app posts the code back to submit
+        url, kept = github.begin(settings)
+        row.details = {"oauth": kept, "authorize_url": url}
     db.add(row)
     db.commit()
     return out(db, settings, row)
@@ -155,6 +156,14 @@ def submit(db: Db, redis: Redis, settings: ApiSettings, user_id: uuid.UUID, vid:
             db.commit()
             enqueue(row.id)
             return out(db, settings, row)
+    elif row.method == "github":
+        if body.oauth_code is None or body.oauth_state is None:
+            raise Problem(422, "a GitHub submission needs oauth_code and oauth_state", type_="submission-invalid")
+        evidence = github.finish(settings, row.details["oauth"], body.oauth_code, body.oauth_state)
+        evidence["matching_repos"] = github.matching_repos(skill.slug, evidence)
+        _github_account_free(db, row, evidence)
+        row.details = {"github": evidence}  # the OAuth state and verifier are spent
+        row.status = "in_review"
     else:  # evidence
         if row.evidence_sha256 is None:
             raise Problem(409, "upload the file first (PUT the upload url)", type_="evidence-missing")
@@ -162,6 +171,17 @@ def submit(db: Db, redis: Redis, settings: ApiSettings, user_id: uuid.UUID, vid:
         row.status = "in_review"
     db.commit()
     return out(db, settings, row)
+
+
+def _github_account_free(db: Db, row: SkillVerification, evidence: dict[str, Any]) -> None:
+    """One GitHub account proves skills for one Lancer user only."""
+    taken = db.scalar(select(SkillVerification.id).where(
+        SkillVerification.method == "github", SkillVerification.user_id != row.user_id,
+        SkillVerification.status.in_(("in_review", "passed")),
+        SkillVerification.details["github"]["id"].astext == str(evidence["id"])).limit(1))
+    if taken is not None:
+        raise Problem(409, "this GitHub account already backs another user's verification",
+                      type_="github-account-used")
 
 
 def grade_challenge(db: Db, redis: Redis, settings: ApiSettings, vid: uuid.UUID) -> str:
@@ -292,6 +312,8 @@ def out(db: Db, settings: ApiSettings, row: SkillVerification) -> s.Verification
         extra["upload"] = s.UploadIntentOut(url=f"/v1/skills/verification/{row.id}/evidence",
                                             content_type=intent["content_type"], size=intent["size"],
                                             max_bytes=settings.verification_evidence_max_bytes)
+    if row.method == "github" and open_:
+        extra["authorize_url"] = row.details.get("authorize_url")
     return s.VerificationOut(
         id=row.id, skill=skill.slug, method=row.method, status=row.status, score=row.score,  # type: ignore[arg-type]
         level=row.level, attempt=row.attempt, created_at=row.created_at, expires_at=row.expires_at,

@@ -4,10 +4,12 @@ skill verified. Real PostgreSQL, Redis, anvil + EAS."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ from api.verification import banks
 from api.verification.models import SkillVerification
 from contracts.eas.lancer_schemas import VERIFIED_SKILL
 from tests.support.api_client import bearer, login
+from tests.support.github_oauth import CLIENT_ID, CLIENT_SECRET, GithubOAuthServer
 from tests.support.reputation_env import VERIFIER, Env
 
 BASE = "/v1/skills/verification"
@@ -194,3 +197,52 @@ def test_routes_are_gone_when_the_feature_is_off(env: Env) -> None:
         h = bearer(login(c, env.account(3))["tokens"]["access_token"])
         assert not any(p.startswith(BASE) for p in c.get("/openapi.json").json()["paths"])
         assert c.post(f"{BASE}/start", headers=h, json={"skill": "python", "method": "quiz"}).status_code == 404
+
+
+def test_github_proof_goes_through_a_real_oauth_server_to_the_reviewer(env: Env) -> None:
+    with GithubOAuthServer() as gh:
+        settings = env.settings.model_copy(update={
+            "github_client_id": CLIENT_ID, "github_client_secret": SecretStr(CLIENT_SECRET),
+            "github_redirect_uri": "https://app.lancer.test/verify/github", "github_authorize_url":
+            f"{gh.url}/login/oauth/authorize", "github_token_url": f"{gh.url}/login/oauth/access_token",
+            "github_api_url": gh.url})
+        with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+            me = bearer(login(c, env.account(5))["tokens"]["access_token"])
+            thief = bearer(login(c, env.account(4))["tokens"]["access_token"])
+            reviewer = env.token_for(VERIFIER)
+            v = _ok(c.post(f"{BASE}/start", headers=me, json={"skill": "python", "method": "github"}), 201)
+            assert "code_verifier" not in v["authorize_url"]
+            code, state = gh.consent(v["authorize_url"])
+            _problem(c.post(f"{BASE}/{v['id']}/submit", headers=me, json={"oauth_code": code, "oauth_state": "forged"}),
+                     422, "oauth-state")
+            _problem(c.post(f"{BASE}/{v['id']}/submit", headers=me, json={"oauth_code": "made-up", "oauth_state": state}),
+                     422, "oauth-refused")
+            done = _ok(c.post(f"{BASE}/{v['id']}/submit", headers=me, json={"oauth_code": code, "oauth_state": state}))
+            assert done["status"] == "in_review" and done["authorize_url"] is None
+            item = next(i for i in _ok(c.get(f"{BASE}/queue", headers=reviewer))["items"]
+                        if i["verification"]["id"] == v["id"])
+            evidence = item["evidence"]["github"]
+            assert evidence["login"] == "octo-dev" and evidence["languages"] == {"Python": 3, "Go": 1}
+            assert evidence["matching_repos"] == 3  # the fork does not count
+            with Session(env.engine) as db:  # nothing of the OAuth exchange is kept
+                kept = json.dumps(db.get(SkillVerification, v["id"]).details)  # type: ignore[union-attr]
+            assert "code_verifier" not in kept and not any(t in kept for t in gh.tokens)
+            # The same GitHub account cannot back a second user.
+            other = _ok(c.post(f"{BASE}/start", headers=thief, json={"skill": "python", "method": "github"}), 201)
+            code2, state2 = gh.consent(other["authorize_url"])
+            _problem(c.post(f"{BASE}/{other['id']}/submit", headers=thief,
+                            json={"oauth_code": code2, "oauth_state": state2}), 409, "github-account-used")
+            passed = _ok(c.post(f"{BASE}/{v['id']}/review", headers=reviewer,
+                                json={"decision": "pass", "level": 3, "note": "three real Python repositories"}))
+            assert passed["status"] == "passed" and passed["attestation_uid"]
+    # GitHub unreachable (the server is gone): a 502 that names no provider URL.
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        h = bearer(login(c, env.account(6))["tokens"]["access_token"])
+        v = _ok(c.post(f"{BASE}/start", headers=h, json={"skill": "python", "method": "github"}), 201)
+        state = v["authorize_url"].split("state=")[1].split("&")[0]
+        r = c.post(f"{BASE}/{v['id']}/submit", headers=h, json={"oauth_code": "abc", "oauth_state": state})
+        _problem(r, 502, "github-unavailable")
+        assert "127.0.0.1" not in r.text and "oauth" not in r.json()["detail"].lower()
+    # A server without a GitHub app says so.
+    _problem(env.client.post(f"{BASE}/start", headers=env.token_for(env.account(7)),
+                             json={"skill": "python", "method": "github"}), 422, "method-unavailable")
