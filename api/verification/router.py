@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session as Db
+from starlette.concurrency import run_in_threadpool
 
 from api.attestations.service import is_verifier
 from api.auth import Principal, user
@@ -62,8 +63,9 @@ async def upload(vid: uuid.UUID, principal: Candidate, request: Request, db: DbD
         if len(data) > limit:
             raise Problem(413, f"evidence is at most {limit} bytes", type_="evidence-too-large")
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    return service.upload(db, settings, storage_for(settings), scanner_for(settings), principal.user_id, vid,
-                          content_type, bytes(data))
+    # Database, scan and storage are blocking: off the event loop.
+    return await run_in_threadpool(service.upload, db, settings, storage_for(settings), scanner_for(settings),
+                                   principal.user_id, vid, content_type, bytes(data))
 
 
 @router.post(f"{BASE}/{{vid}}/submit", response_model=s.VerificationOut,

@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 from redis import Redis
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session as Db
 
 from api.attestations import service as attestations
@@ -48,13 +48,20 @@ def _retry_after(settings: ApiSettings, row: SkillVerification) -> datetime | No
 
 def start(db: Db, settings: ApiSettings, user_id: uuid.UUID, body: s.StartIn) -> s.VerificationOut:
     skill = skill_by_slug(db, body.skill)
+    lock = text("SELECT pg_advisory_xact_lock(hashtext(:k))")
+    key = {"k": f"verify:{user_id}:{skill.id}:{body.method}"}
+    # Two starts racing for one (user, skill, method) would both see no open attempt: serialise them.
+    db.execute(lock, key)
     previous = list(db.scalars(select(SkillVerification).where(
         SkillVerification.user_id == user_id, SkillVerification.skill_id == skill.id,
-        SkillVerification.method == body.method).order_by(SkillVerification.created_at.desc()).with_for_update()))
+        SkillVerification.method == body.method).order_by(SkillVerification.created_at.desc())))
     now = _now()
-    for p in previous:
-        if p.status == "started" and p.expires_at is not None and p.expires_at + GRACE < now:
-            _decide(p, "expired", 0.0)
+    abandoned = [p for p in previous if p.status == "started" and p.expires_at is not None and p.expires_at + GRACE < now]
+    for p in abandoned:  # a timed attempt never submitted: expired when its time ran out (the cooldown counts from then)
+        p.status, p.score, p.decided_at = "expired", 0.0, p.expires_at
+    if abandoned:
+        db.commit()  # kept even if this start is refused below
+        db.execute(lock, key)
     if any(p.status in OPEN_STATUSES for p in previous):
         raise Problem(409, f"you have an open {body.method} verification of {body.skill!r}; finish it first",
                       type_="verification-open", id=str(next(p.id for p in previous if p.status in OPEN_STATUSES)))

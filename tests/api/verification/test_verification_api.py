@@ -246,3 +246,18 @@ def test_github_proof_goes_through_a_real_oauth_server_to_the_reviewer(env: Env)
     # A server without a GitHub app says so.
     _problem(env.client.post(f"{BASE}/start", headers=env.token_for(env.account(7)),
                              json={"skill": "python", "method": "github"}), 422, "method-unavailable")
+
+
+def test_an_abandoned_quiz_expires_and_its_cooldown_counts_from_the_time_limit(env: Env) -> None:
+    c = env.client
+    me = env.token_for(env.account(9))
+    v = _ok(c.post(f"{BASE}/start", headers=me, json={"skill": "python", "method": "quiz"}), 201)
+    ran_out = datetime.now(UTC) - timedelta(days=2)
+    with Session(env.engine) as db:
+        db.execute(update(SkillVerification).where(SkillVerification.id == v["id"]).values(expires_at=ran_out))
+        db.commit()
+    # Never submitted: the next start finds it expired two days ago, past the one-day cooldown.
+    again = _ok(c.post(f"{BASE}/start", headers=me, json={"skill": "python", "method": "quiz"}), 201)
+    assert again["attempt"] == 2
+    old = _ok(c.get(f"{BASE}/{v['id']}", headers=me))
+    assert old["status"] == "expired" and datetime.fromisoformat(old["decided_at"]) == ran_out
