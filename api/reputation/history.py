@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.attestations import service as attestations
 from api.identity.models import Wallet
+from api.kit import outbox
 from api.kit.problems import Problem
 from api.reputation import formula, service
 from api.reputation.models import ReputationEvent, ReputationScore
@@ -61,6 +62,10 @@ def refresh(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, address
         elif (row.weight, row.payload, row.created_at) != (e.weight, e.payload, e.at):
             row.weight, row.payload, row.created_at = e.weight, e.payload, e.at
     result = formula.score(facts, now)
+    if latest is None or latest.score != result["score"]:
+        outbox.record(db, "reputation.updated", f"wallet:{address}",
+                      {"address": address, "score": result["score"], "formula_version": formula.FORMULA_VERSION},
+                      audience=[user_id])
     db.add(ReputationScore(user_id=user_id, address=address, score=float(result["score"]),  # type: ignore[arg-type]
                            breakdown=_jsonable(result["parts"]), formula_version=formula.FORMULA_VERSION,
                            data_version=version, updated_at=now))

@@ -12,9 +12,11 @@ import structlog
 from redis import Redis
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session as Db
+from sqlalchemy.orm import object_session
 
 from api.attestations import service as attestations
 from api.identity.models import Wallet
+from api.kit import outbox
 from api.kit.pagination import decode_cursor, encode_cursor
 from api.kit.problems import Problem
 from api.settings import ApiSettings
@@ -58,7 +60,8 @@ def start(db: Db, settings: ApiSettings, user_id: uuid.UUID, body: s.StartIn) ->
     now = _now()
     abandoned = [p for p in previous if p.status == "started" and p.expires_at is not None and p.expires_at + GRACE < now]
     for p in abandoned:  # a timed attempt never submitted: expired when its time ran out (the cooldown counts from then)
-        p.status, p.score, p.decided_at = "expired", 0.0, p.expires_at
+        _decide(p, "expired", 0.0)
+        p.decided_at = p.expires_at
     if abandoned:
         db.commit()  # kept even if this start is refused below
         db.execute(lock, key)
@@ -219,6 +222,9 @@ def grade_challenge(db: Db, redis: Redis, settings: ApiSettings, vid: uuid.UUID)
 
 def _decide(row: SkillVerification, status: str, score: float | None) -> None:
     row.status, row.score, row.decided_at = status, score, _now()
+    # In the same transaction as the decision (api.kit.outbox): webhooks and notifications read it there.
+    outbox.record(object_session(row), "skill_verification.decided", f"skill_verification:{row.id}",  # type: ignore[arg-type]
+                  {"status": status, "method": row.method, "skill_id": row.skill_id}, audience=[row.user_id])
 
 
 def _pass(db: Db, redis: Redis, settings: ApiSettings, row: SkillVerification, score: float | None,

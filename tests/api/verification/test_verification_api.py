@@ -10,10 +10,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.privacy import service as privacy
 from api.verification import banks
 from api.verification.models import SkillVerification
 from contracts.eas.lancer_schemas import VERIFIED_SKILL
@@ -261,3 +262,25 @@ def test_an_abandoned_quiz_expires_and_its_cooldown_counts_from_the_time_limit(e
     assert again["attempt"] == 2
     old = _ok(c.get(f"{BASE}/{v['id']}", headers=me))
     assert old["status"] == "expired" and datetime.fromisoformat(old["decided_at"]) == ran_out
+
+
+def test_decisions_reach_the_outbox_and_erasure_removes_the_attempts(env: Env) -> None:
+    c = env.client
+    acct = env.account(2)
+    h = env.token_for(acct)
+    v = _ok(c.post(f"{BASE}/start", headers=h, json={"skill": "solidity", "method": "quiz"}), 201)
+    _ok(c.post(f"{BASE}/{v['id']}/submit", headers=h, json={"answers": _key("solidity", v["questions"], right=False)}))
+    with env.engine.connect() as conn:
+        kinds = conn.execute(text("SELECT kind, payload FROM outbox_events WHERE subject = :s"),
+                             {"s": f"skill_verification:{v['id']}"}).all()
+        user_id = conn.execute(text("SELECT user_id FROM user_wallets WHERE address = :a"),
+                               {"a": acct.address}).scalar_one()
+    assert [(k, p["status"]) for k, p in kinds] == [("skill_verification.decided", "failed")]
+    assert c.delete("/v1/me", headers=h).status_code == 202
+    with env.engine.connect() as conn:
+        request_id = conn.execute(text("SELECT id FROM privacy_deletions WHERE user_id = :u AND status = 'scheduled'"),
+                                  {"u": user_id}).scalar_one()
+    assert privacy.erase_user(env.engine, request_id, now=datetime.now(UTC) + timedelta(days=365)) is True
+    with env.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM skill_verifications WHERE user_id = :u"),
+                            {"u": user_id}).scalar() == 0
