@@ -124,6 +124,16 @@ def test_code_challenge_is_graded_in_the_sandbox(env: Env) -> None:
     out = _ok(c.get(f"{BASE}/{v['id']}", headers=loops))
     assert out["status"] == "failed" and out["result"]["outcome"] == "timeout", out
     _problem(c.post(f"{BASE}/start", headers=loops, json={"skill": "python", "method": "code_challenge"}), 429)
+    # Or a repository for a reviewer to check, instead of code.
+    v = _ok(c.post(f"{BASE}/start", headers=loops, json={"skill": "solidity", "method": "code_challenge"}), 201)
+    _problem(c.post(f"{BASE}/{v['id']}/submit", headers=loops,
+                    json={"code": "x = 1", "repository_url": "https://example.org/me/audits"}), 422)
+    linked = _ok(c.post(f"{BASE}/{v['id']}/submit", headers=loops,
+                        json={"repository_url": "https://example.org/me/audits"}))
+    assert linked["status"] == "in_review"
+    queue = _ok(c.get(f"{BASE}/queue", headers=env.token_for(VERIFIER)))["items"]
+    assert next(i for i in queue if i["verification"]["id"] == v["id"])["evidence"] == {
+        "repository_url": "https://example.org/me/audits"}
 
     v = _ok(c.post(f"{BASE}/start", headers=good, json={"skill": "python", "method": "code_challenge"}), 201)
     _ok(c.post(f"{BASE}/{v['id']}/submit", headers=good, json={"code": MERGE}))
