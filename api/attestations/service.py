@@ -117,6 +117,11 @@ def create_review(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, u
                   created_by=user_id)
 
 
+def eas_for(settings: ApiSettings, chain_id: int) -> ChainEas | None:
+    """The EAS Lancer signs for on a chain, None when the chain has none (for other domains' issuers)."""
+    return chain_eas(settings, chain_id)
+
+
 def is_verifier(db: Db, settings: ApiSettings, user_id: uuid.UUID, is_admin: bool) -> bool:
     if is_admin:
         return True

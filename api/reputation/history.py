@@ -15,7 +15,7 @@ from api.attestations import service as attestations
 from api.identity.models import Wallet
 from api.kit import outbox
 from api.kit.problems import Problem
-from api.reputation import formula, service
+from api.reputation import engagements, formula, service
 from api.reputation.models import ReputationEvent, ReputationScore
 from api.reputation.schemas import BadgeOut, EventOut, HistoryOut, ScorePoint
 from api.settings import ApiSettings
@@ -142,8 +142,6 @@ def history(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, address
 def sweep(engine: Engine, redis: Redis, settings: ApiSettings, *, batch: int = 500) -> int:
     """The scheduled recompute: refresh every user wallet whose data moved, and attest newly completed
     engagements. Returns the number of wallets refreshed plus attestations issued."""
-    from api.attestations import engagements  # noqa: PLC0415 - the sweep's own dependency
-
     done = 0
     version = data_version(engine, redis, settings)
     with Db(engine, expire_on_commit=False) as db:

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session as Db
 
 from api.attestations import schemas as s
 from api.attestations import service
-from api.attestations.eas_chains import chain_eas
 from api.attestations.models import OffchainAttestation
 from api.kit.problems import Problem
 from api.settings import ApiSettings
@@ -25,7 +24,7 @@ def issue_engagement_completed(db: Db, redis: Redis, settings: ApiSettings,
     if not engagement.completed or engagement.completed_at is None or not engagement.milestones or \
             any(m.status != "released" for m in engagement.milestones) or engagement.client == engagement.freelancer:
         return None
-    where = chain_eas(settings, engagement.chain_id)
+    where = service.eas_for(settings, engagement.chain_id)
     if where is None or db.scalar(select(OffchainAttestation.uid).where(OffchainAttestation.fact_key == fact_key)):
         return None
     values = {"client": engagement.client, "freelancer": engagement.freelancer,
