@@ -59,6 +59,7 @@ from api.kit.rpcguard import RpcGuard
 from api.reputation.router import router as reputation_router
 from api.skills.router import router as skills_router
 from api.support.router import router as support_router
+from api.verification.router import router as verification_router
 from api.settings import ApiSettings, get_settings
 from api.sustainability.router import router as sustainability_router
 from api.treasury.router import router as treasury_router
@@ -166,6 +167,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(invoices_router)
     # Marketplace. /v1/proposals/{id}/accept (engagements) before the generic /{action} (proposals).
     app.include_router(profiles_router)
+    app.include_router(verification_router)  # before skills: /v1/skills/verification/* are literal paths
     app.include_router(skills_router)
     app.include_router(projects_router)
     app.include_router(engagements_router)

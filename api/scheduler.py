@@ -88,11 +88,15 @@ def load_hooks() -> list[str]:
     loaded = []
     for module in HOOK_MODULES:
         try:
-            importlib.import_module(module)
+            hook = importlib.import_module(module)
         except ModuleNotFoundError as exc:
             if exc.name != module and not module.startswith(f"{exc.name}."):
                 raise
             continue
+        # A domain lists its jobs as data (SCHEDULE: (name, sweep, every_seconds)): it never imports the
+        # scheduler, which sits above the domains in the layers (pyproject.toml, api-layers).
+        for name, sweep, every in getattr(hook, "SCHEDULE", ()):
+            register(name, sweep, every_seconds=every)
         loaded.append(module)
     return loaded
 

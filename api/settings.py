@@ -15,6 +15,7 @@ import secrets
 import warnings
 from functools import lru_cache
 from typing import Literal
+from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -226,10 +227,38 @@ class ApiSettings(ChainSettings):
     @field_validator("offset_recorder_private_key", "offset_provider_api_key", "offset_provider_project_id",
                      "rewards_operator_private_key",
                      "support_widget_app_id", "support_widget_secret", "support_widget_key_id",
-                     "support_provider_api_url", "support_provider_api_token", mode="before")
+                     "support_provider_api_url", "support_provider_api_token",
+                     "github_client_id", "github_client_secret", "github_verification_redirect_uri", "verification_s3_bucket",
+                     "verification_s3_endpoint_url", "verification_s3_region", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    # --- Skill verification (issue 14) ---------------------------------------------------------------
+    enable_skill_verification: bool = Field(True, description="Feature flag: /v1/skills/verification routes")
+    verification_storage: str = Field("local", pattern="^(local|s3)$", description="Evidence storage backend")
+    verification_storage_dir: Path = Field(Path("var/evidence"), description="Local evidence directory")
+    verification_s3_bucket: str | None = Field(None, description="S3 bucket for evidence (storage s3)")
+    verification_s3_prefix: str = Field("evidence/", max_length=200, description="Key prefix in the bucket")
+    verification_s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, R2...)")
+    verification_s3_region: str | None = Field(None, description="S3 region")
+    verification_scan_command: str = Field("", description="Virus scanner run on each upload (stdin), exit 0 = "
+                                           "clean, e.g. 'clamdscan --no-summary -'; empty: no scan")
+    verification_evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1, le=100 * 1024 * 1024)
+    verification_evidence_types: list[str] = Field(
+        default_factory=lambda: ["application/pdf", "image/png", "image/jpeg", "text/plain", "application/zip"],
+        description="Content types accepted as evidence")
+    verification_quiz_cooldown_seconds: int = Field(86_400, ge=0, le=30 * 86_400,
+                                                    description="Wait after a failed quiz before the next one")
+    verification_challenge_cooldown_seconds: int = Field(3600, ge=0, le=30 * 86_400,
+                                                         description="Wait after a failed code challenge")
+    verification_sandbox_cpu_seconds: int = Field(2, ge=1, le=60)
+    verification_sandbox_memory_mb: int = Field(256, ge=32, le=4096)
+    verification_sandbox_wall_seconds: float = Field(5.0, gt=0, le=120)
+
+    # GitHub proof: the integrations' GitHub OAuth app (GITHUB_CLIENT_ID... below), its own return page.
+    github_verification_redirect_uri: str | None = Field(
+        None, description="The web app page GitHub redirects back to after a skill-verification proof")
 
     # --- Integrations (issue 16): outgoing webhooks, Slack/Discord, developer API keys ---------------
     enable_integrations: bool = Field(True, description="Feature flag: /v1/integrations routes and webhook delivery")
@@ -272,6 +301,7 @@ class ApiSettings(ChainSettings):
     github_api_base: SecretStr = Field(SecretStr("https://api.github.com"), description="GitHub API host")
     github_oauth_redirect_uri: str = Field("http://127.0.0.1:3000/settings/github/callback",
                                            description="Where GitHub sends the user back (the web app)")
+    github_timeout_seconds: float = Field(10.0, gt=0, le=60, description="GitHub OAuth and API request timeout")
 
     # Issue trackers / documents (api.integrations.trackers); Jira's host is each user's site.
     trello_api_base: SecretStr = Field(SecretStr("https://api.trello.com"), description="Trello API host")

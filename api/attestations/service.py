@@ -59,7 +59,7 @@ def attestation_version(redis: Redis, settings: ApiSettings) -> int:
 
 # --- issuing -----------------------------------------------------------------------------------------
 
-def _issue(db: Db, redis: Redis, settings: ApiSettings, *, kind: str, fact_key: str, where: ChainEas,
+def issue_attestation(db: Db, redis: Redis, settings: ApiSettings, *, kind: str, fact_key: str, where: ChainEas,
            schema: EasSchema, values: dict[str, Any], recipient: str, details: dict[str, Any],
            created_by: uuid.UUID | None) -> OffchainAttestation:
     existing = db.scalar(select(OffchainAttestation.uid).where(OffchainAttestation.fact_key == fact_key))
@@ -96,6 +96,10 @@ def create_review(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, u
     if not engagement.completed:
         raise Problem(409, "the escrow is not completed (confirmed) yet; review it once it is", type_="escrow-not-completed")
     wallets = set(db.scalars(select(Wallet.address).where(Wallet.user_id == user_id)))
+    if engagement.client in wallets and engagement.freelancer in wallets:
+        # Both parties are wallets of this user: a review of oneself, whichever wallet signs it.
+        raise Problem(403, "both parties of this escrow are your wallets: you cannot review yourself",
+                      type_="self-review")
     if engagement.client in wallets:
         reviewer, reviewee = engagement.client, engagement.freelancer
     elif engagement.freelancer in wallets:
@@ -106,11 +110,16 @@ def create_review(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, u
     values = {"client": engagement.client, "freelancer": engagement.freelancer,
               "escrow": milestone_ref(body.chain_id, escrow), "rating": body.rating, "amount": engagement.released,
               "reviewHash": Web3.keccak(text=body.text)}
-    return _issue(db, redis, settings, kind="review", fact_key=f"review:{body.chain_id}:{escrow}:{reviewer}",
+    return issue_attestation(db, redis, settings, kind="review", fact_key=f"review:{body.chain_id}:{escrow}:{reviewer}",
                   where=where, schema=MILESTONE_REVIEW, values=values, recipient=reviewee,
                   details={"text": body.text, "chain_id": body.chain_id, "escrow": escrow, "reviewer": reviewer,
                            "role": "client" if reviewer == engagement.client else "freelancer"},
                   created_by=user_id)
+
+
+def eas_for(settings: ApiSettings, chain_id: int) -> ChainEas | None:
+    """The EAS Lancer signs for on a chain, None when the chain has none (for other domains' issuers)."""
+    return chain_eas(settings, chain_id)
 
 
 def is_verifier(db: Db, settings: ApiSettings, user_id: uuid.UUID, is_admin: bool) -> bool:
@@ -124,13 +133,22 @@ def create_skill(db: Db, redis: Redis, settings: ApiSettings, user_id: uuid.UUID
                  body: s.SkillIn) -> OffchainAttestation:
     if not is_verifier(db, settings, user_id, is_admin):
         raise Problem(403, "only verifiers (VERIFIER_ADDRESSES) and admins can verify skills", type_="not-a-verifier")
-    recipient = checksum(body.recipient)
-    evidence_hash = Web3.keccak(text=body.evidence)
-    values = {"skill": body.skill, "level": body.level, "evidenceHash": evidence_hash}
-    return _issue(db, redis, settings, kind="skill",
-                  fact_key=f"skill:{recipient}:{body.skill}:{body.level}:{evidence_hash.to_0x_hex()}",
+    return issue_verified_skill(db, redis, settings, recipient=body.recipient, skill=body.skill, level=body.level,
+                                evidence=body.evidence, created_by=user_id)
+
+
+def issue_verified_skill(db: Db, redis: Redis, settings: ApiSettings, *, recipient: str, skill: str, level: int,
+                         evidence: str, created_by: uuid.UUID | None,
+                         details: dict[str, Any] | None = None) -> OffchainAttestation:
+    """The one path that signs verified_skill: a verifier's request above, and passed skill
+    verifications (api.verification) with the verification named in ``evidence``."""
+    recipient = checksum(recipient)
+    evidence_hash = Web3.keccak(text=evidence)
+    values = {"skill": skill, "level": level, "evidenceHash": evidence_hash}
+    return issue_attestation(db, redis, settings, kind="skill",
+                  fact_key=f"skill:{recipient}:{skill}:{level}:{evidence_hash.to_0x_hex()}",
                   where=skill_chain(settings), schema=VERIFIED_SKILL, values=values, recipient=recipient,
-                  details={"evidence": body.evidence}, created_by=user_id)
+                  details={"evidence": evidence, **(details or {})}, created_by=created_by)
 
 
 # --- revocation --------------------------------------------------------------------------------------

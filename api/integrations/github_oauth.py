@@ -33,7 +33,8 @@ def _client(settings: ApiSettings) -> OAuth2Client:
     if not settings.github_client_id or settings.github_client_secret is None:
         raise Problem(404, "GitHub sign-in is not configured on this deployment", type_="not-configured")
     return OAuth2Client(settings.github_client_id, settings.github_client_secret.get_secret_value(),
-                        scope=SCOPE, redirect_uri=settings.github_oauth_redirect_uri, timeout=10)
+                        scope=SCOPE, redirect_uri=settings.github_oauth_redirect_uri,
+                        timeout=settings.github_timeout_seconds)
 
 
 def _state_key(settings: ApiSettings, state: str) -> str:

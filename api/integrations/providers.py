@@ -29,6 +29,8 @@ EVENT_TYPES: dict[str, str] = {
     "org.invitation_created": "Someone was invited to an organization",
     "org.member_joined": "Someone joined an organization",
     "message.created": "A message was sent in one of your conversations (ids only, never the text)",
+    "skill_verification.decided": "One of your skill verifications passed, failed or expired",
+    "reputation.updated": "Your reputation score changed (new confirmed facts, or a reorg retracted some)",
     "security.*": "Security notices of your account (wallets, sessions, 2FA, API keys)",
     "integration.webhook.disabled": "One of your webhook endpoints was disabled after repeated failures",
     "webhook.test": "A test ping (POST .../test)",

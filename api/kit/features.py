@@ -27,6 +27,7 @@ FEATURES: dict[str, str] = {
     "escrow_service": "enable_escrow_service",
     "notifications": "enable_notifications",
     "dashboards": "enable_dashboards",
+    "skill_verification": "enable_skill_verification",
 }
 AREAS: dict[str, str] = {flag: area for area, flag in FEATURES.items()}
 

@@ -23,6 +23,8 @@ from api.integrations.models import Integration
 from api.notifications import service as notifications
 from api.kit.client import ClientContext
 from api.privacy.models import Consent, DataExport, DeletionRequest
+from api.reputation.models import ReputationEvent, ReputationScore
+from api.verification.models import SkillVerification
 
 RETAINED = [
     "audit log entries about your account (security and legal record; they refer to a pseudonymous id)",
@@ -123,6 +125,11 @@ def erase_user(engine: Engine, request_id: uuid.UUID, now: datetime | None = Non
         db.execute(delete(Integration).where(Integration.owner_user_id == user_id))
         db.execute(delete(DataExport).where(DataExport.user_id == user_id))
         notifications.erase_personal_data(db, user_id)
+        # Skill verification attempts (notes, GitHub account, links) and the reputation derived for the
+        # user's wallets: personal, and no longer refreshed once the wallets are gone.
+        db.execute(delete(SkillVerification).where(SkillVerification.user_id == user_id))
+        db.execute(delete(ReputationEvent).where(ReputationEvent.user_id == user_id))
+        db.execute(delete(ReputationScore).where(ReputationScore.user_id == user_id))
         db.execute(update(User).where(User.id == user_id).values(deleted_at=now))
         audit.pseudonymise(db, user_id=user_id)
         attestations.redact_personal_data(db, user_id, wallets)

@@ -1,1 +1,1 @@
-"""Reputation scores computed from the index and attestations (formula `lancer-rep-v1`)."""
+"""Reputation scores computed from the index and attestations (formula `lancer-rep-v2`, docs/reputation.md), persisted history and badges."""

@@ -1,4 +1,4 @@
-"""Reputation formula ``lancer-rep-v1`` (documented in the README, section "Reputation and attestations").
+"""Reputation formula ``lancer-rep-v2`` (documented in docs/reputation.md; v1 in the README).
 
 Pure functions over facts taken from the index (escrows, milestones) and from Lancer's attestations;
 no I/O here, so the formula can be read, tested and versioned on its own. Changing anything in this
@@ -11,7 +11,9 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-FORMULA_VERSION = "lancer-rep-v1"
+FORMULA_VERSION = "lancer-rep-v2"
+# v2 over v1: a completed escrow counts by the share of its amount released to the freelancer (facts_for
+# leaves out fully refunded escrows and escrows between wallets of one user, and reviews between them).
 HALF_LIFE_DAYS = 180.0  # an event's weight halves every 180 days
 VOLUME_DECIMALS = 18  # LNC and native amounts are 18-decimal; volume is counted in whole units
 
@@ -32,6 +34,7 @@ class CompletedEscrow:
     escrow: str
     token: str
     released: int  # base units paid to the freelancer
+    share: float  # released / (released + refunded), 0 < share <= 1: half refunded is half a completion
     weight: float  # token weight from the configured table (0 for unlisted tokens)
     completed_at: datetime
 
@@ -64,7 +67,7 @@ def _r(value: float) -> float:
 
 def score(facts: Facts, now: datetime) -> dict[str, object]:
     """The score and its parts; every part shows its inputs, its decayed value and its points."""
-    completed_decayed = sum(decay(c.completed_at, now) for c in facts.completed)
+    completed_decayed = sum(c.share * decay(c.completed_at, now) for c in facts.completed)
     completed_pts = min(COMPLETED_CAP, COMPLETED_POINTS * completed_decayed)
 
     per_chain: dict[int, dict[str, object]] = {}

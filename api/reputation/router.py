@@ -12,8 +12,9 @@ from api.attestations import service as attestations
 from api.attestations.schemas import SkillOut
 from api.auth import Principal, Scope, scope
 from api.kit.deps import get_db, get_engine
-from api.reputation import service
-from api.reputation.schemas import ReputationOut
+from api.kit.pagination import Limit
+from api.reputation import history, service
+from api.reputation.schemas import HistoryOut, ReputationOut
 from indexer.core.addresses import checksum
 
 router = APIRouter(tags=["reputation"])
@@ -34,3 +35,12 @@ def reputation(address: Address, _: Reader, request: Request, db: Annotated[Db, 
 def skills(address: Address, _: Reader, request: Request, db: Annotated[Db, Depends(get_db)],
            engine: Annotated[Engine, Depends(get_engine)]) -> list[SkillOut]:
     return attestations.list_skills(db, engine, request.app.state.settings, [checksum(address)])
+
+
+@router.get("/v1/reputation/{address}/history", response_model=HistoryOut,
+            summary="A user wallet's score over time, the confirmed events behind it, and its badges",
+            responses={404: {"description": "No Lancer user holds this wallet"}})
+def reputation_history(address: Address, _: Reader, request: Request, db: Annotated[Db, Depends(get_db)],
+                       engine: Annotated[Engine, Depends(get_engine)], limit: Limit = 50) -> HistoryOut:
+    state = request.app.state
+    return history.history(db, engine, state.redis, state.settings, address, limit)

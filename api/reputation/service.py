@@ -5,13 +5,15 @@ of the confirmed index or of the attestations makes a new key: no explicit inval
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from redis import Redis
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as Db
 
 from api.attestations import service as attestations
+from api.identity.models import Wallet
 from api.reputation import formula, verifier_stake
 from api.reputation.schemas import ReputationOut
 from api.settings import ApiSettings
@@ -21,6 +23,15 @@ from contracts.eas.lancer_schemas import MILESTONE_REVIEW, VERIFIED_SKILL
 from indexer.core.addresses import ZERO_ADDRESS, checksum
 
 
+@dataclass(frozen=True)
+class Event:
+    """One confirmed fact as a reputation event; ``key`` names the fact (unique per wallet)."""
+
+    key: str
+    type: str
+    weight: float  # the points it brings before decay and caps (api.reputation.formula)
+    payload: dict[str, object]
+    at: datetime
 
 def token_weight(settings: ApiSettings, chain_id: int, token: str) -> float:
     """Weight of a token's whole units in volume: the first of ``<chain>:<token>``, ``<chain>:native|LNC``,
@@ -51,39 +62,80 @@ def _dispute_outcome(address: str, engagement: read_models.Engagement, m: read_m
     return "won" if (freelancer_won if is_freelancer else client_won) else "lost"
 
 
-def facts_for(db: Db, engine: Engine, settings: ApiSettings, address: str, now: datetime
-              ) -> tuple[formula.Facts, list[str]]:
+def linked_wallets(db: Db, address: str) -> set[str]:
+    """Every wallet of the user who holds ``address`` (just ``address`` when no user holds it)."""
+    owner = db.scalar(select(Wallet.user_id).where(Wallet.address == address))
+    if owner is None:
+        return {address}
+    return set(db.scalars(select(Wallet.address).where(Wallet.user_id == owner))) | {address}
+
+
+def facts_for(db: Db, engine: Engine, settings: ApiSettings, address: str, now: datetime,
+              events: list[Event] | None = None) -> tuple[formula.Facts, list[str]]:
+    """The formula's facts for one wallet; with ``events``, also the facts as reputation events.
+
+    Gaming rules (lancer-rep-v2): an escrow whose two parties are wallets of one user counts for nothing
+    (nor do reviews between them); a completed escrow counts by the share released, and one that paid the
+    freelancer nothing (fully refunded) is not a completion.
+    """
     facts = formula.Facts()
+    own = linked_wallets(db, address)
+    record = events.append if events is not None else (lambda _e: None)
     with engine.connect() as conn:
         history = read_models.party_history(conn, address)
     seen: list[datetime] = []
     for g in history:
+        if g.client in own and g.freelancer in own:
+            continue  # an escrow with oneself
         seen.append(g.created_at)
-        if g.completed and g.completed_at is not None:
+        where = {"chain_id": g.chain_id, "escrow": g.escrow}
+        if g.completed and g.completed_at is not None and g.released > 0:
+            # Share of what left the escrow that went to the freelancer (fees aside): refunds lower it.
+            share = g.released / (g.released + g.refunded)
             facts.completed.append(formula.CompletedEscrow(
-                chain_id=g.chain_id, escrow=g.escrow, token=g.token, released=g.released,
+                chain_id=g.chain_id, escrow=g.escrow, token=g.token, released=g.released, share=share,
                 weight=token_weight(settings, g.chain_id, g.token), completed_at=g.completed_at))
+            record(Event(f"escrow_completed:{g.chain_id}:{g.escrow}", "escrow_completed",
+                         formula.COMPLETED_POINTS * share, {**where, "token": g.token, "released": str(g.released),
+                                                            "refunded": str(g.refunded), "share": round(share, 6)},
+                         g.completed_at))
         for m in g.milestones:
+            at_m = {**where, "milestone": m.index}
             if m.status == "released" and m.closed_at is not None and (
                     m.submitted_at is None or (m.closed_at - m.submitted_at).total_seconds() <= g.review_period):
                 facts.on_time_releases.append(m.closed_at)
+                record(Event(f"on_time_delivery:{g.chain_id}:{g.escrow}:{m.index}", "on_time_delivery",
+                             formula.ON_TIME_POINTS, at_m, m.closed_at))
             if m.disputed_by is not None:
                 outcome = _dispute_outcome(address, g, m)
-                facts.disputes.append(formula.Dispute(
-                    opened_by_party=m.disputed_by == address, outcome=outcome,
-                    at=m.closed_at if outcome != "open" and m.closed_at is not None else now))
+                at = m.closed_at if outcome != "open" and m.closed_at is not None else now
+                facts.disputes.append(formula.Dispute(opened_by_party=m.disputed_by == address, outcome=outcome, at=at))
+                if outcome in ("won", "lost"):
+                    record(Event(f"dispute_{outcome}:{g.chain_id}:{g.escrow}:{m.index}", f"dispute_{outcome}",
+                                 formula.DISPUTE_WON if outcome == "won" else formula.DISPUTE_LOST, at_m, at))
     counted = attestations.counted_attestations(db, engine, settings, [address], now=int(now.timestamp()))
+    used = []
     for a in counted:
         at = datetime.fromtimestamp(a.time, UTC)
-        seen.append(at)
         assert a.decoded is not None
         if a.schema_uid == MILESTONE_REVIEW.uid:
-            facts.ratings.append((int(a.decoded["rating"]), at))
+            if checksum(str(a.decoded["client"])) in own and checksum(str(a.decoded["freelancer"])) in own:
+                continue  # a review of oneself through a second wallet
+            rating = int(a.decoded["rating"])
+            facts.ratings.append((rating, at))
+            record(Event(f"review_received:{a.uid}", "review_received", formula.RATING_POINTS * (rating - 1),
+                         {"uid": a.uid, "rating": rating}, at))
         elif a.schema_uid == VERIFIED_SKILL.uid:
             skill, level = str(a.decoded["skill"]), int(a.decoded["level"])
             facts.skills[skill] = max(level, facts.skills.get(skill, 0))
+            record(Event(f"skill_verified:{a.uid}", "skill_verified", formula.SKILL_POINTS,
+                         {"uid": a.uid, "skill": skill, "level": level}, at))
+        else:
+            continue
+        seen.append(at)
+        used.append(a.uid)
     facts.first_seen = min(seen) if seen else None
-    return facts, sorted(a.uid for a in counted if a.schema_uid in (MILESTONE_REVIEW.uid, VERIFIED_SKILL.uid))
+    return facts, sorted(used)
 
 
 def reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, address: str) -> ReputationOut:

@@ -31,6 +31,8 @@ class UserSkill(Base):
     level: Mapped[int] = mapped_column(SmallInteger)
     years: Mapped[int] = mapped_column(SmallInteger, default=0)
     evidence_url: Mapped[str | None] = mapped_column(Text)  # encrypted at rest (below); at most 500 characters
+    # Set by a passed skill verification (api.verification); attestations of the user's wallets also count.
+    verified_status: Mapped[str] = mapped_column(String(16), default="unverified", server_default="unverified")
 
 
 # Skill evidence (links to a user's work) is encrypted at rest, bound to the (user, skill) row.

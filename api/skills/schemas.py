@@ -26,5 +26,6 @@ class UserSkillOut(BaseModel):
     years: int
     evidence_url: str | None
     verified_status: Literal["verified", "unverified"] = Field(
-        description="verified: a live verified_skill attestation of this skill (any level) names a wallet of the user")
+        description="verified: a passed skill verification (POST /v1/skills/verification/start), or a live "
+                    "verified_skill attestation of this skill (any level) naming a wallet of the user")
     verified_level: int | None = Field(description="Highest attested level, when verified")

@@ -58,5 +58,6 @@ def of_user(db: Db, user_id: uuid.UUID, verified: VerifiedLevels) -> list[s.User
         level = levels.get(sk.slug) or levels.get(sk.name.lower())
         out.append(s.UserSkillOut(skill=s.SkillOut(slug=sk.slug, name=sk.name, category=sk.category),
                                   level=us.level, years=us.years, evidence_url=us.evidence_url,
-                                  verified_status="verified" if level else "unverified", verified_level=level))
+                                  verified_status="verified" if level or us.verified_status == "verified" else "unverified",
+                                  verified_level=level))
     return out

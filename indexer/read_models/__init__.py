@@ -35,6 +35,7 @@ from indexer.read_models.movements import (
 from indexer.read_models.reputation import (
     Engagement,
     HistoryMilestone,
+    confirmed_completions,
     confirmed_engagement,
     party_history,
     reputation_index_version,
@@ -79,7 +80,7 @@ __all__ = [
     "KindAmount", "Milestone", "NativeBalance", "Offset", "OffsetTotal", "Split", "TokenAmount", "TreasurySummary",
     "account_transfers", "attestations", "balances", "chain_cursors", "chain_status", "confirmed_block",
     "confirmed_engagement", "escrow_detail", "escrow_events_after", "escrow_list", "events_present", "gas", "gas_by_action", "index_version",
-    "native_balance", "offsets_by_chain", "party_history", "released_milestone", "released_milestones", "reputation_index_version", "treasury",
+    "native_balance", "offsets_by_chain", "party_history", "confirmed_completions", "released_milestone", "released_milestones", "reputation_index_version", "treasury",
     "wallet_movements",
     # token economy
     "AttestationCount", "CompletedEscrow", "ConfirmedPeriod", "PublishedEpoch", "RewardClaim", "StakingPosition", "Votes",

@@ -83,6 +83,18 @@ def confirmed_engagement(conn: Connection, chain_id: int, escrow: str) -> Engage
     return next((g for g in party_history(conn, row.client) if g.chain_id == chain_id and g.escrow == escrow), None)
 
 
+def confirmed_completions(conn: Connection, *, after: tuple[int, str] | None = None,
+                          limit: int = 200) -> list[tuple[int, str, str]]:
+    """(chain_id, escrow, client) of completed escrows whose state is confirmed, in (chain, address)
+    order after ``after``: a keyset walk for the sweep that attests completed engagements."""
+    chain, escrow = after or (-1, "")
+    rows = conn.execute(text("""
+        SELECT e.chain_id, e.address, e.client FROM escrows e JOIN chains c ON c.chain_id = e.chain_id
+         WHERE e.completed AND e.block_number <= c.confirmed_block AND (e.chain_id, e.address) > (:c, :e)
+         ORDER BY e.chain_id, e.address LIMIT :n"""), {"c": chain, "e": escrow, "n": limit}).all()
+    return [(int(r.chain_id), str(r.address), str(r.client)) for r in rows]
+
+
 def reputation_index_version(conn: Connection) -> str:
     """Changes whenever confirmed escrow or attestation data can have changed: per chain, its reorg
     count and the highest confirmed block holding an escrow or EAS event."""

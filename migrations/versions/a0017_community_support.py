@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "a0017_community_support"
-down_revision: str | Sequence[str] | None = "a0014_encryption_at_rest"
+down_revision: str | Sequence[str] | None = "a0020_economy_more"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,10 +23,12 @@ import api.notifications.models  # noqa: F401
 import api.orgs.models  # noqa: F401
 import api.privacy.models  # noqa: F401
 import api.profiles.models  # noqa: F401
+import api.reputation.models  # noqa: F401
 import api.projects.models  # noqa: F401
 import api.rewards.models  # noqa: F401
 import api.proposals.models  # noqa: F401
 import api.skills.models  # noqa: F401
+import api.verification.models  # noqa: F401
 import api.kit.txonce  # noqa: F401
 import api.sustainability.models  # noqa: F401
 import api.support.models  # noqa: F401

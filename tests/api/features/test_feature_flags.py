@@ -46,7 +46,7 @@ def _app_with_probe(settings: ApiSettings, flag: str) -> FastAPI:
 
 def test_every_product_area_has_a_flag_in_settings(api_settings: ApiSettings) -> None:
     assert set(FEATURES) == {"2fa", "matching", "community", "support", "integrations", "token_economy", "sustainability",
-                             "escrow_service", "notifications", "dashboards"}
+                             "escrow_service", "notifications", "dashboards", "skill_verification"}
     for flag in FEATURES.values():
         assert isinstance(getattr(api_settings, flag), bool), flag
 

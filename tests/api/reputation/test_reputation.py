@@ -1,4 +1,4 @@
-"""Reputation for a seeded history equals lancer-rep-v1 computed by hand here; on-chain attestations are
+"""Reputation for a seeded history equals lancer-rep-v2 computed by hand here; on-chain attestations are
 indexed and count (by Lancer only), a reorg that removes one removes it from reputation; the cache
 serves repeats and a data change makes a new key; EIP-1271 attesters verify; production needs the key."""
 
@@ -73,16 +73,19 @@ def test_seeded_history_equals_the_formula_by_hand(env: Env, history: dict[str, 
     r = env.client.get(f"/v1/reputation/{f}", headers=history["auth"])
     assert r.status_code == 200, r.text
     rep = r.json()
-    assert rep["formula_version"] == "lancer-rep-v1"
+    assert rep["formula_version"] == "lancer-rep-v2"
     now = datetime.fromisoformat(rep["as_of"])
     ra, rb = history["ra"], history["rb"]
     # Receipts: A = [create, fund, accept, submit 0, release 0, release 1 (Completed)];
     #           B = [create, fund, accept, release 0, dispute 1, resolve 1 (Completed)].
     done_a, done_b = block_time(env, ra[-1]), block_time(env, rb[-1])
-    released_a = env.platform.escrow(history["a"]).functions.totals().call()[1]
-    released_b = env.platform.escrow(history["b"]).functions.totals().call()[1]
+    _, released_a, refunded_a, _ = env.platform.escrow(history["a"]).functions.totals().call()
+    _, released_b, refunded_b, _ = env.platform.escrow(history["b"]).functions.totals().call()
+    # lancer-rep-v2: each completion counts by the share released to the freelancer (B refunded 70% of 2 ETH).
+    share_a, share_b = released_a / (released_a + refunded_a), released_b / (released_b + refunded_b)
+    assert share_a == 1 and 0.5 < share_b < 0.6
 
-    completed = 4 * (decay(done_a, now) + decay(done_b, now))
+    completed = 4 * (share_a * decay(done_a, now) + share_b * decay(done_b, now))
     units = released_a / 1e18 * decay(done_a, now) + released_b / 1e18 * decay(done_b, now)
     volume = min(20, 5 * math.log10(1 + units))
     on_time = decay(block_time(env, ra[4]), now) + decay(block_time(env, ra[5]), now) + decay(block_time(env, rb[3]), now)

@@ -1,0 +1,1 @@
+"""Skill verification: quiz, code challenge (sandboxed), evidence upload, GitHub proof; reviewer queue."""
