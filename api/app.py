@@ -46,6 +46,7 @@ from api.kit.realtime import Hub
 from api.integrations.router import router as integrations_router
 from indexer.core.sentry import setup_sentry
 from api.invoices.router import router as invoices_router
+from api.matching.router import router as matching_router
 from api.messages.router import router as messages_router
 from api.transactions.router import router as transactions_router
 from api.kit.ratelimit import RateLimiter
@@ -159,6 +160,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(engagements_router)
     app.include_router(proposals_router)
     app.include_router(orgs_router)
+    app.include_router(matching_router)
     app.include_router(rewards_router)
     app.include_router(staking_router)
     app.include_router(governance_router)
