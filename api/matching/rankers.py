@@ -45,7 +45,7 @@ def lexemes_of_freelancer(db: Db, user_id: uuid.UUID) -> list[str]:
 def lexemes_of_project(db: Db, project_id: uuid.UUID) -> list[str]:
     # Title lexemes (weight A) first: they say most about the project when the list is cut.
     rows = db.execute(sql("SELECT lexeme FROM projects, unnest(search) WHERE id = :p "
-                          "ORDER BY weights @> ARRAY['A']::\"char\"[] DESC, lexeme"), {"p": project_id}).all()
+                          "ORDER BY 'A' = ANY(weights) DESC, lexeme"), {"p": project_id}).all()
     return [r[0] for r in rows]
 
 
