@@ -17,6 +17,7 @@ from rq import SimpleWorker
 from sqlalchemy import Engine, text
 
 from api.kit import queue as jobs
+from api.matching import embeddings
 from api.settings import ApiSettings
 from tests.support.api_client import ADMIN, all_pages, bearer, login, login_with_2fa
 
@@ -204,3 +205,42 @@ def test_recompute_job_reports_progress_and_profile_changes_recompute(
     page = _ok(client.get(f"/v1/matching/feed?project_id={market['project']['id']}&ranker=lexical&limit=100",
                           headers=market["client"]))
     assert market["ids"]["other"] not in [i["id"] for i in page["items"]]
+
+
+def test_new_client_gets_popular_verified_freelancers(client: TestClient, market: dict[str, Any],
+                                                      engine: Engine) -> None:
+    """Cold start: a client who never hired sees freelancers verified in the project's skills, by popularity,
+    even without skill or text overlap (here: a verified Solidity expert whose profile lists only React)."""
+    other = uuid.UUID(market["ids"]["other"])
+    with engine.begin() as conn:
+        solidity = conn.scalar(text("SELECT id FROM skills WHERE slug = 'solidity'"))
+        conn.execute(text("UPDATE match_freelancers SET verified_skill_ids = :v, completed = 12, reputation = 80, "
+                          "is_new = false WHERE user_id = :u"), {"v": [solidity], "u": other})
+    page = _ok(client.get(f"/v1/matching/feed?project_id={market['project']['id']}&ranker=lexical&limit=100",
+                          headers=market["client"]))
+    _assert_explained(page)
+    item = next(i for i in page["items"] if i["id"] == str(other))
+    assert item["parts"]["popularity"] > 0 and item["parts"]["verified"] > 0 and item["parts"]["skills"] == 0
+    assert item["freelancer"]["verified_skills"] == ["solidity"] and item["freelancer"]["is_new"] is False
+    verified = _ok(client.get(f"/v1/matching/feed?project_id={market['project']['id']}&ranker=lexical&limit=100"
+                              "&verified_only=true", headers=market["client"]))
+    assert [i["id"] for i in verified["items"] if i["id"] in market["ids"].values()] == [str(other)]
+
+
+@pytest.mark.skipif(not embeddings.available(), reason="the matching extra (sentence-transformers, model) is not installed")
+def test_embedding_ranker_answers_when_the_model_is_installed(client: TestClient, market: dict[str, Any]) -> None:
+    """With the extra installed the jobs stored vectors, and the feed says the embedding ranker answered:
+    the text part is the cosine of the model's vectors, so the auditor is nearer the audit project than the baker."""
+    page = _ok(client.get(f"/v1/matching/feed?project_id={market['project']['id']}&ranker=embedding&limit=100",
+                          headers=market["client"]))
+    assert page["ranker"] == "embedding"
+    _assert_explained(page)
+    by_id = {i["id"]: i for i in page["items"]}
+    ids = market["ids"]
+    assert ids["other"] in by_id  # no shared skill or word: found by the vectors alone
+    assert by_id[ids["best"]]["parts"]["text"] > by_id[ids["other"]]["parts"]["text"] >= 0
+    assert by_id[ids["best"]]["parts"]["text"] > by_id[ids["partial"]]["parts"]["text"]
+    mine = _ok(client.get("/v1/matching/feed?ranker=embedding&limit=100", headers=market["headers"]["best"]))
+    assert mine["ranker"] == "embedding"
+    _assert_explained(mine)
+    assert market["project"]["id"] in [i["id"] for i in mine["items"]]
