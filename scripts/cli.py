@@ -24,6 +24,7 @@ class LancerGroup(click.Group):
         "deploy": ("scripts.commands.deploy", "deploy_command"),
         "migrate": ("scripts.commands.migrate", "migrate_command"),
         "keys": ("scripts.commands.keys", "keys_command"),
+        "matching": ("scripts.commands.matching", "matching_command"),
         "chains": ("scripts.commands.chains", "chains_command"),
         "dev": ("scripts.commands.dev", "dev_command"),
         "index": ("indexer.cli", "index_command"),
