@@ -13,14 +13,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 
 from api.engagements.models import Engagement
 from api.kit.pagination import decode_cursor, encode_cursor, invalid_cursor
-from api.matching import embeddings, rankers, scoring
+from api.matching import embeddings, scoring
 from api.matching import features as fx
-from api.matching.models import MatchFreelancer
 from api.profiles.models import Profile
 from api.settings import ApiSettings
 
@@ -105,17 +104,3 @@ def paginate(ranked: list[Ranked], every: int, limit: int, cursor: str | None) -
         pos += 1
     more = step(main, expl, pos) is not None
     return page, encode_cursor([*main, *expl, pos]) if more else None
-
-
-def text_scores_embedding(db: Db, query: Any, table: str, key: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, float]:
-    vecs = rankers.vectors(db, table, key, ids)
-    return {k: float(embeddings.cosine(query, v.reshape(1, -1))[0]) for k, v in vecs.items()}
-
-
-def own_vector(db: Db, table: str, key: str, id_: uuid.UUID) -> Any:
-    return rankers.vectors(db, table, key, [id_]).get(id_)
-
-
-def is_new_freelancer(db: Db, user_id: uuid.UUID) -> bool:
-    return bool(db.scalar(select(func.count()).select_from(MatchFreelancer)
-                          .where(MatchFreelancer.user_id == user_id, MatchFreelancer.is_new)))

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -104,17 +106,52 @@ def freelancer_candidates(db: Db, client: uuid.UUID, skill_ids: list[int], query
 
 # --- embedding ranker ----------------------------------------------------------------------------------
 
-def vectors(db: Db, table: str, key: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, np.ndarray]:
-    if not ids:
+VECTOR_CACHE_SECONDS = 5.0  # a vector written by a job is used by every API process within this
+_cache: dict[tuple[str, str], tuple[float, list[uuid.UUID], dict[uuid.UUID, int], np.ndarray]] = {}
+_cache_lock = threading.Lock()
+
+
+def _matrix(db: Db, table: str, key: str) -> tuple[list[uuid.UUID], dict[uuid.UUID, int], np.ndarray]:
+    """Every stored vector of ``table`` as one matrix, cached per process for ``VECTOR_CACHE_SECONDS``: the
+    portable path without pgvector (one full read per period instead of one per request)."""
+    cache_key = (db.get_bind().url.render_as_string(hide_password=True), table)
+    hit = _cache.get(cache_key)
+    if hit is not None and time.monotonic() - hit[0] < VECTOR_CACHE_SECONDS:
+        return hit[1], hit[2], hit[3]
+    with _cache_lock:
+        rows = db.execute(sql(f"SELECT {key}, embedding FROM {table} WHERE embedding_model = :m "
+                              "AND length(embedding) = :size"),
+                          {"m": embeddings.MODEL_NAME, "size": embeddings.DIMENSIONS * 4}).all()
+        ids = [r[0] for r in rows]
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), embeddings.DIMENSIONS) \
+            if rows else np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32)
+        _cache[cache_key] = (time.monotonic(), ids, {k: i for i, k in enumerate(ids)}, matrix)
+    return ids, _cache[cache_key][2], matrix
+
+
+def similarities(db: Db, table: str, key: str, query: np.ndarray, ids: list[uuid.UUID]) -> dict[uuid.UUID, float]:
+    """Cosine (negative as 0) between ``query`` and the stored vectors of ``ids`` (those that have one)."""
+    _, where, matrix = _matrix(db, table, key)
+    rows = [(k, where[k]) for k in ids if k in where]
+    if not rows:
         return {}
-    rows = db.execute(sql(f"SELECT {key}, embedding FROM {table} WHERE {key} = ANY(:ids) AND embedding IS NOT NULL "
-                          "AND embedding_model = :m"), {"ids": ids, "m": embeddings.MODEL_NAME}).all()
-    out = {}
-    for k, raw in rows:
-        v = embeddings.unpack(raw)
-        if v is not None:
-            out[k] = v
-    return out
+    sims = embeddings.cosine(query, matrix[[i for _, i in rows]])
+    return {k: float(v) for (k, _), v in zip(rows, sims, strict=True)}
+
+
+def own_vector(db: Db, table: str, key: str, id_: uuid.UUID) -> np.ndarray | None:
+    raw = db.scalar(sql(f"SELECT embedding FROM {table} WHERE {key} = :k AND embedding_model = :m"),
+                    {"k": id_, "m": embeddings.MODEL_NAME})
+    return embeddings.unpack(raw)
+
+
+def _nearest_ids(db: Db, table: str, key: str, query: np.ndarray, limit: int) -> list[uuid.UUID]:
+    ids, _, matrix = _matrix(db, table, key)
+    if not ids:
+        return []
+    sims = matrix @ query
+    top = np.argpartition(-sims, min(limit, len(ids) - 1))[:limit] if len(ids) > limit else np.arange(len(ids))
+    return [ids[i] for i in top[np.argsort(-sims[top])]]
 
 
 def has_pgvector(db: Db) -> bool:
@@ -123,34 +160,27 @@ def has_pgvector(db: Db) -> bool:
 
 
 def nearest_freelancers(db: Db, query: np.ndarray, client: uuid.UUID, filters: str, params: dict[str, Any],
-                        limit: int) -> list[uuid.UUID]:
-    """The freelancers nearest to ``query``: pgvector's HNSW index when the column exists, else a full
-    scan of the stored vectors in numpy (fine to tens of thousands; pgvector beyond)."""
+                        limit: int) -> list[Candidate]:
+    """The freelancers nearest to ``query`` that pass the filters: pgvector's HNSW index when the column
+    exists, else the cached matrix (over-fetched 3x, then filtered in SQL)."""
     args = {**params, "client": client, "n": limit}
     if has_pgvector(db):
         args["v"] = "[" + ",".join(f"{x:.7f}" for x in query.tolist()) + "]"
-        return [r[0] for r in db.execute(sql(
-            f"SELECT f.user_id FROM match_freelancers f WHERE f.user_id <> :client AND f.embedding_vec IS NOT NULL"
-            f"{filters} ORDER BY f.embedding_vec <=> CAST(:v AS vector) LIMIT :n"), args).all()]
-    rows = db.execute(sql(f"SELECT f.user_id, f.embedding FROM match_freelancers f WHERE f.user_id <> :client "
-                          f"AND f.embedding IS NOT NULL{filters}"), args).all()
-    return _top(rows, query, limit)
+        rows = db.execute(sql(
+            f"SELECT {FREELANCER_COLUMNS}, 0.0 AS text_rank FROM match_freelancers f WHERE f.user_id <> :client "
+            f"AND f.embedding_vec IS NOT NULL{filters} ORDER BY f.embedding_vec <=> CAST(:v AS vector) LIMIT :n"),
+            args).all()
+    else:
+        args["ids"] = _nearest_ids(db, "match_freelancers", "user_id", query, 3 * limit)
+        rows = db.execute(sql(f"SELECT {FREELANCER_COLUMNS}, 0.0 AS text_rank FROM match_freelancers f "
+                              f"WHERE f.user_id = ANY(:ids) AND f.user_id <> :client{filters}"), args).all()
+    return [Candidate(r.user_id, 0.0, r) for r in rows]
 
 
 def nearest_projects(db: Db, query: np.ndarray, me: uuid.UUID, filters: str, params: dict[str, Any],
-                     limit: int) -> list[uuid.UUID]:
-    args = {**params, "me": me}
-    rows = db.execute(sql("SELECT p.id, m.embedding FROM projects p JOIN match_projects m ON m.project_id = p.id "
-                          "WHERE p.state = 'open' AND p.client_user_id <> :me AND m.embedding IS NOT NULL "
+                     limit: int) -> list[Candidate]:
+    args = {**params, "me": me, "ids": _nearest_ids(db, "match_projects", "project_id", query, 3 * limit)}
+    rows = db.execute(sql(f"SELECT {PROJECT_COLUMNS}, 0.0 AS text_rank FROM projects p WHERE p.id = ANY(:ids) "
+                          "AND p.state = 'open' AND p.client_user_id <> :me "
                           "AND (p.visibility = 'public' OR :me = ANY(p.invitees))" + filters), args).all()
-    return _top(rows, query, limit)
-
-
-def _top(rows: list[Any], query: np.ndarray, limit: int) -> list[uuid.UUID]:
-    rows = [r for r in rows if r[1] is not None and len(r[1]) == embeddings.DIMENSIONS * 4]
-    if not rows:
-        return []
-    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), embeddings.DIMENSIONS)
-    sims = matrix @ query
-    order = np.argsort(-sims)[:limit]
-    return [rows[i][0] for i in order]
+    return [Candidate(r.id, 0.0, r) for r in rows]

@@ -62,16 +62,13 @@ def rank_projects(db: Db, settings: ApiSettings, user_id: uuid.UUID, *, ranker: 
     candidates = rankers.project_candidates(db, user_id, list(me.skill_ids), query, filters, params, n)
     used = feed.choose_ranker(settings, ranker)
     if used == "embedding":
-        mine = feed.own_vector(db, "match_freelancers", "user_id", user_id)
+        mine = rankers.own_vector(db, "match_freelancers", "user_id", user_id)
         if mine is None:
             used = "lexical"
         else:
             known = {c.id for c in candidates}
-            extra = [i for i in rankers.nearest_projects(db, mine, user_id, filters, params, n) if i not in known]
-            if extra:
-                rows = db.execute(select(*_project_cols()).where(Project.id.in_(extra))).all()
-                candidates += [rankers.Candidate(r.id, 0.0, r) for r in rows]
-            sims = feed.text_scores_embedding(db, mine, "match_projects", "project_id", [c.id for c in candidates])
+            candidates += [c for c in rankers.nearest_projects(db, mine, user_id, filters, params, n) if c.id not in known]
+            sims = rankers.similarities(db, "match_projects", "project_id", mine, [c.id for c in candidates])
             for c in candidates:
                 c.text = sims.get(c.id, 0.0)
     offsets, new_clients = feed.client_context(db, sorted({c.row.client_user_id for c in candidates}))
@@ -82,11 +79,6 @@ def rank_projects(db: Db, settings: ApiSettings, user_id: uuid.UUID, *, ranker: 
                                         settings.matching_reference_hours)
         out.append(feed.Ranked(c.id, scoring.score(values, settings.matching_weights), False, c.row))
     return used, out
-
-
-def _project_cols() -> tuple[Any, ...]:
-    return (Project.id, Project.client_user_id, Project.title, Project.skill_ids, Project.budget, Project.chain_id,
-            Project.token, Project.created_at, Project.visibility, Project.invitees)
 
 
 # --- client feed: freelancers for a project --------------------------------------------------------------
@@ -111,17 +103,14 @@ def rank_freelancers(db: Db, settings: ApiSettings, project: Project, *, ranker:
                                                params, n, client_is_new=project.client_user_id in new_clients)
     used = feed.choose_ranker(settings, ranker)
     if used == "embedding":
-        vector = feed.own_vector(db, "match_projects", "project_id", project.id)
+        vector = rankers.own_vector(db, "match_projects", "project_id", project.id)
         if vector is None:
             used = "lexical"
         else:
             known = {c.id for c in candidates}
-            extra = [i for i in rankers.nearest_freelancers(db, vector, project.client_user_id, filters, params, n)
-                     if i not in known]
-            if extra:
-                rows = db.execute(select(*_freelancer_cols()).where(MatchFreelancer.user_id.in_(extra))).all()
-                candidates += [rankers.Candidate(r.user_id, 0.0, r) for r in rows]
-            sims = feed.text_scores_embedding(db, vector, "match_freelancers", "user_id", [c.id for c in candidates])
+            candidates += [c for c in rankers.nearest_freelancers(db, vector, project.client_user_id, filters, params, n)
+                           if c.id not in known]
+            sims = rankers.similarities(db, "match_freelancers", "user_id", vector, [c.id for c in candidates])
             for c in candidates:
                 c.text = sims.get(c.id, 0.0)
     pf = feed.project_facts(project, offsets, new_clients)
@@ -131,12 +120,6 @@ def rank_freelancers(db: Db, settings: ApiSettings, project: Project, *, ranker:
         values = scoring.feature_values(facts, pf, c.text, settings.matching_reference_hours)
         out.append(feed.Ranked(c.id, scoring.score(values, settings.matching_weights), facts.is_new, c.row))
     return used, out
-
-
-def _freelancer_cols() -> tuple[Any, ...]:
-    f = MatchFreelancer
-    return (f.user_id, f.skill_ids, f.skill_levels, f.verified_skill_ids, f.reputation, f.completed,
-            f.tz_offset_minutes, f.availability, f.rates, f.is_new, f.profile_created_at)
 
 
 def ensure_freelancer(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, user_id: uuid.UUID) -> None:
