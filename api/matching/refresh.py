@@ -79,8 +79,26 @@ def refresh_freelancer(db: Db, engine: Engine, redis: Redis, settings: ApiSettin
     row.text = text
     row.updated_at = datetime.now(UTC)
     db.add(row)
+    db.flush()
+    if embed:
+        _write_pgvector(db, [(user_id, row.embedding)])
     db.commit()
     return row
+
+
+def _write_pgvector(db: Db, rows: list[tuple[uuid.UUID, bytes | None]]) -> None:
+    """Mirror the portable vectors into pgvector's column, where the migration could add it."""
+    from sqlalchemy import text as sql
+
+    from api.matching.rankers import has_pgvector
+
+    if not rows or not has_pgvector(db):
+        return
+    for user_id, raw in rows:
+        vector = embeddings.unpack(raw)
+        literal = None if vector is None else "[" + ",".join(f"{x:.7f}" for x in vector.tolist()) + "]"
+        db.execute(sql("UPDATE match_freelancers SET embedding_vec = CAST(:v AS vector) WHERE user_id = :u"),
+                   {"v": literal, "u": user_id})
 
 
 def project_text(title: str, description: str) -> str:
@@ -117,6 +135,8 @@ def embed_pending(db: Db, batch: int = 256) -> int:
         vectors = embeddings.encode([r.text or "freelancer" for r in rows])
         for r, v in zip(rows, vectors, strict=True):
             r.embedding, r.embedding_model = embeddings.pack(v), embeddings.MODEL_NAME
+        db.flush()
+        _write_pgvector(db, [(r.user_id, r.embedding) for r in rows])
         db.commit()
         done += len(rows)
     while True:

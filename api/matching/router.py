@@ -29,7 +29,8 @@ FREELANCER_ONLY = ("min_budget", "max_budget", "chain")
 
 @router.get("/v1/matching/feed", response_model=s.FeedPage,
             summary="Matches: open projects for me (freelancer), or freelancers for `project_id` (its client)",
-            responses={403: {"description": "Not a freelancer (no project_id), or not the project's manager"},
+            responses={403: {"description": "Not the project's client (or its organization's owner/admin)"},
+                       409: {"description": "Not a freelancer (no project_id): set is_freelancer on the profile"},
                        404: {"description": "No such project, or not visible to you"},
                        422: {"description": "Unknown skill or chain; a filter that does not apply to this feed"}})
 def matching_feed(  # noqa: PLR0913

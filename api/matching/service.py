@@ -124,10 +124,11 @@ def rank_freelancers(db: Db, settings: ApiSettings, project: Project, *, ranker:
 
 def ensure_freelancer(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, user_id: uuid.UUID) -> None:
     """A freelancer's first feed computes their features inline (without the embedding, which the
-    enqueued job adds); someone who is not a freelancer gets a 403."""
+    enqueued job adds). Someone who is not a freelancer gets a 409 (the state of their profile, not a
+    permission: setting is_freelancer makes the feed theirs)."""
     profile = db.get(Profile, user_id)
     if profile is None or not profile.is_freelancer:
-        raise Problem(403, "the project feed is for freelancers: set is_freelancer on your profile "
+        raise Problem(409, "the project feed is for freelancers: set is_freelancer on your profile "
                       "(PATCH /v1/me/profile), or pass project_id for a project you manage", type_="not-a-freelancer")
     if db.get(MatchFreelancer, user_id) is None:
         refresh.refresh_freelancer(db, engine, redis, settings, user_id, embed=False)

@@ -150,7 +150,7 @@ def test_authorization_freelancer_client_other_and_no_credentials(client: TestCl
     _problem(client.get(url, headers=market["headers"]["best"]), 403)          # a freelancer, not its manager
     stranger = person(freelancer=False)
     _problem(client.get(url, headers=stranger), 403)                           # another user
-    assert _problem(client.get("/v1/matching/feed", headers=stranger), 403)["type"] == "/problems/not-a-freelancer"
+    assert _problem(client.get("/v1/matching/feed", headers=stranger), 409)["type"] == "/problems/not-a-freelancer"
     draft = _open_project(client, market["client"], state="draft")
     _problem(client.get(f"/v1/matching/feed?project_id={draft['id']}", headers=stranger), 404)  # not visible
     _problem(client.get(f"/v1/matching/feed?project_id={uuid.uuid4()}", headers=market["client"]), 404)
