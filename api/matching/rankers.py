@@ -106,27 +106,36 @@ def freelancer_candidates(db: Db, client: uuid.UUID, skill_ids: list[int], query
 
 # --- embedding ranker ----------------------------------------------------------------------------------
 
-VECTOR_CACHE_SECONDS = 5.0  # a vector written by a job is used by every API process within this
-_cache: dict[tuple[str, str], tuple[float, list[uuid.UUID], dict[uuid.UUID, int], np.ndarray]] = {}
+VECTOR_CACHE_SECONDS = 5.0  # how often a process checks whether the stored vectors changed
+# (db url, table) -> (checked at, version, ids, id -> row, matrix)
+_cache: dict[tuple[str, str], tuple[float, tuple[Any, ...], list[uuid.UUID], dict[uuid.UUID, int], np.ndarray]] = {}
 _cache_lock = threading.Lock()
 
 
 def _matrix(db: Db, table: str, key: str) -> tuple[list[uuid.UUID], dict[uuid.UUID, int], np.ndarray]:
-    """Every stored vector of ``table`` as one matrix, cached per process for ``VECTOR_CACHE_SECONDS``: the
-    portable path without pgvector (one full read per period instead of one per request)."""
+    """Every stored vector of ``table`` as one matrix, kept per process: the portable path without pgvector.
+    Every ``VECTOR_CACHE_SECONDS`` a cheap version query (count, latest update) says whether to read them
+    again, so a vector written by a job is used within that time and an unchanged table is read once."""
     cache_key = (db.get_bind().url.render_as_string(hide_password=True), table)
     hit = _cache.get(cache_key)
-    if hit is not None and time.monotonic() - hit[0] < VECTOR_CACHE_SECONDS:
-        return hit[1], hit[2], hit[3]
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < VECTOR_CACHE_SECONDS:
+        return hit[2], hit[3], hit[4]
     with _cache_lock:
+        version = tuple(db.execute(sql(f"SELECT count(*), max(updated_at) FROM {table} "
+                                       "WHERE embedding IS NOT NULL")).one())
+        if hit is not None and hit[1] == version:
+            _cache[cache_key] = (now, *hit[1:])
+            return hit[2], hit[3], hit[4]
         rows = db.execute(sql(f"SELECT {key}, embedding FROM {table} WHERE embedding_model = :m "
                               "AND length(embedding) = :size"),
                           {"m": embeddings.MODEL_NAME, "size": embeddings.DIMENSIONS * 4}).all()
         ids = [r[0] for r in rows]
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), embeddings.DIMENSIONS) \
             if rows else np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32)
-        _cache[cache_key] = (time.monotonic(), ids, {k: i for i, k in enumerate(ids)}, matrix)
-    return ids, _cache[cache_key][2], matrix
+        where = {k: i for i, k in enumerate(ids)}
+        _cache[cache_key] = (now, version, ids, where, matrix)
+    return ids, where, matrix
 
 
 def similarities(db: Db, table: str, key: str, query: np.ndarray, ids: list[uuid.UUID]) -> dict[uuid.UUID, float]:
@@ -171,7 +180,8 @@ def nearest_freelancers(db: Db, query: np.ndarray, client: uuid.UUID, filters: s
             f"AND f.embedding_vec IS NOT NULL{filters} ORDER BY f.embedding_vec <=> CAST(:v AS vector) LIMIT :n"),
             args).all()
     else:
-        args["ids"] = _nearest_ids(db, "match_freelancers", "user_id", query, 3 * limit)
+        # Over-fetch when filters will drop some of the nearest.
+        args["ids"] = _nearest_ids(db, "match_freelancers", "user_id", query, 3 * limit if filters else limit)
         rows = db.execute(sql(f"SELECT {FREELANCER_COLUMNS}, 0.0 AS text_rank FROM match_freelancers f "
                               f"WHERE f.user_id = ANY(:ids) AND f.user_id <> :client{filters}"), args).all()
     return [Candidate(r.user_id, 0.0, r) for r in rows]
@@ -179,6 +189,7 @@ def nearest_freelancers(db: Db, query: np.ndarray, client: uuid.UUID, filters: s
 
 def nearest_projects(db: Db, query: np.ndarray, me: uuid.UUID, filters: str, params: dict[str, Any],
                      limit: int) -> list[Candidate]:
+    # Over-fetched: closed, private and own projects have vectors too and are dropped here.
     args = {**params, "me": me, "ids": _nearest_ids(db, "match_projects", "project_id", query, 3 * limit)}
     rows = db.execute(sql(f"SELECT {PROJECT_COLUMNS}, 0.0 AS text_rank FROM projects p WHERE p.id = ANY(:ids) "
                           "AND p.state = 'open' AND p.client_user_id <> :me "
