@@ -244,3 +244,14 @@ def test_embedding_ranker_answers_when_the_model_is_installed(client: TestClient
     assert mine["ranker"] == "embedding"
     _assert_explained(mine)
     assert market["project"]["id"] in [i["id"] for i in mine["items"]]
+
+
+def test_routes_are_absent_when_matching_is_off(settings_factory: Any, person: Any) -> None:
+    from api.app import create_app
+
+    with TestClient(create_app(settings_factory(enable_matching=False)), raise_server_exceptions=False) as off:
+        h = bearer(login(off, Account.create())["tokens"]["access_token"])
+        assert _problem(off.get("/v1/matching/feed", headers=h), 404)["type"] == "/problems/not-found"
+        _problem(off.get("/v1/matching/feed"), 404)
+        _problem(off.post("/v1/matching/recompute"), 404)
+        assert not [p for p in off.get("/openapi.json").json()["paths"] if p.startswith("/v1/matching")]
