@@ -155,6 +155,11 @@ def test_authorization_freelancer_client_other_and_no_credentials(client: TestCl
     _problem(client.get(f"/v1/matching/feed?project_id={draft['id']}", headers=stranger), 404)  # not visible
     _problem(client.get(f"/v1/matching/feed?project_id={uuid.uuid4()}", headers=market["client"]), 404)
     _ok(client.get("/v1/matching/feed", headers=market["headers"]["partial"]))  # a freelancer's own feed
+    # A new freelancer whose recompute job has not run yet: the first feed computes the features inline.
+    newcomer = person(bio="Solidity developer", skills={"solidity": 3})
+    first = _ok(client.get("/v1/matching/feed?limit=100", headers=newcomer))
+    assert first["ranker"] == "lexical"  # no vector before the job ran
+    assert market["project"]["id"] in [i["id"] for i in first["items"]]
     # Recompute is for admins (with 2FA).
     _problem(client.post("/v1/matching/recompute"), 401)
     _problem(client.post("/v1/matching/recompute", headers=market["client"]), 403)
