@@ -50,6 +50,7 @@ from api.integrations.router import router as integrations_router
 from api.integrations.tracker_router import router as integration_trackers_router
 from indexer.core.sentry import setup_sentry
 from api.invoices.router import router as invoices_router
+from api.matching.router import router as matching_router
 from api.messages.router import router as messages_router
 from api.notifications.router import router as notifications_router
 from api.dashboard.router import router as dashboard_router
@@ -173,6 +174,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(engagements_router)
     app.include_router(proposals_router)
     app.include_router(orgs_router)
+    app.include_router(matching_router)
     app.include_router(rewards_router)
     app.include_router(staking_router)
     app.include_router(governance_router)

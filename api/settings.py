@@ -174,6 +174,21 @@ class ApiSettings(ChainSettings):
     # Feature flags of the other product areas (api.kit.features; per-user/org overrides in the database).
     enable_matching: bool = Field(True, description="Feature flag: freelancer/project matching")
     enable_community: bool = Field(True, description="Feature flag: community (spaces, threads, events, moderation)")
+    # Matching (api.matching): score = sum of weight x feature (each feature in [0, 1]); see README "Matching".
+    matching_weights: dict[str, float] = Field(
+        default_factory=lambda: {"skills": 0.30, "verified": 0.10, "text": 0.25, "budget": 0.10,
+                                 "availability": 0.05, "timezone": 0.05, "reputation": 0.15, "popularity": 0.20},
+        description="Weight per matching feature (skills, verified, text, budget, availability, timezone, "
+        "reputation, popularity)")
+    matching_ranker: str = Field("auto", pattern="^(auto|lexical|embedding)$",
+                                 description="auto: the embedding ranker when its extra is installed, else lexical")
+    matching_candidates: int = Field(300, ge=10, le=5000, description="Candidates retrieved before scoring")
+    matching_exploration_every: int = Field(
+        5, ge=0, le=100, description="Every Nth place of a client's feed goes to a new freelancer (0: off)")
+    matching_new_days: int = Field(30, ge=0, le=3650,
+                                   description="A freelancer is new for this many days and until a completed contract")
+    matching_reference_hours: int = Field(40, ge=1, le=10_000,
+                                          description="Hours a project's budget is compared to (x hourly rate)")
     enable_token_economy: bool = Field(True, description="Feature flag: token economy (rewards, staking)")
     feature_override_cache_seconds: float = Field(
         5.0, ge=0, le=3600, description="How long an API process reuses the feature overrides it read")
@@ -344,6 +359,17 @@ class ApiSettings(ChainSettings):
     @property
     def serve_docs(self) -> bool:
         return self.docs_enabled if self.docs_enabled is not None else not self.production
+
+    @field_validator("matching_weights")
+    @classmethod
+    def _known_weights(cls, values: dict[str, float]) -> dict[str, float]:
+        known = {"skills", "verified", "text", "budget", "availability", "timezone", "reputation", "popularity"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown matching feature(s) {unknown}; known: {sorted(known)}")
+        if any(w < 0 or w > 100 for w in values.values()):
+            raise ValueError("matching weights must be between 0 and 100")
+        return values
 
     @field_validator("verifier_addresses", "trusted_attesters")
     @classmethod

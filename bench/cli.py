@@ -1,8 +1,9 @@
 """`lancer bench indexer` (floor vs full backfill, reorg recovery), `lancer bench api` (read routes vs a
 constant-JSON ceiling), `lancer bench messages` (WebSocket fan-out latency), `lancer bench search`
-(project search on one API process), `lancer bench webhooks` (delivery throughput and latency) and
-`lancer bench soak` (API + two indexers + worker under mixed
-load for N minutes). Thin wiring: each benchmark lives in its own module."""
+(project search on one API process), `lancer bench matching` (ranking quality and feed latency),
+`lancer bench dashboards`, `lancer bench webhooks` (delivery throughput and latency) and `lancer bench soak`
+(API + two indexers + worker under mixed load for N minutes). Thin wiring: each benchmark lives in its own
+module."""
 
 from __future__ import annotations
 
@@ -80,6 +81,18 @@ def search_bench(admin_url: str, projects: int, users: int, seconds: float, conn
 
     click.echo(run(admin_url, projects=projects, users=users, seconds=seconds, connections=connections,
                    log=click.echo).report())
+
+
+@bench_command.command("matching")
+@admin_url_option
+@click.option("--freelancers", default=10_000, show_default=True,
+              help="Freelancers in the database for the latency part (the README reports 10k and 100k)")
+@click.option("--calls", default=100, show_default=True, help="Timed feed calls per ranker")
+def matching_bench(admin_url: str, freelancers: int, calls: int) -> None:
+    """Matching: NDCG@10 and recall@10 of both rankers on the committed evaluation set; feed p50/p99."""
+    from bench.matching import run
+
+    click.echo(run(admin_url, freelancers=freelancers, calls=calls, log=click.echo).report())
 
 
 @bench_command.command("soak")

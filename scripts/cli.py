@@ -25,6 +25,7 @@ class LancerGroup(click.Group):
         "migrate": ("scripts.commands.migrate", "migrate_command"),
         "keys": ("scripts.commands.keys", "keys_command"),
         "rewards": ("scripts.commands.rewards", "rewards_command"),
+        "matching": ("scripts.commands.matching", "matching_command"),
         "chains": ("scripts.commands.chains", "chains_command"),
         "dev": ("scripts.commands.dev", "dev_command"),
         "index": ("indexer.cli", "index_command"),

@@ -1,9 +1,9 @@
 """The dashboards' door to matching: "matched projects" and "recommended freelancers".
 
-STAND-IN: until ``api.matching`` lands, both are a skill-overlap ranking (shared skill count, then
-newest), one query each. The integrator switches :func:`matched_projects` and
-:func:`recommended_freelancers` to ``api.matching.service.top_projects_for_freelancer(session, user_id,
-limit)`` and ``top_freelancers_for_project(session, project_id, limit)``; nothing else calls matching.
+Both come from the matching feed (``api.matching.service``: its ranker, weights and cold-start slots).
+Until matching has computed the user's or the candidates' features (an rq job after each profile or
+project change), the feed has nothing to say; the screen then shows a skill-overlap ranking (shared
+skill count, then newest), one query each, rather than an empty list.
 """
 
 from __future__ import annotations
@@ -14,14 +14,26 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session as Db
 
 from api.dashboard import schemas as s
+from api.matching.service import top_freelancers_for_project, top_projects_for_freelancer
+from api.settings import ApiSettings
 
 
-def matched_projects(db: Db, user_id: uuid.UUID, limit: int) -> list[s.MatchedProject]:
-    return _top_projects_for_freelancer(db, user_id, limit)
+def matched_projects(db: Db, settings: ApiSettings, user_id: uuid.UUID, limit: int) -> list[s.MatchedProject]:
+    items = top_projects_for_freelancer(db, user_id, limit, settings=settings)
+    if not items:
+        return _top_projects_for_freelancer(db, user_id, limit)
+    return [s.MatchedProject(id=i.id, title=i.project.title, chain_id=i.project.chain_id, token=i.project.token,
+                             budget=str(int(i.project.budget)), score=i.score) for i in items if i.project]
 
 
-def recommended_freelancers(db: Db, project_id: uuid.UUID, limit: int) -> list[s.RecommendedFreelancer]:
-    return _top_freelancers_for_project(db, project_id, limit)
+def recommended_freelancers(db: Db, settings: ApiSettings, project_id: uuid.UUID,
+                            limit: int) -> list[s.RecommendedFreelancer]:
+    items = top_freelancers_for_project(db, project_id, limit, settings=settings)
+    if not items:
+        return _top_freelancers_for_project(db, project_id, limit)
+    return [s.RecommendedFreelancer(user_id=i.id, handle=i.freelancer.handle or "",
+                                    display_name=i.freelancer.display_name or "", score=i.score)
+            for i in items if i.freelancer]
 
 
 def _top_projects_for_freelancer(db: Db, user_id: uuid.UUID, limit: int) -> list[s.MatchedProject]:

@@ -54,7 +54,8 @@ def freelancer_dashboard(principal: Annotated[Principal, user(feature=FEATURE)],
         return {a.skill.lower(): a.level for a in attestations.list_skills(db, state.engine, state.settings, wallets)}
 
     return _cached(request, db, "freelancer", me,
-                   lambda: service.freelancer(db, me, reputation=score, verified_levels=levels))
+                   lambda: service.freelancer(db, me, state.settings, reputation=score,
+                                            verified_levels=levels))
 
 
 @router.get("/v1/dashboard/client", response_model=s.ClientDashboard,
@@ -63,7 +64,7 @@ def client_dashboard(principal: Annotated[Principal, user(feature=FEATURE)], req
                      db: DbDep) -> Response:
     assert principal.user_id is not None
     me = principal.user_id
-    return _cached(request, db, "client", me, lambda: service.client(db, me))
+    return _cached(request, db, "client", me, lambda: service.client(db, me, request.app.state.settings))
 
 
 @router.get("/v1/dashboard/admin", response_model=s.AdminDashboard,

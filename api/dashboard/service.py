@@ -25,6 +25,7 @@ from api.messages.models import Message, Participant
 from api.orgs.models import Organization, OrgMember
 from api.projects.models import Project
 from api.proposals.models import Proposal
+from api.settings import ApiSettings
 from api.skills.models import Skill, UserSkill
 from indexer import read_models
 from indexer.read_models import dashboards as rm
@@ -53,7 +54,7 @@ def _next(p: rm.Position) -> s.NextMilestone | None:
     return None
 
 
-def freelancer(db: Db, user_id: uuid.UUID, *, reputation: Callable[[str], float | None],
+def freelancer(db: Db, user_id: uuid.UUID, settings: ApiSettings, *, reputation: Callable[[str], float | None],
                verified_levels: Callable[[list[str]], dict[str, int]]) -> s.FreelancerDashboard:
     conn = db.connection()
     wallets = wallets_of(db, user_id)
@@ -81,7 +82,7 @@ def freelancer(db: Db, user_id: uuid.UUID, *, reputation: Callable[[str], float 
                         .where(UserSkill.user_id == user_id).order_by(Skill.slug)).all()
     levels = verified_levels(wallets) if skills and wallets else {}
     return s.FreelancerDashboard(
-        matched_projects=feed.matched_projects(db, user_id, LIST_LIMIT),
+        matched_projects=feed.matched_projects(db, settings, user_id, LIST_LIMIT),
         earnings=[s.Earning(chain_id=x.chain_id, token=x.token, month=x.month, amount=str(x.amount),
                             confirmed=x.confirmed) for x in rm.earnings(conn, wallets)],
         active_contracts=active, reputation_score=reputation(wallets[0]) if wallets else None,
@@ -105,7 +106,7 @@ def _pipeline(db: Db, user_id: uuid.UUID) -> s.Pipeline:
     return s.Pipeline(counts={st: int(counts.get(st, 0)) for st in sorted(set(STATES) | set(counts))}, recent=recent)
 
 
-def client(db: Db, user_id: uuid.UUID) -> s.ClientDashboard:
+def client(db: Db, user_id: uuid.UUID, settings: ApiSettings) -> s.ClientDashboard:
     conn = db.connection()
     wallets = wallets_of(db, user_id)
     pipeline = _pipeline(db, user_id)
@@ -129,7 +130,7 @@ def client(db: Db, user_id: uuid.UUID) -> s.ClientDashboard:
                       .order_by(Organization.slug).limit(LIST_LIMIT)).all()
     return s.ClientDashboard(
         pipeline=pipeline, recommended_for=target[0].id if target else None,
-        recommended_freelancers=feed.recommended_freelancers(db, target[0].id, LIST_LIMIT) if target else [],
+        recommended_freelancers=feed.recommended_freelancers(db, settings, target[0].id, LIST_LIMIT) if target else [],
         escrows=escrows, invoices=invoices,
         organizations=[s.OrgLine(id=o.id, slug=o.slug, name=o.name, role=o.role, projects=o.projects) for o in orgs],
         unread_messages=unread_messages(db, user_id))

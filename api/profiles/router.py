@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, Scope, public_read, user
 from api.kit.deps import get_db
+from api.matching import service as matching
 from api.profiles import schemas as s
 from api.profiles import service
 from api.kit.tokens import TokenResolver
@@ -32,7 +33,9 @@ def patch_profile(body: s.ProfilePatch, principal: Annotated[Principal, user()],
                   db: DbDep) -> s.ProfileOut:
     assert principal.user_id is not None
     resolver = TokenResolver(request.app.state.registry, request.app.state.deployments)
-    return service.out(service.patch(db, resolver, principal.user_id, body))
+    out = service.out(service.patch(db, resolver, principal.user_id, body))
+    matching.request_recompute(request.app.state.settings, request.app.state.redis, "freelancer", principal.user_id)
+    return out
 
 
 @router.get("/v1/profiles/{handle}", response_model=s.ProfileOut, summary="A public profile by handle",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.auth import Principal, Scope, public_read, user
 from api.kit.deps import get_db
+from api.matching import service as matching
 from api.kit import idempotency
 from api.kit.idempotency import IdemKey
 from api.kit.pagination import Cursor, Limit
@@ -35,8 +36,12 @@ def create_project(body: s.ProjectIn, principal: Annotated[Principal, user()], r
                    resolver: TokensDep, idempotency_key: IdemKey = None) -> s.ProjectOut:
     assert principal.user_id is not None
     me = principal.user_id
-    return idempotency.run(db, principal.actor, idempotency_key, request, body, 201,  # type: ignore[return-value]
-                           lambda: service.out(db, service.create(db, resolver, me, body), me))
+    out = idempotency.run(db, principal.actor, idempotency_key, request, body, 201,
+                          lambda: service.out(db, service.create(db, resolver, me, body), me))
+    created = out.id if isinstance(out, s.ProjectOut) else None
+    if created is not None:
+        matching.request_recompute(request.app.state.settings, request.app.state.redis, "project", created)
+    return out  # type: ignore[return-value]
 
 
 @router.get("/v1/projects", response_model=s.ProjectPage,
@@ -66,17 +71,21 @@ def get_project(project_id: uuid.UUID, principal: Annotated[Principal, public_re
 @router.patch("/v1/projects/{project_id}", response_model=s.ProjectOut, summary="Edit a project (its client)",
               responses={403: {"description": "Not the client"}, 409: {"description": "No longer editable"}})
 def patch_project(project_id: uuid.UUID, body: s.ProjectPatch, principal: Annotated[Principal, user()],
-                  db: DbDep, resolver: TokensDep) -> s.ProjectOut:
+                  request: Request, db: DbDep, resolver: TokensDep) -> s.ProjectOut:
     assert principal.user_id is not None
     project = service.get_owned(db, project_id, principal.user_id)
-    return service.out(db, service.update(db, resolver, project, body), principal.user_id)
+    out = service.out(db, service.update(db, resolver, project, body), principal.user_id)
+    matching.request_recompute(request.app.state.settings, request.app.state.redis, "project", project_id)
+    return out
 
 
 @router.post("/v1/projects/{project_id}/transition", response_model=s.ProjectOut,
              summary="Publish (draft → open), cancel, or complete a project (its client)",
              responses={403: {"description": "Not the client"}, 409: {"description": "Transition not allowed"}})
 def transition_project(project_id: uuid.UUID, body: s.TransitionIn, principal: Annotated[Principal, user()],
-                       db: DbDep) -> s.ProjectOut:
+                       request: Request, db: DbDep) -> s.ProjectOut:
     assert principal.user_id is not None
     project = service.get_owned(db, project_id, principal.user_id)
-    return service.out(db, service.transition(db, project, body.to), principal.user_id)
+    out = service.out(db, service.transition(db, project, body.to), principal.user_id)
+    matching.request_recompute(request.app.state.settings, request.app.state.redis, "project", project_id)
+    return out

@@ -13,6 +13,7 @@ from api.attestations import service as attestations
 from api.auth import Principal, Scope, public_read, user
 from api.identity.models import Wallet
 from api.kit.deps import get_db, get_engine
+from api.matching import service as matching
 from api.profiles import service as profiles
 from api.skills import schemas as s
 from api.skills import service
@@ -46,16 +47,19 @@ def my_skills(principal: Annotated[Principal, user()], request: Request, db: DbD
 
 @router.put("/v1/me/profile/skills/{slug}", status_code=204, summary="Add or update one of my skills",
             responses={404: {"description": "Unknown skill"}})
-def put_skill(slug: SlugPath, body: s.UserSkillIn, principal: Annotated[Principal, user()], db: DbDep) -> None:
+def put_skill(slug: SlugPath, body: s.UserSkillIn, principal: Annotated[Principal, user()], request: Request,
+              db: DbDep) -> None:
     assert principal.user_id is not None
     service.put(db, principal.user_id, slug, body)
+    matching.request_recompute(request.app.state.settings, request.app.state.redis, "freelancer", principal.user_id)
 
 
 @router.delete("/v1/me/profile/skills/{slug}", status_code=204, summary="Remove one of my skills",
                responses={404: {"description": "Not listed"}})
-def delete_skill(slug: SlugPath, principal: Annotated[Principal, user()], db: DbDep) -> None:
+def delete_skill(slug: SlugPath, principal: Annotated[Principal, user()], request: Request, db: DbDep) -> None:
     assert principal.user_id is not None
     service.delete(db, principal.user_id, slug)
+    matching.request_recompute(request.app.state.settings, request.app.state.redis, "freelancer", principal.user_id)
 
 
 @router.get("/v1/profiles/{handle}/skills", response_model=list[s.UserSkillOut], summary="A profile's skills",

@@ -87,6 +87,16 @@ FILTERS: dict[tuple[str, str], list[str]] = {
     ("/v1/treasury/offsets", "chain"): [],
     ("/v1/notifications", "unread"): ["notifications.user_id"],  # ix_notifications_unread (user_id) WHERE unread
     ("/v1/notifications", "kind"): ["notifications.kind"],
+    ("/v1/matching/feed", "project_id"): ["projects.id"],
+    ("/v1/matching/feed", "ranker"): [],  # picks the ranker, filters nothing
+    ("/v1/matching/feed", "skills"): ["projects.skill_ids", "match_freelancers.skill_ids"],
+    ("/v1/matching/feed", "min_budget"): ["projects.budget"],
+    ("/v1/matching/feed", "max_budget"): ["projects.budget"],
+    ("/v1/matching/feed", "chain"): ["projects.chain_id"],
+    ("/v1/matching/feed", "availability"): ["match_freelancers.availability"],
+    ("/v1/matching/feed", "verified_only"): ["match_freelancers.verified_skill_ids"],
+    ("/v1/matching/feed", "min_reputation"): ["match_freelancers.reputation"],
+    ("/v1/matching/recompute/{run_id}", "run_id"): ["match_runs.id"],
 }
 # Filters that ride on another, selective index of the same query, with the reason.
 COVERED_OTHERWISE = {
@@ -95,6 +105,9 @@ COVERED_OTHERWISE = {
     "escrow_intents.external_id": "second of the unique (owner_user_id, external_id): every read is one owner's",
     "vote_checkpoints.delegate": "third of ix_vote_checkpoints_delegate (chain_id, token, delegate, block): "
                                  "votes are read per chain and token",
+    "match_freelancers.availability": "three values; applied to the candidates the skill and text GIN indexes "
+                                      "(ix_match_freelancers_skill_ids, _search) found",
+    "match_freelancers.reputation": "a range applied to the candidates the skill and text GIN indexes found",
     "webhook_deliveries.status": "second of ix_webhook_deliveries_queue (webhook_id, status, id): one endpoint's log",
     "notifications.kind": "six values; one user's list is read on ix_notifications_user_id_id (user_id, id) and filtered",
 }

@@ -73,7 +73,7 @@ def test_a_disabled_area_is_404_and_hidden_from_openapi(settings_factory: Any, a
 
 
 # Which routes belong to each area: by the domain package that serves them (2FA: by path, its routes live in
-# identity). Areas whose domain has not landed in this tree (matching, community) are checked once it does.
+# identity).
 AREA_ROUTES: dict[str, tuple[tuple[str, ...], Callable[[str, str], bool]]] = {
     "2fa": (("api.identity",), lambda path, module: path.startswith(("/v1/me/2fa", "/v1/auth/mfa"))),
     "matching": (("api.matching",), lambda path, module: module.startswith("api.matching.")),
@@ -83,6 +83,10 @@ AREA_ROUTES: dict[str, tuple[tuple[str, ...], Callable[[str, str], bool]]] = {
                       lambda path, module: module.startswith(("api.rewards.", "api.staking.", "api.governance."))),
     "sustainability": (("api.sustainability",), lambda path, module: module.startswith("api.sustainability.")),
     "escrow_service": (("api.escrow_service",), lambda path, module: module.startswith("api.escrow_service.")),
+    "support": (("api.support",), lambda path, module: module.startswith("api.support.")),
+    "notifications": (("api.notifications",), lambda path, module: module.startswith("api.notifications.")),
+    "dashboards": (("api.dashboard",), lambda path, module: module.startswith("api.dashboard.")),
+    "skill_verification": (("api.verification",), lambda path, module: module.startswith("api.verification.")),
 }
 
 

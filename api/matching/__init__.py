@@ -1,0 +1,1 @@
+"""Matching: freelancers for projects and projects for freelancers (features, scores, rankers, jobs)."""
