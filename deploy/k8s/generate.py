@@ -240,6 +240,13 @@ def documents(config: dict) -> dict[str, list[dict]]:
         container("chainfeed", ["chainfeed"], image, ports=[], probes=exec_probes(database_check),
                   resources=res("50m", "128Mi", "500m", "512Mi")), grace=60)), pdb("lancer-chainfeed", "chainfeed")]
 
+    # Outbox events to in-app notifications and notification emails (the workers send the emails). Two
+    # replicas, as the webhooks dispatcher: the outbox cursor is locked, so they never share a batch.
+    out["notifications.yaml"] = [deployment("lancer-notifications", "notifications", 2, pod_spec(
+        container("notifications", ["notifications"], image, ports=[], probes=exec_probes(scheduler_check),
+                  resources=res("50m", "128Mi", "500m", "512Mi")), grace=60)),
+        pdb("lancer-notifications", "notifications")]
+
     job_pod = pod_spec(container("migrate", ["migrate"], image, ports=[], probes={},
                                  resources=res("100m", "128Mi", "500m", "256Mi")), restart="Never")
     out["migrate-job.yaml"] = [{

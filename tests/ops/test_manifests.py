@@ -32,7 +32,7 @@ K8S = DEPLOY / "k8s" / "base"
 LANCER_IMAGE_SERVICES = {"deploy-contracts", "migrate", "api", "indexer-anvil-1", "indexer-anvil-2", "worker",
                          "scheduler", "webhooks", "chainfeed"}
 # The `lancer` commands that run for good in production: each needs a compose service and a k8s Deployment.
-LONG_RUNNING = {"api", "index", "worker", "scheduler", "webhooks", "chainfeed"}
+LONG_RUNNING = {"api", "index", "worker", "scheduler", "webhooks", "chainfeed", "notifications"}
 
 # Variables the API reads that this branch's ApiSettings does not declare yet (they are fields of the
 # ApiSettings being written on the identity branch: JWT/TOTP key rings, proxy trust).
