@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 
@@ -118,11 +120,8 @@ def chainfeed_command(interval: float) -> None:
         engine.dispose()
 
 
-@click.command("webhooks")
-@click.option("--interval", type=float, default=None,
-              help="Seconds between passes (default: WEBHOOK_DISPATCH_INTERVAL_SECONDS)")
-def webhooks_command(interval: float | None) -> None:
-    """Turn outbox events into webhook deliveries and enqueue them (the rq worker sends them)."""
+def _run_outbox_consumer(run: Callable[..., None], interval: float) -> None:
+    """Run an outbox consumer loop until SIGTERM/SIGINT, on the API's database (with its key ring) and Redis."""
     import signal
     import threading
 
@@ -130,7 +129,6 @@ def webhooks_command(interval: float | None) -> None:
 
     from api.kit.crypto import data_key_ring
     from api.kit.encrypted import attach_key_ring
-    from api.integrations.delivery import run
     from api.settings import get_settings
     from indexer.core.db import make_engine
 
@@ -142,10 +140,21 @@ def webhooks_command(interval: float | None) -> None:
                              data_key_ring(settings))
     redis = Redis.from_url(settings.redis_url_or_default)
     try:
-        run(engine, redis, settings, stop, interval or settings.webhook_dispatch_interval_seconds)
+        run(engine, redis, settings, stop, interval)
     finally:
         redis.close()
         engine.dispose()
+
+
+@click.command("webhooks")
+@click.option("--interval", type=float, default=None,
+              help="Seconds between passes (default: WEBHOOK_DISPATCH_INTERVAL_SECONDS)")
+def webhooks_command(interval: float | None) -> None:
+    """Turn outbox events into webhook deliveries and enqueue them (the rq worker sends them)."""
+    from api.integrations.delivery import run
+    from api.settings import get_settings
+
+    _run_outbox_consumer(run, interval or get_settings().webhook_dispatch_interval_seconds)
 
 
 @click.command("notifications")
@@ -153,26 +162,7 @@ def webhooks_command(interval: float | None) -> None:
               help="Seconds between passes (default: NOTIFICATIONS_INTERVAL_SECONDS)")
 def notifications_command(interval: float | None) -> None:
     """Turn outbox events into in-app notifications and enqueue their emails (the rq worker sends them)."""
-    import signal
-    import threading
-
-    from redis import Redis
-
-    from api.kit.crypto import data_key_ring
-    from api.kit.encrypted import attach_key_ring
     from api.notifications.consumer import run
     from api.settings import get_settings
-    from indexer.core.db import make_engine
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    settings = get_settings()
-    engine = attach_key_ring(make_engine(settings.database_url.get_secret_value(), slow_query_ms=settings.slow_query_ms),
-                             data_key_ring(settings))
-    redis = Redis.from_url(settings.redis_url_or_default)
-    try:
-        run(engine, redis, settings, stop, interval or settings.notifications_interval_seconds)
-    finally:
-        redis.close()
-        engine.dispose()
+    _run_outbox_consumer(run, interval or get_settings().notifications_interval_seconds)

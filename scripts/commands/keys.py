@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from indexer.core.errors import ConfigError
+from scripts.commands import api_settings_with_database
 
 
 @click.group("keys")
@@ -21,24 +22,15 @@ def reencrypt_command(batch: int, progress: bool | None) -> None:
 
     Idempotent and resumable: values already under the active key are left alone. When it reports
     nothing left, the old keys can be removed from DATA_ENCRYPTION_KEYS / TOTP_ENCRYPTION_KEYS."""
-    from pydantic import ValidationError
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from sqlalchemy.exc import OperationalError
 
     from api import rekey
     from api.kit.crypto import DecryptionError, data_key_ring, totp_key_ring
-    from api.settings import ApiSettings
     from indexer.core.db import make_engine
 
-    try:
-        settings = ApiSettings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"{'.'.join(map(str, first['loc'])).upper() or 'settings'}: {first['msg']}") from None
-    url = settings.database_url.get_secret_value()
-    if not url:
-        raise ConfigError("DATABASE_URL is not set; set it to the PostgreSQL URL of the API's database")
+    settings, url = api_settings_with_database()
     for name, kid in (("DATA_ENCRYPTION_KEYS", settings.data_active_kid), ("TOTP_ENCRYPTION_KEYS", settings.totp_active_kid)):
         if kid == "ephemeral":
             raise ConfigError(f"{name} is not set: set the key rings the API runs with (re-encrypting under a "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from indexer.core.errors import ConfigError
+from scripts.commands import api_settings_with_database
 
 
 @click.group("matching")
@@ -21,7 +22,6 @@ def backfill_command(embed: bool | None, progress: bool | None) -> None:
     """Recompute the features of every freelancer, then embed freelancers and open projects without a vector.
 
     Idempotent: run it after a migration, a model change or a bulk import; the API serves meanwhile."""
-    from pydantic import ValidationError
     from redis import Redis
     from redis.exceptions import RedisError
     from rich.console import Console
@@ -32,17 +32,9 @@ def backfill_command(embed: bool | None, progress: bool | None) -> None:
     from api.kit.crypto import data_key_ring
     from api.kit.encrypted import attach_key_ring
     from api.matching import embeddings, refresh
-    from api.settings import ApiSettings
     from indexer.core.db import make_engine
 
-    try:
-        settings = ApiSettings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"{'.'.join(map(str, first['loc'])).upper() or 'settings'}: {first['msg']}") from None
-    url = settings.database_url.get_secret_value()
-    if not url:
-        raise ConfigError("DATABASE_URL is not set; set it to the PostgreSQL URL of the API's database")
+    settings, url = api_settings_with_database()
     if embed and not embeddings.available():
         raise ConfigError("--embed needs the matching extra: pip install 'lancer[matching]'")
     engine = attach_key_ring(make_engine(url, pool_size=2, max_overflow=0), data_key_ring(settings))

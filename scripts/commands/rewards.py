@@ -12,25 +12,17 @@ from typing import Any
 import click
 
 from indexer.core.errors import ConfigError
+from scripts.commands import api_settings_with_database
 
 
 @contextmanager
 def _context(chain_name: str) -> Iterator[tuple[Any, Any, Any, Any]]:
     """(settings, engine, deployments, chain); every mistake is a one-line ConfigError."""
-    from pydantic import ValidationError
 
     from api.kit.deployments import DeploymentDirectory
-    from api.settings import ApiSettings
     from indexer.core.db import make_engine
 
-    try:
-        settings = ApiSettings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"{'.'.join(map(str, first['loc'])).upper() or 'settings'}: {first['msg']}") from None
-    url = settings.database_url.get_secret_value()
-    if not url:
-        raise ConfigError("DATABASE_URL is not set; set it to the PostgreSQL URL of the API's database")
+    settings, url = api_settings_with_database()
     registry = settings.registry()
     text = chain_name.strip()
     chain = registry.by_id(int(text)) if text.isdigit() else registry.by_name(text)
