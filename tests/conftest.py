@@ -49,6 +49,10 @@ def _group_of(item: pytest.Item) -> str:
     return JOINS.get(path, path)
 
 
+def _joined(item: pytest.Item) -> bool:
+    return Path(str(item.path)).resolve().relative_to(ROOT).as_posix() in JOINS
+
+
 def _rank(group: str) -> int:
     for rank, prefix in enumerate(LONG_FIRST):
         if group == prefix or group.startswith(prefix + "/"):
@@ -61,7 +65,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     groups = {id(item): _group_of(item) for item in items}
     for item in items:
         item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
-    items.sort(key=lambda item: _rank(groups[id(item)]))  # stable: keeps order within a group
+    # Stable: keeps the order within a group, except that joined tests run after the folder's own.
+    items.sort(key=lambda item: (_rank(groups[id(item)]), _joined(item)))
 
 
 @pytest.fixture(scope="session")

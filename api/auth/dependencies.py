@@ -224,8 +224,9 @@ def public(rate: RateClass = "default", *, feature: str | None = None) -> Any:
     return _make(AuthRequirement("public", rate=rate, feature=feature))
 
 
-def user(rate: RateClass = "default", *, step_up: bool = False, mfa: bool = False, feature: str | None = None) -> Any:
-    return _make(AuthRequirement("user", rate=rate, step_up=step_up, mfa=mfa, feature=feature))
+def user(rate: RateClass = "default", *, step_up: bool = False, mfa: bool = False, feature: str | None = None,
+         role: str | None = None) -> Any:
+    return _make(AuthRequirement("user", rate=rate, step_up=step_up, mfa=mfa, feature=feature, role=role))
 
 
 def admin(rate: RateClass = "default", *, step_up: bool = False, feature: str | None = None) -> Any:

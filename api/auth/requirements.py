@@ -33,9 +33,12 @@ class AuthRequirement:
     mfa: bool = False
     # A feature flag (settings attribute) the route exists under: off, it is a 404 and not in OpenAPI.
     feature: str | None = None
+    # A role inside the product (community moderator, support agent) the handler checks against the
+    # database: anyone else signed in gets a 403. Declared here so the route tests and OpenAPI know it.
+    role: str | None = None
 
     def describe(self) -> str:
-        extra = ""
+        extra = f"; only a {self.role} (others get 403)" if self.role else ""
         if self.mfa:
             extra += "; the session must have signed in with TOTP 2FA"
         if self.step_up:

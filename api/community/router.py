@@ -26,6 +26,7 @@ router = APIRouter(tags=["community"])
 DbDep = Annotated[Db, Depends(get_db)]
 Reader = Annotated[Principal, public_read(Scope.READ_MARKETPLACE, feature=FEATURE)]
 Me = Annotated[Principal, user(feature=FEATURE)]
+Moderator = Annotated[Principal, user(feature=FEATURE, role="community moderator")]
 Admin = Annotated[Principal, admin(feature=FEATURE)]
 # Ids are bigint: anything beyond is a 422, never a database error.
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -160,7 +161,7 @@ def report_post(post_id: Id, body: s.ReportIn, principal: Me, db: DbDep) -> s.Re
 
 @router.get("/v1/community/moderation/reports", response_model=s.ReportPage,
             summary="Reports by status, oldest first (moderators)")
-def list_reports(principal: Me, db: DbDep, status: Literal["open", "resolved", "dismissed"] = "open",
+def list_reports(principal: Moderator, db: DbDep, status: Literal["open", "resolved", "dismissed"] = "open",
                  limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> s.ReportPage:
     _moderator(db, principal)
     items, nxt = moderation.list_reports(db, status, limit, cursor)
@@ -169,14 +170,14 @@ def list_reports(principal: Me, db: DbDep, status: Literal["open", "resolved", "
 
 @router.post("/v1/community/moderation/reports/{report_id}", response_model=s.ReportOut,
              summary="Resolve or dismiss a report (moderators; audited)")
-def resolve_report(report_id: Id, body: s.ReportResolve, principal: Me, request: Request, db: DbDep) -> s.ReportOut:
+def resolve_report(report_id: Id, body: s.ReportResolve, principal: Moderator, request: Request, db: DbDep) -> s.ReportOut:
     me = _moderator(db, principal)
     return moderation.resolve_report(db, client_context(request), me, report_id, body.status)
 
 
 @router.post("/v1/community/moderation/posts/{post_id}/{action}", status_code=204,
              summary="Hide a post, or unhide it (which also approves a held post) (moderators; audited)")
-def hide_post(post_id: Id, action: Literal["hide", "unhide"], principal: Me, request: Request, db: DbDep,
+def hide_post(post_id: Id, action: Literal["hide", "unhide"], principal: Moderator, request: Request, db: DbDep,
               body: s.ModerationIn | None = None) -> Response:
     me = _moderator(db, principal)
     moderation.set_hidden(db, client_context(request), me, post_id, action == "hide", body.reason if body else None)
@@ -185,7 +186,7 @@ def hide_post(post_id: Id, action: Literal["hide", "unhide"], principal: Me, req
 
 @router.post("/v1/community/moderation/threads/{thread_id}/{action}", status_code=204,
              summary="Lock or unlock a thread (moderators; audited)")
-def lock_thread(thread_id: uuid.UUID, action: Literal["lock", "unlock"], principal: Me, request: Request, db: DbDep,
+def lock_thread(thread_id: uuid.UUID, action: Literal["lock", "unlock"], principal: Moderator, request: Request, db: DbDep,
                 body: s.ModerationIn | None = None) -> Response:
     me = _moderator(db, principal)
     moderation.set_locked(db, client_context(request), me, thread_id, action == "lock", body.reason if body else None)
@@ -194,14 +195,14 @@ def lock_thread(thread_id: uuid.UUID, action: Literal["lock", "unlock"], princip
 
 @router.put("/v1/community/moderation/bans/{user_id}", status_code=204,
             summary="Ban a user from the community (moderators; audited)")
-def ban_user(user_id: uuid.UUID, body: s.BanIn, principal: Me, request: Request, db: DbDep) -> Response:
+def ban_user(user_id: uuid.UUID, body: s.BanIn, principal: Moderator, request: Request, db: DbDep) -> Response:
     me = _moderator(db, principal)
     moderation.ban(db, client_context(request), me, user_id, body, principal.is_admin)
     return Response(status_code=204)
 
 
 @router.delete("/v1/community/moderation/bans/{user_id}", status_code=204, summary="Lift a ban (moderators; audited)")
-def unban_user(user_id: uuid.UUID, principal: Me, request: Request, db: DbDep) -> Response:
+def unban_user(user_id: uuid.UUID, principal: Moderator, request: Request, db: DbDep) -> Response:
     me = _moderator(db, principal)
     moderation.unban(db, client_context(request), me, user_id)
     return Response(status_code=204)
@@ -230,7 +231,7 @@ def list_events(principal: Reader, db: DbDep, when: Literal["upcoming", "past"] 
 
 
 @router.post("/v1/community/events", response_model=s.EventOut, status_code=201, summary="Create an event (moderators)")
-def create_event(body: s.EventIn, principal: Me, db: DbDep) -> s.EventOut:
+def create_event(body: s.EventIn, principal: Moderator, db: DbDep) -> s.EventOut:
     return events.create(db, _moderator(db, principal), body)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, and_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session as Db
 
+from api.identity.models import User
 from api.kit import outbox
 from api.kit.queue import get_queue
 from api.notifications import email, kinds
@@ -52,7 +53,11 @@ def _settle(db: Db, event: outbox.Event, ref: str, users: list[uuid.UUID], statu
 
 def _rows(db: Db, events: list[outbox.Event]) -> list[dict[str, Any]]:
     wanted = [(e, kinds.kind_of(e.kind), _recipients(e)) for e in events]
-    wanted = [(e, k, users) for e, k, users in wanted if k is not None and users]
+    # An account erased after its event was recorded has no row to notify: it is skipped, never retried.
+    audience = {u for _, k, users in wanted if k is not None for u in users}
+    existing = set(db.scalars(select(User.id).where(User.id.in_(audience)))) if audience else set()
+    wanted = [(e, k, [u for u in users if u in existing]) for e, k, users in wanted if k is not None]
+    wanted = [(e, k, users) for e, k, users in wanted if users]
     prefs = channels_for(db, {u for _, _, users in wanted for u in users})
     rows: list[dict[str, Any]] = []
     for event, kind, users in wanted:

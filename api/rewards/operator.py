@@ -15,10 +15,11 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session as Db
-from web3 import HTTPProvider, Web3
+from web3 import Web3
 
 from api.kit.deployments import DeploymentDirectory
 from api.kit.txonce import SendResult, TxError, journal_entry, send_once
+from api.kit.web3rpc import TracedHTTPProvider
 from api.rewards.models import RewardsEpoch
 from api.rewards.service import economy_of
 from contracts.artifacts import contract_at
@@ -37,7 +38,7 @@ class Sent:
 
 
 def _web3(chain: ChainConfig) -> Web3:
-    return Web3(HTTPProvider(chain.rpc_url_strings[0], request_kwargs={"timeout": 30}))
+    return Web3(TracedHTTPProvider(chain.rpc_url_strings[0], chain=chain.name, request_kwargs={"timeout": 30}))
 
 
 def _approve_once(engine: Engine, w3: Web3, account: LocalAccount, key: str, token: Any, spender: str,

@@ -25,6 +25,7 @@ router = APIRouter(tags=["support"])
 DbDep = Annotated[Db, Depends(get_db)]
 Reader = Annotated[Principal, public_read(Scope.READ_MARKETPLACE, feature=FEATURE)]
 Me = Annotated[Principal, user(feature=FEATURE)]
+Agent = Annotated[Principal, user(feature=FEATURE, role="support agent")]
 Admin = Annotated[Principal, admin(feature=FEATURE)]
 Slug = Annotated[str, Path(min_length=2, max_length=100, pattern=r"^[a-z0-9][a-z0-9-]{1,99}$", description="Article slug")]
 
@@ -62,7 +63,7 @@ def my_tickets(principal: Me, db: DbDep, status: s.Status | None = None, limit: 
 
 
 @router.get("/v1/support/queue", response_model=s.TicketPage, summary="Every ticket, by status (agents)")
-def queue(principal: Me, db: DbDep, status: s.Status | None = None, limit: Limit = DEFAULT_LIMIT,
+def queue(principal: Agent, db: DbDep, status: s.Status | None = None, limit: Limit = DEFAULT_LIMIT,
           cursor: Cursor = None) -> s.TicketPage:
     me = _require_agent(db, principal)
     items, nxt = service.list_tickets(db, me, queue=True, status=status, limit=limit, cursor=cursor)
@@ -115,13 +116,13 @@ def get_article(slug: Slug, principal: Reader, db: DbDep) -> s.ArticleOut:
 
 
 @router.put("/v1/support/faq", response_model=s.ArticleOut, summary="Create or replace an FAQ article by slug (agents)")
-def put_article(body: s.ArticleIn, principal: Me, db: DbDep) -> s.ArticleOut:
+def put_article(body: s.ArticleIn, principal: Agent, db: DbDep) -> s.ArticleOut:
     _require_agent(db, principal)
     return faq.upsert(db, body)
 
 
 @router.delete("/v1/support/faq/{slug}", status_code=204, summary="Delete an FAQ article (agents)")
-def delete_article(slug: Slug, principal: Me, db: DbDep) -> Response:
+def delete_article(slug: Slug, principal: Agent, db: DbDep) -> Response:
     _require_agent(db, principal)
     faq.delete(db, slug)
     return Response(status_code=204)

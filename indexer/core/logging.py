@@ -10,6 +10,17 @@ import structlog
 from indexer.core.telemetry import add_trace_ids
 
 
+class _CurrentStderr:
+    """``sys.stderr`` as it is at each write, not as it was at configuration: loggers are cached on first
+    use, and whoever swaps the stream later (a supervisor, pytest's capture) must still get the lines."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     renderer: structlog.types.Processor
     if fmt == "json":
@@ -32,6 +43,6 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),
         cache_logger_on_first_use=True,
     )

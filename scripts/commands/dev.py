@@ -101,9 +101,11 @@ class Children:
 
     def start(self, name: str, *args: str, command: list[str] | None = None, cwd: Path | None = None) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")
+        # Each child leads its own process group, so stopping it reaches what it started too (`next dev`
+        # runs its server in a grandchild, which otherwise outlives it holding web/.next's lock).
         self.procs[name] = subprocess.Popen(
             command or [sys.executable, "-m", "scripts.cli", *args], env=self.env, cwd=cwd, stdout=log,
-            stderr=subprocess.STDOUT
+            stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def dead(self) -> list[str]:
@@ -111,15 +113,22 @@ class Children:
 
     def stop(self, timeout: float = 15.0) -> None:
         for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+            _signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                pass
+            _signal_group(proc, signal.SIGKILL)  # the child, if still there, and anything it left behind
+            proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass  # the whole group has exited
 
 
 def wait_for(check: object, what: str, timeout: float, children: Children) -> None:

@@ -175,3 +175,15 @@ def test_a_batch_handed_out_again_adds_nothing(client: TestClient, engine: Engin
         conn.execute(text("UPDATE outbox_cursors SET txid = 0, event_id = 0 WHERE consumer = 'notifications'"))
     drain(engine, api_settings, timeout=60)
     assert [n["subject"] for n in _items(client, h)] == ["proposal:88"]
+
+
+def test_an_event_for_a_user_who_no_longer_exists_is_skipped(client: TestClient, engine: Engine,
+                                                             api_settings: ApiSettings) -> None:
+    """An account erased after its event was recorded must not stop the consumer for everyone else."""
+    import uuid as _uuid
+
+    user, h = _user(client)
+    emit(engine, "community.reply", "community_thread:gone", {}, [_uuid.uuid4(), user])
+    drain(engine, api_settings)
+    items = client.get("/v1/notifications", headers=h).json()["items"]
+    assert [n["subject"] for n in items if n["subject"] == "community_thread:gone"] == ["community_thread:gone"]

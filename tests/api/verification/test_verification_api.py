@@ -215,7 +215,7 @@ def test_github_proof_goes_through_a_real_oauth_server_to_the_reviewer(env: Env)
         settings = env.settings.model_copy(update={
             "github_client_id": CLIENT_ID, "github_client_secret": SecretStr(CLIENT_SECRET),
             "github_verification_redirect_uri": "https://app.lancer.test/verify/github",
-            "github_oauth_base": gh.url, "github_api_base": gh.url})
+            "github_oauth_base": SecretStr(gh.url), "github_api_base": SecretStr(gh.url)})
         with TestClient(create_app(settings), raise_server_exceptions=False) as c:
             me = bearer(login(c, env.account(5))["tokens"]["access_token"])
             thief = bearer(login(c, env.account(4))["tokens"]["access_token"])

@@ -3173,7 +3173,7 @@ export interface paths {
         };
         /**
          * Reports by status, oldest first (moderators)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a community moderator (others get 403).
          */
         get: operations["list_reports_v1_community_moderation_reports_get"];
         put?: never;
@@ -3195,7 +3195,7 @@ export interface paths {
         put?: never;
         /**
          * Resolve or dismiss a report (moderators; audited)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a community moderator (others get 403).
          */
         post: operations["resolve_report_v1_community_moderation_reports__report_id__post"];
         delete?: never;
@@ -3215,7 +3215,7 @@ export interface paths {
         put?: never;
         /**
          * Hide a post, or unhide it (which also approves a held post) (moderators; audited)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a community moderator (others get 403).
          */
         post: operations["hide_post_v1_community_moderation_posts__post_id___action__post"];
         delete?: never;
@@ -3235,7 +3235,7 @@ export interface paths {
         put?: never;
         /**
          * Lock or unlock a thread (moderators; audited)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a community moderator (others get 403).
          */
         post: operations["lock_thread_v1_community_moderation_threads__thread_id___action__post"];
         delete?: never;
@@ -3254,13 +3254,13 @@ export interface paths {
         get?: never;
         /**
          * Ban a user from the community (moderators; audited)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a community moderator (others get 403).
          */
         put: operations["ban_user_v1_community_moderation_bans__user_id__put"];
         post?: never;
         /**
          * Lift a ban (moderators; audited)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a community moderator (others get 403).
          */
         delete: operations["unban_user_v1_community_moderation_bans__user_id__delete"];
         options?: never;
@@ -3307,7 +3307,7 @@ export interface paths {
         put?: never;
         /**
          * Create an event (moderators)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a community moderator (others get 403).
          */
         post: operations["create_event_v1_community_events_post"];
         delete?: never;
@@ -3413,7 +3413,7 @@ export interface paths {
         };
         /**
          * Every ticket, by status (agents)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a support agent (others get 403).
          */
         get: operations["queue_v1_support_queue_get"];
         put?: never;
@@ -3506,7 +3506,7 @@ export interface paths {
         get: operations["search_faq_v1_support_faq_get"];
         /**
          * Create or replace an FAQ article by slug (agents)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a support agent (others get 403).
          */
         put: operations["put_article_v1_support_faq_put"];
         post?: never;
@@ -3532,7 +3532,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an FAQ article (agents)
-         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a support agent (others get 403).
          */
         delete: operations["delete_article_v1_support_faq__slug__delete"];
         options?: never;
