@@ -13,13 +13,14 @@ import json
 import re
 import secrets
 import warnings
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Literal
 from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 
 from indexer.core.errors import ConfigError
 from indexer.core.registry import ChainRegistry
@@ -198,6 +199,14 @@ class ApiSettings(ChainSettings):
     # pay out). Unset: refused in production; development/test use the deployer key, else anvil account 0.
     rewards_operator_private_key: SecretStr | None = Field(
         None, description="0x-hex key holding DISTRIBUTOR_ROLE and FUNDER_ROLE (lancer rewards publish|fund-staking)")
+    # Scheduled epochs (api.rewards.jobs): epoch n covers [origin + n * seconds, origin + (n + 1) * seconds).
+    rewards_epoch_seconds: int = Field(7 * 24 * 3600, ge=60, le=366 * 24 * 3600,
+                                       description="Length of a scheduled rewards epoch (default: a week)")
+    rewards_epoch_origin: AwareDatetime = Field(
+        datetime(1970, 1, 5, tzinfo=UTC), description="Start of epoch 0, UTC (default: a Monday 00:00, so "
+        "weekly epochs run Monday to Monday)")
+    rewards_epoch_catchup: int = Field(4, ge=1, le=520, description="How many closed epochs the scheduler "
+                                       "looks back over for one not computed yet (a scheduler that was down)")
 
     # --- Sustainability (issue 17) -------------------------------------------------------------------
     enable_sustainability: bool = Field(True, description="Feature flag: /v1/sustainability/* and /v1/me/sustainability")

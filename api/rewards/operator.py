@@ -142,7 +142,8 @@ def status(conn: Connection, db: Db, deployments: DeploymentDirectory, chain: Ch
             claims = []
         out.append({"chain_id": chain.chain_id, "distributor": eco.distributor, "epoch": e.epoch, "root": e.root,
                     "total": str(e.total), "leaves": e.leaf_count, "period_start": e.period_start.isoformat(),
-                    "period_end": e.period_end.isoformat(), "published": e.epoch in published,
+                    "period_end": e.period_end.isoformat(), "computed_at": e.computed_at.isoformat(),
+                    "published": e.epoch in published,
                     "claims": len(claims), "claimed": str(sum(c.amount for c in claims)),
                     "claims_confirmed": sum(1 for c in claims if c.confirmed)})
     return out
