@@ -53,11 +53,16 @@ def last_closed_epoch(settings: ApiSettings, at: datetime) -> int:
     return elapsed // settings.rewards_epoch_seconds - 1
 
 
+def lock_name(chain_id: int, distributor: str) -> str:
+    """The advisory lock (``hashtext``) one sweep of a distributor holds."""
+    return f"rewards-epoch:{chain_id}:{distributor}"
+
+
 def _compute_chain(engine: Engine, settings: ApiSettings, deployments: DeploymentDirectory,
                    chain: ChainConfig) -> tuple[int, list[int]]:
     """(epochs computed now, computed and unpublished epochs of the window) of one chain."""
     eco = service.economy_of(deployments, chain)
-    key = {"k": f"rewards-epoch:{chain.chain_id}:{eco.distributor}"}
+    key = {"k": lock_name(chain.chain_id, eco.distributor)}
     # One sweep per distributor at a time: the leader lock normally ensures it, this holds even if a stalled
     # leader's lock lapsed. A session lock on a connection of its own, since compute_epoch commits; a replica
     # that finds it taken leaves the epochs to the holder.
