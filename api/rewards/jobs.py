@@ -129,11 +129,9 @@ def sweep(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
     for chain in settings.registry().chains:
         try:
             computed, waiting = _compute_chain(engine, settings, deployments, chain)
-        except Problem as exc:
-            if exc.type_ == "not-deployed":
-                continue
-            raise
         except Exception as exc:  # noqa: BLE001 - recorded by type only; the next chain still runs
+            if isinstance(exc, Problem) and exc.type_ == "not-deployed":
+                continue
             log.error("rewards epoch sweep failed", chain=chain.name, error=type(exc).__name__)
             failure = failure or exc
             continue

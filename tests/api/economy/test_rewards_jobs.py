@@ -64,7 +64,7 @@ def _published_logs(env: EconomyEnv, epoch: int) -> int:
 def test_a_closed_epoch_is_computed_once_and_waits_for_publish(env: EconomyEnv) -> None:
     s = _settings(env)
     assert s.rewards_operator_private_key is None  # no key: compute only
-    epoch = _activity_in_fresh_epoch(env, s, skip=30 * 24 * HOUR)
+    epoch = _activity_in_fresh_epoch(env, s, skip=5 * HOUR)
 
     # The scheduler's tick while the epoch is still open: the job runs, nothing has closed, nothing is stored.
     scheduler.load_hooks()
@@ -112,7 +112,7 @@ def test_with_an_operator_key_the_epoch_is_published_once_despite_a_retry(env: E
     p.tx(eco.distributor.functions.grantRole(eco.distributor.functions.DISTRIBUTOR_ROLE().call(), op.address),
          p.admin)
     s = _settings(env, rewards_operator_private_key=SecretStr(Web3.to_hex(op.key)))
-    epoch = _activity_in_fresh_epoch(env, s, skip=24 * HOUR)  # the first test's epoch is out of the window
+    epoch = _activity_in_fresh_epoch(env, s, skip=5 * HOUR)  # the first test's epoch is out of the 4-hour window
     env.eco.warp(HOUR)
     env.index()
 
@@ -139,7 +139,7 @@ def test_with_an_operator_key_the_epoch_is_published_once_despite_a_retry(env: E
 def test_nothing_closed_or_no_distributor_is_skipped(env: EconomyEnv, tmp_path: Any) -> None:
     s = _settings(env)
     before = _count_all(env)
-    env.eco.warp(7 * 24 * HOUR)  # a week of closed, empty epochs: nobody earned, nothing is stored
+    env.eco.warp(5 * HOUR)  # closed, empty epochs: nobody earned, nothing is stored
     env.index()
     assert jobs.sweep(env.engine, _redis(s), s) == 0 and _count_all(env) == before
     # A chain whose deployment has no MerkleDistributor is skipped, not a failure.
