@@ -253,7 +253,8 @@ class ApiSettings(ChainSettings):
                      "support_widget_app_id", "support_widget_secret", "support_widget_key_id",
                      "support_provider_api_url", "support_provider_api_token",
                      "github_client_id", "github_client_secret", "github_verification_redirect_uri", "verification_s3_bucket",
-                     "verification_s3_endpoint_url", "verification_s3_region", mode="before")
+                     "verification_s3_endpoint_url", "verification_s3_region", "webhook_allow_private_urls",
+                     mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -16,7 +16,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 class ChainSettings(BaseSettings):
     """Settings every Lancer process shares: where the data lives and which chains exist."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty variable (`NAME=` as in .env.example) means "not set": the default applies.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     # Connection URLs carry passwords: secrets, so they never show in a repr, a log or a traceback's locals.
     # Read them with ``.get_secret_value()`` only where an engine or a client is built.
