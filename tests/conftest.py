@@ -60,6 +60,8 @@ def _rank(group: str) -> int:
     return len(LONG_FIRST)
 
 
+# tryfirst: xdist's own hook reads the groups from the markers, so they must be there before it runs.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Marks each test with its xdist group (used by `--dist loadgroup`) and puts long groups first."""
     groups = {id(item): _group_of(item) for item in items}

@@ -22,7 +22,9 @@ from api.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from api.kit.params import deployments
 
 FEATURE = "enable_community"
-router = APIRouter(tags=["community"])
+# Every id in a path may name nothing (or something hidden from the caller): a 404 problem.
+router = APIRouter(tags=["community"], responses={404: {"description": "No such space, thread, post, report or event, "
+                                                                "or not visible to you"}})
 DbDep = Annotated[Db, Depends(get_db)]
 Reader = Annotated[Principal, public_read(Scope.READ_MARKETPLACE, feature=FEATURE)]
 Me = Annotated[Principal, user(feature=FEATURE)]

@@ -21,7 +21,8 @@ from api.support import faq, service, widget
 from api.support import schemas as s
 
 FEATURE = "enable_support"
-router = APIRouter(tags=["support"])
+# Every id in a path may name nothing (or something hidden from the caller): a 404 problem.
+router = APIRouter(tags=["support"], responses={404: {"description": "No such ticket, article or answer, or not yours"}})
 DbDep = Annotated[Db, Depends(get_db)]
 Reader = Annotated[Principal, public_read(Scope.READ_MARKETPLACE, feature=FEATURE)]
 Me = Annotated[Principal, user(feature=FEATURE)]
