@@ -1,0 +1,26 @@
+"use client";
+
+import { QueryState } from "@/components/ui/States";
+import { useClientDashboard } from "@/hooks/useDashboard";
+import { ClientInvoicesCard } from "./ClientInvoicesCard";
+import { EscrowStatusCard } from "./EscrowStatusCard";
+import { OrgsCard } from "./OrgsCard";
+import { PipelineCard } from "./PipelineCard";
+import { RecommendedCard } from "./RecommendedCard";
+
+export function ClientHome() {
+  const dashboard = useClientDashboard();
+  return (
+    <QueryState query={dashboard} loadingLabel="Loading your dashboard" rows={6}>
+      {(d) => (
+        <div className="grid gap-gutter xl:grid-cols-2" data-testid="client-home">
+          <PipelineCard pipeline={d.pipeline} />
+          <RecommendedCard data={d} />
+          <EscrowStatusCard escrows={d.escrows} />
+          <ClientInvoicesCard invoices={d.invoices} />
+          <OrgsCard data={d} />
+        </div>
+      )}
+    </QueryState>
+  );
+}
