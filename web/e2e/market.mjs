@@ -210,6 +210,13 @@ try {
   await active.getByTestId("auto-release").waitFor(CHAIN_WAIT);
   results.active_contract = await active.innerText();
   await fp.goto(contractUrl);
+  await cp.goto(WEB + "/dashboard");
+  await cp.getByRole("button", { name: "Client home" }).click();
+  const open = cp.getByTestId("escrow-status-row").filter({ has: cp.getByTestId("pending-approval") });
+  await open.first().waitFor(CHAIN_WAIT);
+  results.client_escrows = await open.allInnerTexts();
+  await audit(cp, "dashboard-client");
+  await cp.goto(contractUrl);
 
   log("messages on the contract, live over the WebSocket");
   await cp.getByTestId("conversation").waitFor();
@@ -294,14 +301,13 @@ try {
   results.message_email_after_reload = await fp.getByLabel("message: Email").isChecked();
   results.message_in_app_after_reload = await fp.getByLabel("message: In app").isChecked();
 
-  log("client home: pipeline, escrow status, invoices");
+  log("client home after payment: pipeline and invoices");
   await cp.goto(WEB + "/dashboard");
   await cp.getByRole("button", { name: "Client home" }).click();
   await cp.getByTestId("dash-invoice").nth(1).waitFor(CHAIN_WAIT);
   results.pipeline = await cp.getByTestId("pipeline-state").allInnerTexts();
-  results.client_escrows = await cp.getByTestId("escrow-status-row").allInnerTexts();
   results.client_invoices = await cp.getByTestId("dash-invoice").allInnerTexts();
-  await audit(cp, "dashboard-client");
+  await audit(cp, "dashboard-client-paid");
 
   log("lists: contracts with invoices, the public profile");
   await cp.goto(WEB + "/contracts");
