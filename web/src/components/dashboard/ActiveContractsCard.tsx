@@ -31,7 +31,8 @@ export function ActiveContractsCard({ contracts }: { contracts: Contract[] }) {
           {contracts.map((c) => (
             <li key={c.id} className="py-2" data-testid="active-contract">
               <Link href={`/contracts/${c.id}`} className="font-medium text-primary underline">{c.project_title}</Link>
-              <span className="ml-2">{c.escrow_status ? <StateBadge state={c.escrow_status} /> : <span className="text-muted">escrow not funded</span>}</span>
+              <span className="ml-2">{c.escrow_status ? <StateBadge state={c.escrow_status} />
+                : <span className="text-muted">{c.escrow ? "escrow closed" : "escrow not funded"}</span>}</span>
               <div className="mt-1"><NextMilestone contract={c} symbol={symbolOf(c.token, c.chain_id)} /></div>
             </li>
           ))}
