@@ -23,6 +23,7 @@ import pytest
 from redis import Redis
 
 from api.notifications import consumer
+from api.verification import banks
 from devtools.accounts import local_dev_account
 from indexer.core.db import make_engine
 from tests.web.conftest import CHROMIUM, WEB, WebApp
@@ -31,7 +32,7 @@ from tests.web.conftest import CHROMIUM, WEB, WebApp
 CLIENT, FREELANCER, ARBITER = local_dev_account(4), local_dev_account(5), local_dev_account(6)
 PAGES = ("profile", "project-new", "project-edit", "projects", "project-propose", "proposals", "contract",
          "contract-funded", "contract-completed", "transactions", "messages", "contracts", "public-profile", "matching", "project-matches", "dashboard-freelancer", "notifications",
-         "dashboard-client", "dashboard-client-paid")
+         "dashboard-client", "dashboard-client-paid", "skill-quiz", "skill-verified")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def run(web_app: WebApp, artifacts: Path) -> dict:
     chains = web_app.stack.chains
     env = {**os.environ, "WEB_URL": web_app.url, "ARTIFACTS_DIR": str(artifacts), "CHROMIUM": CHROMIUM,
            "CLIENT_KEY": CLIENT.key.to_0x_hex(), "FREELANCER_KEY": FREELANCER.key.to_0x_hex(),
-           "ARBITER": ARBITER.address, "RPC_URL_31337": chains[31337].node.url, "RPC_URL_31338": chains[31338].node.url}
+           "ARBITER": ARBITER.address, "QUIZ_ANSWERS": json.dumps(_quiz_answers("solidity")), "RPC_URL_31337": chains[31337].node.url, "RPC_URL_31338": chains[31338].node.url}
     proc = subprocess.Popen(["node", "e2e/market.mjs"], cwd=WEB, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
@@ -53,6 +54,11 @@ def run(web_app: WebApp, artifacts: Path) -> dict:
     results = json.loads((artifacts / "market-results.json").read_text())
     assert proc.returncode == 0, f"{out[-3000:]}\n{json.dumps(results, indent=1)[:3000]}"
     return results
+
+
+def _quiz_answers(slug: str) -> dict[str, str]:
+    """Question text -> right answer, from the committed bank: the browser answers as someone who knows."""
+    return {q["text"]: q["answer"] for q in banks.quizzes()[slug]["questions"]}
 
 
 def _notify_until_done(proc: subprocess.Popen[str], web_app: WebApp) -> None:
@@ -142,6 +148,12 @@ def test_notifications_bell_read_one_read_all_and_preferences(run: dict) -> None
     assert before >= 2 and after_one == before - 1, run
     assert run["bell_label_after"] == "Notifications"
     assert run["message_email_after_reload"] is False and run["message_in_app_after_reload"] is True
+
+
+def test_skill_quiz_answered_right_passes_and_the_status_survives_a_reload(run: dict) -> None:
+    assert "/skills/verify?id=" in run["quiz_url"], run["quiz_url"]
+    assert run["quiz_status"] == "passed" and run["quiz_status_after_reload"] == "passed", run
+    assert run["quiz_score"] == "100%", run["quiz_score"]
 
 
 def test_every_marketplace_page_has_a_screenshot_and_no_serious_accessibility_violation(run: dict,

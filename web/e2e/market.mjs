@@ -301,6 +301,28 @@ try {
   results.message_email_after_reload = await fp.getByLabel("message: Email").isChecked();
   results.message_in_app_after_reload = await fp.getByLabel("message: In app").isChecked();
 
+  log("skill verification: the freelancer takes the solidity quiz and sees the result");
+  const answers = JSON.parse(env("QUIZ_ANSWERS"));
+  await fp.getByRole("link", { name: "Skill verification" }).first().click();
+  await fp.waitForURL("**/skills/verify");
+  await fp.locator("#verify-skill").selectOption("solidity");
+  await fp.getByRole("button", { name: "Start the quiz" }).click();
+  await fp.getByTestId("quiz-question").first().waitFor();
+  results.quiz_url = fp.url();
+  for (const question of await fp.getByTestId("quiz-question").all()) {
+    const text = (await question.locator("legend").innerText()).trim();
+    await question.getByRole("radio", { name: answers[text], exact: true }).check();
+  }
+  await audit(fp, "skill-quiz");
+  await fp.getByRole("button", { name: "Submit answers" }).click();
+  await fp.locator('[data-testid="verification-state"]:not([data-status="started"])').waitFor();
+  results.quiz_status = await fp.getByTestId("verification-state").getAttribute("data-status");
+  results.quiz_score = (await fp.getByTestId("verification-score").innerText()).trim();
+  await fp.reload();
+  await fp.getByTestId("verification-state").waitFor();
+  results.quiz_status_after_reload = await fp.getByTestId("verification-state").getAttribute("data-status");
+  await audit(fp, "skill-verified");
+
   log("client home after payment: pipeline and invoices");
   await cp.goto(WEB + "/dashboard");
   await cp.getByRole("button", { name: "Client home" }).click();

@@ -16,7 +16,7 @@ export function StandingCard({ data }: { data: FreelancerDashboard }) {
         <dt className="text-muted">Unread messages</dt>
         <dd data-testid="dash-unread"><Link href="/messages" className="text-primary underline">{data.unread_messages}</Link></dd>
       </dl>
-      <h3 className="mb-1 mt-3 text-sm font-semibold">Skills</h3>
+      <h3 className="mb-1 mt-3 text-sm font-semibold">Skills <Link href="/skills/verify" className="ml-2 font-normal text-primary underline">Verify a skill</Link></h3>
       {data.skills.length === 0 ? <EmptyState>Add skills on your <Link href="/profile" className="text-primary underline">profile</Link>.</EmptyState> : (
         <ul className="flex flex-wrap gap-2 text-xs">
           {data.skills.map((s) => (

@@ -21,6 +21,7 @@ export const NAV: NavSection[] = [
     title: "Platform",
     items: [
       { href: "/reputation", label: "Reputation", signedIn: true },
+      { href: "/skills/verify", label: "Skill verification", signedIn: true, roles: ["freelancer"] },
       { href: "/attestations", label: "Attestations" },
       { href: "/sustainability", label: "Sustainability" },
       { href: "/developers", label: "Developers", signedIn: true },
@@ -57,4 +58,6 @@ export const SEGMENT_LABELS: Record<string, string> = {
   developers: "Developers",
   notifications: "Notifications",
   matching: "Matches",
+  skills: "Skills",
+  verify: "Verification",
 };
