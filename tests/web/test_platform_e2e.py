@@ -167,12 +167,12 @@ def test_webhook_test_message_was_delivered_signed_with_the_shown_secret_and_rep
 def test_reputation_shows_the_score_and_its_parts(run: dict) -> None:
     assert Web3.to_checksum_address(run["reputation_address"]) == run["reputation_address"]
     assert float(run["reputation_score"]) > 0, run["reputation_score"]  # the demo freelancer completed escrows
-    assert run["score_parts"] == 7
+    assert run["score_parts"] == 8  # verifier_stake joined the parts on next
 
 
 def test_my_skill_badge_and_its_attestation_verify_anywhere(run: dict, skill_uid: str, web_app: WebApp) -> None:
     assert run["badges"] == ["★ rust · level 3"], run["badges"]
-    assert run["attestation_rows"] == 1 and run["own_score_parts"] == 7
+    assert run["attestation_rows"] == 1 and run["own_score_parts"] == 8
     # The link is the public page of that UID; the JSON downloaded is the API's EAS export, unchanged.
     assert run["verify_link"].endswith(f"/attestations?uid={skill_uid}"), run["verify_link"]
     assert run["eas_download"] == f"attestation-{skill_uid[:10]}.eas.json"

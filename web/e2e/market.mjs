@@ -131,6 +131,28 @@ try {
   await cp.getByRole("button", { name: "Publish" }).waitFor({ state: "detached" });
   results.project_budget = await cp.getByTestId("project-budget").innerText();
 
+  log("matching: the freelancer's feed ranks the project (filters apply); the client sees the freelancer recommended");
+  await fp.getByRole("link", { name: "Matches", exact: true }).first().click();
+  await fp.waitForURL("**/matching");
+  const match = fp.getByTestId("match-card").filter({ hasText: "Escrow audit e2e" });
+  await match.waitFor();
+  results.match_ranker = (await fp.getByTestId("ranker").innerText()).trim();
+  results.match_parts = await match.getByTestId("score-part").count();
+  await fp.locator("#match-chain").selectOption("anvil-2");
+  await fp.getByRole("button", { name: "Apply filters" }).click();
+  await match.waitFor({ state: "detached" });
+  results.match_filtered_out = true;
+  await fp.locator("#match-chain").selectOption("anvil-1");
+  await fp.getByRole("button", { name: "Apply filters" }).click();
+  await match.waitFor();
+  await audit(fp, "matching");
+  await cp.reload();
+  const recommended = cp.locator("#matches").getByTestId("match-card").filter({ hasText: "Fred E2E" });
+  await recommended.waitFor();
+  results.recommended_ranker = (await cp.locator("#matches").getByTestId("ranker").innerText()).trim();
+  results.recommended_parts = await recommended.getByTestId("score-part").count();
+  await audit(cp, "project-matches");
+
   log("freelancer searches with filters and proposes");
   await fp.goto(WEB + "/projects");
   await fp.locator("#filter-q").fill("escrow audit");
@@ -181,6 +203,21 @@ try {
   await sendThroughWallet(fp, "Submit milestone 1");
   await fp.locator('[data-testid="contract-milestone"][data-state="submitted"]').waitFor(CHAIN_WAIT);
 
+  log("freelancer home: the active contract, its next milestone and auto-release deadline");
+  await fp.goto(WEB + "/dashboard");
+  await fp.getByRole("button", { name: "Freelancer home" }).click();
+  const active = fp.getByTestId("active-contract").filter({ hasText: "Escrow audit e2e" });
+  await active.getByTestId("auto-release").waitFor(CHAIN_WAIT);
+  results.active_contract = await active.innerText();
+  await fp.goto(contractUrl);
+  await cp.goto(WEB + "/dashboard");
+  await cp.getByRole("button", { name: "Client home" }).click();
+  const open = cp.getByTestId("escrow-status-row").filter({ has: cp.getByTestId("pending-approval") });
+  await open.first().waitFor(CHAIN_WAIT);
+  results.client_escrows = await open.allInnerTexts();
+  await audit(cp, "dashboard-client");
+  await cp.goto(contractUrl);
+
   log("messages on the contract, live over the WebSocket");
   await cp.getByTestId("conversation").waitFor();
   await fp.getByTestId("conversation").waitFor();
@@ -225,6 +262,74 @@ try {
   await fp.getByTestId("unread-total").filter({ hasText: "0 unread" }).waitFor();
   results.unread_after = await fp.getByTestId("unread-total").innerText();
   await fp.getByTestId("nav-unread").first().waitFor({ state: "detached" });
+
+  log("freelancer home after payment: earnings, pending and confirmed apart; standing and skills");
+  await fp.goto(WEB + "/dashboard");
+  await fp.getByRole("button", { name: "Freelancer home" }).click();
+  await fp.getByTestId("earning-row").first().waitFor(CHAIN_WAIT);
+  await fp.locator('[data-testid="earning-row"] [data-status="confirmed"]').first().waitFor(CHAIN_WAIT);
+  results.earnings = await fp.getByTestId("earning-row").allInnerTexts();
+  results.dash_skills = await fp.getByTestId("dash-skill").allInnerTexts();
+  await audit(fp, "dashboard-freelancer");
+
+  log("notifications: the bell counts unread ones; one read, then all; preferences per kind and channel");
+  const bell = fp.getByTestId("notification-bell");
+  await bell.getByTestId("bell-count").waitFor(CHAIN_WAIT);
+  results.bell_label = await bell.getAttribute("aria-label");
+  await bell.click();
+  await fp.waitForURL("**/notifications");
+  const notes = fp.getByTestId("notification-row");
+  await notes.first().waitFor();
+  results.notifications = await notes.allInnerTexts();
+  results.unread_notifications_before = (await fp.getByTestId("notifications-unread").innerText()).trim();
+  await audit(fp, "notifications");
+  const first = notes.filter({ has: fp.getByRole("button", { name: /^Mark read/ }) }).first();
+  const firstTitle = (await first.locator("p").first().innerText()).replace(" (unread)", "").trim();
+  await first.getByRole("button", { name: /^Mark read/ }).click();
+  await fp.locator('[data-testid="notification-row"][data-read="true"]').first().waitFor();
+  results.marked_one = firstTitle;
+  results.unread_notifications_after_one = (await fp.getByTestId("notifications-unread").innerText()).trim();
+  await fp.getByRole("button", { name: "Mark all read" }).click();
+  await fp.getByTestId("notifications-unread").filter({ hasText: /^0 unread$/ }).waitFor();
+  await bell.getByTestId("bell-count").waitFor({ state: "detached" });
+  results.bell_label_after = await bell.getAttribute("aria-label");
+  await fp.getByLabel("message: Email").uncheck();
+  await fp.getByRole("button", { name: "Save preferences" }).click();
+  await fp.locator("#preferences").getByRole("status").filter({ hasText: "Saved" }).waitFor();
+  await fp.reload();
+  await fp.getByTestId("preference-row").first().waitFor();
+  results.message_email_after_reload = await fp.getByLabel("message: Email").isChecked();
+  results.message_in_app_after_reload = await fp.getByLabel("message: In app").isChecked();
+
+  log("skill verification: the freelancer takes the solidity quiz and sees the result");
+  const answers = JSON.parse(env("QUIZ_ANSWERS"));
+  await fp.getByRole("link", { name: "Skill verification" }).first().click();
+  await fp.waitForURL("**/skills/verify");
+  await fp.locator("#verify-skill").selectOption("solidity");
+  await fp.getByRole("button", { name: "Start the quiz" }).click();
+  await fp.getByTestId("quiz-question").first().waitFor();
+  results.quiz_url = fp.url();
+  for (const question of await fp.getByTestId("quiz-question").all()) {
+    const text = (await question.locator("legend").innerText()).trim();
+    await question.getByRole("radio", { name: answers[text], exact: true }).check();
+  }
+  await audit(fp, "skill-quiz");
+  await fp.getByRole("button", { name: "Submit answers" }).click();
+  await fp.locator('[data-testid="verification-state"]:not([data-status="started"])').waitFor();
+  results.quiz_status = await fp.getByTestId("verification-state").getAttribute("data-status");
+  results.quiz_score = (await fp.getByTestId("verification-score").innerText()).trim();
+  await fp.reload();
+  await fp.getByTestId("verification-state").waitFor();
+  results.quiz_status_after_reload = await fp.getByTestId("verification-state").getAttribute("data-status");
+  await audit(fp, "skill-verified");
+
+  log("client home after payment: pipeline and invoices");
+  await cp.goto(WEB + "/dashboard");
+  await cp.getByRole("button", { name: "Client home" }).click();
+  await cp.getByTestId("dash-invoice").nth(1).waitFor(CHAIN_WAIT);
+  results.pipeline = await cp.getByTestId("pipeline-state").allInnerTexts();
+  results.client_invoices = await cp.getByTestId("dash-invoice").allInnerTexts();
+  await audit(cp, "dashboard-client-paid");
 
   log("lists: contracts with invoices, the public profile");
   await cp.goto(WEB + "/contracts");

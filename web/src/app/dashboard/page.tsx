@@ -3,6 +3,9 @@
 import Link from "next/link";
 import { useState } from "react";
 
+import { ClientHome } from "@/components/dashboard/ClientHome";
+import { FreelancerHome } from "@/components/dashboard/FreelancerHome";
+import { HomeSwitch, homeOf, type Home } from "@/components/dashboard/HomeSwitch";
 import { Card, PageHeader } from "@/components/ui/Card";
 import { EmptyState } from "@/components/ui/States";
 import { RequireSignIn } from "@/components/wallet/RequireSignIn";
@@ -19,14 +22,20 @@ function Dashboard() {
   const { role } = useUserRole();
   const wallets = me.data?.wallets.map((w) => w.address) ?? (session ? [session.address] : []);
   const [chosen, setChosen] = useState<string | null>(null);
+  const [home, setHome] = useState<Home | null>(null);
+  const view = home ?? homeOf(role);
   const wallet = chosen ?? session?.address ?? wallets[0];
   if (!wallet) return null;
   const sides: ("client" | "freelancer")[] = role === "client" ? ["client", "freelancer"] : ["freelancer", "client"];
   return (
     <>
-      <PageHeader title={role === "client" ? "Client dashboard" : role === "admin" ? "Admin dashboard" : "Freelancer dashboard"}>
-        What the index holds for your wallet: balances per chain, recent transfers and your escrows.
+      <PageHeader title={view === "client" ? "Client dashboard" : "Freelancer dashboard"}>
+        {view === "client" ? "Your pipeline, recommended freelancers, escrows and invoices" : "Your matches, earnings, contracts, standing and tasks"};
+        below, what the index holds for your wallet.
       </PageHeader>
+      <HomeSwitch value={view} onChange={setHome} />
+      {view === "client" ? <ClientHome /> : <FreelancerHome />}
+      <h2 className="mb-3 mt-gutter text-title font-semibold">On chain</h2>
       {wallets.length > 1 ? (
         <div className="mb-4">
           <label htmlFor="wallet" className="mr-2 text-sm font-medium">Wallet</label>

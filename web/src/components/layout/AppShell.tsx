@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useState, type ReactNode } from "react";
 
+import { NotificationBell } from "@/components/notifications/NotificationBell";
 import { AccountMenu } from "@/components/wallet/AccountMenu";
 import { Breadcrumbs } from "./Breadcrumbs";
 import { SideNav } from "./SideNav";
@@ -28,7 +29,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             <Link href="/sustainability" className="hover:underline">Sustainability</Link>
             <Link href="/settings/security" className="hover:underline">Settings</Link>
           </nav>
-          <div className="ml-auto"><AccountMenu /></div>
+          <div className="ml-auto flex items-center gap-3"><NotificationBell /><AccountMenu /></div>
         </div>
       </header>
       <div className="flex">

@@ -14,7 +14,7 @@ export function Breadcrumbs() {
     href: "/" + segments.slice(0, i + 1).join("/"),
     label: SEGMENT_LABELS[segment] ?? (segment.startsWith("0x") ? shortAddress(segment) : decodeURIComponent(segment)),
     // Some prefixes (e.g. /escrows/31337) have no page of their own: show them as text.
-    linkable: i === segments.length - 1 || segment in SEGMENT_LABELS && segment !== "settings" && segment !== "escrows",
+    linkable: i === segments.length - 1 || segment in SEGMENT_LABELS && segment !== "settings" && segment !== "escrows" && segment !== "skills",
   }));
   return (
     <nav aria-label="Breadcrumb" className="mb-4 text-sm">

@@ -3,15 +3,17 @@ import type { Role } from "@/hooks/useUserRole";
 export type NavItem = { href: string; label: string; signedIn?: boolean; roles?: Role[] };
 export type NavSection = { title: string; items: NavItem[] };
 
-// Pages whose API exists today; the matching and community pages join as their APIs land.
+// Pages whose API exists today; the community pages join as their API gets a page.
 export const NAV: NavSection[] = [
   {
     title: "Work",
     items: [
       { href: "/dashboard", label: "Dashboard", signedIn: true },
       { href: "/projects", label: "Projects" },
+      { href: "/matching", label: "Matches", signedIn: true, roles: ["freelancer"] },
       { href: "/contracts", label: "Contracts", signedIn: true },
       { href: "/messages", label: "Messages", signedIn: true },
+      { href: "/notifications", label: "Notifications", signedIn: true },
       { href: "/transactions", label: "Transactions", signedIn: true },
     ],
   },
@@ -19,6 +21,7 @@ export const NAV: NavSection[] = [
     title: "Platform",
     items: [
       { href: "/reputation", label: "Reputation", signedIn: true },
+      { href: "/skills/verify", label: "Skill verification", signedIn: true, roles: ["freelancer"] },
       { href: "/attestations", label: "Attestations" },
       { href: "/sustainability", label: "Sustainability" },
       { href: "/developers", label: "Developers", signedIn: true },
@@ -53,4 +56,8 @@ export const SEGMENT_LABELS: Record<string, string> = {
   reputation: "Reputation",
   attestations: "Attestations",
   developers: "Developers",
+  notifications: "Notifications",
+  matching: "Matches",
+  skills: "Skills",
+  verify: "Verification",
 };

@@ -2,6 +2,7 @@
 
 import { useParams } from "next/navigation";
 
+import { RecommendedFreelancers } from "@/components/matching/RecommendedFreelancers";
 import { ProjectOwnerActions } from "@/components/market/ProjectOwnerActions";
 import { ProposalForm } from "@/components/market/ProposalForm";
 import { ProposalList, useProposals } from "@/components/market/ProposalList";
@@ -70,6 +71,7 @@ function ProjectView({ project }: { project: Project }) {
             : project.is_owner ? <ProposalList projectId={project.id} symbol={symbol} decide />
             : <FreelancerSide project={project} symbol={symbol} />}
         </Card>
+        {project.is_owner && session ? <RecommendedFreelancers projectId={project.id} /> : null}
       </div>
     </>
   );
