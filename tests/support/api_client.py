@@ -4,6 +4,7 @@ only hold fixtures)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,3 +70,19 @@ def all_pages(client: TestClient, url: str, headers: dict[str, str]) -> list[Any
         cursor = r.json()["next_cursor"]
         if not cursor:
             return items
+
+
+class LastingSession:
+    """One signed-in session shared by many tests (e.g. an admin's, whose TOTP sign-in uses up a backup
+    code): access tokens live minutes (ACCESS_TOKEN_TTL_SECONDS), so ``headers()`` refreshes the pair
+    (rotating the refresh token; the session keeps its second factor) once half the token's life is gone."""
+
+    def __init__(self, client: TestClient, tokens: dict[str, Any]) -> None:
+        self.client, self.tokens, self.issued = client, tokens, time.monotonic()
+
+    def headers(self) -> dict[str, str]:
+        if time.monotonic() - self.issued > self.tokens["expires_in"] / 2:
+            r = self.client.post("/v1/auth/refresh", json={"refresh_token": self.tokens["refresh_token"]})
+            assert r.status_code == 200, r.text
+            self.tokens, self.issued = dict(r.json()), time.monotonic()
+        return bearer(self.tokens["access_token"])

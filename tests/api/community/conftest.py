@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import ApiSettings
 from indexer.core.deployments import DeployedContract, Deployment, save_deployment
-from tests.support.api_client import ADMIN, bearer, login, login_with_2fa
+from tests.support.api_client import ADMIN, LastingSession, bearer, login, login_with_2fa
 
 GATE_CHAIN = 990_015
 LNC = Account.from_key("0x" + "15" * 32).address
@@ -48,8 +48,13 @@ def cc(make_client: Callable[..., TestClient]) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def admin_h(cc: TestClient) -> dict[str, str]:
-    return bearer(login_with_2fa(cc, ADMIN)["access_token"])
+def admin_session(cc: TestClient) -> LastingSession:
+    return LastingSession(cc, login_with_2fa(cc, ADMIN))
+
+
+@pytest.fixture
+def admin_h(admin_session: LastingSession) -> dict[str, str]:
+    return admin_session.headers()
 
 
 def new_user(client: TestClient) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
 
-from tests.support.api_client import ADMIN, bearer, login, login_with_2fa
+from tests.support.api_client import ADMIN, LastingSession, bearer, login, login_with_2fa
 
 
 def new_user(client: TestClient) -> dict[str, Any]:
@@ -18,8 +18,13 @@ def new_user(client: TestClient) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def support_admin(client: TestClient) -> dict[str, str]:
-    return bearer(login_with_2fa(client, ADMIN)["access_token"])
+def support_admin_session(client: TestClient) -> LastingSession:
+    return LastingSession(client, login_with_2fa(client, ADMIN))
+
+
+@pytest.fixture
+def support_admin(support_admin_session: LastingSession) -> dict[str, str]:
+    return support_admin_session.headers()
 
 
 @pytest.fixture
