@@ -177,12 +177,12 @@ try {
   log("security: sessions and API keys");
   await page.getByTestId("session-row").filter({ hasText: "this device" }).waitFor();
   results.sessions = await page.getByTestId("session-row").count();
-  await page.getByLabel("Name").fill("e2e key");
+  await page.getByLabel("Key name").fill("e2e key");
   await page.getByRole("checkbox", { name: /^read:escrows/ }).check();
   // The session signed in without a code, so with 2FA on now this asks for one whatever the window.
-  await sensitive("api-key", () => page.getByRole("button", { name: "Create key" }).click(), page.getByTestId("new-api-key"));
-  results.api_key = (await page.getByTestId("new-api-key").innerText()).trim();
-  await page.getByTestId("api-key-row").filter({ hasText: "e2e key" }).waitFor();
+  await sensitive("api-key", () => page.getByRole("button", { name: "Create key" }).click(), page.getByTestId("dev-new-key"));
+  results.api_key = (await page.getByTestId("dev-new-key").innerText()).trim();
+  await page.getByTestId("dev-key-row").filter({ hasText: "e2e key" }).waitFor();
   await audit("security");
 
   log("privacy: past the step-up window, the export asks for a code; a cancelled deletion");

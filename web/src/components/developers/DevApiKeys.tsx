@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
@@ -21,7 +21,7 @@ const GRACE = [
   { seconds: 7 * 86_400, label: "7 days" },
 ];
 
-function CreateKey({ onCreated }: { onCreated: (s: Secret) => void }) {
+function CreateKey({ idPrefix, onCreated }: { idPrefix: string; onCreated: (s: Secret) => void }) {
   const scopes = useQuery({ queryKey: ["scopes"], queryFn: async () => unwrap(await api.GET("/v1/auth/scopes")), staleTime: Infinity });
   const [name, setName] = useState("");
   const [chosen, setChosen] = useState<string[]>([]);
@@ -31,7 +31,7 @@ function CreateKey({ onCreated }: { onCreated: (s: Secret) => void }) {
   });
   return (
     <form className="space-y-3 text-sm" onSubmit={(e) => { e.preventDefault(); create.mutate(); }} aria-label="Create an API key">
-      <div className="max-w-sm"><TextField id="dev-key-name" label="Key name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} /></div>
+      <div className="max-w-sm"><TextField id={`${idPrefix}-name`} label="Key name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} /></div>
       <fieldset>
         <legend className="font-medium">Scopes</legend>
         <QueryState query={scopes} rows={2} loadingLabel="Loading scopes">
@@ -54,7 +54,11 @@ function CreateKey({ onCreated }: { onCreated: (s: Secret) => void }) {
   );
 }
 
-export function DevApiKeys() {
+/**
+ * My API keys: create (scoped), list, usage chart, rotate with a grace period, revoke. One component for
+ * /developers and the API keys card of /settings/security (`id` and `intro` differ).
+ */
+export function DevApiKeys({ id = "dev-keys", intro }: { id?: string; intro?: ReactNode }) {
   const queryClient = useQueryClient();
   const keys = useQuery({ queryKey: ["dev-api-keys"], queryFn: async () => unwrap(await api.GET("/v1/integrations/api-keys")) });
   const [secret, setSecret] = useState<Secret | null>(null);
@@ -71,18 +75,19 @@ export function DevApiKeys() {
     onSuccess: refresh,
   });
   return (
-    <Card title="API keys" id="dev-keys">
+    <Card title="API keys" id={id}>
       <div className="space-y-4">
+        {intro}
         {secret ? (
           <div className="rounded-md border border-success bg-success-tint p-3 text-sm text-success-ink" role="status">
             <p className="font-semibold">{secret.note}. The key, shown only this once:</p>
             <code className="break-all font-mono" data-testid="dev-new-key">{secret.key}</code>
           </div>
         ) : null}
-        <CreateKey onCreated={(s) => { setSecret(s); refresh(); }} />
+        <CreateKey idPrefix={id} onCreated={(s) => { setSecret(s); refresh(); }} />
         <div className="max-w-xs text-sm">
-          <label htmlFor="grace" className="block font-medium">Grace period when rotating</label>
-          <select id="grace" value={grace} onChange={(e) => setGrace(Number(e.target.value))}
+          <label htmlFor={`${id}-grace`} className="block font-medium">Grace period when rotating</label>
+          <select id={`${id}-grace`} value={grace} onChange={(e) => setGrace(Number(e.target.value))}
                   className="mt-1 w-full rounded-md border border-border bg-surface px-2 py-1">
             {GRACE.map((g) => <option key={g.seconds} value={g.seconds}>{g.label}</option>)}
           </select>

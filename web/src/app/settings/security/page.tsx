@@ -1,6 +1,8 @@
 "use client";
 
-import { ApiKeysCard } from "@/components/settings/ApiKeysCard";
+import Link from "next/link";
+
+import { DevApiKeys } from "@/components/developers/DevApiKeys";
 import { SessionsCard } from "@/components/settings/SessionsCard";
 import { TwoFactorCard } from "@/components/settings/TwoFactorCard";
 import { PageHeader } from "@/components/ui/Card";
@@ -14,7 +16,10 @@ export default function SecurityPage() {
         <div className="grid gap-gutter">
           <TwoFactorCard />
           <SessionsCard />
-          <ApiKeysCard />
+          <DevApiKeys id="api-keys" intro={
+            <p className="text-sm text-muted">Usage per route and webhooks are on the{" "}
+              <Link href="/developers" className="text-primary underline">Developers</Link> page.</p>
+          } />
         </div>
       </RequireSignIn>
     </>
