@@ -1,6 +1,7 @@
 """A local OAuth 2 authorization server and API shaped like GitHub's, for the GitHub skill proof: a
 real HTTP server on loopback that issues one-time codes, checks the client secret, the redirect URI and
-the PKCE (S256) verifier at the token endpoint, and serves /user and /user/repos to its bearer tokens."""
+the PKCE (S256) verifier at the token endpoint, and serves /user and /user/repos to its bearer tokens.
+A browser opening the authorize URL is approved at once and redirected back with the code and state."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from tests.support.rpc_server import send_json
 
@@ -67,6 +68,14 @@ class GithubOAuthServer:
         return code, q["state"]
 
     def _get(self, h: BaseHTTPRequestHandler) -> None:
+        if urlparse(h.path).path == "/login/oauth/authorize":  # the user approves in their browser
+            code, state = self.consent(self.url + h.path)
+            back = parse_qs(urlparse(h.path).query)["redirect_uri"][0]
+            h.send_response(302)
+            h.send_header("Location", f"{back}{'&' if '?' in back else '?'}{urlencode({'code': code, 'state': state})}")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
         auth = h.headers.get("Authorization", "")
         if not auth.lower().startswith("bearer ") or auth.split(" ", 1)[1] not in self.tokens:
             send_json(h, 401, b'{"message": "Bad credentials"}')

@@ -16,9 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from pydantic import SecretStr
 
 from api.app import create_app
 from devtools.anvil import free_port
+from tests.support.github_oauth import CLIENT_ID, CLIENT_SECRET, GithubOAuthServer
 from tests.support.read_stack import Stack, build_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,13 +70,25 @@ class WebApp:
 
 
 @pytest.fixture(scope="session")
-def web_app(web_build: Path, web_stack: Stack) -> Iterator[WebApp]:
+def github_oauth() -> Iterator[GithubOAuthServer]:
+    """GitHub's OAuth server and API for the GitHub skill proof (tests/support/github_oauth.py)."""
+    with GithubOAuthServer() as gh:
+        yield gh
+
+
+@pytest.fixture(scope="session")
+def web_app(web_build: Path, web_stack: Stack, github_oauth: GithubOAuthServer) -> Iterator[WebApp]:
     web_port, api_port = free_port(), free_port()
     web_url = f"http://127.0.0.1:{web_port}"
     # The API checks SIWE messages against the web app's origin, exactly as in production. The step-up
     # window is its minimum, so the browser run can wait past it and meet the "Confirm it's you" dialog.
     settings = web_stack.settings.model_copy(update={"siwe_domain": f"127.0.0.1:{web_port}", "siwe_uri": web_url,
-                                                     "step_up_max_age_seconds": STEP_UP_MAX_AGE_SECONDS})
+                                                     "step_up_max_age_seconds": STEP_UP_MAX_AGE_SECONDS,
+                                                     # GitHub proof: the local OAuth server, back to the web app's page.
+                                                     "github_client_id": CLIENT_ID, "github_client_secret": SecretStr(CLIENT_SECRET),
+                                                     "github_oauth_base": SecretStr(github_oauth.url),
+                                                     "github_api_base": SecretStr(github_oauth.url),
+                                                     "github_verification_redirect_uri": f"{web_url}/skills/verify/github"})
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=api_port,
                                            log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True, name="web-e2e-api")
