@@ -1,9 +1,9 @@
 """`lancer bench indexer` (floor vs full backfill, reorg recovery), `lancer bench api` (read routes vs a
 constant-JSON ceiling), `lancer bench messages` (WebSocket fan-out latency), `lancer bench search`
 (project search on one API process), `lancer bench matching` (ranking quality and feed latency),
-`lancer bench dashboards`, `lancer bench webhooks` (delivery throughput and latency) and `lancer bench soak`
-(API + two indexers + worker under mixed load for N minutes). Thin wiring: each benchmark lives in its own
-module."""
+`lancer bench dashboards`, `lancer bench webhooks` (delivery throughput and latency), `lancer bench soak`
+(API + two indexers + worker under mixed load for N minutes) and `lancer bench web` (the web app's
+first-load JS budget). Thin wiring: each benchmark lives in its own module."""
 
 from __future__ import annotations
 
@@ -134,3 +134,16 @@ def dashboards_bench(admin_url: str, projects: int, users: int, index_rows: int,
 
     click.echo(run(admin_url, projects=projects, users=users, index_rows=index_rows, requests=requests,
                    log=click.echo).report())
+
+
+@bench_command.command("web")
+@click.option("--build/--no-build", default=True, show_default=True, help="Run `next build` first (production)")
+@click.argument("routes", nargs=-1)
+def web_bench(build: bool, routes: tuple[str, ...]) -> None:
+    """First-load JS (gzip) per main route of the production build; goal < 200 kB on /dashboard."""
+    from bench.web import run
+
+    result = run(build=build, routes=routes, log=click.echo)
+    click.echo(result.report())
+    if not result.verdict["met"]:
+        raise SystemExit(1)

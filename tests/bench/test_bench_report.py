@@ -19,3 +19,16 @@ def test_report_is_a_table_with_goals() -> None:
     assert "0.50s" in text and "2.0s: met" in text
     slow = BenchResult(blocks=1, events=10, floor_seconds=1.0, full_seconds=4.0, reorg_seconds=3.0, block_time=1.0)
     assert "NOT met" in slow.report().splitlines()[4] and slow.report().endswith("NOT met")
+
+
+def test_web_budget_report_is_a_table_with_the_dashboard_verdict() -> None:
+    from bench.web import Result
+
+    rows = [{"route": "/dashboard", "scripts": 10, "raw_kb": 542.6, "gzip_kb": 165.0}, {"route": "/nowhere", "missing": True}]
+    met = Result(rows, {"route": "/dashboard", "budget_kb": 200, "gzip_kb": 165.0, "met": True}, 95.0, (1.0, 2.0, 3.0)).report()
+    lines = met.splitlines()
+    assert lines[0].split() == ["route", "scripts", "raw", "kB", "gzip", "kB"]
+    assert lines[1].split() == ["/dashboard", "10", "542.6", "165.0"] and "not prerendered" in lines[2]
+    assert "load average 1.00 2.00 3.00" in met and met.endswith("< 200 kB gzip -> 165.0 kB: MET")
+    over = Result(rows[:1], {"route": "/dashboard", "budget_kb": 200, "gzip_kb": 230.5, "met": False}, None, (0, 0, 0))
+    assert over.report().endswith("230.5 kB: NOT MET") and "existing build" in over.report()
