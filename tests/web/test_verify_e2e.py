@@ -92,9 +92,9 @@ def rows(run: dict, web_app: WebApp) -> dict[str, SkillVerification]:
 
 def test_code_challenge_solved_in_the_editor_passes_in_the_sandbox(run: dict, rows: dict) -> None:
     assert run["ok"], run
-    assert "merge" in run["challenge_task"] and "[[1, 6], [8, 10]]" in run["challenge_task"], run["challenge_task"]
+    assert "merge" in run["challenge_task"] and "returns [[1,6],[8,10]]" in run["challenge_task"], run["challenge_task"]
     assert run["challenge_outcome"] == "passed", run["challenge_result"]
-    assert "6 of 6 hidden cases passed" in run["challenge_result"], run["challenge_result"]
+    assert "passed (6 of 6 hidden cases passed)" in run["challenge_result"], run["challenge_result"]
     assert run["challenge_score"] == "100%"
     row = rows["code_challenge:python"]
     assert run["challenge_url"].endswith(f"?id={row.id}")

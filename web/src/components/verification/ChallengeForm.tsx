@@ -46,7 +46,7 @@ export function ChallengeForm({ verification }: { verification: Verification }) 
       <ChallengeTask challenge={challenge} />
       <form className="space-y-2" onSubmit={sendCode}>
         <TextArea id="challenge-code" label={`Your solution (${challenge.language ?? "python"})`} value={code} rows={12}
-                  spellCheck={false} onChange={(e) => setCode(e.target.value)} maxLength={20_000}
+                  spellCheck={false} onChange={(e) => setCode(e.target.value)} maxLength={20_000} style={{ fontFamily: "var(--font-mono, monospace)" }}
                   hint="Runs in a sandbox with CPU, memory and time limits, without network." />
         <Button type="submit" disabled={submit.isPending || code.trim() === ""}>Submit the code</Button>
       </form>

@@ -6,8 +6,8 @@ export function ChallengeResult({ verification }: { verification: Verification }
   if (!result) return null;
   return (
     <p className="text-sm" data-testid="challenge-result" data-outcome={result.outcome}>
-      Sandbox: <span className="font-medium">{(result.outcome ?? "").replaceAll("_", " ")}</span>,{" "}
-      {result.passed_cases ?? 0} of {result.total_cases ?? 0} hidden cases passed.
+      Sandbox: <span className="font-medium">{(result.outcome ?? "").replaceAll("_", " ")}</span>{" "}
+      ({result.passed_cases ?? 0} of {result.total_cases ?? 0} hidden cases passed)
     </p>
   );
 }
