@@ -26,10 +26,10 @@ class Result:
     load: tuple[float, float, float]
 
     def report(self) -> str:
-        lines = [f"{'route':<20} {'scripts':>7} {'raw kB':>8} {'gzip kB':>8}"]
+        lines = [f"{'route':<24} {'scripts':>7} {'raw kB':>8} {'gzip kB':>8}"]
         for r in self.rows:
-            lines.append(f"{r['route']:<20} not prerendered" if r.get("missing") else
-                         f"{r['route']:<20} {r['scripts']:>7} {r['raw_kb']:>8.1f} {r['gzip_kb']:>8.1f}")
+            lines.append(f"{r['route']:<24} not prerendered" if r.get("missing") else
+                         f"{r['route']:<24} {r['scripts']:>7} {r['raw_kb']:>8.1f} {r['gzip_kb']:>8.1f}")
         v = self.verdict
         built = f"next build {self.build_seconds:.0f} s; " if self.build_seconds is not None else "existing build; "
         lines.append(f"({built}load average {self.load[0]:.2f} {self.load[1]:.2f} {self.load[2]:.2f}; sizes do not depend on load)")

@@ -42,10 +42,10 @@ const verdict = { route: BUDGET_ROUTE, budget_kb: BUDGET_KB, gzip_kb: target.gzi
 if (json) {
   console.log(JSON.stringify({ rows, verdict }));
 } else {
-  console.log(`${"route".padEnd(20)} ${"scripts".padStart(7)} ${"raw kB".padStart(8)} ${"gzip kB".padStart(8)}`);
+  console.log(`${"route".padEnd(24)} ${"scripts".padStart(7)} ${"raw kB".padStart(8)} ${"gzip kB".padStart(8)}`);
   for (const r of rows) {
-    console.log(r.missing ? `${r.route.padEnd(20)} not prerendered (run next build)`
-      : `${r.route.padEnd(20)} ${String(r.scripts).padStart(7)} ${r.raw_kb.toFixed(1).padStart(8)} ${r.gzip_kb.toFixed(1).padStart(8)}`);
+    console.log(r.missing ? `${r.route.padEnd(24)} not prerendered (run next build)`
+      : `${r.route.padEnd(24)} ${String(r.scripts).padStart(7)} ${r.raw_kb.toFixed(1).padStart(8)} ${r.gzip_kb.toFixed(1).padStart(8)}`);
   }
   console.log(`first-load JS of ${BUDGET_ROUTE}: ${target.gzip_kb ?? "?"} kB gzip; budget < ${BUDGET_KB} kB gzip: ${met ? "MET" : "NOT MET"}`);
 }
