@@ -82,7 +82,8 @@ export function Chatbot() {
       {ask.error ? <ErrorAlert error={ask.error} title="Could not ask" /> : null}
       {answer ? (
         <div className="space-y-3 rounded-md border border-border bg-canvas p-3" aria-live="polite" data-testid="chatbot-answer" key={answer.id}>
-          <p className="text-sm">{answer.text}</p>
+          {/* The answer's text repeats the lead article's Markdown source: show the rendered articles instead. */}
+          <p className="text-sm">{answer.answered ? "This may help:" : answer.text}</p>
           {answer.articles.map((a) => (
             <article key={a.id} className="rounded-md border border-border bg-surface p-2" data-testid="chatbot-article">
               <h3 className="text-sm font-semibold">{a.question}</h3>
