@@ -58,13 +58,13 @@ export function ThreadComposer({ spaces }: { spaces: Space[] }) {
   const refused = isTokenGated(create.error) ? create.error.detail : undefined;
   return (
     <form onSubmit={submit} className="space-y-4" aria-label="New thread">
-      <SelectField id="composer-space" label="Space" value={slug} onChange={(e) => { setSlug(e.target.value); create.reset(); }}>
+      <SelectField id="new-thread-space" label="Space" value={slug} onChange={(e) => { setSlug(e.target.value); create.reset(); }}>
         {spaces.map((s) => <option key={s.slug} value={s.slug}>{s.name}{s.min_balance != null ? " (token-gated)" : ""}</option>)}
       </SelectField>
       {space ? <TokenGateNotice space={space} refused={refused} /> : null}
-      <TextField id="composer-title" name="title" label="Title" required minLength={3} maxLength={200} />
-      <TextArea id="composer-body" name="body" label="Message" hint={MARKDOWN_HINT} required maxLength={20_000} rows={8} />
-      <TextField id="composer-tags" name="tags" label="Tags" hint="Up to 8, separated by spaces or commas (lowercase letters, digits, -)." />
+      <TextField id="new-thread-title" name="title" label="Title" required minLength={3} maxLength={200} />
+      <TextArea id="new-thread-body" name="body" label="Message" hint={MARKDOWN_HINT} required maxLength={20_000} rows={8} />
+      <TextField id="new-thread-tags" name="tags" label="Tags" hint="Up to 8, separated by spaces or commas (lowercase letters, digits, -)." />
       {create.error && refused === undefined ? <ErrorAlert error={create.error} title="Could not post" /> : null}
       <Button type="submit" disabled={create.isPending || !slug}>{create.isPending ? "Posting…" : "Post thread"}</Button>
     </form>
