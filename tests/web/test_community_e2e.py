@@ -1,7 +1,8 @@
 """Community, events and support end to end in headless Chromium (web/e2e/community.mjs), against the real
 API, PostgreSQL, Redis, anvil and the indexer. Two wallets in two browser contexts: A is refused in a
 token-gated space (it holds no LNC) and starts a thread in an open one; B, whose browser is in another time
-zone, replies, reacts, reports and finds the thread by full-text search, then RSVPs to an event (shown in
+zone and is a moderator, replies, reacts, reports, locks the thread, hides its reply and finds the thread by
+full-text search, then RSVPs to an event (shown in
 its zone, with the capacity) and downloads its .ics, parsed here as RFC 5545. A asks the support assistant,
 which answers from the FAQ seeded here; "did this help?" no, escalated: the ticket opens, takes a reply and
 is listed on /support. The spaces, events and FAQ are made here as an admin would (admin-only routes).
@@ -28,12 +29,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.community import events, service as community
-from api.community.models import Report
+from api.community.models import Moderator, Post, Report
 from api.community.schemas import EventIn, SpaceIn
 from api.support import faq
 from api.support.models import BotAnswer, Ticket, TicketMessage
 from api.support.schemas import ArticleIn
 from indexer.core.db import make_engine
+from devtools.signin import bearer, login
 from tests.web.conftest import CHROMIUM, WEB, WebApp
 
 # Fresh wallets: signing in and posting need no ether, and A surely holds no LNC (anvil's keys are all taken:
@@ -47,7 +49,7 @@ QUESTION = "How can I release a milestone payment?"
 @pytest.fixture(scope="module")
 def seeded(web_app: WebApp) -> Iterator[dict]:
     """An open space, a token-gated one (1000 LNC on anvil-1), an upcoming event with 2 places, a past event
-    and two FAQ articles, written through the services the admin-only routes call."""
+    and two FAQ articles, written through the services the admin-only routes call; B made a moderator."""
     word = "zq" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(10))
     # A whole hour, 3 days ahead: the time shown in Asia/Kolkata is exactly predictable.
     start = (datetime.now(UTC) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
@@ -66,6 +68,12 @@ def seeded(web_app: WebApp) -> Iterator[dict]:
                                             "the escrow pays the freelancer on chain.", tags=["escrow"]))
             faq.upsert(db, ArticleIn(slug="fees", question="What fees does Lancer take?",
                                      answer="A platform fee on each release, shown before you fund."))
+            # B is a community moderator: signed in once through the API (as the browser will), then named.
+            with httpx.Client(base_url=web_app.api_url) as client:
+                session = login(client, USER_B, domain=web_app.url.removeprefix("http://"), uri=web_app.url)
+                b_id = client.get("/v1/me", headers=bearer(session["tokens"]["access_token"])).json()["user_id"]
+            db.add(Moderator(user_id=uuid.UUID(b_id)))
+            db.commit()
         yield {"word": word, "event_id": str(upcoming.id), "event_title": upcoming.title, "start": start,
                "past_title": f"Kick-off {word}", "engine": engine}
     finally:
@@ -98,15 +106,22 @@ def test_a_thread_is_created_replied_to_reacted_and_reported(run: dict, seeded: 
     thread = httpx.get(f"{run['api_url']}/v1/community/threads/{run['thread_id']}").json()
     assert thread["title"] == run["title"] and thread["space"] == "general", thread
     assert thread["tags"] == ["escrow", "milestones"]
+    with Session(seeded["engine"]) as db:
+        rows = db.scalars(select(Post).where(Post.thread_id == uuid.UUID(run["thread_id"])).order_by(Post.id)).all()
+        assert [(p.is_opening, p.state) for p in rows] == [(True, "published"), (False, "hidden")]
+        assert rows[0].author_id != rows[1].author_id and run["posts_seen_by_b"] == 2  # another user replied
+    # B hid its reply as a moderator: the public sees the opening post only, with B's reaction.
     posts = httpx.get(f"{run['api_url']}/v1/community/threads/{run['thread_id']}/posts").json()["items"]
-    assert [p["is_opening"] for p in posts] == [True, False] and run["posts_seen_by_b"] == 2
-    assert posts[0]["author_id"] != posts[1]["author_id"]  # another user replied
+    assert [p["id"] for p in posts] == [rows[0].id]
     assert posts[0]["reactions"] == {"+1": 1} and run["reaction_label"] == "thumbs up: 1"
     # The page shows the API's sanitised HTML as given: the Markdown rendered, the raw HTML inert.
     assert "<strong>release</strong>" in run["opening_html"], run["opening_html"]
     assert 'href="https://example.org/guide"' in run["opening_html"] and "nofollow" in run["opening_html"]
     assert "<img" not in run["opening_html"] and "&lt;img" in run["opening_html"]
     assert run["a_moderator_buttons"] == 0  # A is no moderator: no hide/lock
+    # B locked it: A, no moderator, gets no reply box and does not see the hidden reply.
+    assert thread["locked"] is True and run["a_reply_boxes"] == 0 and run["a_posts_after"] == 1
+    assert "hidden" in run["b_reply_state"], run["b_reply_state"]
     with Session(seeded["engine"]) as db:
         reasons = db.scalars(select(Report.reason).where(Report.post_id == posts[0]["id"])).all()
     assert reasons == ["testing the report flow"]

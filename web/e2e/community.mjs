@@ -1,7 +1,7 @@
 // Community, events and support end to end in headless Debian Chromium, driven by
 // tests/web/test_community_e2e.py: wallet A is refused in a token-gated space (too little LNC) and starts a
 // thread in an open one; wallet B (its browser in another time zone) replies, reacts and reports, finds the
-// thread by full-text search, RSVPs to an event (times in its zone, capacity shown) and downloads its .ics;
+// thread by full-text search, locks the thread and hides its reply (B is a moderator), RSVPs to an event (times in its zone, capacity shown) and downloads its .ics;
 // A asks the support assistant, answers "did this help?" with no, escalates to a ticket, replies on it and
 // finds it on /support with the FAQ. Every new page is screenshotted and audited with axe-core.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -87,7 +87,23 @@ try {
   await first.getByLabel("Why should a moderator look at this?").fill("testing the report flow");
   await first.getByRole("button", { name: "Send report" }).click();
   await first.getByRole("status").filter({ hasText: "Reported" }).waitFor();
+
+  log("B, a moderator: locks the thread and hides its own reply");
+  await b.getByRole("button", { name: "Lock thread" }).click();
+  await b.getByTestId("thread-locked").waitFor();
+  const reply = b.getByTestId("post").nth(1);
+  await reply.getByRole("button", { name: "Hide", exact: true }).click();
+  await reply.getByRole("button", { name: "Unhide" }).waitFor();
+  results.b_reply_state = await reply.locator("p").first().innerText();
   await audit(b, "community-thread");
+
+  log("A: the locked thread takes no reply; the hidden post is gone");
+  await a.reload();
+  await a.getByTestId("thread-locked").waitFor();
+  await a.getByText("A moderator locked this thread").waitFor();
+  await a.getByTestId("post").first().waitFor();
+  results.a_posts_after = await a.getByTestId("post").count();
+  results.a_reply_boxes = await a.getByRole("button", { name: "Post reply" }).count();
 
   log("B: full-text search finds the thread");
   await b.getByRole("link", { name: "Discussions" }).click();
