@@ -2,6 +2,7 @@
 
 import dynamic from "next/dynamic";
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { useState } from "react";
 
 import { SkeletonRows } from "@/components/ui/Skeleton";
@@ -17,6 +18,13 @@ const SupportPanel = dynamic(() => import("./SupportPanel").then((m) => m.Suppor
 export function SupportWidget() {
   const session = useSession();
   const [open, setOpen] = useState(false);
+  // Following a link from the panel (a ticket, the FAQ) closes it: the page it opens is not hidden behind it.
+  const pathname = usePathname();
+  const [shownOn, setShownOn] = useState(pathname);
+  if (shownOn !== pathname) {
+    setShownOn(pathname);
+    setOpen(false);
+  }
   return (
     <div className="fixed bottom-4 right-4 z-40 flex flex-col items-end gap-2">
       {open ? (
