@@ -82,13 +82,16 @@ def web_app(web_build: Path, web_stack: Stack, github_oauth: GithubOAuthServer) 
     web_url = f"http://127.0.0.1:{web_port}"
     # The API checks SIWE messages against the web app's origin, exactly as in production. The step-up
     # window is its minimum, so the browser run can wait past it and meet the "Confirm it's you" dialog.
+    # The test wallets' accounts are minutes old: their first community posts are published, not held for
+    # a moderator (tests/api covers the hold).
     settings = web_stack.settings.model_copy(update={"siwe_domain": f"127.0.0.1:{web_port}", "siwe_uri": web_url,
                                                      "step_up_max_age_seconds": STEP_UP_MAX_AGE_SECONDS,
                                                      # GitHub proof: the local OAuth server, back to the web app's page.
                                                      "github_client_id": CLIENT_ID, "github_client_secret": SecretStr(CLIENT_SECRET),
                                                      "github_oauth_base": SecretStr(github_oauth.url),
                                                      "github_api_base": SecretStr(github_oauth.url),
-                                                     "github_verification_redirect_uri": f"{web_url}/skills/verify/github"})
+                                                     "github_verification_redirect_uri": f"{web_url}/skills/verify/github",
+                                                     "community_hold_new_account_hours": 0})
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=api_port,
                                            log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True, name="web-e2e-api")

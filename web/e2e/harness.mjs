@@ -23,10 +23,11 @@ export function launch() {
   });
 }
 
-/** A browser context whose page has a test wallet for `wallet` ({privateKey, chainId, rpcUrls}). */
-export async function walletPage(browser, wallet, consoleErrors) {
+/** A browser context whose page has a test wallet for `wallet` ({privateKey, chainId, rpcUrls});
+ * `options` adds browser context options (e.g. a `timezoneId`). */
+export async function walletPage(browser, wallet, consoleErrors, options = {}) {
   const backend = walletBackend(wallet);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, ...options });
   await context.exposeFunction("__lancerWallet", backend.bridge);
   await context.addInitScript(installProvider);
   const page = await context.newPage();

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState, type ReactNode } from "react";
 
 import { NotificationBell } from "@/components/notifications/NotificationBell";
+import { SupportWidget } from "@/components/support/SupportWidget";
 import { AccountMenu } from "@/components/wallet/AccountMenu";
 import { Breadcrumbs } from "./Breadcrumbs";
 import { SideNav } from "./SideNav";
@@ -26,6 +27,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           <nav aria-label="Main" className="ml-4 hidden gap-4 text-sm md:flex">
             <Link href="/dashboard" className="hover:underline">Dashboard</Link>
             <Link href="/projects" className="hover:underline">Projects</Link>
+            <Link href="/community" className="hover:underline">Community</Link>
             <Link href="/sustainability" className="hover:underline">Sustainability</Link>
             <Link href="/settings/security" className="hover:underline">Settings</Link>
           </nav>
@@ -43,6 +45,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           </div>
         </main>
       </div>
+      <SupportWidget />
     </div>
   );
 }

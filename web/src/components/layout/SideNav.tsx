@@ -13,6 +13,9 @@ export function SideNav({ onNavigate }: { onNavigate?: () => void }) {
   const session = useSession();
   const { role, roles, setRole } = useUserRole();
   const unread = useUnread().data?.total ?? 0;
+  // The most specific item containing the page is the current one (/community/events is not /community).
+  const hrefs = NAV.flatMap((section) => section.items.map((item) => item.href));
+  const current = hrefs.filter((href) => pathname === href || pathname.startsWith(href + "/")).sort((a, b) => b.length - a.length)[0];
   return (
     <nav aria-label="Sections" className="space-y-6 p-4">
       {session && roles.length > 1 ? (
@@ -32,7 +35,7 @@ export function SideNav({ onNavigate }: { onNavigate?: () => void }) {
             <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-muted">{section.title}</h2>
             <ul className="space-y-1">
               {items.map((item) => {
-                const active = pathname === item.href || pathname.startsWith(item.href + "/");
+                const active = item.href === current;
                 return (
                   <li key={item.href}>
                     <Link href={item.href} onClick={onNavigate} aria-current={active ? "page" : undefined}

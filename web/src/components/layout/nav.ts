@@ -3,7 +3,6 @@ import type { Role } from "@/hooks/useUserRole";
 export type NavItem = { href: string; label: string; signedIn?: boolean; roles?: Role[] };
 export type NavSection = { title: string; items: NavItem[] };
 
-// Pages whose API exists today; the community pages join as their API gets a page.
 export const NAV: NavSection[] = [
   {
     title: "Work",
@@ -25,6 +24,14 @@ export const NAV: NavSection[] = [
       { href: "/attestations", label: "Attestations" },
       { href: "/sustainability", label: "Sustainability" },
       { href: "/developers", label: "Developers", signedIn: true },
+    ],
+  },
+  {
+    title: "Community",
+    items: [
+      { href: "/community", label: "Discussions" },
+      { href: "/community/events", label: "Events" },
+      { href: "/support", label: "Support" },
     ],
   },
   {
@@ -60,4 +67,7 @@ export const SEGMENT_LABELS: Record<string, string> = {
   matching: "Matches",
   skills: "Skills",
   verify: "Verification",
+  community: "Community",
+  events: "Events",
+  support: "Support",
 };

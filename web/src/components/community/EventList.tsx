@@ -1,0 +1,112 @@
+"use client";
+
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+
+import { Button } from "@/components/ui/Button";
+import { Card } from "@/components/ui/Card";
+import { SkeletonRows } from "@/components/ui/Skeleton";
+import { ErrorAlert, QueryState } from "@/components/ui/States";
+import { useSession } from "@/hooks/useSession";
+import { api, unwrap } from "@/lib/api/client";
+import { localTime, useTimeZone, type CommunityEvent } from "@/lib/community";
+
+const PAGE = 20;
+type When = "upcoming" | "past";
+
+function Rsvp({ event }: { event: CommunityEvent }) {
+  const queryClient = useQueryClient();
+  const change = useMutation({
+    mutationFn: async (going: boolean) => {
+      const params = { path: { event_id: event.id } };
+      return going ? unwrap(await api.PUT("/v1/community/events/{event_id}/rsvp", { params }))
+        : unwrap(await api.DELETE("/v1/community/events/{event_id}/rsvp", { params }));
+    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["community", "events"] }),
+  });
+  const full = event.capacity != null && event.going >= event.capacity;
+  return (
+    <div className="flex flex-wrap items-center gap-2">
+      {event.me_going ? (
+        <>
+          <span className="text-sm font-medium text-success-ink" data-testid="rsvp-going"><span aria-hidden="true">✓</span> You are going</span>
+          <Button variant="secondary" disabled={change.isPending} onClick={() => change.mutate(false)}>Cancel RSVP</Button>
+        </>
+      ) : (
+        <Button disabled={change.isPending || full} onClick={() => change.mutate(true)}>{full ? "Full" : "RSVP"}</Button>
+      )}
+      {change.error ? <ErrorAlert error={change.error} title="Could not change your RSVP" /> : null}
+    </div>
+  );
+}
+
+function EventRow({ event, signedIn, past }: { event: CommunityEvent; signedIn: boolean; past: boolean }) {
+  const seats = event.capacity == null ? `${event.going} going` : `${event.going} of ${event.capacity} places taken`;
+  return (
+    <li className="space-y-2 py-4" data-testid="event-row" data-event-id={event.id}>
+      <h3 className="font-semibold">{event.title}</h3>
+      <p className="text-sm">
+        <time dateTime={event.starts_at} data-testid="event-start">{localTime(event.starts_at)}</time>
+        {" – "}
+        <time dateTime={event.ends_at}>{localTime(event.ends_at)}</time>
+      </p>
+      <p className="text-sm text-muted" data-testid="event-capacity">{seats}</p>
+      {event.html ? <div className="prose-post text-sm" dangerouslySetInnerHTML={{ __html: event.html }} /> : null}
+      {event.link ? <p className="text-sm"><a href={event.link} rel="nofollow noopener noreferrer" className="text-primary underline">Event link</a></p> : null}
+      <div className="flex flex-wrap items-center gap-2">
+        {signedIn && !past ? <Rsvp event={event} /> : null}
+        {/* Same origin (proxied to the API), public: the browser downloads the RFC 5545 file itself. */}
+        <a href={`/v1/community/events/${event.id}/ics`} download={`lancer-event-${event.id.slice(0, 8)}.ics`}
+           className="rounded-md border border-border bg-surface px-3 py-2 text-sm font-medium hover:bg-canvas">
+          Add to calendar<span className="sr-only"> ({event.title}, .ics)</span>
+        </a>
+      </div>
+    </li>
+  );
+}
+
+function Events({ when, tz }: { when: When; tz: string }) {
+  const session = useSession();
+  const query = useInfiniteQuery({
+    queryKey: ["community", "events", when, tz, session?.sessionId],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/community/events", {
+      params: { query: { when, tz, limit: PAGE, cursor: pageParam } },
+    })),
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+  const items = query.data?.pages.flatMap((p) => p.items);
+  return (
+    <QueryState query={{ ...query, data: items }} isEmpty={(d) => d.length === 0}
+                empty={when === "upcoming" ? "No upcoming event." : "No past event."} loadingLabel="Loading events">
+      {(list) => (
+        <>
+          <ul className="divide-y divide-border">{list.map((e) => <EventRow key={e.id} event={e} signedIn={session !== null} past={when === "past"} />)}</ul>
+          {query.hasNextPage ? (
+            <Button variant="secondary" className="mt-3" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+              {query.isFetchingNextPage ? "Loading…" : "Load more"}
+            </Button>
+          ) : null}
+        </>
+      )}
+    </QueryState>
+  );
+}
+
+/** Upcoming and past events, times in the viewer's time zone, RSVP with capacity, .ics download. */
+export function EventList() {
+  const [when, setWhen] = useState<When>("upcoming");
+  const tz = useTimeZone();
+  const tabs: { id: When; label: string }[] = [{ id: "upcoming", label: "Upcoming" }, { id: "past", label: "Past" }];
+  return (
+    <Card title="Events" id="events">
+      <p className="mb-3 text-sm text-muted">Times are shown in your time zone ({tz ?? "…"}).</p>
+      <div className="mb-3 flex gap-2" role="group" aria-label="Which events">
+        {tabs.map((t) => (
+          <Button key={t.id} variant={when === t.id ? "primary" : "secondary"} aria-pressed={when === t.id} onClick={() => setWhen(t.id)}>{t.label}</Button>
+        ))}
+      </div>
+      {tz ? <Events when={when} tz={tz} /> : <SkeletonRows label="Loading events" />}
+    </Card>
+  );
+}

@@ -1,0 +1,112 @@
+"use client";
+
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { Button } from "@/components/ui/Button";
+import { Card, PageHeader } from "@/components/ui/Card";
+import { EmptyState, ErrorAlert, QueryState } from "@/components/ui/States";
+import { StateBadge } from "@/components/ui/StatusBadge";
+import { LazySignInPanel } from "@/components/wallet/LazySignInPanel";
+import { useMe } from "@/hooks/useMe";
+import { useSession } from "@/hooks/useSession";
+import { api, unwrap } from "@/lib/api/client";
+import { authorLabel, localTime, useIsModerator, type Thread } from "@/lib/community";
+import { ReplyComposer } from "./Composer";
+import { PostItem } from "./PostItem";
+
+const PAGE = 50;
+
+function LockButton({ thread }: { thread: Thread }) {
+  const queryClient = useQueryClient();
+  const action = thread.locked ? "unlock" : "lock";
+  const moderate = useMutation({
+    mutationFn: async () => unwrap(await api.POST("/v1/community/moderation/threads/{thread_id}/{action}", {
+      params: { path: { thread_id: thread.id, action } }, body: {},
+    })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["community"] }),
+  });
+  return (
+    <div className="flex items-center gap-2">
+      <Button variant="secondary" disabled={moderate.isPending} onClick={() => moderate.mutate()}>
+        {thread.locked ? "Unlock thread" : "Lock thread"}
+      </Button>
+      {moderate.error ? <ErrorAlert error={moderate.error} title="Could not moderate" /> : null}
+    </div>
+  );
+}
+
+function Posts({ thread }: { thread: Thread }) {
+  const session = useSession();
+  const me = useMe();
+  const moderator = useIsModerator();
+  const posts = useInfiniteQuery({
+    queryKey: ["community", "posts", thread.id, session?.sessionId],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/community/threads/{thread_id}/posts", {
+      params: { path: { thread_id: thread.id }, query: { limit: PAGE, cursor: pageParam } },
+    })),
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+  const items = posts.data?.pages.flatMap((p) => p.items);
+  const canReply = !thread.locked || moderator;
+  return (
+    <>
+      <Card title="Discussion" id="posts" action={moderator ? <LockButton thread={thread} /> : null}>
+        <QueryState query={{ ...posts, data: items }} isEmpty={(d) => d.length === 0} empty="No post is visible in this thread." loadingLabel="Loading posts">
+          {(list) => (
+            <>
+              <ol className="divide-y divide-border">
+                {list.map((post) => (
+                  <PostItem key={post.id} post={post} meId={me.data?.user_id} signedIn={session !== null} moderator={moderator}
+                            canReply={canReply} answers={post.reply_to ? list.find((p) => p.id === post.reply_to) : undefined} />
+                ))}
+              </ol>
+              {posts.hasNextPage ? (
+                <Button variant="secondary" className="mt-3" disabled={posts.isFetchingNextPage} onClick={() => void posts.fetchNextPage()}>
+                  {posts.isFetchingNextPage ? "Loading…" : "Load more"}
+                </Button>
+              ) : null}
+            </>
+          )}
+        </QueryState>
+      </Card>
+      <Card title="Reply" id="reply">
+        {!session ? <LazySignInPanel />
+          : !canReply ? <EmptyState><span aria-hidden="true">🔒 </span>A moderator locked this thread: it takes no new replies.</EmptyState>
+          : <ReplyComposer threadId={thread.id} />}
+      </Card>
+    </>
+  );
+}
+
+/** A thread: title, tags, state, its posts (the API's sanitised HTML) and the reply composer. */
+export function ThreadView({ threadId }: { threadId: string }) {
+  const session = useSession();
+  const me = useMe();
+  const thread = useQuery({
+    queryKey: ["community", "thread", threadId, session?.sessionId],
+    queryFn: async () => unwrap(await api.GET("/v1/community/threads/{thread_id}", { params: { path: { thread_id: threadId } } })),
+  });
+  return (
+    <QueryState query={thread} loadingLabel="Loading the thread">
+      {(t) => (
+        <>
+          <PageHeader title={t.title}>
+            <span className="inline-flex flex-wrap items-center gap-2" data-testid="thread-meta">
+              in {t.space} · by {authorLabel(t.author_id, me.data?.user_id)} · {localTime(t.created_at)}
+              {t.tags.map((tag) => <span key={tag} className="rounded-full bg-primary-tint px-2 text-xs text-primary-hover">#{tag}</span>)}
+              {t.locked ? <span className="text-sm font-medium text-warning-ink" data-testid="thread-locked"><span aria-hidden="true">🔒</span> locked</span> : null}
+              {t.state !== "published" ? <StateBadge state={t.state === "held" ? "held for review" : t.state} /> : null}
+            </span>
+          </PageHeader>
+          {t.state === "held" ? (
+            <p role="status" className="mb-gutter rounded-md border border-warning bg-warning-tint p-3 text-sm text-warning-ink">
+              New accounts&apos; first posts wait for a moderator: only you and the moderators see this thread until then.
+            </p>
+          ) : null}
+          <div className="grid gap-gutter"><Posts thread={t} /></div>
+        </>
+      )}
+    </QueryState>
+  );
+}
