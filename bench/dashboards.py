@@ -158,18 +158,26 @@ def _tokens(settings: ApiSettings, conn: psycopg.Connection, users: list[uuid.UU
     return out
 
 
+def prepare(database_url: str, *, projects: int, users: int, index_rows: int) -> tuple[dict[str, list[uuid.UUID]], str]:
+    """Migrate and fill ``database_url`` (also used alone to keep a database for EXPLAIN ANALYZE)."""
+    upgrade(database_url)
+    populate(database_url, projects=projects, users=users)
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    admin_wallet = _address(0xADA)
+    with psycopg.connect(url) as conn:
+        who = _seed(conn, measured=10, index_rows=index_rows, admin=admin_wallet)
+        _checksum_index(conn)
+    return who, admin_wallet
+
+
 def run(admin_url: str, *, projects: int, users: int, index_rows: int, requests: int = 200,
         log: Callable[[str], None] = print) -> DashboardBench:
     bench = DashboardBench(projects, users, index_rows)
     with scratch_database(admin_url, "dash") as database_url:
-        upgrade(database_url)
         started = time.perf_counter()
-        populate(database_url, projects=projects, users=users)
+        who, admin_wallet = prepare(database_url, projects=projects, users=users, index_rows=index_rows)
         url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        admin_wallet = _address(0xADA)
         with psycopg.connect(url) as conn:
-            who = _seed(conn, measured=10, index_rows=index_rows, admin=admin_wallet)
-            _checksum_index(conn)
             redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
             jwt_keys = json.dumps({"b1": uuid.uuid4().hex * 2})
             env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "ENVIRONMENT": "test",
