@@ -89,7 +89,9 @@ def _seed(conn: psycopg.Connection, measured: int, index_rows: int, admin: str) 
                     "VALUES (%s, %s, %s, %s, 'eoa', %s)", (uuid.uuid4(), clients[0], admin, CHAIN, now))
         cur.execute("INSERT INTO user_totp (user_id, key_id, secret_ciphertext, created_at, enabled_at) "
                     "VALUES (%s, 'bench', '\\x00', %s, %s)", (clients[0], now, now))
-    # The index: one chain, escrows between the measured wallets (and others), ~8 events per escrow.
+    # The index: one chain, escrows between the measured wallets (and others), ~8 events per escrow. A tenth
+    # of the escrows are the measured users', spread evenly (g / 10: with g alone, g % 10 = 0 sent them all
+    # to the first freelancer and client, one power user and nine with nothing).
     escrows = max(1, index_rows // 8)
     n_people = len(people)
     conn.execute("""
@@ -102,9 +104,9 @@ def _seed(conn: psycopg.Connection, measured: int, index_rows: int, admin: str) 
                              review_period, metadata_hash, fee_bps, status, funded_amount, released, refunded, fees,
                              accepted, completed, created_block, created_tx, created_at, block_number)
         SELECT %(c)s, '0x' || lpad(to_hex(1000000 + g), 40, '0'), %(t)s,
-               CASE WHEN g %% 10 = 0 THEN '0x' || lpad(to_hex(%(n)s / 2 + 1 + g %% (%(n)s / 2)), 40, '0')
+               CASE WHEN g %% 10 = 0 THEN '0x' || lpad(to_hex(%(n)s / 2 + 1 + (g / 10) %% greatest(%(n)s / 2, 1)), 40, '0')
                     ELSE '0x' || lpad(to_hex(5000000 + g), 40, '0') END,
-               CASE WHEN g %% 10 = 0 THEN '0x' || lpad(to_hex(1 + g %% greatest(%(n)s / 2, 1)), 40, '0')
+               CASE WHEN g %% 10 = 0 THEN '0x' || lpad(to_hex(1 + (g / 10) %% greatest(%(n)s / 2, 1)), 40, '0')
                     ELSE '0x' || lpad(to_hex(6000000 + g), 40, '0') END,
                %(t)s, %(t)s, 3000, 3, 3600, '0x' || repeat('00', 32), 250, 'active', 3000, 1000, 0, 25,
                true, false, g, '0x' || lpad(to_hex(g), 64, '0'), now() - make_interval(hours => (g %% 8000)::int), g
@@ -222,3 +224,17 @@ def _measure(http: httpx.Client, conn: psycopg.Connection, screen: str, mode: st
         out.append((time.perf_counter() - t0) * 1000)
         assert r.status_code == 200, (path, r.status_code, r.text[:300])
     return out
+
+
+def tokens_for(database_url: str, who: dict[str, list[uuid.UUID]],
+               admin_wallet: str) -> tuple[ApiSettings, dict[uuid.UUID, str]]:
+    """In-process settings (own Redis prefix, no rate limits) and access tokens for a prepared database."""
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    settings = ApiSettings(database_url=database_url, redis_url=redis_url, environment="test",  # type: ignore[call-arg]
+                           jwt_keys=json.dumps({"b1": uuid.uuid4().hex * 2}), jwt_active_kid="b1",
+                           admin_addresses=[admin_wallet], ratelimit_enabled=False, log_level="WARNING",
+                           redis_key_prefix=f"lancer-bench-{uuid.uuid4().hex[:8]}:", _env_file=None)
+    everyone = sorted({u for us in who.values() for u in us})
+    with psycopg.connect(url) as conn:
+        return settings, _tokens(settings, conn, everyone, who["admin"][0])

@@ -21,7 +21,7 @@ from api.kit import markdown
 from api.kit.db import commit_unique, utcnow
 from api.kit.problems import Problem
 from api.settings import ApiSettings
-from api.support import jobs, service, widget
+from api.support import escalation, service, widget
 from api.support.models import BotAnswer, FaqArticle, Ticket
 from api.support.schemas import ArticleIn, ArticleOut, BotAnswerOut, EscalateIn, EscalationOut, TicketIn
 
@@ -138,7 +138,7 @@ def escalate(db: Session, settings: ApiSettings, redis: Redis, me: uuid.UUID, an
     db.commit()
     if to_provider:
         try:
-            jobs.enqueue_escalation(redis, settings, ticket.id)
+            escalation.enqueue_escalation(redis, settings, ticket.id)
         except RedisError as exc:  # the ticket stands (agents see it); the provider hand-off waits
             log.warning("support escalation not queued", ticket=str(ticket.id), error=type(exc).__name__)
     return EscalationOut(answer_id=answer.id, to=body.to, ticket_id=ticket.id,

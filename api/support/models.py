@@ -53,7 +53,7 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None]
     solved_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
-    # A chatbot escalation to the widget provider (``api.support.jobs``): null when not sent there;
+    # A chatbot escalation to the widget provider (``api.support.escalation``): null when not sent there;
     # pending -> sent (provider_ref set) or failed (after the last attempt; provider_error a short code).
     provider_status: Mapped[str | None] = mapped_column(String(16))
     provider_ref: Mapped[str | None] = mapped_column(String(100))
