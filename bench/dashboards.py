@@ -197,7 +197,7 @@ def run(admin_url: str, *, projects: int, users: int, index_rows: int, requests:
                                    stderr=subprocess.DEVNULL)
             try:
                 base = f"http://127.0.0.1:{port}"
-                wait_until_up(base)
+                wait_until_up(base, timeout=600)  # a loaded machine imports slowly
                 with httpx.Client(base_url=base, timeout=30) as http:
                     for screen in SCREENS:
                         for mode in ("cold", "warm"):
