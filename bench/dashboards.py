@@ -15,6 +15,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -192,9 +193,10 @@ def run(admin_url: str, *, projects: int, users: int, index_rows: int, requests:
             tokens = _tokens(settings, conn, everyone, who["admin"][0])
             log(f"populated in {time.perf_counter() - started:.1f}s")
             port = free_port()
+            # The API's output goes to a file, shown if a request fails (a dead server says why there).
+            api_log = tempfile.NamedTemporaryFile("w+", prefix="lancer-bench-dash-api-", suffix=".log")
             api = subprocess.Popen([sys.executable, "-m", "scripts.cli", "api", "--host", "127.0.0.1", "--port",
-                                    str(port)], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+                                    str(port)], cwd=REPO_ROOT, env=env, stdout=api_log, stderr=api_log)
             try:
                 base = f"http://127.0.0.1:{port}"
                 wait_until_up(base, timeout=600)  # a loaded machine imports slowly
@@ -203,9 +205,14 @@ def run(admin_url: str, *, projects: int, users: int, index_rows: int, requests:
                         for mode in ("cold", "warm"):
                             bench.timings[(screen, mode)] = _measure(http, conn, screen, mode, who[screen], tokens,
                                                                      requests)
+            except Exception:
+                api_log.seek(0)
+                log("API output (tail):\n" + "".join(api_log.readlines()[-30:]))
+                raise
             finally:
                 api.terminate()
                 api.wait(timeout=30)
+                api_log.close()
     return bench
 
 
@@ -220,7 +227,10 @@ def _measure(http: httpx.Client, conn: psycopg.Connection, screen: str, mode: st
                          "VALUES ('bench.bump', 'bench', '{}', %s, now())", ([user],))
             conn.commit()
         t0 = time.perf_counter()
-        r = http.get(path, headers={"Authorization": f"Bearer {tokens[user]}"})
+        try:
+            r = http.get(path, headers={"Authorization": f"Bearer {tokens[user]}"})
+        except httpx.RemoteProtocolError:  # a kept-alive connection the server had just closed: once more
+            r = http.get(path, headers={"Authorization": f"Bearer {tokens[user]}"})
         out.append((time.perf_counter() - t0) * 1000)
         assert r.status_code == 200, (path, r.status_code, r.text[:300])
     return out
