@@ -1,4 +1,5 @@
-"""Per-query profile of the dashboards (``lancer bench dashboards --explain``): each summary is built cold
+"""Per-query profile of the dashboards (``python -m bench.dashboard_queries DATABASE_URL WHO.json``, on a database
+filled by ``bench.dashboards.prepare``; WHO.json: its result as {screen: [user ids], "admin_wallet": ...}): each summary is built cold
 through the real route (in process, TestClient) for every measured user, every SQL statement it sends is
 captured with its parameters and replayed under ``EXPLAIN (ANALYZE, BUFFERS)``. The server-side execution
 time and the shared buffers touched per statement are far less sensitive to the machine's load than a
