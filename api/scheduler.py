@@ -25,6 +25,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session as Db
 
 from api.audit.models import SchedulerRun
+from api.dashboard import volume as dashboard_volume
 from api.identity import key_usage
 from api.kit import outbox
 from api.integrations import service as integrations
@@ -78,6 +79,8 @@ register("webhook_log_retention", integrations.purge_delivery_log)
 register("apikey_request_retention", key_requests.purge, every_seconds=3600)
 # Every tick: one indexed query over the unsolved tickets not yet marked late, so a breach is seen within a tick.
 register("support_sla_sweep", support.sla_sweep_job)
+# Every tick: adds the newly confirmed blocks' escrow volume to the admin dashboard's rollup (few rows).
+register("dashboard_volume_rollup", dashboard_volume.refresh_job)
 
 # Modules that register jobs of their own when imported (hooks: rewards epochs, reputation recompute).
 # A module that is not installed yet (its domain has not landed) is skipped.

@@ -242,6 +242,10 @@ class ApiSettings(ChainSettings):
         None, description="Provider REST API base URL for chatbot escalations (unset: escalate to tickets only)")
     support_provider_api_token: SecretStr | None = Field(None, description="Provider REST API token (Bearer)")
     support_provider_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    support_provider_max_attempts: int = Field(5, ge=1, le=20, description="Attempts per chatbot escalation to "
+                                               "the provider (rq job retries)")
+    support_provider_retry_seconds: list[int] = Field(
+        [10, 60, 300, 900], description="Delays between escalation attempts (JSON list, seconds; backoff)")
     # --- end of community and support --------------------------------------------------------------
 
     # Marketplace: the arbiter an escrow gets when the client names none at escrow/prepare.

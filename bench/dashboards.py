@@ -15,6 +15,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -89,7 +90,9 @@ def _seed(conn: psycopg.Connection, measured: int, index_rows: int, admin: str) 
                     "VALUES (%s, %s, %s, %s, 'eoa', %s)", (uuid.uuid4(), clients[0], admin, CHAIN, now))
         cur.execute("INSERT INTO user_totp (user_id, key_id, secret_ciphertext, created_at, enabled_at) "
                     "VALUES (%s, 'bench', '\\x00', %s, %s)", (clients[0], now, now))
-    # The index: one chain, escrows between the measured wallets (and others), ~8 events per escrow.
+    # The index: one chain, escrows between the measured wallets (and others), ~8 events per escrow. A tenth
+    # of the escrows are the measured users', spread evenly (g / 10: with g alone, g % 10 = 0 sent them all
+    # to the first freelancer and client, one power user and nine with nothing).
     escrows = max(1, index_rows // 8)
     n_people = len(people)
     conn.execute("""
@@ -102,9 +105,9 @@ def _seed(conn: psycopg.Connection, measured: int, index_rows: int, admin: str) 
                              review_period, metadata_hash, fee_bps, status, funded_amount, released, refunded, fees,
                              accepted, completed, created_block, created_tx, created_at, block_number)
         SELECT %(c)s, '0x' || lpad(to_hex(1000000 + g), 40, '0'), %(t)s,
-               CASE WHEN g %% 10 = 0 THEN '0x' || lpad(to_hex(%(n)s / 2 + 1 + g %% (%(n)s / 2)), 40, '0')
+               CASE WHEN g %% 10 = 0 THEN '0x' || lpad(to_hex(%(n)s / 2 + 1 + (g / 10) %% greatest(%(n)s / 2, 1)), 40, '0')
                     ELSE '0x' || lpad(to_hex(5000000 + g), 40, '0') END,
-               CASE WHEN g %% 10 = 0 THEN '0x' || lpad(to_hex(1 + g %% greatest(%(n)s / 2, 1)), 40, '0')
+               CASE WHEN g %% 10 = 0 THEN '0x' || lpad(to_hex(1 + (g / 10) %% greatest(%(n)s / 2, 1)), 40, '0')
                     ELSE '0x' || lpad(to_hex(6000000 + g), 40, '0') END,
                %(t)s, %(t)s, 3000, 3, 3600, '0x' || repeat('00', 32), 250, 'active', 3000, 1000, 0, 25,
                true, false, g, '0x' || lpad(to_hex(g), 64, '0'), now() - make_interval(hours => (g %% 8000)::int), g
@@ -158,18 +161,26 @@ def _tokens(settings: ApiSettings, conn: psycopg.Connection, users: list[uuid.UU
     return out
 
 
+def prepare(database_url: str, *, projects: int, users: int, index_rows: int) -> tuple[dict[str, list[uuid.UUID]], str]:
+    """Migrate and fill ``database_url`` (also used alone to keep a database for EXPLAIN ANALYZE)."""
+    upgrade(database_url)
+    populate(database_url, projects=projects, users=users)
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    admin_wallet = _address(0xADA)
+    with psycopg.connect(url) as conn:
+        who = _seed(conn, measured=10, index_rows=index_rows, admin=admin_wallet)
+        _checksum_index(conn)
+    return who, admin_wallet
+
+
 def run(admin_url: str, *, projects: int, users: int, index_rows: int, requests: int = 200,
         log: Callable[[str], None] = print) -> DashboardBench:
     bench = DashboardBench(projects, users, index_rows)
     with scratch_database(admin_url, "dash") as database_url:
-        upgrade(database_url)
         started = time.perf_counter()
-        populate(database_url, projects=projects, users=users)
+        who, admin_wallet = prepare(database_url, projects=projects, users=users, index_rows=index_rows)
         url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        admin_wallet = _address(0xADA)
         with psycopg.connect(url) as conn:
-            who = _seed(conn, measured=10, index_rows=index_rows, admin=admin_wallet)
-            _checksum_index(conn)
             redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
             jwt_keys = json.dumps({"b1": uuid.uuid4().hex * 2})
             env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "ENVIRONMENT": "test",
@@ -182,20 +193,26 @@ def run(admin_url: str, *, projects: int, users: int, index_rows: int, requests:
             tokens = _tokens(settings, conn, everyone, who["admin"][0])
             log(f"populated in {time.perf_counter() - started:.1f}s")
             port = free_port()
+            # The API's output goes to a file, shown if a request fails (a dead server says why there).
+            api_log = tempfile.NamedTemporaryFile("w+", prefix="lancer-bench-dash-api-", suffix=".log")
             api = subprocess.Popen([sys.executable, "-m", "scripts.cli", "api", "--host", "127.0.0.1", "--port",
-                                    str(port)], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+                                    str(port)], cwd=REPO_ROOT, env=env, stdout=api_log, stderr=api_log)
             try:
                 base = f"http://127.0.0.1:{port}"
-                wait_until_up(base)
+                wait_until_up(base, timeout=600)  # a loaded machine imports slowly
                 with httpx.Client(base_url=base, timeout=30) as http:
                     for screen in SCREENS:
                         for mode in ("cold", "warm"):
                             bench.timings[(screen, mode)] = _measure(http, conn, screen, mode, who[screen], tokens,
                                                                      requests)
+            except Exception:
+                api_log.seek(0)
+                log("API output (tail):\n" + "".join(api_log.readlines()[-30:]))
+                raise
             finally:
                 api.terminate()
                 api.wait(timeout=30)
+                api_log.close()
     return bench
 
 
@@ -210,7 +227,24 @@ def _measure(http: httpx.Client, conn: psycopg.Connection, screen: str, mode: st
                          "VALUES ('bench.bump', 'bench', '{}', %s, now())", ([user],))
             conn.commit()
         t0 = time.perf_counter()
-        r = http.get(path, headers={"Authorization": f"Bearer {tokens[user]}"})
+        try:
+            r = http.get(path, headers={"Authorization": f"Bearer {tokens[user]}"})
+        except httpx.RemoteProtocolError:  # a kept-alive connection the server had just closed: once more
+            r = http.get(path, headers={"Authorization": f"Bearer {tokens[user]}"})
         out.append((time.perf_counter() - t0) * 1000)
         assert r.status_code == 200, (path, r.status_code, r.text[:300])
     return out
+
+
+def tokens_for(database_url: str, who: dict[str, list[uuid.UUID]],
+               admin_wallet: str) -> tuple[ApiSettings, dict[uuid.UUID, str]]:
+    """In-process settings (own Redis prefix, no rate limits) and access tokens for a prepared database."""
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    settings = ApiSettings(database_url=database_url, redis_url=redis_url, environment="test",  # type: ignore[call-arg]
+                           jwt_keys=json.dumps({"b1": uuid.uuid4().hex * 2}), jwt_active_kid="b1",
+                           admin_addresses=[admin_wallet], ratelimit_enabled=False, log_level="WARNING",
+                           redis_key_prefix=f"lancer-bench-{uuid.uuid4().hex[:8]}:", _env_file=None)
+    everyone = sorted({u for us in who.values() for u in us})
+    with psycopg.connect(url) as conn:
+        return settings, _tokens(settings, conn, everyone, who["admin"][0])

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -83,6 +84,9 @@ events = Table(
     UniqueConstraint("chain_id", "block_hash", "log_index", name="uq_events_chain_block_log"),
     Index("ix_events_chain_block", "chain_id", "block_number", "log_index"),
     Index("ix_events_chain_address", "chain_id", "address", "block_number"),
+    # Payouts of an escrow (earnings, invoices) without visiting its other events.
+    Index("ix_events_escrow_payouts", "chain_id", "address", "block_number",
+          postgresql_where=text("event_name IN ('MilestoneReleased', 'DisputeResolved')")),
     Index("ix_events_chain_tx", "chain_id", "tx_hash"),
 )
 
@@ -190,6 +194,8 @@ escrow_milestones = Table(
     Column("closed_at", DateTime(timezone=True), nullable=True),  # block time of release / resolution / refund
     Column("block_number", BigInteger, nullable=False),
     PrimaryKeyConstraint("chain_id", "escrow", "index"),
+    # Disputed (3) and resolved (4) milestones are few: the admin dashboard counts them without a scan.
+    Index("ix_escrow_milestones_disputes", "chain_id", postgresql_where=text("status IN (3, 4)")),
 )
 
 treasury_inflows = Table(

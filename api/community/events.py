@@ -1,4 +1,8 @@
-"""Community events: create (moderators), upcoming and past lists, RSVP within capacity, iCalendar export.
+"""Community events: create (moderators), edit and delete (their creator or a moderator, audited), upcoming
+and past lists, RSVP within capacity, iCalendar export.
+
+Lowering the capacity below the RSVPs already given keeps every one of them (people planned on coming);
+new RSVPs are refused until withdrawals bring the count under the new capacity.
 
 Times are stored in UTC; each answer also gives them in the viewer's time zone (``tz``, an IANA name).
 """
@@ -13,8 +17,10 @@ import icalendar
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from api.audit import service as audit
 from api.community.models import Event, Rsvp
-from api.community.schemas import EventIn, EventOut
+from api.community.schemas import EventEdit, EventIn, EventOut
+from api.kit.client import ClientContext
 from api.kit import markdown
 from api.kit.db import commit_unique, utcnow
 from api.kit.pagination import decode_cursor, encode_cursor, invalid_cursor
@@ -67,6 +73,47 @@ def _event(db: Session, event_id: uuid.UUID) -> Event:
     if event is None:
         raise Problem(404, "no such event", type_="not-found")
     return event
+
+
+def _editable(db: Session, event_id: uuid.UUID, me: uuid.UUID, is_moderator: bool) -> Event:
+    """The event, row-locked (against a concurrent RSVP counting seats), if ``me`` may change it."""
+    event = db.scalar(select(Event).where(Event.id == event_id).with_for_update())
+    if event is None:
+        raise Problem(404, "no such event", type_="not-found")
+    if event.created_by != me and not is_moderator:
+        raise Problem(403, "only the event's creator or a moderator can change it", type_="forbidden")
+    return event
+
+
+def update(db: Session, client: ClientContext, me: uuid.UUID, is_moderator: bool, event_id: uuid.UUID,
+           body: EventEdit) -> EventOut:
+    event = _editable(db, event_id, me, is_moderator)
+    changes = body.model_dump(exclude_unset=True)
+    if "link" in changes:
+        changes["link"] = str(body.link) if body.link else None
+    starts, ends = changes.get("starts_at", event.starts_at), changes.get("ends_at", event.ends_at)
+    if ends <= starts:
+        raise Problem(422, "ends_at must be after starts_at", type_="validation-error")
+    changed = sorted(k for k, v in changes.items() if getattr(event, k) != v)
+    for key in changed:
+        setattr(event, key, changes[key])
+    going = _going(db, [event_id]).get(event_id, 0)
+    if changed:
+        audit.record(db, client, "community.event.update", actor_user_id=me, target=f"community_event:{event_id}",
+                     details={"fields": changed, "by_moderator": event.created_by != me,
+                              "rsvps_over_capacity": max(0, going - event.capacity) if event.capacity else 0})
+    db.commit()
+    return _out(event, ZoneInfo("UTC"), going, event_id in _mine(db, me, [event_id]))
+
+
+def remove(db: Session, client: ClientContext, me: uuid.UUID, is_moderator: bool, event_id: uuid.UUID) -> None:
+    """Delete the event and its RSVPs (cascade); audited with the count of RSVPs dropped."""
+    event = _editable(db, event_id, me, is_moderator)
+    going = _going(db, [event_id]).get(event_id, 0)
+    audit.record(db, client, "community.event.delete", actor_user_id=me, target=f"community_event:{event_id}",
+                 details={"title": event.title, "rsvps": going, "by_moderator": event.created_by != me})
+    db.delete(event)
+    db.commit()
 
 
 def get(db: Session, event_id: uuid.UUID, me: uuid.UUID | None, tz: ZoneInfo) -> EventOut:

@@ -242,6 +242,22 @@ def get_event(event_id: uuid.UUID, principal: Reader, db: DbDep, tz: Tz = "UTC")
     return events.get(db, event_id, principal.user_id, events.zone(tz))
 
 
+@router.patch("/v1/community/events/{event_id}", response_model=s.EventOut,
+              summary="Edit an event (its creator or a moderator; audited). A lower capacity keeps existing RSVPs")
+def edit_event(event_id: uuid.UUID, body: s.EventEdit, principal: Me, request: Request, db: DbDep) -> s.EventOut:
+    me = _uid(principal)
+    return events.update(db, client_context(request), me, access.is_moderator(db, me, principal.is_admin),
+                         event_id, body)
+
+
+@router.delete("/v1/community/events/{event_id}", status_code=204,
+               summary="Delete an event and its RSVPs (its creator or a moderator; audited)")
+def delete_event(event_id: uuid.UUID, principal: Me, request: Request, db: DbDep) -> Response:
+    me = _uid(principal)
+    events.remove(db, client_context(request), me, access.is_moderator(db, me, principal.is_admin), event_id)
+    return Response(status_code=204)
+
+
 @router.get("/v1/community/events/{event_id}/ics", summary="The event as an iCalendar (.ics) file",
             responses={200: {"content": {"text/calendar": {}}}})
 def event_ics(event_id: uuid.UUID, principal: Reader, db: DbDep) -> Response:

@@ -167,6 +167,35 @@ class EventIn(BaseModel):
         return self
 
 
+class EventEdit(BaseModel):
+    """Fields to change; absent ones are kept. ``link`` and ``capacity`` may be set to null (removed)."""
+
+    title: Title | None = None
+    description: str | None = Field(None, max_length=10_000)
+    starts_at: datetime | None = Field(None, description="With a time zone (stored and returned in UTC)")
+    ends_at: datetime | None = None
+    link: Annotated[HttpUrl, UrlConstraints(max_length=500)] | None = None
+    capacity: int | None = Field(None, ge=1, le=1_000_000, description="Lowering it below the RSVPs already "
+                                 "given keeps them; new ones are refused until enough are withdrawn")
+
+    @model_validator(mode="after")
+    def _times(self) -> EventEdit:
+        for name in ("starts_at", "ends_at"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if value.tzinfo is None:
+                raise ValueError(f"{name} needs a time zone offset (e.g. Z)")
+            try:
+                setattr(self, name, value.astimezone(UTC))
+            except OverflowError:
+                raise ValueError(f"{name} out of range") from None
+        for name in ("title", "description", "starts_at", "ends_at"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
 class EventOut(BaseModel):
     id: uuid.UUID
     title: str

@@ -40,7 +40,7 @@ def _top_projects_for_freelancer(db: Db, user_id: uuid.UUID, limit: int) -> list
     rows = db.execute(text("""
         WITH mine AS (SELECT coalesce(array_agg(skill_id), '{}') AS ids FROM user_skills WHERE user_id = :u)
         SELECT p.id, p.title, p.chain_id, p.token, p.budget,
-               cardinality(ARRAY(SELECT unnest(p.skill_ids) INTERSECT SELECT unnest(mine.ids))) AS score
+               (SELECT count(*) FROM unnest(p.skill_ids) s WHERE s = ANY(mine.ids)) AS score
           FROM projects p, mine
          WHERE p.state = 'open' AND p.visibility = 'public' AND p.client_user_id <> :u AND p.skill_ids && mine.ids
          ORDER BY score DESC, p.created_at DESC, p.id LIMIT :n"""), {"u": user_id, "n": limit}).all()

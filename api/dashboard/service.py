@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session as Db
 
-from api.dashboard import feed
+from api.dashboard import feed, volume
 from api.dashboard import schemas as s
 from api.engagements.models import Engagement
 from api.identity.models import Session as UserSession
@@ -137,6 +137,8 @@ def client(db: Db, user_id: uuid.UUID, settings: ApiSettings) -> s.ClientDashboa
 
 
 def admin(db: Db) -> s.AdminDashboard:
+    chains = read_models.chain_status(db.connection())
+    figures = volume.platform_volume(db, chains)  # refreshes the rollup (commits): take the connection after
     conn = db.connection()
     since = utcnow() - timedelta(days=30)
     active = db.scalar(select(func.count(func.distinct(UserSession.user_id))).where(UserSession.last_seen_at >= since))
@@ -144,11 +146,11 @@ def admin(db: Db) -> s.AdminDashboard:
     gas = {g.chain_id: g.gas_used for g in rm_sustainability.gas_totals(conn)}
     return s.AdminDashboard(
         volume=[s.Volume(chain_id=v.chain_id, token=v.token, month=v.month, gmv=str(v.gmv), fees=str(v.fees))
-                for v in rm.platform_volume(conn)],
+                for v in figures],
         disputes=[s.Disputes(chain_id=d.chain_id, open=d.open, resolved=d.resolved) for d in rm.disputes(conn)],
         active_users_30d=int(active or 0), users_total=int(db.scalar(select(func.count(User.id))) or 0),
         indexer=[s.ChainHealth(chain_id=c.chain_id, name=c.name, lag_blocks=c.lag_blocks, indexed_block=c.indexed_block,
-                               confirmed_block=c.confirmed_block) for c in read_models.chain_status(conn)],
+                               confirmed_block=c.confirmed_block) for c in chains],
         carbon=[s.Carbon(chain_id=c, gas_used=str(gas.get(c, 0)), offset_grams_co2e=str(offsets.get(c, 0)))
                 for c in sorted(set(gas) | set(offsets))])
 

@@ -11,6 +11,9 @@ import re
 import uuid
 from datetime import timedelta
 
+import structlog
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -18,11 +21,12 @@ from api.kit import markdown
 from api.kit.db import commit_unique, utcnow
 from api.kit.problems import Problem
 from api.settings import ApiSettings
-from api.support import service, widget
-from api.support.models import BotAnswer, FaqArticle
+from api.support import escalation, service, widget
+from api.support.models import BotAnswer, FaqArticle, Ticket
 from api.support.schemas import ArticleIn, ArticleOut, BotAnswerOut, EscalateIn, EscalationOut, TicketIn
 
 BOT_ARTICLES = 3
+log = structlog.get_logger(__name__)
 NO_MATCH = ("I could not find an answer to that in the FAQ. You can ask a person: escalate this question "
             "and a support agent will reply.")
 
@@ -109,21 +113,33 @@ def feedback(db: Session, me: uuid.UUID, answer_id: uuid.UUID, helpful: bool) ->
     db.commit()
 
 
-def escalate(db: Session, settings: ApiSettings, me: uuid.UUID, answer_id: uuid.UUID, body: EscalateIn) -> EscalationOut:
-    """Pass the question to a person: a Lancer ticket (agents answer in the queue) or the provider's agents."""
+def escalate(db: Session, settings: ApiSettings, redis: Redis, me: uuid.UUID, answer_id: uuid.UUID,
+             body: EscalateIn) -> EscalationOut:
+    """Pass the question to a person: a Lancer ticket (agents answer in the queue), also handed to the
+    provider's agents by an rq job when asked (``provider_status`` on the ticket follows the job)."""
     answer = answer_of(db, me, answer_id)
     if answer.ticket_id is not None or answer.provider_ref is not None:
         raise Problem(409, "this question was already escalated", type_="conflict",
                       ticket_id=str(answer.ticket_id) if answer.ticket_id else None)
+    to_provider = body.to == "provider"
+    if to_provider and not widget.provider_configured(settings):
+        raise Problem(409, "no support provider API is configured; escalate to a ticket instead",
+                      type_="provider-not-configured")
     text = answer.question + (f"\n\n{body.details}" if body.details else "")
     subject = answer.question if len(answer.question) <= 200 else answer.question[:197] + "..."
-    if body.to == "provider":
-        answer.provider_ref = widget.escalate(settings, me, subject, text)
-        db.commit()
-        return EscalationOut(answer_id=answer.id, to="provider", provider_ref=answer.provider_ref)
     ticket = service.create(db, me, TicketIn(subject=subject if len(subject) >= 3 else "Chatbot question", body=text),
                             timedelta(minutes=settings.support_first_response_minutes),
                             timedelta(hours=settings.support_resolution_hours), commit=False)
+    if to_provider:
+        row = db.get(Ticket, ticket.id)
+        assert row is not None
+        row.provider_status = "pending"
     answer.ticket_id = ticket.id
     db.commit()
-    return EscalationOut(answer_id=answer.id, to="ticket", ticket_id=ticket.id)
+    if to_provider:
+        try:
+            escalation.enqueue_escalation(redis, settings, ticket.id)
+        except RedisError as exc:  # the ticket stands (agents see it); the provider hand-off waits
+            log.warning("support escalation not queued", ticket=str(ticket.id), error=type(exc).__name__)
+    return EscalationOut(answer_id=answer.id, to=body.to, ticket_id=ticket.id,
+                         provider_status="pending" if to_provider else None)

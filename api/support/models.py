@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Computed, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Computed, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,6 +53,12 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None]
     solved_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
+    # A chatbot escalation to the widget provider (``api.support.escalation``): null when not sent there;
+    # pending -> sent (provider_ref set) or failed (after the last attempt; provider_error a short code).
+    provider_status: Mapped[str | None] = mapped_column(String(16))
+    provider_ref: Mapped[str | None] = mapped_column(String(100))
+    provider_attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    provider_error: Mapped[str | None] = mapped_column(String(32))
 
 
 class TicketMessage(Base):

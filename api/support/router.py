@@ -145,9 +145,10 @@ def feedback(answer_id: uuid.UUID, body: s.FeedbackIn, principal: Me, db: DbDep)
 
 @router.post("/v1/support/chatbot/answers/{answer_id}/escalate", response_model=s.EscalationOut, status_code=201,
              summary="Escalate the question to a person: a support ticket, or the widget provider's agents",
-             responses={502: {"description": "The provider could not be reached or refused"}})
+             responses={409: {"description": "Already escalated, or no provider API configured"}})
 def escalate(answer_id: uuid.UUID, body: s.EscalateIn, principal: Me, request: Request, db: DbDep) -> s.EscalationOut:
-    return faq.escalate(db, request.app.state.settings, _uid(principal), answer_id, body)
+    state = request.app.state
+    return faq.escalate(db, state.settings, state.redis, _uid(principal), answer_id, body)
 
 
 @router.get("/v1/support/widget", response_model=s.WidgetOut,

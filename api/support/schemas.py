@@ -58,6 +58,13 @@ class TicketOut(BaseModel):
     first_response_at: datetime | None
     solved_at: datetime | None
     breached_at: datetime | None = Field(description="When the SLA sweep found a due time passed")
+    provider_status: Literal["pending", "sent", "failed"] | None = Field(
+        None, description="Chatbot escalation to the widget provider's agents (a background job): null when "
+        "not sent there; pending while attempts remain, sent (provider_ref set) or failed")
+    provider_ref: str | None = Field(None, description="The provider's conversation/ticket id once sent")
+    provider_attempts: int = 0
+    provider_error: str | None = Field(None, description="Last failure kind: unreachable, http_<status>, "
+                                       "bad_answer, not_configured")
 
 
 class TicketDetail(TicketOut):
@@ -113,8 +120,10 @@ class EscalateIn(BaseModel):
 class EscalationOut(BaseModel):
     answer_id: uuid.UUID
     to: Literal["ticket", "provider"]
-    ticket_id: uuid.UUID | None = None
-    provider_ref: str | None = None
+    ticket_id: uuid.UUID | None = Field(None, description="Always set: a provider escalation is a ticket too, "
+                                        "whose provider_status follows the background job")
+    provider_ref: str | None = Field(None, description="Set once the provider's job has succeeded (see the ticket)")
+    provider_status: Literal["pending", "sent", "failed"] | None = None
 
 
 class WidgetOut(BaseModel):

@@ -39,7 +39,7 @@ def _out(t: Ticket) -> TicketOut:
     return TicketOut.model_validate(t, from_attributes=True)
 
 
-def _event(db: Session, t: Ticket, change: str) -> None:
+def ticket_event(db: Session, t: Ticket, change: str) -> None:
     audience = [u for u in (t.requester_id, t.assignee_id) if u is not None]
     outbox.record(db, UPDATED, f"support_ticket:{t.id}", {"ticket_id": str(t.id), "status": t.status,
                                                           "change": change}, audience=audience)
@@ -92,7 +92,7 @@ def create(db: Session, me: uuid.UUID, body: TicketIn, first_response: timedelta
     db.add(ticket)
     db.flush()
     db.add(TicketMessage(ticket_id=ticket.id, author_id=me, from_agent=False, body=body.body, created_at=now))
-    _event(db, ticket, "created")
+    ticket_event(db, ticket, "created")
     if not commit:
         db.flush()
         return detail_of(db, ticket)
@@ -151,7 +151,7 @@ def reply(db: Session, ticket_id: uuid.UUID, me: uuid.UUID, agent: bool, body: s
     else:
         ticket.status, ticket.solved_at = "open", None
     ticket.updated_at = now
-    _event(db, ticket, "agent_reply" if from_agent else "requester_reply")
+    ticket_event(db, ticket, "agent_reply" if from_agent else "requester_reply")
     db.commit()
     return detail_of(db, ticket)
 
@@ -171,7 +171,7 @@ def update(db: Session, ticket_id: uuid.UUID, me: uuid.UUID, agent: bool, body: 
         ticket.status = body.status
         ticket.solved_at = utcnow() if body.status == "solved" else None
     ticket.updated_at = utcnow()
-    _event(db, ticket, "status" if body.status is not None else "assignee")
+    ticket_event(db, ticket, "status" if body.status is not None else "assignee")
     db.commit()
     return detail_of(db, ticket)
 
@@ -185,7 +185,7 @@ def sla_sweep(db: Session) -> int:
         .order_by(Ticket.first_response_due_at).limit(1000).with_for_update(skip_locked=True)))
     for ticket in late:
         ticket.breached_at = now
-        _event(db, ticket, "sla_breached")
+        ticket_event(db, ticket, "sla_breached")
     db.commit()
     return len(late)
 

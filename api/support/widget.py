@@ -6,8 +6,8 @@ Identity verification keeps one user from opening another's conversations in the
 - Zendesk messaging: a JWT (HS256, header ``kid``) with ``external_id`` and ``scope: "user"``.
 
 Escalation creates a conversation (Intercom ``POST /conversations``) or a ticket (Zendesk
-``POST /api/v2/tickets.json``) under SUPPORT_PROVIDER_API_URL with a Bearer token. Errors are reported
-by type only: a provider URL or token never reaches a response or a log.
+``POST /api/v2/tickets.json``) under SUPPORT_PROVIDER_API_URL with a Bearer token, from an rq job (not in
+the request). Errors are reported by kind only: a provider URL or token never reaches a response or a log.
 """
 
 from __future__ import annotations
@@ -20,13 +20,10 @@ from typing import Any
 
 import httpx
 import jwt
-import structlog
 
-from api.kit.problems import Problem
 from api.settings import ApiSettings
 from api.support.schemas import WidgetOut
 
-log = structlog.get_logger(__name__)
 TOKEN_TTL_SECONDS = 3600
 
 
@@ -82,11 +79,19 @@ def _ref(provider: str, r: httpx.Response) -> str | None:
     return str(found)[:100] if found is not None else None
 
 
+class ProviderFailed(Exception):
+    """An escalation attempt failed; ``kind`` is a short code (never the URL or the exception's text)."""
+
+    def __init__(self, kind: str, retryable: bool) -> None:
+        super().__init__(kind)
+        self.kind, self.retryable = kind, retryable
+
+
 def escalate(settings: ApiSettings, user_id: uuid.UUID, subject: str, text: str) -> str:
-    """Hand a question to the provider's live agents; returns the provider's conversation/ticket id."""
+    """Hand a question to the provider's live agents (one attempt, run by the rq job in ``api.support.jobs``);
+    returns the provider's conversation/ticket id or raises :class:`ProviderFailed`."""
     if not provider_configured(settings):
-        raise Problem(409, "no support provider API is configured; escalate to a ticket instead",
-                      type_="provider-not-configured")
+        raise ProviderFailed("not_configured", retryable=False)
     assert settings.support_provider_api_url is not None and settings.support_provider_api_token is not None
     path, body = _request(settings, user_id, subject, text)
     headers = {"Authorization": f"Bearer {settings.support_provider_api_token.get_secret_value()}",
@@ -96,13 +101,11 @@ def escalate(settings: ApiSettings, user_id: uuid.UUID, subject: str, text: str)
     url = settings.support_provider_api_url.get_secret_value().rstrip("/") + path
     try:
         r = httpx.post(url, json=body, headers=headers, timeout=settings.support_provider_timeout_seconds)
-    except httpx.HTTPError as exc:
-        log.warning("support provider unreachable", provider=settings.support_widget, error=type(exc).__name__)
-        raise Problem(502, "the support provider could not be reached; try again or open a ticket",
-                      type_="provider-unavailable") from None
+    except httpx.HTTPError:
+        raise ProviderFailed("unreachable", retryable=True) from None
     ref = _ref(settings.support_widget, r)
     if ref is None:
-        log.warning("support provider refused escalation", provider=settings.support_widget, status=r.status_code)
-        raise Problem(502, f"the support provider refused the escalation (HTTP {r.status_code}); open a ticket instead",
-                      type_="provider-error")
+        # Throttling and server errors may pass; any other refusal (auth, validation) will not.
+        retryable = r.status_code == 429 or r.status_code >= 500 or r.is_success
+        raise ProviderFailed("bad_answer" if r.is_success else f"http_{r.status_code}", retryable=retryable)
     return ref

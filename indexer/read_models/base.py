@@ -11,6 +11,12 @@ from sqlalchemy import Connection, text
 from indexer.core.errors import UnknownChainError
 
 
+# Escrow look-ups by wallet (client or freelancer, on any chain) go through the (chain_id, wallet) indexes
+# only when chain_id is constrained: ``e.chain_id = ANY(INDEXED_CHAINS)`` (an init plan, one tiny scan)
+# turns a full scan of ``escrows`` into one index descent per chain and wallet.
+INDEXED_CHAINS = "ARRAY(SELECT chain_id FROM chains)"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 
 from indexer.core.vocabulary import MILESTONE_STATUS_NAMES
-from indexer.read_models.base import _Model
+from indexer.read_models.base import INDEXED_CHAINS, _Model
 
 
 class MonthlyAmount(_Model):
@@ -60,7 +60,7 @@ def earnings(conn: Connection, wallets: Sequence[str], *, months: int = 12) -> l
           FROM escrows e
           JOIN events ev ON ev.chain_id = e.chain_id AND ev.address = e.address
           JOIN chains ch ON ch.chain_id = e.chain_id
-         WHERE e.freelancer = ANY(CAST(:w AS text[]))
+         WHERE e.chain_id = ANY(""" + INDEXED_CHAINS + """) AND e.freelancer = ANY(CAST(:w AS text[]))
            AND ev.event_name IN ('MilestoneReleased', 'DisputeResolved')
            AND ev.block_time >= date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => :m)
          GROUP BY 1, 2, 3, 4 ORDER BY 3 DESC, 1, 2"""), {"w": list(wallets), "m": months - 1}).all()
@@ -75,17 +75,23 @@ def positions(conn: Connection, wallets: Sequence[str], *, role: str, open_only:
     if not wallets:
         return []
     column = {"client": "client", "freelancer": "freelancer"}[role]  # never user text in SQL
+    # The page is chosen first (narrow rows), then only its escrows get their milestones aggregated: a
+    # select-list subquery above ORDER BY ... LIMIT ran for every escrow of the wallets.
     rows = conn.execute(text(f"""
+        WITH page AS (
+            SELECT e.chain_id, e.address FROM escrows e
+             WHERE e.chain_id = ANY({INDEXED_CHAINS}) AND e.{column} = ANY(CAST(:w AS text[]))
+               AND (NOT :open OR NOT e.completed)
+             ORDER BY e.created_at DESC, e.chain_id, e.address LIMIT :n)
         SELECT e.*, e.block_number <= ch.confirmed_block AS is_confirmed,
                coalesce((SELECT json_agg(json_build_object('index', m.index, 'amount', m.amount::text,
                                                            'status', m.status, 'submitted_at', m.submitted_at)
                                          ORDER BY m.index)
                            FROM escrow_milestones m WHERE m.chain_id = e.chain_id AND m.escrow = e.address),
                         '[]') AS ms
-          FROM escrows e JOIN chains ch ON ch.chain_id = e.chain_id
-         WHERE e.{column} = ANY(CAST(:w AS text[]))
-           AND (NOT :open OR NOT e.completed)
-         ORDER BY e.created_at DESC, e.chain_id, e.address LIMIT :n"""),
+          FROM page JOIN escrows e ON e.chain_id = page.chain_id AND e.address = page.address
+          JOIN chains ch ON ch.chain_id = e.chain_id
+         ORDER BY e.created_at DESC, e.chain_id, e.address"""),
         {"w": list(wallets), "open": open_only, "n": limit}).all()
     out = []
     for r in rows:
@@ -121,6 +127,26 @@ def platform_volume(conn: Connection, *, months: int = 12) -> list[VolumeFigure]
            AND ev.block_number <= ch.confirmed_block
            AND ev.block_time >= date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => :m)
          GROUP BY 1, 2, 3 ORDER BY 3 DESC, 1, 2"""), {"m": months - 1}).all()
+    return [VolumeFigure(chain_id=r.chain_id, token=r.token, month=r.month, gmv=int(r.gmv), fees=int(r.fees))
+            for r in rows]
+
+
+def volume_between(conn: Connection, ranges: Sequence[tuple[int, int, int]]) -> list[VolumeFigure]:
+    """GMV and fees per chain, token and UTC month of the events in blocks ``(after, upto]`` of each
+    ``(chain_id, after, upto)``, all months: the increments a rollup of confirmed volume adds as a chain's
+    confirmed block moves (``ix_events_chain_block`` reads only the new blocks). One query."""
+    if not ranges:
+        return []
+    rows = conn.execute(text("""
+        SELECT ev.chain_id, e.token, date_trunc('month', ev.block_time AT TIME ZONE 'UTC') AS month,
+               sum(CASE WHEN ev.event_name = 'Funded' THEN (ev.args->>'amount')::numeric ELSE 0 END) AS gmv,
+               sum(CASE WHEN ev.event_name <> 'Funded' THEN coalesce((ev.args->>'fee')::numeric, 0) ELSE 0 END) AS fees
+          FROM unnest(CAST(:c AS bigint[]), CAST(:a AS bigint[]), CAST(:u AS bigint[])) AS r(chain_id, after, upto)
+          JOIN events ev ON ev.chain_id = r.chain_id AND ev.block_number > r.after AND ev.block_number <= r.upto
+          JOIN escrows e ON e.chain_id = ev.chain_id AND e.address = ev.address
+         WHERE ev.event_name IN ('Funded', 'MilestoneReleased', 'DisputeResolved')
+         GROUP BY 1, 2, 3"""), {"c": [r[0] for r in ranges], "a": [r[1] for r in ranges],
+                                "u": [r[2] for r in ranges]}).all()
     return [VolumeFigure(chain_id=r.chain_id, token=r.token, month=r.month, gmv=int(r.gmv), fees=int(r.fees))
             for r in rows]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from indexer.read_models.base import _Model
+from indexer.read_models.base import INDEXED_CHAINS, _Model
 from indexer.read_models.chains import ChainCursor, chain_cursors
 
 MOVEMENT_TYPES = ("funding", "release", "refund", "fee", "transfer_in", "transfer_out", "mint")
@@ -153,6 +153,7 @@ def released_milestones(conn: Connection, wallets: Sequence[str], *, limit: int 
         return []
     cursors = chain_cursors(conn)
     rows = conn.execute(text(_RELEASED + """
+       AND e.chain_id = ANY(""" + INDEXED_CHAINS + """)
        AND (e.client = ANY(CAST(:w AS text[])) OR e.freelancer = ANY(CAST(:w AS text[])))
        AND (CAST(:k0 AS timestamptz) IS NULL OR (ev.block_time, ev.chain_id, e.address, (ev.args->>'index')::bigint)
             < (CAST(:k0 AS timestamptz), CAST(:k1 AS bigint), CAST(:k2 AS text), CAST(:k3 AS bigint)))

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 
 from indexer.core.vocabulary import MILESTONE_STATUS_NAMES
-from indexer.read_models.base import _Model
+from indexer.read_models.base import INDEXED_CHAINS, _Model
 
 
 class HistoryMilestone(_Model):
@@ -48,7 +48,8 @@ def party_history(conn: Connection, address: str) -> list[Engagement]:
     (an escrow whose latest event is still pending is left out until it is confirmed)."""
     escrows = conn.execute(text("""
         SELECT e.* FROM escrows e JOIN chains c ON c.chain_id = e.chain_id
-         WHERE (e.client = :a OR e.freelancer = :a) AND e.block_number <= c.confirmed_block
+         WHERE e.chain_id = ANY(""" + INDEXED_CHAINS + """) AND (e.client = :a OR e.freelancer = :a)
+           AND e.block_number <= c.confirmed_block
          ORDER BY e.chain_id, e.created_block, e.address
     """), {"a": address}).all()
     if not escrows:
@@ -56,7 +57,9 @@ def party_history(conn: Connection, address: str) -> list[Engagement]:
     milestones: dict[tuple[int, str], list[HistoryMilestone]] = {}
     ms = conn.execute(text("""
         SELECT m.* FROM escrow_milestones m
-         WHERE (m.chain_id, m.escrow) IN (SELECT chain_id, address FROM escrows WHERE client = :a OR freelancer = :a)
+         WHERE (m.chain_id, m.escrow) IN (SELECT chain_id, address FROM escrows
+                                           WHERE chain_id = ANY(""" + INDEXED_CHAINS + """)
+                                             AND (client = :a OR freelancer = :a))
          ORDER BY m.chain_id, m.escrow, m.index
     """), {"a": address}).all()
     for m in ms:

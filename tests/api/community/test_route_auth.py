@@ -46,6 +46,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("GET", "/v1/community/events"): ("public_read", "enable_community", "/v1/community/events"),
     ("POST", "/v1/community/events"): ("user", "enable_community", "/v1/community/events"),
     ("GET", "/v1/community/events/{event_id}"): ("public_read", "enable_community", f"/v1/community/events/{U}"),
+    ("PATCH", "/v1/community/events/{event_id}"): ("user", "enable_community", f"/v1/community/events/{U}"),
+    ("DELETE", "/v1/community/events/{event_id}"): ("user", "enable_community", f"/v1/community/events/{U}"),
     ("GET", "/v1/community/events/{event_id}/ics"): ("public_read", "enable_community", f"/v1/community/events/{U}/ics"),
     ("PUT", "/v1/community/events/{event_id}/rsvp"): ("user", "enable_community", f"/v1/community/events/{U}/rsvp"),
     ("DELETE", "/v1/community/events/{event_id}/rsvp"): ("user", "enable_community", f"/v1/community/events/{U}/rsvp"),

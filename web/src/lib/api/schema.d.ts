@@ -3330,10 +3330,18 @@ export interface paths {
         get: operations["get_event_v1_community_events__event_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete an event and its RSVPs (its creator or a moderator; audited)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        delete: operations["delete_event_v1_community_events__event_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Edit an event (its creator or a moderator; audited). A lower capacity keeps existing RSVPs
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>).
+         */
+        patch: operations["edit_event_v1_community_events__event_id__patch"];
         trace?: never;
     };
     "/v1/community/events/{event_id}/ics": {
@@ -5151,10 +5159,18 @@ export interface components {
              * @enum {string}
              */
             to: "ticket" | "provider";
-            /** Ticket Id */
+            /**
+             * Ticket Id
+             * @description Always set: a provider escalation is a ticket too, whose provider_status follows the background job
+             */
             ticket_id?: string | null;
-            /** Provider Ref */
+            /**
+             * Provider Ref
+             * @description Set once the provider's job has succeeded (see the ticket)
+             */
             provider_ref?: string | null;
+            /** Provider Status */
+            provider_status?: ("pending" | "sent" | "failed") | null;
         };
         /** EscrowAmounts */
         EscrowAmounts: {
@@ -5360,6 +5376,30 @@ export interface components {
             confirmed: boolean;
             /** Explorer Url */
             explorer_url: string | null;
+        };
+        /**
+         * EventEdit
+         * @description Fields to change; absent ones are kept. ``link`` and ``capacity`` may be set to null (removed).
+         */
+        EventEdit: {
+            /** Title */
+            title?: string | null;
+            /** Description */
+            description?: string | null;
+            /**
+             * Starts At
+             * @description With a time zone (stored and returned in UTC)
+             */
+            starts_at?: string | null;
+            /** Ends At */
+            ends_at?: string | null;
+            /** Link */
+            link?: string | null;
+            /**
+             * Capacity
+             * @description Lowering it below the RSVPs already given keeps them; new ones are refused until enough are withdrawn
+             */
+            capacity?: number | null;
         };
         /** EventIn */
         EventIn: {
@@ -8069,6 +8109,26 @@ export interface components {
              * @description When the SLA sweep found a due time passed
              */
             breached_at: string | null;
+            /**
+             * Provider Status
+             * @description Chatbot escalation to the widget provider's agents (a background job): null when not sent there; pending while attempts remain, sent (provider_ref set) or failed
+             */
+            provider_status?: ("pending" | "sent" | "failed") | null;
+            /**
+             * Provider Ref
+             * @description The provider's conversation/ticket id once sent
+             */
+            provider_ref?: string | null;
+            /**
+             * Provider Attempts
+             * @default 0
+             */
+            provider_attempts: number;
+            /**
+             * Provider Error
+             * @description Last failure kind: unreachable, http_<status>, bad_answer, not_configured
+             */
+            provider_error?: string | null;
             /** Messages */
             messages: components["schemas"]["api__support__schemas__MessageOut"][];
         };
@@ -8141,6 +8201,26 @@ export interface components {
              * @description When the SLA sweep found a due time passed
              */
             breached_at: string | null;
+            /**
+             * Provider Status
+             * @description Chatbot escalation to the widget provider's agents (a background job): null when not sent there; pending while attempts remain, sent (provider_ref set) or failed
+             */
+            provider_status?: ("pending" | "sent" | "failed") | null;
+            /**
+             * Provider Ref
+             * @description The provider's conversation/ticket id once sent
+             */
+            provider_ref?: string | null;
+            /**
+             * Provider Attempts
+             * @default 0
+             */
+            provider_attempts: number;
+            /**
+             * Provider Error
+             * @description Last failure kind: unreachable, http_<status>, bad_answer, not_configured
+             */
+            provider_error?: string | null;
         };
         /** TicketPage */
         TicketPage: {
@@ -24143,6 +24223,169 @@ export interface operations {
             };
         };
     };
+    delete_event_v1_community_events__event_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such space, thread, post, report or event, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    edit_event_v1_community_events__event_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventEdit"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__community__schemas__EventOut"];
+                };
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such space, thread, post, report or event, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     event_ics_v1_community_events__event_id__ics_get: {
         parameters: {
             query?: never;
@@ -25571,6 +25814,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Already escalated, or no provider API configured */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -25591,15 +25843,6 @@ export interface operations {
             };
             /** @description Rate limit exceeded (see Retry-After) */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The provider could not be reached or refused */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
