@@ -37,7 +37,13 @@ def publish(redis: Redis, prefix: str, audience: Iterable[uuid.UUID | str], even
     Call after the commit that made the event true. A Redis failure is logged and swallowed: the
     change is committed and the clients will see it on their next read.
     """
-    message = json.dumps({"audience": sorted({str(u) for u in audience}), "event": event}, default=str)
+    publish_encoded(redis, prefix, json.dumps(sorted({str(u) for u in audience})), event)
+
+
+def publish_encoded(redis: Redis, prefix: str, audience_json: str, event: dict[str, Any]) -> None:
+    """:func:`publish` with the audience already a JSON array of user id strings (e.g. made by
+    PostgreSQL's ``array_to_json``), so a large audience is never turned into Python objects here."""
+    message = '{"audience":%s,"event":%s}' % (audience_json, json.dumps(event, separators=(",", ":"), default=str))
     try:
         redis.publish(channel(prefix), message)
     except Exception as exc:  # noqa: BLE001 - push is best-effort by design (see the module docstring)

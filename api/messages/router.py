@@ -88,12 +88,12 @@ def post_message(principal: Me, request: Request, db: DbDep, conversation_id: uu
     fp = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
     if (stored := idempotency.replay(db, principal.actor, key, fp)) is not None:
         return stored
-    out, members = service.post_message(db, me, conversation_id, body.body)
+    out, audience = service.post_message(db, me, conversation_id, body.body)
     payload = out.model_dump(mode="json")
     idempotency.remember(db, principal.actor, key, fp, 201, payload)
     idempotency.commit(db)
-    realtime.publish(request.app.state.redis, request.app.state.settings.redis_key_prefix, members,
-                     {"type": service.MESSAGE_CREATED, "message": payload})
+    realtime.publish_encoded(request.app.state.redis, request.app.state.settings.redis_key_prefix, audience,
+                             {"type": service.MESSAGE_CREATED, "message": payload})
     return JSONResponse(payload, status_code=201)
 
 
