@@ -26,9 +26,10 @@ def api_command(host: str | None, port: int | None, workers: int) -> None:
         start_http_server(settings.metrics_port, addr=settings.api_host)
     # X-Forwarded-For is read by api.kit.client with TRUSTED_PROXY_HOPS; uvicorn's own proxy_headers
     # would rewrite the peer from the header's right-most entry whoever sent it, so it stays off.
+    # ws: uvicorn's websockets protocol plus the direct write path of the push hub (api.kit.wsserver).
     uvicorn.run("api.app:create_app", factory=True, host=host or settings.api_host, port=port or settings.api_port,
                 workers=workers, proxy_headers=False, server_header=False, log_config=None,
-                ws_per_message_deflate=settings.ws_per_message_deflate)
+                ws="api.kit.wsserver:LancerWebSocketProtocol", ws_per_message_deflate=settings.ws_per_message_deflate)
 
 
 @click.command("worker")

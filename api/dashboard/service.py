@@ -161,8 +161,9 @@ def index_version(db: Db) -> str:
 
 def data_version(db: Db, user_id: uuid.UUID | None) -> str:
     """The app-data part of a dashboard's cache key, in one query: the user's outbox counter (bumped in
-    the transaction of every change addressed to them), their read positions (reading a conversation
-    emits no event) and, for the admin screen, the newest outbox event and the user count."""
+    the transaction of every change addressed to them, except new messages: see migration
+    a0021_message_versions), the newest message of each of their conversations and their read positions
+    (together: the unread count), and, for the admin screen, the newest outbox event and the user count."""
     if user_id is None:
         row = db.execute(text("SELECT (SELECT coalesce(max(id), 0) FROM outbox_events), "
                               "(SELECT count(*) FROM users), (SELECT count(*) FROM user_sessions)")).one()
@@ -170,6 +171,8 @@ def data_version(db: Db, user_id: uuid.UUID | None) -> str:
         row = db.execute(text("""
             SELECT (SELECT coalesce(max(version), 0) FROM user_data_versions WHERE user_id = :u),
                    (SELECT coalesce(sum(last_read_id), 0) FROM conversation_participants WHERE user_id = :u),
+                   (SELECT coalesce(sum((SELECT max(m.id) FROM messages m WHERE m.conversation_id = p.conversation_id)), 0)
+                      FROM conversation_participants p WHERE p.user_id = :u),
                    (SELECT count(*) FROM user_wallets WHERE user_id = :u),
                    (SELECT coalesce(md5(string_agg(skill_id || ':' || level, ',' ORDER BY skill_id)), '')
                       FROM user_skills WHERE user_id = :u)"""), {"u": user_id}).one()

@@ -14,16 +14,21 @@ import contextlib
 import json
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
+from websockets.frames import Frame, Opcode
 
 log = structlog.get_logger(__name__)
 
-# Events buffered per connection; a client that lets more pile up is disconnected (it resyncs on
-# reconnect) rather than growing the process's memory without bound.
+# Bytes written to a direct socket and not yet taken by its kernel buffer; past this the client is
+# disconnected (it resyncs on reconnect) rather than growing the process's memory without bound. The
+# kernel's own send buffer (up to a few MB) comes before it, so only a client that stopped reading, or
+# reads far slower than events arrive, ever gets here.
+BUFFER_BYTES = 512 * 1024
+# The same bound, in events, for connections without the direct path (ASGI sends from a queue).
 QUEUE_SIZE = 256
 
 
@@ -37,11 +42,30 @@ def publish(redis: Redis, prefix: str, audience: Iterable[uuid.UUID | str], even
     Call after the commit that made the event true. A Redis failure is logged and swallowed: the
     change is committed and the clients will see it on their next read.
     """
-    message = json.dumps({"audience": sorted({str(u) for u in audience}), "event": event}, default=str)
+    publish_encoded(redis, prefix, json.dumps(sorted({str(u) for u in audience})), event)
+
+
+def publish_encoded(redis: Redis, prefix: str, audience_json: str, event: dict[str, Any]) -> None:
+    """:func:`publish` with the audience already a JSON array of user id strings (e.g. made by
+    PostgreSQL's ``array_to_json``), so a large audience is never turned into Python objects here."""
+    message = '{"audience":%s,"event":%s}' % (audience_json, json.dumps(event, separators=(",", ":"), default=str))
     try:
         redis.publish(channel(prefix), message)
     except Exception as exc:  # noqa: BLE001 - push is best-effort by design (see the module docstring)
         log.warning("realtime.publish_failed", error=type(exc).__name__)
+
+
+def text_frame(text: str) -> bytes:
+    """One unmasked, uncompressed WebSocket text frame: what a server sends, the same for every socket."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+
+
+class DirectSocket(Protocol):
+    """A socket the hub writes whole frames to (:class:`api.kit.wsserver.DirectSocket`)."""
+
+    def write(self, frame: bytes) -> bool: ...
+    def buffered(self) -> int: ...
+    def close_slow(self) -> None: ...
 
 
 # Put in a connection's inbox (emptied first) when the hub drops it for being too slow.
@@ -49,11 +73,31 @@ TOO_SLOW = ""
 
 
 class Connection:
-    """One WebSocket's inbox of serialized events (JSON text, encoded once for every recipient)."""
+    """One WebSocket: written directly (``direct``), or, without that, an inbox of serialized events
+    that the socket's own sender task empties (JSON text, encoded once for every recipient)."""
 
-    def __init__(self, user_id: uuid.UUID) -> None:
+    __slots__ = ("direct", "queue", "user_id")
+
+    def __init__(self, user_id: uuid.UUID, direct: DirectSocket | None = None) -> None:
         self.user_id = user_id
-        self.queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE + 1)  # + room for TOO_SLOW
+        self.direct = direct
+        self.queue: asyncio.Queue[str] | None = None if direct else asyncio.Queue(QUEUE_SIZE + 1)  # + TOO_SLOW
+
+    def push(self, text: str, frame: bytes) -> bool:
+        """Hand over one event; False when the connection is gone or was dropped for being too slow."""
+        if self.direct is not None:
+            if self.direct.buffered() > BUFFER_BYTES:
+                self.direct.close_slow()
+                return False
+            return self.direct.write(frame)
+        assert self.queue is not None
+        if self.queue.qsize() < QUEUE_SIZE:
+            self.queue.put_nowait(text)
+            return True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(TOO_SLOW)
+        return False
 
 
 class Hub:
@@ -66,8 +110,8 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
-    def join(self, user_id: uuid.UUID) -> Connection:
-        conn = Connection(user_id)
+    def join(self, user_id: uuid.UUID, direct: DirectSocket | None = None) -> Connection:
+        conn = Connection(user_id, direct)
         self._by_user.setdefault(str(user_id), set()).add(conn)
         return conn
 
@@ -101,15 +145,16 @@ class Hub:
         except (ValueError, KeyError, TypeError):
             log.warning("realtime.bad_message")
             return
+        frame = b""
         for user in audience:
-            for conn in list(self._by_user.get(user, ())):
-                if conn.queue.qsize() < QUEUE_SIZE:
-                    conn.queue.put_nowait(event)
-                    continue
-                while not conn.queue.empty():
-                    conn.queue.get_nowait()
-                conn.queue.put_nowait(TOO_SLOW)
-                self.leave(conn)
+            conns = self._by_user.get(user)
+            if not conns:
+                continue
+            if not frame:
+                frame = text_frame(event)  # only in processes with a recipient, once
+            for conn in list(conns):
+                if not conn.push(event, frame):
+                    self.leave(conn)
 
     async def _run(self) -> None:
         # Reconnect forever: a Redis restart must not silence push until the API restarts.

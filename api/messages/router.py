@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as Db
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, user, websocket_user
-from api.kit import idempotency, realtime
+from api.kit import idempotency, realtime, wsserver
 from api.kit.deps import get_db
 from api.kit.idempotency import IdemKey
 from api.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
@@ -88,12 +88,12 @@ def post_message(principal: Me, request: Request, db: DbDep, conversation_id: uu
     fp = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
     if (stored := idempotency.replay(db, principal.actor, key, fp)) is not None:
         return stored
-    out, members = service.post_message(db, me, conversation_id, body.body)
+    out, audience = service.post_message(db, me, conversation_id, body.body)
     payload = out.model_dump(mode="json")
     idempotency.remember(db, principal.actor, key, fp, 201, payload)
     idempotency.commit(db)
-    realtime.publish(request.app.state.redis, request.app.state.settings.redis_key_prefix, members,
-                     {"type": service.MESSAGE_CREATED, "message": payload})
+    realtime.publish_encoded(request.app.state.redis, request.app.state.settings.redis_key_prefix, audience,
+                             {"type": service.MESSAGE_CREATED, "message": payload})
     return JSONResponse(payload, status_code=201)
 
 
@@ -139,9 +139,17 @@ async def push(websocket: WebSocket) -> None:
         await websocket.close(code=WS_UNAUTHORIZED, reason="access token missing or rejected")
         return
     hub: realtime.Hub = websocket.app.state.hub
-    conn = hub.join(principal.user_id)
+    # lancer api's server (api.kit.wsserver) lets the hub write frames to this socket itself; any other
+    # server (the test client, another ASGI server) gets a sender task fed by a queue.
+    direct = (websocket.scope.get("extensions") or {}).get(wsserver.EXTENSION, {}).get("socket")
+    conn: realtime.Connection | None = None
     try:
         await websocket.send_json({"type": "ready", "user_id": str(principal.user_id)})
+        # Joined after "ready" is out, so that no event reaches the client before it.
+        conn = hub.join(principal.user_id, direct)
+        if direct is not None:
+            await _drain(websocket)  # the hub writes; this task only notices the client leaving
+            return
         # One sender and one receiver per socket for its whole life: whichever ends first ends both.
         tasks = {asyncio.create_task(_send(websocket, conn)), asyncio.create_task(_drain(websocket))}
         _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -152,10 +160,12 @@ async def push(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        hub.leave(conn)
+        if conn is not None:
+            hub.leave(conn)
 
 
 async def _send(websocket: WebSocket, conn: realtime.Connection) -> None:
+    assert conn.queue is not None
     with contextlib.suppress(WebSocketDisconnect):
         while (text := await conn.queue.get()) != realtime.TOO_SLOW:
             await websocket.send_text(text)

@@ -69,7 +69,8 @@ def _settings_json(settings: ApiSettings) -> str:
 
 LAUNCH = ("import json, os, uvicorn; from api.app import create_app; from api.settings import ApiSettings; "
           "uvicorn.run(create_app(ApiSettings(**json.loads(os.environ['LANCER_TEST_SETTINGS']))), host='127.0.0.1', "
-          "port=int(os.environ['LANCER_TEST_PORT']), log_level='warning')")
+          "port=int(os.environ['LANCER_TEST_PORT']), log_level='warning', "
+          "ws='api.kit.wsserver:LancerWebSocketProtocol')")
 
 
 @pytest.fixture
