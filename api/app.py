@@ -35,6 +35,7 @@ from api.kit.crypto import data_key_ring, totp_key_ring
 from api.kit.encrypted import attach_key_ring
 from api.identity.router import router as identity_router
 from api.identity.tokens import TokenSigner
+from api.kit.fastread import FastReadMiddleware
 from api.kit.metrics import observe_request
 from api.kit.timing import TimingMiddleware
 from api.integrations.usage import UsageRecorder, record_key_usage
@@ -144,6 +145,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                                          settings.jwt_issuer)
     app.state.totp_keyring = totp_key_ring(settings)
     install_problem_handlers(app)
+    # Innermost: repeated anonymous reads answered from the read cache before routing (api.kit.fastread).
+    app.add_middleware(FastReadMiddleware)
     install_middleware(app, settings)
     # Outermost: times every request once, then hands (scope, status, seconds) to the Prometheus
     # metrics (by route template) and the per-route API key usage (an append, written in batches).

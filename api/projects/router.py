@@ -29,7 +29,11 @@ def tokens(request: Request) -> TokenResolver:
     return TokenResolver(request.app.state.registry, request.app.state.deployments)
 
 
-TokensDep = Annotated[TokenResolver, Depends(tokens)]
+async def _tokens_dep(request: Request) -> TokenResolver:  # no I/O: on the event loop, not a thread-pool hop
+    return tokens(request)
+
+
+TokensDep = Annotated[TokenResolver, Depends(_tokens_dep)]
 
 
 @router.post("/v1/projects", response_model=s.ProjectOut, status_code=201, summary="Post a project (as a draft)",
