@@ -172,7 +172,7 @@ def run(admin_url: str, *, projects: int = 100_000, users: int = 20_000, seconds
                                cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_until_up(base)
+            wait_until_up(base, 300)  # a loaded machine imports web3 slowly
             paths = queries(base, vocabulary)
             run_mix(base, paths, min(3.0, seconds), connections)  # warm-up: pools, plans, caches
             load = os.getloadavg()
