@@ -36,7 +36,9 @@ test: setup
 	bash scripts/run_tests.sh $(PYTEST_ARGS)
 
 bench: setup
+	bash scripts/ensure_wrk.sh
 	$(BIN)/lancer bench indexer
+	$(BIN)/lancer bench api
 
 # The randomized reorg/kill test of the indexer, long: `make fuzz SEED=3 ROUNDS=300`.
 SEED ?= 1

@@ -35,8 +35,10 @@ from api.kit.crypto import data_key_ring, totp_key_ring
 from api.kit.encrypted import attach_key_ring
 from api.identity.router import router as identity_router
 from api.identity.tokens import TokenSigner
-from api.kit.metrics import MetricsMiddleware
-from api.integrations.usage import ApiKeyUsageMiddleware, UsageRecorder
+from api.kit.fastread import FastReadMiddleware
+from api.kit.metrics import observe_request
+from api.kit.timing import TimingMiddleware
+from api.integrations.usage import UsageRecorder, record_key_usage
 from api.kit.middleware import install_middleware
 from api.orgs.router import router as orgs_router
 from api.privacy.router import router as privacy_router
@@ -143,9 +145,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                                          settings.jwt_issuer)
     app.state.totp_keyring = totp_key_ring(settings)
     install_problem_handlers(app)
+    # Innermost: repeated anonymous reads answered from the read cache before routing (api.kit.fastread).
+    app.add_middleware(FastReadMiddleware)
     install_middleware(app, settings)
-    app.add_middleware(ApiKeyUsageMiddleware)  # per-route API key usage (an append per request, batched)
-    app.add_middleware(MetricsMiddleware)  # outermost: times everything, labels by route template
+    # Outermost: times every request once, then hands (scope, status, seconds) to the Prometheus
+    # metrics (by route template) and the per-route API key usage (an append, written in batches).
+    app.add_middleware(TimingMiddleware, listeners=[observe_request, record_key_usage])
 
     # Routes are matched in this order, one by one: the public reads (the bulk of the traffic) come
     # first. No path here is shared across these routers except /v1/me (identity, then privacy).

@@ -44,15 +44,17 @@ def indexer_bench(admin_url: str, max_range: int) -> None:
 @admin_url_option
 @click.option("--escrows", default=150, show_default=True, help="Escrows to create on top of the demo")
 @click.option("--transfers", default=300, show_default=True, help="LNC transfers to make on top of the demo")
+@click.option("--projects", default=10_000, show_default=True, help="Projects for the search route")
+@click.option("--workers", type=int, default=None, help="API processes of the multi-process figure [default: cores]")
 @_seconds_option(10)
 @_connections_option(16)
-def api_bench(admin_url: str, escrows: int, transfers: int, seconds: int, connections: int) -> None:
-    """Populate an index, serve it, and load balances / escrow detail / escrow list next to a constant route."""
-    from bench.api import report, run
+def api_bench(admin_url: str, escrows: int, transfers: int, projects: int, workers: int | None, seconds: int,
+              connections: int) -> None:
+    """Populate an index, serve it, and load every read route next to a constant route (1 and N processes)."""
+    from bench.api import run
 
-    rows = run(admin_url, escrows=escrows, transfers=transfers, seconds=seconds, connections=connections,
-               log=click.echo)
-    click.echo(report(rows, seconds, connections))
+    click.echo(run(admin_url, escrows=escrows, transfers=transfers, projects=projects, seconds=seconds,
+                   connections=connections, workers=workers, log=click.echo).report())
 
 
 @bench_command.command("messages")

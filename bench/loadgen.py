@@ -1,4 +1,6 @@
-"""HTTP load for `lancer bench api`: wrk when installed, else a bounded Python load generator.
+"""HTTP load for `lancer bench api`: wrk (installed by ``scripts/ensure_wrk.sh`` when missing and possible),
+else a bounded Python load generator. Each run also reports the load generator's own CPU time, so a
+report can tell when the generator, not the server, was the bottleneck.
 
 Only ever aimed at the API this machine runs on loopback; each run is bounded in time.
 """
@@ -6,13 +8,17 @@ Only ever aimed at the API this machine runs on loopback; each run is bounded in
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import httpx
 
@@ -26,10 +32,16 @@ class LoadResult:
     seconds: float
     p50_ms: float
     p99_ms: float
+    generator_cpu: float = 0.0  # CPU seconds the load generator itself used (user + system)
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def generator_share(self) -> float:
+        """The load generator's CPU over the run, in cores (1.0 = one core busy all along)."""
+        return self.generator_cpu / self.seconds if self.seconds else 0.0
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -58,13 +70,42 @@ def parse_wrk(url: str, output: str) -> LoadResult:
     return LoadResult(url, "wrk", requests, errors, seconds, p50, p99)
 
 
-def run_wrk(url: str, seconds: int, connections: int, threads: int = 2) -> LoadResult:
-    cmd = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
+def ensure_wrk(log: Callable[[str], None] = print) -> bool:
+    """wrk on PATH, installing Debian's package first when it is missing and this user can (root)."""
+    if shutil.which("wrk"):
+        return True
+    script = Path(__file__).resolve().parent.parent / "scripts" / "ensure_wrk.sh"
+    if os.geteuid() == 0 and shutil.which("apt-get") and script.exists():
+        done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            log(f"could not install wrk: {done.stderr.strip()[-300:]}")
+    return shutil.which("wrk") is not None
+
+
+def run_wrk(url: str, seconds: int, connections: int, threads: int = 2,
+            headers: dict[str, str] | None = None) -> LoadResult:
+    cmd = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    cmd.append(url)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=seconds + 30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    # Reaped by communicate(); its CPU is in this process's children usage, read as a difference below.
+    if proc.returncode != 0:
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {err.strip()[-300:]}")
     return parse_wrk(url, out)
 
 
-def run_python(url: str, seconds: int, connections: int) -> LoadResult:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_python(url: str, seconds: int, connections: int, headers: dict[str, str] | None = None) -> LoadResult:
     """Closed-loop load from `connections` threads with keep-alive clients, for machines without wrk."""
     latencies: list[float] = []
     errors = 0
@@ -75,7 +116,7 @@ def run_python(url: str, seconds: int, connections: int) -> LoadResult:
         nonlocal errors
         mine: list[float] = []
         bad = 0
-        with httpx.Client(timeout=10.0) as client:
+        with httpx.Client(timeout=10.0, headers=headers) as client:
             while time.monotonic() < deadline:
                 start = time.perf_counter()
                 try:
@@ -88,7 +129,7 @@ def run_python(url: str, seconds: int, connections: int) -> LoadResult:
             latencies.extend(mine)
             errors += bad
 
-    started = time.monotonic()
+    started, cpu0 = time.monotonic(), time.process_time()
     pool = [threading.Thread(target=worker) for _ in range(connections)]
     for t in pool:
         t.start()
@@ -96,13 +137,17 @@ def run_python(url: str, seconds: int, connections: int) -> LoadResult:
         t.join()
     elapsed = time.monotonic() - started
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return LoadResult(url, "python", len(latencies), errors, elapsed, cuts[49], cuts[98])
+    return LoadResult(url, "python", len(latencies), errors, elapsed, cuts[49], cuts[98],
+                      time.process_time() - cpu0)
 
 
-def run_load(url: str, seconds: int = 10, connections: int = 32) -> LoadResult:
+def run_load(url: str, seconds: int = 10, connections: int = 32, headers: dict[str, str] | None = None) -> LoadResult:
+    """wrk when on PATH (see ``ensure_wrk``), else the Python generator; with the generator's CPU time."""
     if shutil.which("wrk"):
-        return run_wrk(url, seconds, connections)
-    return run_python(url, seconds, connections)
+        before = _children_cpu()
+        result = run_wrk(url, seconds, connections, headers=headers)
+        return replace(result, generator_cpu=_children_cpu() - before)
+    return run_python(url, seconds, connections, headers)
 
 
 def wait_until_up(base: str, timeout: float = 120) -> None:
@@ -191,3 +236,23 @@ def run_mix(base: str, paths: list[str], seconds: float, connections: int) -> Mi
     loop with raw HTTP/1.1 (a few tens of microseconds of CPU per request: far lighter than the API)."""
     url = httpx.URL(base)
     return asyncio.run(_mix(url.host, url.port or 80, paths, seconds, connections))
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants (uvicorn's workers)."""
+    total, pending, seen = 0.0, [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    pending += [int(c) for c in f.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # gone meanwhile
+    return total

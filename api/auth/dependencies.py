@@ -25,6 +25,7 @@ from api.auth.authenticate import authenticator, credentials, key_principal, pri
 from api.auth.principal import Principal
 from api.auth.requirements import AUTH_MARKER, AuthRequirement
 from api.auth.scopes import Scope, holds, parse_scope
+from api.kit.fastread import ELIGIBLE as FAST_READ_ELIGIBLE
 from api.kit.features import enabled_for, globally_enabled
 from api.kit.problems import Problem
 from api.kit.ratelimit import (
@@ -187,6 +188,8 @@ def _make_public_read(requirement: AuthRequirement) -> Any:
         creds = credentials(request)
         if creds is None:
             _require_feature(request, requirement)
+            if requirement.feature is None and requirement.rate == "default":
+                request.scope[FAST_READ_ELIGIBLE] = True  # its cached answer may be replayed (api.kit.fastread)
             return _anonymous(request)
         return await run_in_threadpool(_public_read_flagged, request, requirement, creds)
 

@@ -10,7 +10,6 @@ buffer to PostgreSQL in one multi-row INSERT every ``API_KEY_USAGE_FLUSH_SECONDS
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections import deque
 from datetime import UTC, datetime, timedelta
@@ -20,9 +19,10 @@ import structlog
 from prometheus_client import Counter
 from sqlalchemy import Engine, and_, delete, func, insert, select
 from sqlalchemy.orm import Session as Db
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from api.integrations.models import ApiKeyRequest
+from api.kit.timing import route_template
 from api.settings import ApiSettings
 
 log = structlog.get_logger(__name__)
@@ -90,34 +90,15 @@ class UsageRecorder:
             return len(rows)
 
 
-class ApiKeyUsageMiddleware:
-    """Times each request and, when an API key authenticated it, hands one row to the recorder."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            principal = (scope.get("state") or {}).get("principal")
-            recorder = getattr(scope["app"].state, "key_usage", None) if "app" in scope else None
-            if principal is not None and principal.kind == "api_key" and recorder is not None:
-                route = getattr(scope.get("route"), "path", None) or "unmatched"
-                recorder.record(principal.api_key_id, scope.get("method", ""), route, status,
-                                int((time.perf_counter() - started) * 1000))
+def record_key_usage(scope: Scope, status: int, seconds: float) -> None:
+    """``api.kit.timing`` listener: when an API key authenticated the request, one row for the recorder."""
+    principal = (scope.get("state") or {}).get("principal")
+    if principal is None or principal.kind != "api_key" or "app" not in scope:
+        return
+    recorder: UsageRecorder | None = getattr(scope["app"].state, "key_usage", None)
+    if recorder is not None:
+        recorder.record(principal.api_key_id, scope.get("method", ""), route_template(scope), status,
+                        int(seconds * 1000))
 
 
 def route_usage(db: Db, key_id: uuid.UUID, days: int) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
+from api.kit.fastread import RawReads
 from api.kit.problems import Problem
 from indexer import read_models
 
@@ -36,6 +37,7 @@ log = structlog.get_logger(__name__)
 
 CACHE_HITS = Counter("lancer_cache_hits_total", "Read-cache hits", ["layer"])
 CACHE_MISSES = Counter("lancer_cache_misses_total", "Read-cache misses (the response was built)")
+_LOCAL_HITS = CACHE_HITS.labels(layer="local")  # every hit: looked up once, not per request
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,14 @@ class Cached:
     @classmethod
     def of(cls, body: bytes, confirmed: bool) -> Cached:
         return cls(body, '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"', confirmed)
+
+    def headers(self, max_age: int) -> dict[str, str]:
+        """ETag, Cache-Control (by confirmation) and Vary: the same on the full path and the fast one."""
+        return {
+            "ETag": self.etag,
+            "Cache-Control": f"public, max-age={max_age}" if self.confirmed else "no-cache",
+            "Vary": "Accept-Encoding",
+        }
 
     def dumps(self) -> bytes:
         return (b"1" if self.confirmed else b"0") + self.etag.encode() + b"\n" + self.body
@@ -69,6 +79,7 @@ class ReadCache:
         self._lock = threading.Lock()
         self._version: tuple[float, str] | None = None
         self._local: OrderedDict[str, Cached] = OrderedDict()
+        self.raw = RawReads()  # raw URL -> cache key of anonymous reads (api.kit.fastread)
 
     def version(self) -> str:
         now = time.monotonic()
@@ -139,7 +150,7 @@ class ReadCache:
             if found is not None:
                 self._local.move_to_end(full)
         if found is not None:
-            CACHE_HITS.labels(layer="local").inc()
+            _LOCAL_HITS.inc()
         return found
 
     async def fetch(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
@@ -160,12 +171,7 @@ class ReadCache:
 
 def respond(request: Request, cached: Cached) -> Response:
     """The cached body with its ETag; 304 when the client has it; Cache-Control by confirmation."""
-    max_age = request.app.state.settings.cache_max_age_seconds
-    headers = {
-        "ETag": cached.etag,
-        "Cache-Control": f"public, max-age={max_age}" if cached.confirmed else "no-cache",
-        "Vary": "Accept-Encoding",
-    }
+    headers = cached.headers(request.app.state.settings.cache_max_age_seconds)
     inm = request.headers.get("if-none-match")
     if inm and (inm.strip() == "*" or cached.etag in [t.strip().removeprefix("W/") for t in inm.split(",")]):
         return Response(status_code=304, headers=headers)
@@ -200,7 +206,9 @@ async def cached_read(request: Request, key: str, build: Callable[[Connection], 
         return Cached.of(out.model_dump_json().encode(),
                          confirmed=confirmed(out) if callable(confirmed) else confirmed)
 
-    found = await read_cache(request).fetch(key, render, shared=shared)
+    cache = read_cache(request)
+    found = await cache.fetch(key, render, shared=shared)
     if not found.body and not_found is not None:
         raise not_found
+    cache.raw.learn(request.scope, key)  # anonymous and unflagged only (the scope says): see api.kit.fastread
     return respond(request, found)

@@ -12,15 +12,17 @@ from sqlalchemy.orm import Session
 from api.settings import ApiSettings
 
 
-def get_settings_dep(request: Request) -> ApiSettings:
+# Async on purpose: a plain ``def`` dependency runs in the thread pool (a hop per request for an
+# attribute read); these do no I/O, so they run on the event loop.
+async def get_settings_dep(request: Request) -> ApiSettings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     return request.app.state.redis  # type: ignore[no-any-return]
 
 

@@ -1,14 +1,17 @@
 """HTTP metrics (Prometheus): request counts and latency by route template.
 
-Names are shared with deploy/prometheus rules and the Grafana dashboard: keep them.
+Names are shared with deploy/prometheus rules and the Grafana dashboard: keep them. The timing is
+``api.kit.timing.TimingMiddleware``'s; ``observe_request`` is its listener.
 """
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 from prometheus_client import Counter, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
+
+from api.kit.timing import route_template
 
 HTTP_REQUESTS = Counter("lancer_http_requests_total", "HTTP requests", ["route", "method", "status"])
 HTTP_DURATION = Histogram(
@@ -16,28 +19,21 @@ HTTP_DURATION = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 
+# ``labels()`` takes a lock and builds a key on every call; the label sets are bounded (route templates
+# x methods x statuses), so each child is looked up once and kept.
+_counters: dict[tuple[str, str, int], Any] = {}
+_histograms: dict[str, Any] = {}
 
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            route = scope.get("route")
-            name = getattr(route, "path", None) or "unmatched"
-            HTTP_REQUESTS.labels(route=name, method=scope.get("method", ""), status=str(status)).inc()
-            HTTP_DURATION.labels(route=name).observe(time.perf_counter() - started)
+def observe_request(scope: Scope, status: int, seconds: float) -> None:
+    route = route_template(scope)
+    method = scope.get("method", "")
+    counter = _counters.get((route, method, status))
+    if counter is None:
+        counter = _counters[(route, method, status)] = HTTP_REQUESTS.labels(route=route, method=method,
+                                                                            status=str(status))
+    counter.inc()
+    histogram = _histograms.get(route)
+    if histogram is None:
+        histogram = _histograms[route] = HTTP_DURATION.labels(route=route)
+    histogram.observe(seconds)
