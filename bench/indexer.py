@@ -11,6 +11,7 @@ Each is built once and cached with anvil's dump/load state under ``.lancer/bench
 from __future__ import annotations
 
 import gzip
+import os
 import random
 import resource
 import threading
@@ -59,6 +60,8 @@ class BenchResult:
     floor_events: int | None = None  # logs the floor copied (every log of the range); default: ``events``
     name: str = "escrow"
     peak_rss: int | None = None  # bytes: the bench process's peak resident set during the backfill
+    cpu: tuple[float, float, float] | None = None  # CPU seconds of the backfill: indexer, anvil, postgres
+    floor_cpu: tuple[float, float, float] | None = None  # ... and of the floor
 
     GOAL_RATIO = 0.5
     REORG_GOAL_BLOCKS = 2
@@ -96,6 +99,14 @@ class BenchResult:
             verdict = "met" if self.peak_rss < self.RSS_GOAL else "NOT met"
             lines += [f"peak RSS of the backfill {rss}; goal for 1M events < {self.RSS_GOAL // 2**20} MB: {verdict}"
                       + ("" if self.events >= 1_000_000 else f" at {self.events:,} events (run --scale 10 for 1M)")]
+        if self.cpu and self.floor_cpu:
+            # What the backfill would be on an idle machine with cores to spare is bounded by its CPU
+            # seconds; their ratio to the floor's is a figure the machine's load does not move much.
+            lines += ["CPU seconds (python, anvil, postgres): floor {:.2f} + {:.2f} + {:.2f} = {:.2f}; "
+                      "backfill {:.2f} + {:.2f} + {:.2f} = {:.2f} ({:.0%} of the floor's per event)".format(
+                          *self.floor_cpu, sum(self.floor_cpu), *self.cpu, sum(self.cpu),
+                          (sum(self.floor_cpu) / (self.floor_events or self.events))
+                          / (sum(self.cpu) / self.events))]
         lines += ["", f"depth-5 reorg recovered in {self.reorg_seconds:.2f}s; goal <= {self.REORG_GOAL_BLOCKS} block "
                       f"times = {reorg_goal:.1f}s: {'met' if self.reorg_seconds <= reorg_goal else 'NOT met'}"]
         return "\n".join(lines)
@@ -302,9 +313,17 @@ def _drop_database(admin_url: str, url: str) -> None:
 
 def floor(node: AnvilProcess, url: str, start: int, head: int, max_range: int) -> tuple[int, float]:
     """Plain eth_getLogs over the biggest ranges, bulk-COPYed raw into a scratch table."""
+    count, elapsed, _ = _floor(node, url, start, head, max_range)
+    return count, elapsed
+
+
+def _floor(node: AnvilProcess, url: str, start: int, head: int,
+           max_range: int) -> tuple[int, float, tuple[float, float, float]]:
     engine = make_engine(url)
     rpc = RpcClient([node.url], chain="bench-floor", timeout=300)
     count = 0
+    anvil_pid = node._proc.pid if node._proc else 0
+    cpu_before = (_cpu_seconds(), _cpu_seconds(anvil_pid))
     started = time.perf_counter()
     with engine.connect() as conn:
         conn.exec_driver_sql("CREATE TABLE scratch_logs (block_number bigint, log_index int, block_hash text, "
@@ -320,10 +339,12 @@ def floor(node: AnvilProcess, url: str, start: int, head: int, max_range: int) -
                                     entry["transactionHash"], entry["address"], entry["topics"], entry["data"]))
             count += len(logs)
         conn.commit()
-    elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        pg = _cpu_seconds(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+    cpu = (_cpu_seconds() - cpu_before[0], _cpu_seconds(anvil_pid) - cpu_before[1], pg)
     rpc.close()
     engine.dispose()
-    return count, elapsed
+    return count, elapsed, cpu
 
 
 def _reset_peak_rss() -> None:
@@ -343,6 +364,23 @@ def _peak_rss() -> int:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _postgres_cpu(engine: Any) -> float:
+    """CPU seconds of the PostgreSQL backends serving this (scratch) database's open connections."""
+    with engine.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND pid <> pg_backend_pid()")).scalars().all()
+    return sum(_cpu_seconds(pid) for pid in pids)
 
 
 def _token_mismatches(node: AnvilProcess, engine: Any, chain_id: int, token: str) -> tuple[int, int]:
@@ -372,21 +410,26 @@ def run_one(admin_url: str, workload: str, max_range: int = 5000, scale: int = 1
             "finality": Finality(confirmations=12), "block_time_seconds": 1.0})
         floor_url = _scratch_database(admin_url, "floor")
         urls.append(floor_url)
-        events, floor_s = floor(node, floor_url, cs.start_block, head, max_range)
-        log(f"{workload} floor: {events:,} logs in {floor_s:.2f}s")
+        events, floor_s, floor_cpu = _floor(node, floor_url, cs.start_block, head, max_range)
+        log(f"{workload} floor: {events:,} logs in {floor_s:.2f}s; CPU s: python {floor_cpu[0]:.2f}, "
+            f"anvil {floor_cpu[1]:.2f}, postgres {floor_cpu[2]:.2f}")
         full_url = _scratch_database(admin_url, "full")
         urls.append(full_url)
         upgrade(full_url)
         engine = make_engine(full_url, pool_size=4)
         options = SyncOptions(initial_range=max_range, max_range=max_range, pipeline_depth=4)
         _reset_peak_rss()
+        anvil_pid = node._proc.pid if node._proc else 0
+        cpu_before = (_cpu_seconds(), _cpu_seconds(anvil_pid))
         started = time.perf_counter()
         stats = run_chain(engine, chain, cs, stop=threading.Event(), options=options, stop_at_head=True,
                           rpc_timeout=300)
         full_s = time.perf_counter() - started
         peak = _peak_rss()
+        cpu = (_cpu_seconds() - cpu_before[0], _cpu_seconds(anvil_pid) - cpu_before[1], _postgres_cpu(engine))
         assert stats is not None
-        log(f"{workload} lancer: {stats.events:,} events in {full_s:.2f}s, peak RSS {peak / 2**20:,.0f} MB")
+        log(f"{workload} lancer: {stats.events:,} events in {full_s:.2f}s, peak RSS {peak / 2**20:,.0f} MB; "
+            f"CPU s: indexer {cpu[0]:.2f}, anvil {cpu[1]:.2f}, postgres {cpu[2]:.2f}")
         checked, wrong = _token_mismatches(node, engine, CHAIN_ID, deployment.contracts["LancerToken"].address)
         log(f"{workload} LNC balances vs balanceOf: {checked:,} holders, {wrong} differ")
         if wrong:
@@ -395,7 +438,8 @@ def run_one(admin_url: str, workload: str, max_range: int = 5000, scale: int = 1
         engine.dispose()
         return BenchResult(blocks=head - cs.start_block + 1, events=stats.events, floor_seconds=floor_s,
                            full_seconds=full_s, reorg_seconds=reorg_s, block_time=chain.block_time_seconds,
-                           floor_events=events, name=workload, peak_rss=peak)
+                           floor_events=events, name=workload, peak_rss=peak, cpu=cpu,
+                           floor_cpu=floor_cpu)
     finally:
         node.stop()
         for url in urls:

@@ -39,6 +39,8 @@ log = structlog.get_logger(__name__)
 class ChainSyncer:
     """Indexes one chain into PostgreSQL through ``conn`` (a connection that holds the chain's lock)."""
 
+    MARKED_CACHE = 200_000  # holders remembered as marked pending (~20 MB at most)
+
     def __init__(self, chain: ChainConfig, contract_set: ContractSet, conn: Connection, rpc: RpcClient,
                  options: SyncOptions | None = None, stop: threading.Event | None = None,
                  on_progress: Callable[[ChainSyncer, Batch | Idle], None] | None = None) -> None:
@@ -58,6 +60,7 @@ class ChainSyncer:
         self._fetcher: Fetcher | None = None
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=self.options.pipeline_depth)
         self._natives_pending = True  # unknown until looked up: a killed worker may have left some
+        self._marked: set[str] = set()  # holders this run marked pending (committed), until settled
 
     # -- cursor ---------------------------------------------------------------------------------
 
@@ -200,9 +203,16 @@ class ChainSyncer:
             store.insert_native_balances(self.conn, self.chain_id, batch.native_block, batch.native_hash,
                                          batch.native_balances)
             if batch.pending_natives:
-                store.add_pending_natives(self.conn, self.chain_id, batch.pending_natives)
+                # Holders marked by earlier batches of this run need no new mark (a dense token's
+                # batches name the same few thousand holders again and again).
+                fresh = [h for h in batch.pending_natives if h not in self._marked]
+                store.add_pending_natives(self.conn, self.chain_id, fresh)
                 self._natives_pending = True
         self.cursor = Cursor(batch.end, end_hash)
+        if batch.pending_natives:
+            if len(self._marked) > self.MARKED_CACHE:
+                self._marked.clear()  # bounded memory; at worst some holders are marked twice
+            self._marked.update(batch.pending_natives)
         if not batch.pending_natives and self._natives_pending and batch.end > self.reader.confirmed(batch.tip):
             self._settle_pending_natives()
         self.tip = batch.tip
@@ -218,6 +228,7 @@ class ChainSyncer:
     def _settle_pending_natives(self, page: int = 5000) -> None:
         """Snapshot the native balance of every pending holder at the cursor block (by its hash),
         a page per transaction; a failed read leaves the rest pending for the next chance."""
+        self._marked.clear()  # from here on, a holder's activity must mark it again
         while True:
             with self.conn.begin():
                 holders = store.pending_natives(self.conn, self.chain_id, page)

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, text
-from sqlalchemy.dialects.postgresql import insert
 
 from indexer import bulk, models
 from indexer.decode import DecodedEvent
@@ -80,12 +79,9 @@ def insert_native_balances(conn: Connection, chain_id: int, block: int, block_ha
                            balances: dict[str, int]) -> None:
     if not balances:
         return
-    stmt = insert(models.native_balances)
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=["chain_id", "holder", "block_number"],
-        set_={"balance": stmt.excluded.balance, "block_hash": stmt.excluded.block_hash},
-    ), [{"chain_id": chain_id, "holder": holder, "block_number": block, "block_hash": block_hash, "balance": value}
-        for holder, value in sorted(balances.items())])
+    bulk.insert(conn, models.native_balances, ("chain_id", "holder", "block_number", "block_hash", "balance"),
+                [(chain_id, holder, block, block_hash, value) for holder, value in sorted(balances.items())],
+                conflict=("chain_id", "holder", "block_number"), update=("balance", "block_hash"))
 
 
 # Holders whose native balance is still to be read (their activity was indexed deep in a backfill)
