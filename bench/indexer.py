@@ -383,6 +383,14 @@ def _postgres_cpu(engine: Any) -> float:
     return sum(_cpu_seconds(pid) for pid in pids)
 
 
+def _rss() -> int:
+    """Current resident set of this process, in bytes (0 where /proc is missing)."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _token_mismatches(node: AnvilProcess, engine: Any, chain_id: int, token: str) -> tuple[int, int]:
     """(holders checked, holders whose indexed LNC balance differs from balanceOf at the indexed block)."""
     with engine.connect() as conn:
@@ -419,6 +427,7 @@ def run_one(admin_url: str, workload: str, max_range: int = 5000, scale: int = 1
         engine = make_engine(full_url, pool_size=4)
         options = SyncOptions(initial_range=max_range, max_range=max_range, pipeline_depth=4)
         _reset_peak_rss()
+        before = _rss()
         anvil_pid = node._proc.pid if node._proc else 0
         cpu_before = (_cpu_seconds(), _cpu_seconds(anvil_pid))
         started = time.perf_counter()
@@ -428,7 +437,8 @@ def run_one(admin_url: str, workload: str, max_range: int = 5000, scale: int = 1
         peak = _peak_rss()
         cpu = (_cpu_seconds() - cpu_before[0], _cpu_seconds(anvil_pid) - cpu_before[1], _postgres_cpu(engine))
         assert stats is not None
-        log(f"{workload} lancer: {stats.events:,} events in {full_s:.2f}s, peak RSS {peak / 2**20:,.0f} MB; "
+        log(f"{workload} lancer: {stats.events:,} events in {full_s:.2f}s, peak RSS {peak / 2**20:,.0f} MB "
+            f"(the process held {before / 2**20:,.0f} MB before the backfill); "
             f"CPU s: indexer {cpu[0]:.2f}, anvil {cpu[1]:.2f}, postgres {cpu[2]:.2f}")
         checked, wrong = _token_mismatches(node, engine, CHAIN_ID, deployment.contracts["LancerToken"].address)
         log(f"{workload} LNC balances vs balanceOf: {checked:,} holders, {wrong} differ")

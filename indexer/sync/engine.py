@@ -26,7 +26,7 @@ from indexer.core.registry import ChainConfig
 from indexer.projections import apply_all, rollback_all
 from indexer.rpc import eth
 from indexer.rpc.client import RpcClient
-from indexer.rpc.errors import ReorgRace, RpcError
+from indexer.rpc.errors import RpcError
 from indexer.sources.spec import ContractSet
 from indexer.sync import store
 from indexer.sync.pipeline import Fetcher
@@ -235,7 +235,7 @@ class ChainSyncer:
                 if holders and self.cursor.hash is not None:
                     try:
                         balances = self.reader.native_balances(holders, self.cursor.number, self.cursor.hash)
-                    except (RpcError, ReorgRace) as exc:
+                    except RpcError as exc:  # a reorg race or a faulty node: next time
                         log.info("native_snapshots_deferred", chain=self.chain.name, kind=type(exc).__name__)
                         return
                     store.insert_native_balances(self.conn, self.chain_id, self.cursor.number, self.cursor.hash,
