@@ -102,11 +102,16 @@ class BenchResult:
         if self.cpu and self.floor_cpu:
             # What the backfill would be on an idle machine with cores to spare is bounded by its CPU
             # seconds; their ratio to the floor's is a figure the machine's load does not move much.
-            lines += ["CPU seconds (python, anvil, postgres): floor {:.2f} + {:.2f} + {:.2f} = {:.2f}; "
-                      "backfill {:.2f} + {:.2f} + {:.2f} = {:.2f} ({:.0%} of the floor's per event)".format(
-                          *self.floor_cpu, sum(self.floor_cpu), *self.cpu, sum(self.cpu),
-                          (sum(self.floor_cpu) / (self.floor_events or self.events))
-                          / (sum(self.cpu) / self.events))]
+            # PostgreSQL's is read from the backends still open at the end: when none was, it is
+            # left out of both sides.
+            parts = 3 if self.cpu[2] else 2
+            floor_cpu, cpu = sum(self.floor_cpu[:parts]), sum(self.cpu[:parts])
+            names = "python, anvil, postgres" if parts == 3 else "python, anvil; postgres not measured"
+            lines += [f"CPU seconds ({names}): floor "
+                      + " + ".join(f"{v:.2f}" for v in self.floor_cpu[:parts]) + f" = {floor_cpu:.2f}; backfill "
+                      + " + ".join(f"{v:.2f}" for v in self.cpu[:parts]) + f" = {cpu:.2f} "
+                      f"({(floor_cpu / (self.floor_events or self.events)) / (cpu / self.events):.0%} "
+                      "of the floor's per event)"]
         lines += ["", f"depth-5 reorg recovered in {self.reorg_seconds:.2f}s; goal <= {self.REORG_GOAL_BLOCKS} block "
                       f"times = {reorg_goal:.1f}s: {'met' if self.reorg_seconds <= reorg_goal else 'NOT met'}"]
         return "\n".join(lines)
