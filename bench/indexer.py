@@ -1,14 +1,19 @@
-"""Indexer benchmark (not a test): a reproducible anvil workload of 100k+ Token/Escrow events,
-then in one run (a) the floor: plain eth_getLogs over the biggest ranges bulk-COPYed into a scratch
-table, (b) Lancer's full backfill with projections, (c) recovery time of a depth-5 reorg.
+"""Indexer benchmark (not a test): reproducible anvil workloads, and for each in one run (a) the floor:
+plain eth_getLogs over the biggest ranges bulk-COPYed into a scratch table, (b) Lancer's full
+backfill with projections (and its peak RSS), (c) recovery time of a depth-5 reorg.
 
-The workload is built once with automine off (batched eth_sendTransaction, then anvil_mine) and
-cached with anvil's dump/load state under ``.lancer/bench``.
+Two workloads: ``escrow`` (106k Token/Escrow events over 2,645 blocks, 8 accounts, many small
+transactions) and ``token`` (dense ERC20 traffic: one transaction every third block carrying
+100-200 LNC transfers to 5,000 holders; ~100k events over ~2,100 blocks, ``scale`` times that).
+Each is built once and cached with anvil's dump/load state under ``.lancer/bench``.
 """
 
 from __future__ import annotations
 
 import gzip
+import os
+import random
+import resource
 import threading
 import time
 import uuid
@@ -37,6 +42,8 @@ from indexer.worker import run_chain
 BENCH_DIR = REPO_ROOT / ".lancer" / "bench"
 CHAIN_ID = 31399
 WORKLOAD_VERSION = "v1"
+TOKEN_WORKLOAD_VERSION = "t1"
+WORKLOADS = ("escrow", "token")
 # Each of the workload's states is megabytes in anvil's memory: keep only what the depth-5 reorg needs.
 BENCH_MEMORY_STATES = 64
 GAS = hex(900_000)
@@ -51,6 +58,10 @@ class BenchResult:
     reorg_seconds: float
     block_time: float
     floor_events: int | None = None  # logs the floor copied (every log of the range); default: ``events``
+    name: str = "escrow"
+    peak_rss: int | None = None  # bytes: the bench process's peak resident set during the backfill
+    cpu: tuple[float, float, float] | None = None  # CPU seconds of the backfill: indexer, anvil, postgres
+    floor_cpu: tuple[float, float, float] | None = None  # ... and of the floor
 
     GOAL_RATIO = 0.5
     REORG_GOAL_BLOCKS = 2
@@ -67,21 +78,48 @@ class BenchResult:
     def ratio(self) -> float:
         return self.full_rate / self.floor_rate
 
+    # 1M events within this (the token workload at --scale 10 measures it); smaller runs are
+    # reported against the same figure, as an indication only.
+    RSS_GOAL = 500 * 2**20
+
     def report(self) -> str:
         floor_events = self.floor_events if self.floor_events is not None else self.events
         reorg_goal = self.REORG_GOAL_BLOCKS * self.block_time
+        rss = f"{self.peak_rss / 2**20:,.0f} MB" if self.peak_rss else "-"
         rows = [
-            ("floor: eth_getLogs + COPY", floor_events, self.floor_seconds, self.floor_rate, 1.0, ""),
-            ("lancer backfill + projections", self.events, self.full_seconds, self.full_rate, self.ratio,
+            ("floor: eth_getLogs + COPY", floor_events, self.floor_seconds, self.floor_rate, 1.0, "-", ""),
+            ("lancer backfill + projections", self.events, self.full_seconds, self.full_rate, self.ratio, rss,
              f"goal >= {self.GOAL_RATIO:.0%}: {'met' if self.ratio >= self.GOAL_RATIO else 'NOT met'}"),
         ]
-        lines = [f"indexer benchmark: {self.events:,} events over {self.blocks:,} blocks", "",
-                 f"{'run':<31} {'events':>9} {'seconds':>8} {'events/s':>10} {'vs floor':>9}"]
-        lines += [f"{name:<31} {n:>9,} {sec:>8.2f} {rate:>10,.0f} {ratio:>9.0%}  {note}".rstrip()
-                  for name, n, sec, rate, ratio, note in rows]
+        lines = [f"indexer benchmark ({self.name}): {self.events:,} events over {self.blocks:,} blocks", "",
+                 f"{'run':<31} {'events':>9} {'seconds':>8} {'events/s':>10} {'vs floor':>9} {'peak RSS':>9}"]
+        lines += [f"{name:<31} {n:>9,} {sec:>8.2f} {rate:>10,.0f} {ratio:>9.0%} {mem:>9}  {note}".rstrip()
+                  for name, n, sec, rate, ratio, mem, note in rows]
+        if self.peak_rss:
+            verdict = "met" if self.peak_rss < self.RSS_GOAL else "NOT met"
+            lines += [f"peak RSS of the backfill {rss}; goal for 1M events < {self.RSS_GOAL // 2**20} MB: {verdict}"
+                      + ("" if self.events >= 1_000_000 else f" at {self.events:,} events (run --scale 10 for 1M)")]
+        if self.cpu and self.floor_cpu:
+            # What the backfill would be on an idle machine with cores to spare is bounded by its CPU
+            # seconds; their ratio to the floor's is a figure the machine's load does not move much.
+            # PostgreSQL's is read from the backends still open at the end: when none was, it is
+            # left out of both sides.
+            parts = 3 if self.cpu[2] else 2
+            floor_cpu, cpu = sum(self.floor_cpu[:parts]), sum(self.cpu[:parts])
+            names = "python, anvil, postgres" if parts == 3 else "python, anvil; postgres not measured"
+            lines += [f"CPU seconds ({names}): floor "
+                      + " + ".join(f"{v:.2f}" for v in self.floor_cpu[:parts]) + f" = {floor_cpu:.2f}; backfill "
+                      + " + ".join(f"{v:.2f}" for v in self.cpu[:parts]) + f" = {cpu:.2f} "
+                      f"({(floor_cpu / (self.floor_events or self.events)) / (cpu / self.events):.0%} "
+                      "of the floor's per event)"]
         lines += ["", f"depth-5 reorg recovered in {self.reorg_seconds:.2f}s; goal <= {self.REORG_GOAL_BLOCKS} block "
                       f"times = {reorg_goal:.1f}s: {'met' if self.reorg_seconds <= reorg_goal else 'NOT met'}"]
         return "\n".join(lines)
+
+
+def report(results: list[BenchResult]) -> str:
+    """Every workload's table, measured in the same run."""
+    return "\n\n".join(r.report() for r in results)
 
 
 class _Node:
@@ -167,27 +205,90 @@ def _build_workload(node: AnvilProcess, escrow_rounds: int = 40, per_round: int 
                       deployer=admin, deployed_at=now, updated_at=now, contracts=contracts)
 
 
+# A batch-transfer helper, hand-assembled so the workload needs no compiled artifact of its own:
+# calldata is the token address (32 bytes) then (recipient, amount) pairs of 32 bytes each; it calls
+# token.transfer(recipient, amount) for each pair (reverting if one fails). Installed with
+# anvil_setCode and funded with LNC, it makes one transaction carry 100-200 Transfer logs.
+BATCH_TRANSFER_CODE = bytes.fromhex(
+    "63a9059cbb60e01b600052"  # mstore(0, transfer selector << 224)
+    "6020"  # i = 32
+    "5b" "803611" "15" "61003e" "57"  # loop: if !(calldatasize > i) goto end
+    "80" "35" "6004" "52"  # mstore(4, calldata[i])
+    "80" "6020" "01" "35" "6024" "52"  # mstore(36, calldata[i + 32])
+    "6000" "6000" "6044" "6000" "6000" "6000" "35" "5a" "f1"  # call(gas, token, 0, 0, 68, 0, 0)
+    "15" "610040" "57"  # failed: goto fail
+    "6040" "01" "61000d" "56"  # i += 64; goto loop
+    "5b" "00"  # end: stop
+    "5b" "6000" "80" "fd"  # fail: revert(0, 0)
+)
+BATCH_TRANSFER_ADDRESS = "0x00000000000000000000000000000000000b1a57"
+TOKEN_HOLDERS = 5000
+
+
+def _build_token_workload(node: AnvilProcess, scale: int = 1, txs: int = 667, gap: int = 2) -> Deployment:
+    """Dense ERC20 traffic: ``txs * scale`` transactions, each in its own block followed by ``gap``
+    empty ones, each carrying 100-200 LNC transfers from the helper to random ones of 5,000 holders."""
+    w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
+    admin, *users = w3.eth.accounts
+    kinds = [Web3.keccak(text=k) for k in ("carbon", "social")]
+    deployed, blocks = deploy_platform_unlocked(w3, admin, token_cap=10**33, fee_bps=200,
+                                                splits=[(users[0], 6000, kinds[0]), (users[1], 4000, kinds[1])])
+    token, treasury, impl, factory = (deployed[n] for n in ("LancerToken", "Treasury", "Escrow", "EscrowFactory"))
+    helper = Web3.to_checksum_address(BATCH_TRANSFER_ADDRESS)
+    node.rpc("anvil_setCode", [helper, "0x" + BATCH_TRANSFER_CODE.hex()])
+    w3.eth.wait_for_transaction_receipt(token.functions.mint(helper, 10**30).transact({"from": admin}))
+    holders = [Web3.keccak(text=f"holder-{i}")[-20:] for i in range(TOKEN_HOLDERS)]
+    rng = random.Random(19)
+    n = _Node(node)
+    head = w3.eth.block_number
+    for _ in range(txs * scale):
+        data = bytearray(bytes(12) + bytes.fromhex(token.address[2:]))
+        for _ in range(rng.randint(100, 200)):
+            data += bytes(12) + rng.choice(holders) + rng.randint(1, 10**21).to_bytes(32, "big")
+        # Automine: each transaction gets its own block; then ``gap`` empty blocks.
+        n.rpc.call("eth_sendTransaction", [{"from": admin, "to": helper, "data": "0x" + data.hex(),
+                                            "gas": hex(12_000_000)}])
+        n.mine(gap)
+        head += 1 + gap
+    receipt = w3.eth.get_transaction_receipt(w3.eth.get_block(head - gap)["transactions"][0])
+    if receipt["status"] != 1:
+        raise RuntimeError("the batch-transfer helper reverted")
+    now = datetime.now(UTC)
+    contracts = {name: DeployedContract(address=c.address, block_number=blocks[name])
+                 for name, c in (("LancerToken", token), ("Treasury", treasury), ("Escrow", impl),
+                                 ("EscrowFactory", factory))}
+    return Deployment(chain_id=CHAIN_ID, chain_name="bench", genesis_hash=w3.eth.get_block(0)["hash"].to_0x_hex(),
+                      deployer=admin, deployed_at=now, updated_at=now, contracts=contracts)
+
+
 def _loaded(state: Path) -> AnvilProcess:
     return AnvilProcess(CHAIN_ID, memory_states=BENCH_MEMORY_STATES, extra_args=["--load-state", str(state)]).start(
         timeout=120)
 
 
-def prepare(log: Any = print) -> tuple[AnvilProcess, Deployment]:
+def prepare(log: Any = print, workload: str = "escrow", scale: int = 1) -> tuple[AnvilProcess, Deployment]:
     """Start anvil on the cached workload (building and caching it on first use)."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    state = BENCH_DIR / f"state-{WORKLOAD_VERSION}.json"
-    dep_path = BENCH_DIR / f"deployment-{WORKLOAD_VERSION}.json"
+    if workload == "escrow":
+        version, build = WORKLOAD_VERSION, _build_workload
+    else:
+        version = TOKEN_WORKLOAD_VERSION + (f"x{scale}" if scale != 1 else "")
+
+        def build(node: AnvilProcess) -> Deployment:
+            return _build_token_workload(node, scale=scale)
+    state = BENCH_DIR / f"state-{version}.json"
+    dep_path = BENCH_DIR / f"deployment-{version}.json"
     if state.is_file() and dep_path.is_file():
         node = _loaded(state)
         deployment = Deployment.model_validate_json(dep_path.read_text())
         if int(str(node.rpc("eth_blockNumber")), 16) > 1000:
             return node, deployment
         node.stop()
-    log("building the workload (cached afterwards)...")
+    log(f"building the {workload} workload (cached afterwards)...")
     started = time.perf_counter()
     node = AnvilProcess(CHAIN_ID, accounts=20, memory_states=BENCH_MEMORY_STATES,
                         extra_args=["--gas-limit", "60000000"]).start()
-    deployment = _build_workload(node)
+    deployment = build(node)
     dumped = node.rpc("anvil_dumpState")
     node.stop()
     # anvil_dumpState returns the hex of a gzipped JSON state; --load-state wants the JSON itself.
@@ -217,9 +318,17 @@ def _drop_database(admin_url: str, url: str) -> None:
 
 def floor(node: AnvilProcess, url: str, start: int, head: int, max_range: int) -> tuple[int, float]:
     """Plain eth_getLogs over the biggest ranges, bulk-COPYed raw into a scratch table."""
+    count, elapsed, _ = _floor(node, url, start, head, max_range)
+    return count, elapsed
+
+
+def _floor(node: AnvilProcess, url: str, start: int, head: int,
+           max_range: int) -> tuple[int, float, tuple[float, float, float]]:
     engine = make_engine(url)
     rpc = RpcClient([node.url], chain="bench-floor", timeout=300)
     count = 0
+    anvil_pid = node._proc.pid if node._proc else 0
+    cpu_before = (_cpu_seconds(), _cpu_seconds(anvil_pid))
     started = time.perf_counter()
     with engine.connect() as conn:
         conn.exec_driver_sql("CREATE TABLE scratch_logs (block_number bigint, log_index int, block_hash text, "
@@ -235,15 +344,76 @@ def floor(node: AnvilProcess, url: str, start: int, head: int, max_range: int) -
                                     entry["transactionHash"], entry["address"], entry["topics"], entry["data"]))
             count += len(logs)
         conn.commit()
-    elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        pg = _cpu_seconds(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+    cpu = (_cpu_seconds() - cpu_before[0], _cpu_seconds(anvil_pid) - cpu_before[1], pg)
     rpc.close()
     engine.dispose()
-    return count, elapsed
+    return count, elapsed, cpu
 
 
-def run(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", max_range: int = 5000,
-        log: Any = print) -> BenchResult:
-    node, deployment = prepare(log)
+def _reset_peak_rss() -> None:
+    """Start a new peak-RSS window (Linux: writing 5 to clear_refs resets VmHWM)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_rss() -> int:
+    """Peak resident set of this process (since the last reset where the OS allows one), in bytes."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _postgres_cpu(engine: Any) -> float:
+    """CPU seconds of the PostgreSQL backends serving this (scratch) database's open connections."""
+    with engine.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND pid <> pg_backend_pid()")).scalars().all()
+    return sum(_cpu_seconds(pid) for pid in pids)
+
+
+def _rss() -> int:
+    """Current resident set of this process, in bytes (0 where /proc is missing)."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _token_mismatches(node: AnvilProcess, engine: Any, chain_id: int, token: str) -> tuple[int, int]:
+    """(holders checked, holders whose indexed LNC balance differs from balanceOf at the indexed block)."""
+    with engine.connect() as conn:
+        block = conn.execute(text("SELECT block_number FROM chains WHERE chain_id = :c"), {"c": chain_id}).scalar()
+        stored = dict(conn.execute(text("SELECT holder, balance FROM token_balances WHERE chain_id = :c AND token = :t"),
+                                   {"c": chain_id, "t": token}).all())
+    rpc = RpcClient([node.url], chain="bench-check", timeout=120)
+    holders = sorted(stored)
+    calls = [("eth_call", [{"to": token, "data": "0x70a08231" + h[2:].lower().rjust(64, "0")}, hex(block)])
+             for h in holders]
+    replies = rpc.batch(calls, max_size=500) if calls else []
+    rpc.close()
+    wrong = sum(1 for h, r in zip(holders, replies, strict=True) if int(str(r), 16) != int(stored[h]))
+    return len(holders), wrong
+
+
+def run_one(admin_url: str, workload: str, max_range: int = 5000, scale: int = 1, log: Any = print) -> BenchResult:
+    node, deployment = prepare(log, workload, scale)
     urls = []
     try:
         head = int(str(node.rpc("eth_blockNumber")), 16)
@@ -253,28 +423,49 @@ def run(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
             "finality": Finality(confirmations=12), "block_time_seconds": 1.0})
         floor_url = _scratch_database(admin_url, "floor")
         urls.append(floor_url)
-        events, floor_s = floor(node, floor_url, cs.start_block, head, max_range)
-        log(f"floor: {events:,} logs in {floor_s:.2f}s")
+        events, floor_s, floor_cpu = _floor(node, floor_url, cs.start_block, head, max_range)
+        log(f"{workload} floor: {events:,} logs in {floor_s:.2f}s; CPU s: python {floor_cpu[0]:.2f}, "
+            f"anvil {floor_cpu[1]:.2f}, postgres {floor_cpu[2]:.2f}")
         full_url = _scratch_database(admin_url, "full")
         urls.append(full_url)
         upgrade(full_url)
         engine = make_engine(full_url, pool_size=4)
         options = SyncOptions(initial_range=max_range, max_range=max_range, pipeline_depth=4)
+        _reset_peak_rss()
+        before = _rss()
+        anvil_pid = node._proc.pid if node._proc else 0
+        cpu_before = (_cpu_seconds(), _cpu_seconds(anvil_pid))
         started = time.perf_counter()
         stats = run_chain(engine, chain, cs, stop=threading.Event(), options=options, stop_at_head=True,
                           rpc_timeout=300)
         full_s = time.perf_counter() - started
+        peak = _peak_rss()
+        cpu = (_cpu_seconds() - cpu_before[0], _cpu_seconds(anvil_pid) - cpu_before[1], _postgres_cpu(engine))
         assert stats is not None
-        log(f"lancer: {stats.events:,} events in {full_s:.2f}s")
+        log(f"{workload} lancer: {stats.events:,} events in {full_s:.2f}s, peak RSS {peak / 2**20:,.0f} MB "
+            f"(the process held {before / 2**20:,.0f} MB before the backfill); "
+            f"CPU s: indexer {cpu[0]:.2f}, anvil {cpu[1]:.2f}, postgres {cpu[2]:.2f}")
+        checked, wrong = _token_mismatches(node, engine, CHAIN_ID, deployment.contracts["LancerToken"].address)
+        log(f"{workload} LNC balances vs balanceOf: {checked:,} holders, {wrong} differ")
+        if wrong:
+            raise RuntimeError(f"{wrong} indexed LNC balances differ from balanceOf")
         reorg_s = _reorg_recovery(node, engine, chain, cs)
         engine.dispose()
         return BenchResult(blocks=head - cs.start_block + 1, events=stats.events, floor_seconds=floor_s,
                            full_seconds=full_s, reorg_seconds=reorg_s, block_time=chain.block_time_seconds,
-                           floor_events=events)
+                           floor_events=events, name=workload, peak_rss=peak, cpu=cpu,
+                           floor_cpu=floor_cpu)
     finally:
         node.stop()
         for url in urls:
             _drop_database(admin_url, url)
+
+
+def run(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", max_range: int = 5000,
+        log: Any = print, workload: str = "both", scale: int = 1) -> list[BenchResult]:
+    """Each workload (``escrow``, ``token`` or ``both``) measured in turn, in this one run."""
+    names = WORKLOADS if workload == "both" else (workload,)
+    return [run_one(admin_url, name, max_range=max_range, scale=scale, log=log) for name in names]
 
 
 def _reorg_recovery(node: AnvilProcess, engine: Any, chain: Any, cs: Any) -> float:

@@ -37,6 +37,11 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder().decode
+_JSON_HEADERS = {"content-type": "application/json"}
+
+
 class _Reply(msgspec.Struct, Generic[T]):
     """One JSON-RPC reply whose result is decoded straight into ``T`` (fields ``T`` lacks are skipped
     unparsed, which is what makes typed decoding fast for big answers such as block receipts)."""
@@ -121,7 +126,8 @@ class RpcClient:
 
     def _post(self, url: str, payload: object, decode: Callable[[bytes], Any] | None = None) -> Any:
         try:
-            reply = self._http.post(url, json=payload)
+            # msgspec both ways: a backfill moves megabytes of JSON, and it is ~3x faster than json.
+            reply = self._http.post(url, content=_encode(payload), headers=_JSON_HEADERS)
         except httpx.TimeoutException as exc:
             raise RpcTimeout(f"timeout after {self.timeout}s: {type(exc).__name__}", url=url) from None
         except httpx.TransportError as exc:
@@ -144,7 +150,7 @@ class RpcClient:
                 raise RangeTooLarge(f"HTTP {reply.status_code}: {body}", url=url, code=reply.status_code)
             raise HttpStatusError(f"HTTP {reply.status_code}: {body}", url=url, code=reply.status_code)
         try:
-            return decode(reply.content) if decode else reply.json()
+            return decode(reply.content) if decode else _decode(reply.content)
         except (ValueError, msgspec.DecodeError):
             raise InvalidResponse("response is not JSON", url=url) from None
         except InvalidResponse as exc:

@@ -26,6 +26,7 @@ from indexer.core.registry import ChainConfig
 from indexer.projections import apply_all, rollback_all
 from indexer.rpc import eth
 from indexer.rpc.client import RpcClient
+from indexer.rpc.errors import RpcError
 from indexer.sources.spec import ContractSet
 from indexer.sync import store
 from indexer.sync.pipeline import Fetcher
@@ -37,6 +38,8 @@ log = structlog.get_logger(__name__)
 
 class ChainSyncer:
     """Indexes one chain into PostgreSQL through ``conn`` (a connection that holds the chain's lock)."""
+
+    MARKED_CACHE = 200_000  # holders remembered as marked pending (~20 MB at most)
 
     def __init__(self, chain: ChainConfig, contract_set: ContractSet, conn: Connection, rpc: RpcClient,
                  options: SyncOptions | None = None, stop: threading.Event | None = None,
@@ -56,6 +59,8 @@ class ChainSyncer:
         self._range = self.options.initial_range
         self._fetcher: Fetcher | None = None
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=self.options.pipeline_depth)
+        self._natives_pending = True  # unknown until looked up: a killed worker may have left some
+        self._marked: set[str] = set()  # holders this run marked pending (committed), until settled
 
     # -- cursor ---------------------------------------------------------------------------------
 
@@ -136,6 +141,8 @@ class ChainSyncer:
                         self._handle_reorg()  # the chain got shorter than what we wrote
                         continue
                     self._write_tip(item.tip)
+                    if self._natives_pending and self.cursor.hash == item.tip.head_hash:
+                        self._settle_pending_natives()
                     if self.on_progress:
                         self.on_progress(self, item)
                     if stop_at_head and self.cursor.number >= item.tip.head:
@@ -195,7 +202,19 @@ class ChainSyncer:
                 apply_all(self.conn, self.chain_id, batch.events)
             store.insert_native_balances(self.conn, self.chain_id, batch.native_block, batch.native_hash,
                                          batch.native_balances)
+            if batch.pending_natives:
+                # Holders marked by earlier batches of this run need no new mark (a dense token's
+                # batches name the same few thousand holders again and again).
+                fresh = [h for h in batch.pending_natives if h not in self._marked]
+                store.add_pending_natives(self.conn, self.chain_id, fresh)
+                self._natives_pending = True
         self.cursor = Cursor(batch.end, end_hash)
+        if batch.pending_natives:
+            if len(self._marked) > self.MARKED_CACHE:
+                self._marked.clear()  # bounded memory; at worst some holders are marked twice
+            self._marked.update(batch.pending_natives)
+        if not batch.pending_natives and self._natives_pending and batch.end > self.reader.confirmed(batch.tip):
+            self._settle_pending_natives()
         self.tip = batch.tip
         blocks = batch.end - batch.start + 1
         self.stats.batches += 1
@@ -205,6 +224,26 @@ class ChainSyncer:
         metrics.BLOCKS.labels(chain=self.chain.name).inc(blocks)
         metrics.EVENTS.labels(chain=self.chain.name).inc(len(batch.events))
         self._update_gauges(batch.tip, batch.headers[batch.end])
+
+    def _settle_pending_natives(self, page: int = 5000) -> None:
+        """Snapshot the native balance of every pending holder at the cursor block (by its hash),
+        a page per transaction; a failed read leaves the rest pending for the next chance."""
+        self._marked.clear()  # from here on, a holder's activity must mark it again
+        while True:
+            with self.conn.begin():
+                holders = store.pending_natives(self.conn, self.chain_id, page)
+                if holders and self.cursor.hash is not None:
+                    try:
+                        balances = self.reader.native_balances(holders, self.cursor.number, self.cursor.hash)
+                    except RpcError as exc:  # a reorg race or a faulty node: next time
+                        log.info("native_snapshots_deferred", chain=self.chain.name, kind=type(exc).__name__)
+                        return
+                    store.insert_native_balances(self.conn, self.chain_id, self.cursor.number, self.cursor.hash,
+                                                 balances)
+                    store.drop_pending_natives(self.conn, self.chain_id, holders)
+            if len(holders) < page:
+                self._natives_pending = False
+                return
 
     def _update_gauges(self, tip: Tip, last: Header | None) -> None:
         name = self.chain.name

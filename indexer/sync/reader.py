@@ -161,16 +161,19 @@ class ChainReader:
             transactions = self.receipts(events, headers) if events else []
         except InvalidResponse as exc:
             self._race_or_fault(chunk, str(exc))
-        # Most nodes prune old state (and a loaded anvil state has none), so deep in a backfill the
-        # balances are read at the head the node reported, by its hash: each snapshot records the
-        # block (number and hash) it is as of, and the writer drops it once that block is orphaned.
-        native_block, native_hash = (end, headers[end].hash) if full else (chunk.tip.head, chunk.tip.head_hash)
-        natives = self.native_balances(parties(events, transactions), native_block, native_hash) if events else {}
+        # Near the head a batch's native balances are read at its last block, by hash. Deep in a
+        # backfill they are not read at all: most nodes prune old state, and a snapshot at the head
+        # per batch would read the same holders again and again. The batch names its parties
+        # instead; the writer records them as pending and snapshots them all once, when it reaches
+        # the head (``ChainSyncer._settle_pending_natives``).
+        involved = parties(events, transactions) if events else []
+        natives = self.native_balances(involved, end, headers[end].hash) if full and involved else {}
         with_logs = {n for n, _ in chunk.log_hashes}
         stored = list(headers.values()) if full else [
             h for n, h in headers.items() if n in (start, end) or n in with_logs]
         return Batch(start, end, headers, events, event_rows(events), transaction_rows(transactions),
-                     chunk.tip, natives, native_block, native_hash, stored)
+                     chunk.tip, natives, end, headers[end].hash, stored,
+                     pending_natives=[] if full else involved)
 
     def _race_or_fault(self, chunk: Chunk, message: str) -> NoReturn:
         """Answers of a chunk disagree: a reorg if its pin is gone, else the node's fault."""

@@ -2,11 +2,12 @@
 (COPY-encoded off the writer's thread), and their rollback above a reorg's ancestor. Projections
 write and roll back their own tables (``indexer.projections``).
 
-Native-coin snapshots are stored with the block hash they were read at, and settled once the index
-reaches their block: deep in a backfill a batch's balances are read at the node's head (old state is
-pruned on most nodes), i.e. at a block the index has not reached. When a batch covers that block, the
-snapshot is kept only if the batch's header there has the same hash (else it belongs to an orphaned
-branch and is deleted). The read models serve only snapshots whose block is stored with the same hash.
+Native-coin snapshots are stored with the block hash they were read at. Near the head a batch's are
+read at its last block. Deep in a backfill (old state is pruned on most nodes) a batch's parties are
+only marked pending, and snapshotted all at once when the index reaches the head. Snapshots taken
+above the cursor (as older versions did) are settled once the index reaches their block: kept only
+if the batch's header there has the same hash (else they belong to an orphaned branch and are
+deleted). The read models serve only snapshots whose block is stored with the same hash.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, text
-from sqlalchemy.dialects.postgresql import insert
 
 from indexer import bulk, models
 from indexer.decode import DecodedEvent
@@ -79,12 +79,33 @@ def insert_native_balances(conn: Connection, chain_id: int, block: int, block_ha
                            balances: dict[str, int]) -> None:
     if not balances:
         return
-    stmt = insert(models.native_balances)
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=["chain_id", "holder", "block_number"],
-        set_={"balance": stmt.excluded.balance, "block_hash": stmt.excluded.block_hash},
-    ), [{"chain_id": chain_id, "holder": holder, "block_number": block, "block_hash": block_hash, "balance": value}
-        for holder, value in sorted(balances.items())])
+    bulk.insert(conn, models.native_balances, ("chain_id", "holder", "block_number", "block_hash", "balance"),
+                [(chain_id, holder, block, block_hash, value) for holder, value in sorted(balances.items())],
+                conflict=("chain_id", "holder", "block_number"), update=("balance", "block_hash"))
+
+
+# Holders whose native balance is still to be read (their activity was indexed deep in a backfill)
+# are marked by a row at this block number: no block has it, so the read models (which serve only
+# snapshots of stored blocks) never serve it, a reorg's rollback (rows above the ancestor) keeps it,
+# and it is written in the batch's own transaction, so a killed worker loses none.
+PENDING_BLOCK = -1
+
+
+def add_pending_natives(conn: Connection, chain_id: int, holders: list[str]) -> None:
+    bulk.insert(conn, models.native_balances, ("chain_id", "holder", "block_number", "block_hash", "balance"),
+                [(chain_id, h, PENDING_BLOCK, None, 0) for h in holders],
+                conflict=("chain_id", "holder", "block_number"))
+
+
+def pending_natives(conn: Connection, chain_id: int, limit: int) -> list[str]:
+    return list(conn.execute(text("""
+        SELECT holder FROM native_balances WHERE chain_id = :c AND block_number = :p ORDER BY holder LIMIT :n"""),
+        {"c": chain_id, "p": PENDING_BLOCK, "n": limit}).scalars())
+
+
+def drop_pending_natives(conn: Connection, chain_id: int, holders: list[str]) -> None:
+    conn.execute(text("DELETE FROM native_balances WHERE chain_id = :c AND block_number = :p AND holder = ANY(:h)"),
+                 {"c": chain_id, "p": PENDING_BLOCK, "h": holders})
 
 
 def settle_native_balances(conn: Connection, chain_id: int, start: int, end: int, hashes: dict[int, str]) -> set[int]:

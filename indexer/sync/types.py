@@ -34,6 +34,8 @@ class Batch:
     native_block: int = 0  # the block the native balances are as of
     native_hash: str | None = None  # ... and its hash (the balances were read by that hash)
     stored: list[Header] = field(default_factory=list)  # the headers kept in ``blocks``
+    # Deep in a backfill: the batch's parties, whose native balances are read later, at the head.
+    pending_natives: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

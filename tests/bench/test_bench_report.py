@@ -3,7 +3,7 @@ recovery against its goal."""
 
 from __future__ import annotations
 
-from bench.indexer import BenchResult
+from bench.indexer import BenchResult, report
 
 
 def test_report_is_a_table_with_goals() -> None:
@@ -11,7 +11,7 @@ def test_report_is_a_table_with_goals() -> None:
                        block_time=1.0, floor_events=100_001).report()
     lines = text.splitlines()
     header = next(line for line in lines if line.startswith("run"))
-    assert header.split() == ["run", "events", "seconds", "events/s", "vs", "floor"]
+    assert header.split() == ["run", "events", "seconds", "events/s", "vs", "floor", "peak", "RSS"]
     floor = next(line for line in lines if line.startswith("floor"))
     full = next(line for line in lines if line.startswith("lancer"))
     assert "100,001" in floor and "2.00" in floor and "50,000" in floor and "100%" in floor
@@ -32,3 +32,20 @@ def test_web_budget_report_is_a_table_with_the_dashboard_verdict() -> None:
     assert "load average 1.00 2.00 3.00" in met and met.endswith("< 200 kB gzip -> 165.0 kB: MET")
     over = Result(rows[:1], {"route": "/dashboard", "budget_kb": 200, "gzip_kb": 230.5, "met": False}, None, (0, 0, 0))
     assert over.report().endswith("230.5 kB: NOT MET") and "existing build" in over.report()
+
+
+def test_each_workload_reports_its_floor_memory_and_cpu() -> None:
+    token = BenchResult(blocks=2006, events=99_755, floor_seconds=2.0, full_seconds=5.0, reorg_seconds=0.5,
+                        block_time=1.0, name="token", peak_rss=300 * 2**20, cpu=(8.0, 2.0, 6.0),
+                        floor_cpu=(3.0, 1.0, 1.0))
+    escrow = BenchResult(blocks=2645, events=106_417, floor_seconds=2.0, full_seconds=3.0, reorg_seconds=0.5,
+                         block_time=1.0, name="escrow", peak_rss=600 * 2**20)
+    text = report([escrow, token])
+    assert "indexer benchmark (escrow)" in text and "indexer benchmark (token)" in text
+    token_lines = token.report().splitlines()
+    assert "300 MB" in next(line for line in token_lines if line.startswith("lancer"))
+    assert "goal for 1M events < 500 MB: met at 99,755 events" in token.report()
+    assert "500 MB: NOT met" in escrow.report()
+    cpu = next(line for line in token_lines if line.startswith("CPU"))
+    # floor 5.0 CPU s for 99,755 logs, backfill 16.0 for 99,755 events: 31% of the floor's per event.
+    assert "= 5.00" in cpu and "= 16.00" in cpu and "31%" in cpu
