@@ -105,18 +105,17 @@ def rank_freelancers(db: Db, settings: ApiSettings, project: Project, *, ranker:
         st = store.synced(db)
         if vector is not None:
             cosine = np.where(st.has_vector[:st.size], np.clip(st.vectors[:st.size] @ vector, 0.0, 1.0), 0.0)
-            rows = store.shortlist(st, ask, cosine)
-            texts = {st.ids[i]: float(cosine[i]) for i in rows}
+            rows, values = store.shortlist(st, ask, cosine)
         else:
             matched = st.matched_terms(lexemes)
-            rows = store.shortlist(st, ask, store.lexical_proxy(matched), matched)
-        picked = [(st.ids[i], st.rows[i], st.facts[i]) for i in rows]
-    if vector is None:
-        texts = rankers.text_ranks(db, [u for u, _, _ in picked], query)
-    out = []
-    for user_id, row, facts in picked:
-        values = scoring.feature_values(facts, pf, texts.get(user_id, 0.0), settings.matching_reference_hours)
-        out.append(feed.Ranked(user_id, scoring.score(values, settings.matching_weights), facts.is_new, row))
+            rows, values = store.shortlist(st, ask, store.lexical_proxy(matched), matched)
+        picked = [st.rows[i] for i in rows]
+        is_new = st.is_new[rows].tolist()
+    if vector is None:  # the text part is the real ts_rank_cd, not the proxy that chose the candidates
+        ranks = rankers.text_ranks(db, [b.user_id for b in picked], query)
+        values["text"][rows] = np.clip([ranks.get(b.user_id, 0.0) for b in picked], 0.0, 1.0)
+    scores = store.scored(values, rows, settings.matching_weights)
+    out = [feed.Ranked(b.user_id, sc, bool(new), b) for b, sc, new in zip(picked, scores, is_new, strict=True)]
     return used, out
 
 

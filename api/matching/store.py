@@ -8,8 +8,8 @@ posting lists), so a feed pre-scores *every* freelancer with a few vector operat
 ``MATCHING_CANDIDATES`` (plus the cold-start streams) and scores only those exactly (``scoring``).
 
 Freshness: each request asks the change feed (migration a0021: ``xid`` of the last writing transaction,
-a deletions log) for what changed since the snapshot ``xmin`` seen at the last sync: an index range,
-usually empty. So a write is visible to the next feed, as with plain SQL, without reloading.
+a deletions log) for what changed since the snapshot seen at the last sync (see ``synced``): an index
+range, usually empty. So a write is visible to the next feed, as with plain SQL, without reloading.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session as Db
 
-from api.matching import embeddings
+from api.matching import embeddings, scoring
 from api.matching import features as fx
 
 COLUMNS = ("user_id, skill_ids, skill_levels, verified_skill_ids, reputation, completed, tz_offset_minutes, "
@@ -33,24 +33,35 @@ OVERLAY_LIMIT = 2000  # changed rows kept beside the posting lists before they a
 TS_WEIGHT_D = 0.1  # ts_rank_cd's default weight of an unlabelled lexeme (the proxy of the text feature)
 
 
-def _facts(row: Any) -> fx.FreelancerFacts:
-    return fx.FreelancerFacts(
-        user_id=row.user_id, skill_levels={int(k): int(v) for k, v in (row.skill_levels or {}).items()},
-        verified=set(row.verified_skill_ids or []), reputation=float(row.reputation), completed=int(row.completed),
-        tz_offset_minutes=int(row.tz_offset_minutes), availability=row.availability, rates=list(row.rates or []),
-        is_new=bool(row.is_new), created_at=row.profile_created_at)
+class Brief(NamedTuple):
+    """What a feed page shows of a freelancer (the vector and lexemes stay in the columns only)."""
+
+    user_id: uuid.UUID
+    skill_ids: list[int]
+    verified_skill_ids: list[int]
+    availability: str
+    reputation: float
+    is_new: bool
+
+
+def _rate(rates: list[dict[str, Any]], chain_id: int, token: str) -> float:
+    for r in rates:  # the first rate in that chain and token, as features.budget reads it
+        if int(str(r.get("chain_id"))) == chain_id and str(r.get("token")).lower() == token:
+            return float(int(str(r.get("amount", "0"))))
+    return float("nan")
 
 
 @dataclass
 class Store:
     """Row i of every column is one freelancer; ``alive`` is False for rows deleted since loading."""
 
-    xmin: int = 0
+    xmax: int = 0  # the snapshot of the last sync: its xmax and in-progress transaction ids
+    running: list[int] = field(default_factory=list)
     size: int = 0
     where: dict[uuid.UUID, int] = field(default_factory=dict)
     ids: list[uuid.UUID] = field(default_factory=list)
-    rows: list[Any] = field(default_factory=list)  # the row as read (the page shows it)
-    facts: list[fx.FreelancerFacts] = field(default_factory=list)  # decoded once
+    rows: list[Brief] = field(default_factory=list)
+    rates: list[list[dict[str, Any]]] = field(default_factory=list)
     alive: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     levels: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.uint8))  # [row, skill id] 0-5
     verified: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), bool))
@@ -101,24 +112,28 @@ class Store:
                 i, self.size = self.size, self.size + 1
                 self.where[r.user_id] = i
                 self.ids.append(r.user_id)
-                self.rows.append(r)
-                self.facts.append(_facts(r))
+                self.rows.append(None)  # type: ignore[arg-type]
+                self.rates.append([])
                 self.terms.append(np.zeros(0, np.int32))
-            else:
-                self.rows[i], self.facts[i] = r, _facts(r)
-            f = self.facts[i]
+            self.rows[i] = Brief(r.user_id, list(r.skill_ids or []), list(r.verified_skill_ids or []), r.availability,
+                                 float(r.reputation), bool(r.is_new))
+            self.rates[i] = list(r.rates or [])
             self.alive[i] = True
             self.levels[i] = 0
-            for s, lvl in f.skill_levels.items():
-                if 0 <= s < self.levels.shape[1]:
-                    self.levels[i, s] = min(5, max(0, lvl))
+            for key, lvl in (r.skill_levels or {}).items():
+                if 0 <= int(key) < self.levels.shape[1]:
+                    self.levels[i, int(key)] = min(5, max(0, int(lvl)))
             self.listed[i] = False
             self.listed[i, [s for s in (r.skill_ids or []) if 0 <= s < self.listed.shape[1]]] = True
             self.verified[i] = False
-            self.verified[i, [s for s in f.verified if 0 <= s < self.verified.shape[1]]] = True
-            self.reputation[i], self.completed[i], self.tz[i] = f.reputation, f.completed, f.tz_offset_minutes
-            self.available[i], self.is_new[i] = fx.availability(f), f.is_new
-            self.created[i] = f.created_at.timestamp() if f.created_at is not None else 0.0
+            self.verified[i, [s for s in (r.verified_skill_ids or []) if 0 <= s < self.verified.shape[1]]] = True
+            self.reputation[i], self.completed[i] = float(r.reputation), int(r.completed)
+            self.tz[i] = int(r.tz_offset_minutes)
+            self.available[i], self.is_new[i] = fx.AVAILABILITY.get(r.availability, 0.0), bool(r.is_new)
+            self.created[i] = r.profile_created_at.timestamp() if r.profile_created_at is not None else 0.0
+            for (chain_id, token), col in self.rate_columns.items():
+                if i < len(col):
+                    col[i] = _rate(self.rates[i], chain_id, token)
             vector = embeddings.unpack(r.embedding) if r.embedding_model == embeddings.MODEL_NAME else None
             self.has_vector[i] = vector is not None
             self.vectors[i] = 0.0 if vector is None else vector
@@ -127,7 +142,10 @@ class Store:
             if not rebuilding:
                 self.stale[i] = True
                 self.overlay.add(i)
-        self.rate_columns.clear()
+        for (chain_id, token), col in list(self.rate_columns.items()):
+            if len(col) < self.size:  # rows were added
+                added = [_rate(r, chain_id, token) for r in self.rates[len(col):self.size]]
+                self.rate_columns[(chain_id, token)] = np.concatenate([col, np.array(added, dtype=np.float64)])
         if rebuilding or len(self.overlay) > OVERLAY_LIMIT:
             self._index()
 
@@ -169,16 +187,12 @@ class Store:
         return counts
 
     def rate_column(self, chain_id: int, token: str) -> np.ndarray:
-        """Each row's hourly rate in that chain and token (NaN: none stated), built once per store version."""
+        """Each row's hourly rate in that chain and token (NaN: none stated); built once, then kept up to
+        date row by row as rows change (a new row rebuilds it)."""
         key = (chain_id, token.lower())
         col = self.rate_columns.get(key)
         if col is None:
-            col = np.full(self.size, np.nan)
-            for i, f in enumerate(self.facts):
-                for r in f.rates:
-                    if int(str(r.get("chain_id"))) == chain_id and str(r.get("token")).lower() == key[1]:
-                        col[i] = float(int(str(r.get("amount", "0"))))
-                        break
+            col = np.array([_rate(r, chain_id, key[1]) for r in self.rates], dtype=np.float64)
             self.rate_columns[key] = col
         return col
 
@@ -187,31 +201,39 @@ _stores: dict[str, Store] = {}
 lock = threading.Lock()  # sync and pre-scoring of one process's store: one request at a time
 
 
-def _xmin(db: Db) -> int:
-    return int(db.scalar(sql("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")))
+def _snapshot(db: Db) -> tuple[int, list[int]]:
+    """The current snapshot's xmax (the first transaction id not yet started) and its in-progress ids."""
+    row = db.execute(sql("SELECT pg_snapshot_xmax(s)::text::bigint, "
+                         "ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) x) FROM pg_current_snapshot() s")).one()
+    return int(row[0]), list(row[1])
 
 
 def synced(db: Db) -> Store:
     """The process's store for this database, brought up to date (call with ``lock`` held).
 
-    The snapshot xmin is read *before* the rows: every transaction below it had ended, so the rows read
-    next include its writes; anything at or above it is read again at the next sync."""
+    The snapshot is read *before* the rows. Every transaction below its xmax and not in progress then had
+    ended, so the rows read next include its writes; the others (in progress, or started later) are what
+    the next sync reads: ``xid >= xmax OR xid = ANY(in progress)``. Transaction ids are cluster-wide, so
+    the in-progress list, not the snapshot's xmin, keeps other databases' long transactions from making
+    every sync re-read everything."""
     key = db.get_bind().url.render_as_string(hide_password=True)
     store = _stores.get(key)
-    xmin = _xmin(db)
+    xmax, running = _snapshot(db)
     if store is None:
         store = Store()
         store.put(db.execute(sql(f"SELECT {COLUMNS} FROM match_freelancers")).all(), rebuilding=True)
         _stores[key] = store
     else:
-        gone = list(db.scalars(sql("SELECT user_id FROM match_freelancer_deletions WHERE xid >= :x"),
-                               {"x": store.xmin}))
-        changed = db.execute(sql(f"SELECT {COLUMNS} FROM match_freelancers WHERE xid >= :x"), {"x": store.xmin}).all()
+        since = {"x": store.xmax, "running": store.running}
+        gone = list(db.scalars(sql("SELECT user_id FROM match_freelancer_deletions WHERE xid >= :x "
+                                   "OR xid = ANY(CAST(:running AS bigint[]))"), since))
+        changed = db.execute(sql(f"SELECT {COLUMNS} FROM match_freelancers WHERE xid >= :x "
+                                 "OR xid = ANY(CAST(:running AS bigint[]))"), since).all()
         if gone:
             store.drop(gone)  # before the upserts: a row deleted then written again is alive
         if changed:
             store.put(changed, rebuilding=False)
-    store.xmin = xmin
+    store.xmax, store.running = xmax, running
     return store
 
 
@@ -236,9 +258,20 @@ def _any(matrix: np.ndarray, n: int, skill_ids: list[int]) -> np.ndarray:
     return matrix[:n, cols].any(axis=1) if cols else np.zeros(n, bool)
 
 
-def prescore(store: Store, ask: Ask, text: np.ndarray) -> np.ndarray:
-    """The weighted score of every row, vectorised (same features as ``scoring``; ``text`` given)."""
-    n, p, w = store.size, ask.project, ask.weights
+def timezone_overlap(offsets: np.ndarray, client_offset: int) -> np.ndarray:
+    """``features.timezone`` for many freelancers at once (the same arithmetic, vectorised)."""
+    shift = (offsets.astype(np.int64) - client_offset) % 1440
+    start = (fx.WORK_START - shift) % 1440
+    span = fx.WORK_END - fx.WORK_START
+    overlap = np.zeros(len(offsets), np.int64)
+    for s in (start - 1440, start, start + 1440):
+        overlap += np.maximum(0, np.minimum(fx.WORK_END, s + span) - np.maximum(fx.WORK_START, s))
+    return np.minimum(1.0, overlap / span)
+
+
+def feature_columns(store: Store, ask: Ask, text: np.ndarray) -> dict[str, np.ndarray]:
+    """Every feature of every row, vectorised: the same definitions as ``features`` (``text`` given)."""
+    n, p = store.size, ask.project
     cols = [s for s in p.skill_ids if 0 <= s < store.levels.shape[1]]
     count = len(p.skill_ids)
     skills = store.levels[:n, cols].sum(axis=1, dtype=np.float64) / 5 / count if count else np.zeros(n)
@@ -246,16 +279,33 @@ def prescore(store: Store, ask: Ask, text: np.ndarray) -> np.ndarray:
     wanted = store.rate_column(p.chain_id, p.token) * ask.reference_hours
     with np.errstate(divide="ignore", invalid="ignore"):
         budget = np.where(np.isnan(wanted), 0.5, np.where(wanted <= 0, 1.0, np.minimum(1.0, p.budget / wanted)))
-    offsets, inverse = np.unique(store.tz[:n], return_inverse=True)
-    zone = np.array([fx.timezone(fx.FreelancerFacts(None, {}, set(), 0.0, 0, int(o), "", [], False), p)
-                     for o in offsets])[inverse] if n else np.zeros(0)
     reputation = np.clip(store.reputation[:n] / 100.0, 0.0, 1.0)
     popularity = np.where(verified > 0, 0.5 * np.minimum(1.0, store.completed[:n] / 10) + 0.5 * reputation, 0.0) \
         if p.client_is_new else np.zeros(n)
-    return (w.get("skills", 0.0) * skills + w.get("verified", 0.0) * verified
-            + w.get("text", 0.0) * np.clip(text, 0.0, 1.0) + w.get("budget", 0.0) * budget
-            + w.get("availability", 0.0) * store.available[:n] + w.get("timezone", 0.0) * zone
-            + w.get("reputation", 0.0) * reputation + w.get("popularity", 0.0) * popularity)
+    return {"skills": skills, "verified": verified, "text": np.clip(text, 0.0, 1.0), "budget": budget,
+            "availability": store.available[:n].astype(np.float64),
+            "timezone": timezone_overlap(store.tz[:n], p.client_tz_offset_minutes), "reputation": reputation,
+            "popularity": popularity}
+
+
+def prescore(store: Store, ask: Ask, text: np.ndarray) -> np.ndarray:
+    """The weighted score of every row (before the per-part rounding of ``scored``)."""
+    values = feature_columns(store, ask, text)
+    return sum((ask.weights.get(name, 0.0) * values[name] for name in scoring.FEATURES), np.zeros(store.size))
+
+
+def scored(values: dict[str, np.ndarray], rows: list[int], weights: dict[str, float]) -> list[scoring.Scored]:
+    """``scoring.score`` of the given rows, vectorised: parts rounded to integer micro-units (``rint`` and
+    Python's ``round`` both round half to even), the score their integer sum, so the parts add up to it."""
+    if not rows:
+        return []
+    unit = 10**scoring.DECIMALS
+    micro = np.stack([np.rint(weights.get(name, 0.0) * values[name][rows] * unit).astype(np.int64)
+                      for name in scoring.FEATURES], axis=1)
+    totals = micro.sum(axis=1)
+    return [scoring.Scored(score=int(t) / unit, parts={name: int(m) / unit for name, m in zip(scoring.FEATURES, row,
+                                                                                             strict=True)})
+            for t, row in zip(totals.tolist(), micro.tolist(), strict=True)]
 
 
 def _top(rows: np.ndarray, key: np.ndarray, k: int) -> np.ndarray:
@@ -274,7 +324,8 @@ def lexical_proxy(matched: np.ndarray) -> np.ndarray:
     return r / (r + 1.0)
 
 
-def shortlist(store: Store, ask: Ask, text: np.ndarray, matched: np.ndarray | None = None) -> list[int]:
+def shortlist(store: Store, ask: Ask, text: np.ndarray, matched: np.ndarray | None = None
+              ) -> tuple[list[int], dict[str, np.ndarray]]:
     """Rows to score exactly: the best ``limit`` by pre-score, the newest new freelancers in the project's
     skills (exploration slots) and, for a new client, the most popular verified in them (cold start)."""
     n = store.size
@@ -292,7 +343,8 @@ def shortlist(store: Store, ask: Ask, text: np.ndarray, matched: np.ndarray | No
         mask &= _any(store.listed, n, ask.skills)
     in_skills = _any(store.listed, n, ask.project.skill_ids)
     main = mask & (in_skills | (matched > 0)) if ask.must_match and matched is not None else mask
-    pre = prescore(store, ask, text)
+    values = feature_columns(store, ask, text)
+    pre = sum((ask.weights.get(name, 0.0) * values[name] for name in scoring.FEATURES), np.zeros(n))
     picked = [_top(np.flatnonzero(main), pre, ask.limit)]
     k = max(10, ask.limit // 10)
     if ask.project.skill_ids:
@@ -304,4 +356,4 @@ def shortlist(store: Store, ask: Ask, text: np.ndarray, matched: np.ndarray | No
     seen: dict[int, None] = {}
     for part in picked:
         seen.update(dict.fromkeys(part.tolist()))
-    return list(seen)
+    return list(seen), values

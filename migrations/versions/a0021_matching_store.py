@@ -2,9 +2,9 @@
 
 Each row carries the id of the transaction that last wrote it (``xid``, set by a trigger) and each
 deletion leaves a row in ``match_freelancer_deletions`` (also a trigger, so SQL writes, COPY and
-cascades are covered). A reader that remembers the snapshot's ``xmin`` at its last sync fetches exactly
-the rows written since by ``xid >= xmin`` (an index range): transactions still in flight then have
-an xid at or above that xmin, so a late commit is never missed.
+cascades are covered). A reader that remembers its last snapshot (xmax and the ids then in progress)
+fetches exactly the rows written since: ``xid >= xmax OR xid = ANY(in progress)``, index lookups, so a
+transaction that commits late is never missed (``api.matching.store.synced``).
 
 Revision ID: a0021_matching_store
 Revises: a0015_matching
