@@ -65,7 +65,8 @@ class MatchingBench:
             lines.append(f"| {r} | {qs} | {ls} | {cs} |")
         met = [r for r, lat in self.latency.items() if lat[1] < GOAL_P99_MS]
         verdict = ", ".join(f"{r}: {'met' if r in met else 'NOT met'}" for r in self.latency)
-        scope = "" if self.freelancers >= GOAL_SIZE else f" (measured at {self.freelancers}, the goal is at {GOAL_SIZE})"
+        scope = "" if self.freelancers >= GOAL_SIZE else \
+            f" (measured at {self.freelancers}, the goal is at {GOAL_SIZE})"
         return (f"matching bench: {self.freelancers} freelancers, {self.calls} feed calls per ranker, "
                 f"load average {self.load[0]:.1f} / {self.load[1]:.1f} / {self.load[2]:.1f} "
                 f"on {os.cpu_count()} cores\n" + "\n".join(lines)

@@ -1,4 +1,6 @@
-"""Candidate retrieval for the two rankers, and the text feature of each candidate.
+"""Candidate retrieval of the freelancer's feed (projects) for the two rankers, and the text feature.
+(The client feed, freelancers for a project, retrieves from the per-process store: ``store.py``; it uses
+``text_ranks`` here for the exact lexical text part of its shortlist.)
 
 - lexical (always available): PostgreSQL full text (the other side's lexemes OR-ed into a tsquery,
   ``ts_rank_cd`` normalised to [0, 1)) plus skill overlap (GIN ``&&``);

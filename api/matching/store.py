@@ -278,7 +278,9 @@ def feature_columns(store: Store, ask: Ask, text: np.ndarray) -> dict[str, np.nd
     verified = store.verified[:n, cols].sum(axis=1, dtype=np.float64) / count if count else np.zeros(n)
     wanted = store.rate_column(p.chain_id, p.token) * ask.reference_hours
     with np.errstate(divide="ignore", invalid="ignore"):
-        budget = np.where(np.isnan(wanted), 0.5, np.where(wanted <= 0, 1.0, np.minimum(1.0, p.budget / wanted)))
+        # float(): a budget in base units can pass int64 (1,000 ETH is 10^21 wei).
+        ratio = np.minimum(1.0, float(p.budget) / wanted)
+        budget = np.where(np.isnan(wanted), 0.5, np.where(wanted <= 0, 1.0, ratio))
     reputation = np.clip(store.reputation[:n] / 100.0, 0.0, 1.0)
     popularity = np.where(verified > 0, 0.5 * np.minimum(1.0, store.completed[:n] / 10) + 0.5 * reputation, 0.0) \
         if p.client_is_new else np.zeros(n)

@@ -87,8 +87,9 @@ def test_vectorised_features_and_scores_are_the_scalar_ones(engine: Engine) -> N
         st = store.synced(db)
         rows = {r.user_id: r for r in db.execute(text("SELECT * FROM match_freelancers WHERE user_id = ANY(:u)"),
                                                  {"u": users})}
-        for client_is_new in (False, True):
-            project = fx.ProjectFacts(project_id=uuid.uuid4(), skill_ids=skills[:2], budget=10 ** 17, chain_id=31337,
+        # The second budget is past int64 (1,000 ETH in wei).
+        for client_is_new, budget in ((False, 10 ** 17), (True, 10 ** 21)):
+            project = fx.ProjectFacts(project_id=uuid.uuid4(), skill_ids=skills[:2], budget=budget, chain_id=31337,
                                       token=ZERO, client_tz_offset_minutes=120, client_is_new=client_is_new)
             ask = store.Ask(project=project, exclude=uuid.uuid4(), weights=weights, reference_hours=40, limit=5)
             text_values = np.linspace(0, 1, st.size)
