@@ -104,7 +104,8 @@ def rank_freelancers(db: Db, settings: ApiSettings, project: Project, *, ranker:
     with store.lock:
         st = store.synced(db)
         if vector is not None:
-            cosine = np.where(st.has_vector[:st.size], np.clip(st.vectors[:st.size] @ vector, 0.0, 1.0), 0.0)
+            # Rows without a vector hold zeros: their cosine is 0 without a mask pass over 100k rows.
+            cosine = np.clip(st.vectors[:st.size] @ vector, 0.0, 1.0)
             rows, values = store.shortlist(st, ask, cosine)
         else:
             matched = st.matched_terms(lexemes)
