@@ -11,7 +11,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Computed, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Boolean, Computed, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import text as sa_text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,6 +28,7 @@ class MatchFreelancer(Base):
         Index("ix_match_freelancers_skill_ids", "skill_ids", postgresql_using="gin"),
         Index("ix_match_freelancers_verified", "verified_skill_ids", postgresql_using="gin"),
         Index("ix_match_freelancers_popular", "completed", "reputation"),
+        Index("ix_match_freelancers_xid", "xid"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"),
@@ -47,6 +49,18 @@ class MatchFreelancer(Base):
     embedding_model: Mapped[str | None] = mapped_column(String(64))
     profile_created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The last writing transaction's id, set by a trigger (migration a0021): the feature store's change feed.
+    xid: Mapped[int] = mapped_column(BigInteger, server_default=sa_text("0"))
+
+
+class MatchFreelancerDeletion(Base):
+    """One row per deleted feature row (a trigger writes it), so per-process stores drop the freelancer."""
+
+    __tablename__ = "match_freelancer_deletions"
+
+    xid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(server_default=sa_text("now()"))
 
 
 class MatchProject(Base):

@@ -1,4 +1,6 @@
-"""Candidate retrieval for the two rankers, and the text feature of each candidate.
+"""Candidate retrieval of the freelancer's feed (projects) for the two rankers, and the text feature.
+(The client feed, freelancers for a project, retrieves from the per-process store: ``store.py``; it uses
+``text_ranks`` here for the exact lexical text part of its shortlist.)
 
 - lexical (always available): PostgreSQL full text (the other side's lexemes OR-ed into a tsquery,
   ``ts_rank_cd`` normalised to [0, 1)) plus skill overlap (GIN ``&&``);
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session as Db
 from api.matching import embeddings
 
 MAX_TERMS = 64
-_TERM = re.compile(r"^[a-z0-9]{2,40}$")
+TERM = re.compile(r"^[a-z0-9]{2,40}$")
 
 
 @dataclass
@@ -35,8 +37,17 @@ class Candidate:
 
 def terms_query(lexemes: list[str]) -> str | None:
     """An OR tsquery of plain lexemes (already stemmed: used with the 'simple' configuration)."""
-    picked = [t for t in lexemes if _TERM.match(t)][:MAX_TERMS]
+    picked = [t for t in lexemes if TERM.match(t)][:MAX_TERMS]
     return " | ".join(picked) if picked else None
+
+
+def text_ranks(db: Db, user_ids: list[uuid.UUID], query: str | None) -> dict[uuid.UUID, float]:
+    """The lexical text feature (``ts_rank_cd``, normalised to [0, 1)) of a few freelancers, by primary key."""
+    if not query or not user_ids:
+        return {}
+    rows = db.execute(sql("SELECT user_id, ts_rank_cd(search, to_tsquery('simple', :q), 32) FROM match_freelancers "
+                          "WHERE user_id = ANY(:ids)"), {"q": query, "ids": user_ids}).all()
+    return {r[0]: float(r[1]) for r in rows}
 
 
 def lexemes_of_freelancer(db: Db, user_id: uuid.UUID) -> list[str]:
@@ -77,31 +88,6 @@ def project_candidates(db: Db, me: uuid.UUID, skill_ids: list[int], query: str |
 
 FREELANCER_COLUMNS = ("f.user_id, f.skill_ids, f.skill_levels, f.verified_skill_ids, f.reputation, f.completed, "
                       "f.tz_offset_minutes, f.availability, f.rates, f.is_new, f.profile_created_at")
-
-
-def freelancer_candidates(db: Db, client: uuid.UUID, skill_ids: list[int], query: str | None, filters: str,
-                          params: dict[str, Any], limit: int, *, client_is_new: bool) -> list[Candidate]:
-    """Freelancers by skill overlap or text, best first; plus new freelancers in the skills (exploration
-    slots) and, for a new client, the most popular freelancers verified in them (cold start)."""
-    rank = "ts_rank_cd(f.search, to_tsquery('simple', :q), 32)" if query else "0.0"
-    match = "f.skill_ids && CAST(:skills AS integer[])" + (" OR f.search @@ to_tsquery('simple', :q)" if query else "")
-    base = "FROM match_freelancers f WHERE f.user_id <> :client" + filters
-    args = {**params, "client": client, "skills": skill_ids, "q": query, "n": limit, "k": max(10, limit // 10)}
-    overlap = "(SELECT count(*) FROM unnest(f.skill_ids) s WHERE s = ANY(CAST(:skills AS integer[])))"
-    found: dict[uuid.UUID, Candidate] = {}
-    queries = [f"SELECT {FREELANCER_COLUMNS}, {rank} AS text_rank {base} AND ({match}) "
-               f"ORDER BY {overlap} + {rank} DESC, f.user_id LIMIT :n"]
-    if skill_ids:
-        queries.append(f"SELECT {FREELANCER_COLUMNS}, {rank} AS text_rank {base} AND f.is_new "
-                       "AND f.skill_ids && CAST(:skills AS integer[]) ORDER BY f.profile_created_at DESC LIMIT :k")
-        if client_is_new:
-            queries.append(f"SELECT {FREELANCER_COLUMNS}, {rank} AS text_rank {base} "
-                           "AND f.verified_skill_ids && CAST(:skills AS integer[]) "
-                           "ORDER BY f.completed DESC, f.reputation DESC LIMIT :k")
-    for q in queries:
-        for r in db.execute(sql(q), args).all():
-            found.setdefault(r.user_id, Candidate(r.user_id, float(r.text_rank), r))
-    return list(found.values())
 
 
 # --- embedding ranker ----------------------------------------------------------------------------------

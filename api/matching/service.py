@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import structlog
 from redis import Redis
 from redis.exceptions import RedisError
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.kit.problems import Problem
 from api.kit.queue import get_queue
-from api.matching import feed, rankers, refresh, scoring
+from api.matching import feed, rankers, refresh, scoring, store
 from api.matching import schemas as s
 from api.matching.models import MatchFreelancer, MatchRun
 from api.profiles.models import Profile
@@ -86,39 +87,36 @@ def rank_projects(db: Db, settings: ApiSettings, user_id: uuid.UUID, *, ranker: 
 def rank_freelancers(db: Db, settings: ApiSettings, project: Project, *, ranker: str | None = None,
                      skills: list[int] | None = None, availability: str | None = None,
                      verified_only: bool = False, min_reputation: float | None = None) -> tuple[str, list[feed.Ranked]]:
-    filters, params = "", {}
-    if skills:
-        filters, params["f_skills"] = filters + " AND f.skill_ids && CAST(:f_skills AS integer[])", skills
-    if availability:
-        filters, params["f_av"] = filters + " AND f.availability = :f_av", availability
-    if verified_only:
-        filters, params["f_ver"] = filters + " AND f.verified_skill_ids && CAST(:f_ver AS integer[])", \
-            list(project.skill_ids)
-    if min_reputation is not None:
-        filters, params["f_rep"] = filters + " AND f.reputation >= :f_rep", min_reputation
+    """Every freelancer pre-scored in the process's feature store (numpy), the best ``MATCHING_CANDIDATES``
+    and the cold-start streams scored exactly (the same features, the real ``ts_rank_cd`` or cosine)."""
     offsets, new_clients = feed.client_context(db, [project.client_user_id])
-    query = rankers.terms_query(rankers.lexemes_of_project(db, project.id))
-    n = settings.matching_candidates
-    candidates = rankers.freelancer_candidates(db, project.client_user_id, list(project.skill_ids), query, filters,
-                                               params, n, client_is_new=project.client_user_id in new_clients)
-    used = feed.choose_ranker(settings, ranker)
-    if used == "embedding":
-        vector = rankers.own_vector(db, "match_projects", "project_id", project.id)
-        if vector is None:
-            used = "lexical"
-        else:
-            known = {c.id for c in candidates}
-            candidates += [c for c in rankers.nearest_freelancers(db, vector, project.client_user_id, filters, params, n)
-                           if c.id not in known]
-            sims = rankers.similarities(db, "match_freelancers", "user_id", vector, [c.id for c in candidates])
-            for c in candidates:
-                c.text = sims.get(c.id, 0.0)
     pf = feed.project_facts(project, offsets, new_clients)
-    out = []
-    for c in candidates:
-        facts = feed.freelancer_facts(c.row)
-        values = scoring.feature_values(facts, pf, c.text, settings.matching_reference_hours)
-        out.append(feed.Ranked(c.id, scoring.score(values, settings.matching_weights), facts.is_new, c.row))
+    lexemes = [t for t in rankers.lexemes_of_project(db, project.id) if rankers.TERM.match(t)][:rankers.MAX_TERMS]
+    query = rankers.terms_query(lexemes)
+    used = feed.choose_ranker(settings, ranker)
+    vector = rankers.own_vector(db, "match_projects", "project_id", project.id) if used == "embedding" else None
+    if vector is None:
+        used = "lexical"
+    ask = store.Ask(project=pf, exclude=project.client_user_id, weights=settings.matching_weights,
+                    reference_hours=settings.matching_reference_hours, limit=settings.matching_candidates,
+                    availability=availability, verified_in=list(project.skill_ids) if verified_only else None,
+                    min_reputation=min_reputation, skills=skills, must_match=used == "lexical")
+    with store.lock:
+        st = store.synced(db)
+        if vector is not None:
+            # Rows without a vector hold zeros: their cosine is 0 without a mask pass over 100k rows.
+            cosine = np.clip(st.vectors[:st.size] @ vector, 0.0, 1.0)
+            rows, values = store.shortlist(st, ask, cosine)
+        else:
+            matched = st.matched_terms(lexemes)
+            rows, values = store.shortlist(st, ask, store.lexical_proxy(matched), matched)
+        picked = [st.rows[i] for i in rows]
+        is_new = st.is_new[rows].tolist()
+    if vector is None:  # the text part is the real ts_rank_cd, not the proxy that chose the candidates
+        ranks = rankers.text_ranks(db, [b.user_id for b in picked], query)
+        values["text"][rows] = np.clip([ranks.get(b.user_id, 0.0) for b in picked], 0.0, 1.0)
+    scores = store.scored(values, rows, settings.matching_weights)
+    out = [feed.Ranked(b.user_id, sc, bool(new), b) for b, sc, new in zip(picked, scores, is_new, strict=True)]
     return used, out
 
 

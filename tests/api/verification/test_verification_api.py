@@ -195,7 +195,7 @@ def test_bad_input_is_a_problem_not_a_500(env: Env) -> None:
     c = env.client
     me = env.token_for(env.account(2))
     _problem(c.post(f"{BASE}/start", headers=me, json={"skill": "basket-weaving", "method": "quiz"}), 404)
-    _problem(c.post(f"{BASE}/start", headers=me, json={"skill": "react", "method": "quiz"}), 422, "method-unavailable")
+    _problem(c.post(f"{BASE}/start", headers=me, json={"skill": "ui-ux-design", "method": "quiz"}), 422, "method-unavailable")
     _problem(c.post(f"{BASE}/start", headers=me, json={"skill": "python", "method": "telepathy"}), 422)
     _problem(c.get(f"{BASE}/not-a-uuid", headers=me), 422)
     _problem(c.get(f"{BASE}/00000000-0000-0000-0000-000000000000", headers=me), 404)
