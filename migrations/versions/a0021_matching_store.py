@@ -7,7 +7,7 @@ fetches exactly the rows written since: ``xid >= xmax OR xid = ANY(in progress)`
 transaction that commits late is never missed (``api.matching.store.synced``).
 
 Revision ID: a0021_matching_store
-Revises: a0015_matching
+Revises: a0021_message_versions
 Create Date: 2026-12-01
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "a0021_matching_store"
-down_revision: str | Sequence[str] | None = "a0015_matching"
+down_revision: str | Sequence[str] | None = "a0021_message_versions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

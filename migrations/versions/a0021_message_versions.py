@@ -7,7 +7,7 @@ message changes is the unread count, and the dashboard's cache key now covers it
 message id of each of the user's conversations, next to their read positions).
 
 Revision ID: a0021_message_versions
-Revises: a0015_matching
+Revises: a0022_dashboard_volume_rollup
 Create Date: 2026-12-01
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "a0021_message_versions"
-down_revision: str | Sequence[str] | None = "a0015_matching"
+down_revision: str | Sequence[str] | None = "a0022_dashboard_volume_rollup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
