@@ -36,6 +36,9 @@ SHARED_STACK_FOLDERS = (
 # Tests that use the same files in the repository as a shared folder's tests join that folder's group:
 # `lancer dev` serves web/ as the browser tests' `next build` does (two builds of one folder refuse to run).
 JOINS = {"tests/scripts/test_lancer_dev.py": "tests/web"}
+# Modules whose tests share nothing costly (module fixtures are a login or a schema): each test function is
+# its own group, so their minutes spread over the workers.
+SPLIT_BY_TEST = ("tests/api/test_fuzz.py",)
 # Groups that take longest go first, so no worker is left with a long one at the end.
 LONG_FIRST = ("tests/web", "tests/contracts/src", "tests/api/test_fuzz_stateful.py", "tests/api/reads",
               "tests/api/test_fuzz.py", "tests/indexer/sync", "tests/api/economy")
@@ -46,6 +49,8 @@ def _group_of(item: pytest.Item) -> str:
     for folder in SHARED_STACK_FOLDERS:
         if path.startswith(folder + "/"):
             return folder
+    if path in SPLIT_BY_TEST:
+        return f"{path}::{getattr(item, 'originalname', item.name)}"
     return JOINS.get(path, path)
 
 
@@ -55,7 +60,7 @@ def _joined(item: pytest.Item) -> bool:
 
 def _rank(group: str) -> int:
     for rank, prefix in enumerate(LONG_FIRST):
-        if group == prefix or group.startswith(prefix + "/"):
+        if group == prefix or group.startswith((prefix + "/", prefix + "::")):
             return rank
     return len(LONG_FIRST)
 

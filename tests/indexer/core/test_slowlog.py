@@ -18,16 +18,19 @@ def _count(kind: str) -> float:
 
 
 def test_slow_statements_are_logged_with_their_plan_and_counted(database_url: str, engine: Engine) -> None:
+    # Its own schema: the run's database is shared by parallel workers, and a stray table in the default schema
+    # would show up in tests/api/test_migrations.py's comparison of models and migrations.
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE IF NOT EXISTS slowlog_probe (id int PRIMARY KEY, secret text)"))
-        conn.execute(text("INSERT INTO slowlog_probe SELECT g, 'v' || g FROM generate_series(1, 500) g "
+        conn.execute(text("CREATE SCHEMA IF NOT EXISTS slowlog_test"))
+        conn.execute(text("CREATE TABLE IF NOT EXISTS slowlog_test.slowlog_probe (id int PRIMARY KEY, secret text)"))
+        conn.execute(text("INSERT INTO slowlog_test.slowlog_probe SELECT g, 'v' || g FROM generate_series(1, 500) g "
                           "ON CONFLICT DO NOTHING"))
-        conn.execute(text("INSERT INTO slowlog_probe VALUES (1000, 'hunter2-secret') ON CONFLICT DO NOTHING"))
+        conn.execute(text("INSERT INTO slowlog_test.slowlog_probe VALUES (1000, 'hunter2-secret') ON CONFLICT DO NOTHING"))
     slow = make_engine(database_url, slow_query_ms=50)
     before = _count("select")
     with structlog.testing.capture_logs() as logs, slow.connect() as conn:
-        conn.execute(text("SELECT id FROM slowlog_probe WHERE secret = :s"), {"s": "v7"})  # fast: not logged
-        conn.execute(text("SELECT p.id, pg_sleep(0.1) FROM slowlog_probe p WHERE p.secret = :s"),
+        conn.execute(text("SELECT id FROM slowlog_test.slowlog_probe WHERE secret = :s"), {"s": "v7"})  # fast: not logged
+        conn.execute(text("SELECT p.id, pg_sleep(0.1) FROM slowlog_test.slowlog_probe p WHERE p.secret = :s"),
                      {"s": "hunter2-secret"})
         conn.execute(text("SELECT pg_sleep(0.06)"))
     slow.dispose()
