@@ -175,6 +175,11 @@ escrows = Table(
     Index("ix_escrows_freelancer", "chain_id", "freelancer"),
     Index("ix_escrows_arbiter", "chain_id", "arbiter"),
     Index("ix_escrows_created", "created_at", "chain_id", "address"),
+    # A wallet's open escrows, newest first (the dashboards' positions), read from the index alone.
+    Index("ix_escrows_client_open", "chain_id", "client", "created_at", postgresql_include=["address"],
+          postgresql_where=text("NOT completed")),
+    Index("ix_escrows_freelancer_open", "chain_id", "freelancer", "created_at", postgresql_include=["address"],
+          postgresql_where=text("NOT completed")),
 )
 
 escrow_milestones = Table(

@@ -37,13 +37,21 @@ def recommended_freelancers(db: Db, settings: ApiSettings, project_id: uuid.UUID
 
 
 def _top_projects_for_freelancer(db: Db, user_id: uuid.UUID, limit: int) -> list[s.MatchedProject]:
+    # Ranked inside ``ix_projects_open_skills`` (an index-only scan: creation time, skills, client), then
+    # only the ``limit`` winners' rows are read. The overlap test is written so the GIN index on skill_ids
+    # cannot serve it: through GIN, every matching project's wide row was read (~5,800 pages at 100k
+    # projects for a freelancer with three common skills), where the narrow index is ~800.
     rows = db.execute(text("""
-        WITH mine AS (SELECT coalesce(array_agg(skill_id), '{}') AS ids FROM user_skills WHERE user_id = :u)
-        SELECT p.id, p.title, p.chain_id, p.token, p.budget,
-               (SELECT count(*) FROM unnest(p.skill_ids) s WHERE s = ANY(mine.ids)) AS score
-          FROM projects p, mine
-         WHERE p.state = 'open' AND p.visibility = 'public' AND p.client_user_id <> :u AND p.skill_ids && mine.ids
-         ORDER BY score DESC, p.created_at DESC, p.id LIMIT :n"""), {"u": user_id, "n": limit}).all()
+        WITH mine AS (SELECT coalesce(array_agg(skill_id), '{}') AS ids FROM user_skills WHERE user_id = :u),
+             top AS (
+                SELECT p.id, p.created_at, (SELECT count(*) FROM unnest(p.skill_ids) s WHERE s = ANY(mine.ids)) AS score
+                  FROM projects p, mine
+                 WHERE p.state = 'open' AND p.visibility = 'public' AND p.client_user_id <> :u
+                   AND (p.skill_ids || CAST('{}' AS integer[])) && mine.ids
+                 ORDER BY score DESC, p.created_at DESC, p.id LIMIT :n)
+        SELECT p.id, p.title, p.chain_id, p.token, p.budget, top.score
+          FROM top JOIN projects p ON p.id = top.id
+         ORDER BY top.score DESC, top.created_at DESC, top.id"""), {"u": user_id, "n": limit}).all()
     return [s.MatchedProject(id=r.id, title=r.title, chain_id=r.chain_id, token=r.token, budget=str(int(r.budget)),
                              score=float(r.score)) for r in rows]
 

@@ -48,7 +48,7 @@ def freelancer_dashboard(principal: Annotated[Principal, user(feature=FEATURE)],
     state = request.app.state
 
     def score(address: str) -> float | None:
-        return reputation.reputation(db, state.engine, state.redis, state.settings, address).score
+        return reputation.recent_score(db, state.engine, state.redis, state.settings, address)
 
     def levels(wallets: list[str]) -> dict[str, int]:
         return {a.skill.lower(): a.level for a in attestations.list_skills(db, state.engine, state.settings, wallets)}

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session as Db
 
-from api.dashboard import feed, volume
+from api.dashboard import earnings, feed, volume
 from api.dashboard import schemas as s
 from api.engagements.models import Engagement
 from api.identity.models import Session as UserSession
@@ -84,7 +84,7 @@ def freelancer(db: Db, user_id: uuid.UUID, settings: ApiSettings, *, reputation:
     return s.FreelancerDashboard(
         matched_projects=feed.matched_projects(db, settings, user_id, LIST_LIMIT),
         earnings=[s.Earning(chain_id=x.chain_id, token=x.token, month=x.month, amount=str(x.amount),
-                            confirmed=x.confirmed) for x in rm.earnings(conn, wallets)],
+                            confirmed=x.confirmed) for x in earnings.earnings(db, wallets)],
         active_contracts=active, reputation_score=reputation(wallets[0]) if wallets else None,
         skills=[s.SkillStatus(slug=k.slug, level=k.level,
                               verified=bool(levels.get(k.slug) or levels.get(k.name.lower())),

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Computed, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, Computed, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,6 +24,10 @@ class Project(Base):
         Index("ix_projects_skill_ids", "skill_ids", postgresql_using="gin"),
         Index("ix_projects_created", "created_at", "id"),
         Index("ix_projects_budget", "budget"),  # min_budget/max_budget filters (tests/api/test_query_indexes.py)
+        # Open public projects' skills without their wide rows: the dashboards' skill-overlap ranking reads
+        # this index only (api/dashboard/feed.py).
+        Index("ix_projects_open_skills", "created_at", "id", postgresql_include=["skill_ids", "client_user_id"],
+              postgresql_where=text("state = 'open' AND visibility = 'public'")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from sqlalchemy import Engine, select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session as Db
 
 from api.attestations import service as attestations
 from api.identity.models import Wallet
+from api.reputation.models import ReputationScore
 from api.reputation import formula, verifier_stake
 from api.reputation.schemas import ReputationOut
 from api.settings import ApiSettings
@@ -170,3 +171,24 @@ def reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, addr
     if ttl:
         redis.set(key, out.model_dump_json(exclude={"cached"}), ex=ttl)
     return out
+
+
+def recent_score(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, address: str) -> float | None:
+    """A wallet's score for screens that show the number only (dashboards): the newest persisted score
+    (``reputation_scores``, written by the ``reputation_recompute`` sweep every 5 minutes for wallets whose
+    data moved, and by the history route) when it is of the current formula and no older than
+    REPUTATION_CACHE_TTL_SECONDS (what the live cache may serve too); otherwise the live computation.
+    One indexed query instead of reading every escrow and milestone of the wallet on each change of the
+    index. Verifiers always get the live score: their stake component is not persisted."""
+    address = checksum(address)
+    is_verifier = address in settings.verifier_addresses or address in settings.admin_addresses
+    ttl = settings.reputation_cache_ttl_seconds
+    if ttl and not is_verifier:
+        since = datetime.now(UTC) - timedelta(seconds=ttl)
+        found = db.scalar(select(ReputationScore.score).where(
+            ReputationScore.address == address, ReputationScore.formula_version == formula.FORMULA_VERSION,
+            ReputationScore.updated_at >= since).order_by(ReputationScore.updated_at.desc(),
+                                                          ReputationScore.id.desc()).limit(1))
+        if found is not None:
+            return float(found)
+    return reputation(db, engine, redis, settings, address).score

@@ -167,3 +167,34 @@ def test_statement_count_does_not_grow_with_rows(client: TestClient) -> None:
     assert all(n <= 25 for n in large), large
     body = _ok(client.get("/v1/dashboard/freelancer", headers=seller_h))
     assert len(body["tasks"]) == 7 and body["unread_messages"] == 7
+
+
+def test_the_reputation_shown_is_the_recent_persisted_score(client: TestClient, engine: Engine) -> None:
+    """The freelancer screen shows the newest persisted score (the sweep's) while it is younger than the live
+    cache's TTL, and computes the score live otherwise: no old number, no recomputation per index move."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from api.reputation import service as reputation
+    from api.reputation.formula import FORMULA_VERSION
+    from api.reputation.models import ReputationScore
+
+    user, headers = new_user(client)
+    state = client.app.state  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        address = conn.execute(text("SELECT address FROM user_wallets WHERE user_id = :u"), {"u": user}).scalar_one()
+    with Session(engine) as db:
+        live = reputation.reputation(db, engine, state.redis, state.settings, address).score
+        row = ReputationScore(user_id=user, address=address, score=live + 12.5, breakdown={},
+                              formula_version=FORMULA_VERSION, data_version="test", updated_at=datetime.now(UTC))
+        db.add(row)
+        db.commit()
+        assert _ok(client.get("/v1/dashboard/freelancer", headers=headers))["reputation_score"] == live + 12.5
+        row.updated_at = datetime.now(UTC) - timedelta(seconds=state.settings.reputation_cache_ttl_seconds + 60)
+        db.commit()
+        assert reputation.recent_score(db, engine, state.redis, state.settings, address) == live
+        row.updated_at, row.formula_version = datetime.now(UTC), "an-older-formula"
+        db.commit()
+        assert reputation.recent_score(db, engine, state.redis, state.settings, address) == live
