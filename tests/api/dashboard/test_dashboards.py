@@ -198,3 +198,46 @@ def test_the_reputation_shown_is_the_recent_persisted_score(client: TestClient, 
         row.updated_at, row.formula_version = datetime.now(UTC), "an-older-formula"
         db.commit()
         assert reputation.recent_score(db, engine, state.redis, state.settings, address) == live
+
+
+def test_matched_projects_stand_in_equals_the_exhaustive_ranking(client: TestClient, engine: Engine) -> None:
+    """The skill-overlap stand-in (users without matching features) finds pairs through GIN and the newest
+    single-skill projects through a narrow index; it must rank exactly as scoring every open public project
+    that shares a skill would (shared skills, then newest, then id), for one, a few and many skills."""
+    import random
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from api.dashboard import feed
+
+    rng = random.Random(5)
+    (buyer, _), (seller, _) = _pair(client)
+    reference = """
+        WITH mine AS (SELECT coalesce(array_agg(skill_id), '{}') AS ids FROM user_skills WHERE user_id = :u)
+        SELECT p.id, (SELECT count(*) FROM unnest(p.skill_ids) s WHERE s = ANY(mine.ids)) AS score
+          FROM projects p, mine
+         WHERE p.state = 'open' AND p.visibility = 'public' AND p.client_user_id <> :u AND p.skill_ids && mine.ids
+         ORDER BY score DESC, p.created_at DESC, p.id DESC LIMIT :n"""
+    with engine.connect() as conn, conn.begin() as tx:  # everything rolled back at the end
+        skills = list(conn.execute(text("SELECT id FROM skills ORDER BY id LIMIT 12")).scalars())
+        for i in range(60):
+            conn.execute(text("""
+                INSERT INTO projects (id, client_user_id, title, description, skill_ids, budget, chain_id, token,
+                                      milestones, visibility, invitees, state, attachments, created_at, updated_at)
+                VALUES (gen_random_uuid(), :c, :t, '', :s, 1, 31337, :z, '[]', :v, '{}', :st, '[]',
+                        now() - make_interval(mins => :m), now())"""),
+                         {"c": buyer if i % 7 else seller, "t": f"p{i}", "s": rng.sample(skills, rng.randint(1, 4)),
+                          "z": "0x" + "00" * 20, "v": "public" if i % 9 else "invite_only",
+                          "st": "open" if i % 5 else "draft", "m": rng.choice([i, 30])})  # some equal times
+        db = Session(bind=conn, join_transaction_mode="create_savepoint")
+        for mine in (skills[:1], skills[:3], skills[:10]):  # 10 skills: the single-pass path
+            conn.execute(text("DELETE FROM user_skills WHERE user_id = :u"), {"u": seller})
+            for k in mine:
+                conn.execute(text("INSERT INTO user_skills (user_id, skill_id, level, years) VALUES (:u, :k, 3, 1)"),
+                             {"u": seller, "k": k})
+            for n in (1, 3, 10):
+                got = [(m.id, m.score) for m in feed._top_projects_for_freelancer(db, seller, n)]
+                want = [(r.id, float(r.score)) for r in conn.execute(text(reference), {"u": seller, "n": n})]
+                assert got == want and len(want) == n, (len(mine), n)
+        tx.rollback()
