@@ -55,7 +55,8 @@ def _top_projects_for_freelancer(db: Db, user_id: uuid.UUID, limit: int) -> list
     score = f"(SELECT count(*) FROM unnest(p.skill_ids) k WHERE k = ANY({ids}))"
     visible = "p.visibility = 'public' AND p.client_user_id <> :u"
     if len(mine) <= PAIRWISE_MAX_SKILLS:
-        pairs = " OR ".join(f"p.skill_ids @> ARRAY[{int(x)}, {int(y)}]" for i, x in enumerate(mine) for y in mine[i + 1:])
+        pairs = " OR ".join(f"p.skill_ids @> ARRAY[{int(x)}, {int(y)}]"
+                            for i, x in enumerate(mine) for y in mine[i + 1:])
         # ``IS TRUE`` keeps the planner from intersecting the GIN bitmaps with the whole ``state`` index.
         best = (f"SELECT p.id, p.created_at, {score} AS score, 1 AS part FROM projects p "
                 f"WHERE ({pairs or 'false'}) AND (p.state = 'open') IS TRUE AND {visible} "

@@ -5,9 +5,9 @@ do not change, so ``dashboard_volume_months`` keeps the sums per chain, token an
 adds only the events of the blocks confirmed since the chain's mark (``indexer.read_models`` reads them by
 ``(chain_id, block_number)``). A refresh runs in the request (under a transaction-scoped advisory lock, so
 two never add the same blocks) and on every scheduler tick (``dashboard_volume_rollup``), which keeps the
-request's share small. The answer is exactly what the full aggregate gives: never stale money. The same refresh, in the same
-transaction and up to the same marks, adds each freelancer wallet's payouts to ``dashboard_earnings_months``
-(the freelancer screen's earnings: ``api.dashboard.earnings``).
+request's share small. The answer is exactly what the full aggregate gives: never stale money. The same
+refresh, in the same transaction and up to the same marks, adds each freelancer wallet's payouts to
+``dashboard_earnings_months`` (the freelancer screen's earnings: ``api.dashboard.earnings``).
 
 A reorg only removes events above its common ancestor. The mark's upper bound is min(confirmed, indexed
 block), and a chain is rebuilt from scratch when its indexed block fell below the mark or when it had a

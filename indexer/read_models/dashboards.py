@@ -117,7 +117,8 @@ def earnings_between(conn: Connection, ranges: Sequence[tuple[int, int, int]]) -
     if not ranges:
         return []
     rows = conn.execute(text(f"""
-        SELECT e.freelancer AS wallet, ev.chain_id, e.token, date_trunc('month', ev.block_time AT TIME ZONE 'UTC') AS month,
+        SELECT e.freelancer AS wallet, ev.chain_id, e.token,
+               date_trunc('month', ev.block_time AT TIME ZONE 'UTC') AS month,
                sum((ev.args->>'toFreelancer')::numeric) AS amount
           FROM unnest(CAST(:c AS bigint[]), CAST(:a AS bigint[]), CAST(:u AS bigint[])) AS r(chain_id, after, upto)
           JOIN events ev ON ev.chain_id = r.chain_id AND ev.block_number > r.after AND ev.block_number <= r.upto
