@@ -1,13 +1,15 @@
 "use client";
 
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { SkeletonRows } from "@/components/ui/Skeleton";
 import { ErrorAlert, QueryState } from "@/components/ui/States";
 import { useSession } from "@/hooks/useSession";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
 import { localTime, useTimeZone, type CommunityEvent } from "@/lib/community";
 
@@ -67,26 +69,16 @@ function EventRow({ event, signedIn, past }: { event: CommunityEvent; signedIn: 
 
 function Events({ when, tz }: { when: When; tz: string }) {
   const session = useSession();
-  const query = useInfiniteQuery({
-    queryKey: ["community", "events", when, tz, session?.sessionId],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/community/events", {
-      params: { query: { when, tz, limit: PAGE, cursor: pageParam } },
-    })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const items = query.data?.pages.flatMap((p) => p.items);
+  const { query, items } = useKeysetPages(["community", "events", when, tz, session?.sessionId], async (cursor) => unwrap(await api.GET("/v1/community/events", {
+      params: { query: { when, tz, limit: PAGE, cursor } },
+    })));
   return (
     <QueryState query={{ ...query, data: items }} isEmpty={(d) => d.length === 0}
                 empty={when === "upcoming" ? "No upcoming event." : "No past event."} loadingLabel="Loading events">
       {(list) => (
         <>
           <ul className="divide-y divide-border">{list.map((e) => <EventRow key={e.id} event={e} signedIn={session !== null} past={when === "past"} />)}</ul>
-          {query.hasNextPage ? (
-            <Button variant="secondary" className="mt-3" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-              {query.isFetchingNextPage ? "Loading…" : "Load more"}
-            </Button>
-          ) : null}
+          <LoadMore query={query} />
         </>
       )}
     </QueryState>

@@ -1,14 +1,16 @@
 "use client";
 
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { Button } from "@/components/ui/Button";
 import { Card, PageHeader } from "@/components/ui/Card";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { EmptyState, ErrorAlert, QueryState } from "@/components/ui/States";
 import { StateBadge } from "@/components/ui/StatusBadge";
 import { LazySignInPanel } from "@/components/wallet/LazySignInPanel";
 import { useMe } from "@/hooks/useMe";
 import { useSession } from "@/hooks/useSession";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
 import { authorLabel, localTime, useIsModerator, type Thread } from "@/lib/community";
 import { ReplyComposer } from "./Composer";
@@ -39,15 +41,9 @@ function Posts({ thread }: { thread: Thread }) {
   const session = useSession();
   const me = useMe();
   const moderator = useIsModerator();
-  const posts = useInfiniteQuery({
-    queryKey: ["community", "posts", thread.id, session?.sessionId],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/community/threads/{thread_id}/posts", {
-      params: { path: { thread_id: thread.id }, query: { limit: PAGE, cursor: pageParam } },
-    })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const items = posts.data?.pages.flatMap((p) => p.items);
+  const { query: posts, items: items } = useKeysetPages(["community", "posts", thread.id, session?.sessionId], async (cursor) => unwrap(await api.GET("/v1/community/threads/{thread_id}/posts", {
+      params: { path: { thread_id: thread.id }, query: { limit: PAGE, cursor } },
+    })));
   const canReply = !thread.locked || moderator;
   return (
     <>
@@ -61,11 +57,7 @@ function Posts({ thread }: { thread: Thread }) {
                             canReply={canReply} answers={post.reply_to ? list.find((p) => p.id === post.reply_to) : undefined} />
                 ))}
               </ol>
-              {posts.hasNextPage ? (
-                <Button variant="secondary" className="mt-3" disabled={posts.isFetchingNextPage} onClick={() => void posts.fetchNextPage()}>
-                  {posts.isFetchingNextPage ? "Loading…" : "Load more"}
-                </Button>
-              ) : null}
+              <LoadMore query={posts} />
             </>
           )}
         </QueryState>

@@ -1,15 +1,17 @@
 "use client";
 
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card, PageHeader } from "@/components/ui/Card";
 import { TextArea, TextField } from "@/components/ui/Field";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { ErrorAlert, QueryState } from "@/components/ui/States";
 import { StateBadge } from "@/components/ui/StatusBadge";
 import { useSession } from "@/hooks/useSession";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
 import { localTime } from "@/lib/community";
 
@@ -18,13 +20,7 @@ const PAGE = 20;
 /** My tickets, most recently updated first. */
 export function TicketList() {
   const session = useSession();
-  const query = useInfiniteQuery({
-    queryKey: ["support", "tickets", session?.sessionId],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/support/tickets", { params: { query: { limit: PAGE, cursor: pageParam } } })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const items = query.data?.pages.flatMap((p) => p.items);
+  const { query, items } = useKeysetPages(["support", "tickets", session?.sessionId], async (cursor) => unwrap(await api.GET("/v1/support/tickets", { params: { query: { limit: PAGE, cursor } } })));
   return (
     <QueryState query={{ ...query, data: items }} isEmpty={(d) => d.length === 0} empty="You have no ticket." loadingLabel="Loading your tickets">
       {(list) => (
@@ -38,11 +34,7 @@ export function TicketList() {
               </li>
             ))}
           </ul>
-          {query.hasNextPage ? (
-            <Button variant="secondary" className="mt-3" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-              {query.isFetchingNextPage ? "Loading…" : "Load more"}
-            </Button>
-          ) : null}
+          <LoadMore query={query} />
         </>
       )}
     </QueryState>
