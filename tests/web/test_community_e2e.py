@@ -162,6 +162,16 @@ def test_rsvp_shows_capacity_and_times_in_the_viewers_zone(run: dict, seeded: di
     assert run["past_rows"] == 1 and run["past_rsvp_buttons"] == 0
 
 
+def test_a_moderator_creates_edits_and_deletes_an_event_in_their_own_zone(run: dict) -> None:
+    # 18:30 typed in Asia/Kolkata (+05:30) is 13:00 UTC: the API stores the instant, the page shows it back.
+    stored = run["created_event_api"]
+    assert stored["starts_at"].startswith("2031-03-14T13:00:00") and stored["ends_at"].startswith("2031-03-14T14:30:00"), stored
+    assert stored["capacity"] == 12 and stored["title"].endswith("(moved online)"), stored
+    assert "18:30" in run["created_event_start"], run["created_event_start"]
+    r = httpx.get(f"{run['api_url']}/v1/community/events/{run['created_event_id']}")
+    assert r.status_code == 404  # deleted from the page
+
+
 def test_add_to_calendar_downloads_a_valid_ics(run: dict, seeded: dict) -> None:
     calendar = icalendar.Calendar.from_ical(run["ics"])
     assert calendar["VERSION"] == "2.0"

@@ -165,6 +165,29 @@ try {
   results.past_rows = await b.getByTestId("event-row").count();
   results.past_rsvp_buttons = await b.getByRole("button", { name: "RSVP" }).count();
 
+  log("B, a moderator: creates an event in its own zone, renames it, deletes it");
+  await b.getByRole("button", { name: "Upcoming" }).click();
+  await b.getByRole("button", { name: "New event" }).click();
+  const created = `Workshop ${WORD}`;
+  await b.getByLabel("Title").fill(created);
+  await b.getByLabel("Starts (your time)").fill("2031-03-14T18:30");
+  await b.getByLabel("Ends (your time)").fill("2031-03-14T20:00");
+  await b.getByLabel("Places (empty: no limit)").fill("12");
+  await b.getByRole("button", { name: "Create event" }).click();
+  const workshop = b.getByTestId("event-row").filter({ hasText: created });
+  await workshop.waitFor();
+  results.created_event_id = await workshop.getAttribute("data-event-id");
+  results.created_event_start = await workshop.getByTestId("event-start").innerText();
+  await workshop.getByRole("button", { name: "Edit event" }).click();
+  await workshop.getByLabel("Title").fill(`${created} (moved online)`);
+  await workshop.getByRole("button", { name: "Save event" }).click();
+  await b.getByTestId("event-row").filter({ hasText: "(moved online)" }).waitFor();
+  results.created_event_api = await (await fetch(`${WEB}/v1/community/events/${results.created_event_id}`)).json();
+  const renamed = b.getByTestId("event-row").filter({ hasText: "(moved online)" });
+  await renamed.getByRole("button", { name: "Delete event" }).click();
+  await renamed.getByRole("button", { name: "Delete it (RSVPs too)?" }).click();
+  await renamed.waitFor({ state: "detached" });
+
   log("A: the assistant answers from the FAQ; not helpful; escalated to a ticket");
   await a.getByRole("button", { name: "Help", exact: true }).click();
   const widget = a.getByTestId("support-widget");

@@ -11,7 +11,8 @@ import { ErrorAlert, QueryState } from "@/components/ui/States";
 import { useSession } from "@/hooks/useSession";
 import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
-import { localTime, useTimeZone, type CommunityEvent } from "@/lib/community";
+import { localTime, useIsModerator, useTimeZone, type CommunityEvent } from "@/lib/community";
+import { EventAdmin, EventForm } from "./EventForm";
 
 const PAGE = 20;
 type When = "upcoming" | "past";
@@ -42,7 +43,7 @@ function Rsvp({ event }: { event: CommunityEvent }) {
   );
 }
 
-function EventRow({ event, signedIn, past }: { event: CommunityEvent; signedIn: boolean; past: boolean }) {
+function EventRow({ event, signedIn, past, moderator }: { event: CommunityEvent; signedIn: boolean; past: boolean; moderator: boolean }) {
   const seats = event.capacity == null ? `${event.going} going` : `${event.going} of ${event.capacity} places taken`;
   return (
     <li className="space-y-2 py-4" data-testid="event-row" data-event-id={event.id}>
@@ -63,12 +64,14 @@ function EventRow({ event, signedIn, past }: { event: CommunityEvent; signedIn: 
           Add to calendar<span className="sr-only"> ({event.title}, .ics)</span>
         </a>
       </div>
+      {moderator ? <EventAdmin event={event} /> : null}
     </li>
   );
 }
 
 function Events({ when, tz }: { when: When; tz: string }) {
   const session = useSession();
+  const moderator = useIsModerator();
   const { query, items } = useKeysetPages(["community", "events", when, tz, session?.sessionId], async (cursor) => unwrap(await api.GET("/v1/community/events", {
       params: { query: { when, tz, limit: PAGE, cursor } },
     })));
@@ -77,7 +80,7 @@ function Events({ when, tz }: { when: When; tz: string }) {
                 empty={when === "upcoming" ? "No upcoming event." : "No past event."} loadingLabel="Loading events">
       {(list) => (
         <>
-          <ul className="divide-y divide-border">{list.map((e) => <EventRow key={e.id} event={e} signedIn={session !== null} past={when === "past"} />)}</ul>
+          <ul className="divide-y divide-border">{list.map((e) => <EventRow key={e.id} event={e} signedIn={session !== null} past={when === "past"} moderator={moderator} />)}</ul>
           <LoadMore query={query} />
         </>
       )}
@@ -89,9 +92,12 @@ function Events({ when, tz }: { when: When; tz: string }) {
 export function EventList() {
   const [when, setWhen] = useState<When>("upcoming");
   const tz = useTimeZone();
+  const moderator = useIsModerator();
+  const [creating, setCreating] = useState(false);
   const tabs: { id: When; label: string }[] = [{ id: "upcoming", label: "Upcoming" }, { id: "past", label: "Past" }];
   return (
-    <Card title="Events" id="events">
+    <Card title="Events" id="events" action={moderator && !creating ? <Button onClick={() => setCreating(true)}>New event</Button> : null}>
+      {creating ? <div className="mb-4 rounded-md border border-border p-3"><EventForm onDone={() => setCreating(false)} /></div> : null}
       <p className="mb-3 text-sm text-muted">Times are shown in your time zone ({tz ?? "…"}).</p>
       <div className="mb-3 flex gap-2" role="group" aria-label="Which events">
         {tabs.map((t) => (
