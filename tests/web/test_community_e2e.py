@@ -206,3 +206,9 @@ def test_every_community_and_support_page_has_a_screenshot_and_no_serious_access
     for page in PAGES:
         assert (artifacts / f"{page}.png").stat().st_size > 10_000, page
     assert run["violations"] == {}, json.dumps(run["violations"], indent=1)
+
+
+def test_an_agent_writes_and_rewrites_an_faq_article(run: dict) -> None:
+    article = httpx.get(f"{run['api_url']}/v1/support/faq/{run['faq_slug']}").json()
+    assert article["question"].endswith(" paid?") and "<strong>releases</strong>" in article["html"], article
+    assert article["published"] is True

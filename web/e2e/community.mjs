@@ -238,6 +238,22 @@ try {
   await b.getByTestId("ticket-message").nth(2).waitFor();
   await b.getByTestId("ticket-status").filter({ hasText: "pending" }).waitFor();
 
+  log("B, a support agent: writes an FAQ article, then rewrites it");
+  await b.goto(`${WEB}/support`);
+  await b.getByRole("button", { name: "New article" }).click();
+  await b.getByLabel("Slug").fill(`payouts-${WORD}`);
+  await b.getByLabel("Question").fill(`When are payouts ${WORD} sent?`);
+  await b.getByLabel("Answer (Markdown)").fill("As soon as the client **releases** the milestone.");
+  await b.getByRole("button", { name: "Save article" }).click();
+  const article = b.getByTestId("faq-article").filter({ hasText: `When are payouts ${WORD} sent?` });
+  await article.waitFor();
+  await article.locator("summary").click();
+  await article.getByRole("button", { name: "Edit article" }).click();
+  await article.getByLabel("Question").fill(`When are payouts ${WORD} paid?`);
+  await article.getByRole("button", { name: "Save article" }).click();
+  await b.getByTestId("faq-article").filter({ hasText: `When are payouts ${WORD} paid?` }).waitFor();
+  results.faq_slug = `payouts-${WORD}`;
+
   results.console_errors = consoleErrors.filter((text) => !/404|403|Failed to load resource/.test(text));
   results.ok = true;
 } catch (error) {
