@@ -242,14 +242,14 @@ try {
   await b.goto(`${WEB}/support`);
   await b.getByRole("button", { name: "New article" }).click();
   await b.getByLabel("Slug").fill(`payouts-${WORD}`);
-  await b.getByLabel("Question").fill(`When are payouts ${WORD} sent?`);
+  await b.getByRole("textbox", { name: "Question", exact: true }).fill(`When are payouts ${WORD} sent?`);
   await b.getByLabel("Answer (Markdown)").fill("As soon as the client **releases** the milestone.");
   await b.getByRole("button", { name: "Save article" }).click();
   const article = b.getByTestId("faq-article").filter({ hasText: `When are payouts ${WORD} sent?` });
   await article.waitFor();
   await article.locator("summary").click();
   await article.getByRole("button", { name: "Edit article" }).click();
-  await article.getByLabel("Question").fill(`When are payouts ${WORD} paid?`);
+  await article.getByRole("textbox", { name: "Question", exact: true }).fill(`When are payouts ${WORD} paid?`);
   await article.getByRole("button", { name: "Save article" }).click();
   await b.getByTestId("faq-article").filter({ hasText: `When are payouts ${WORD} paid?` }).waitFor();
   results.faq_slug = `payouts-${WORD}`;
