@@ -36,7 +36,7 @@ export function FaqForm({ article, onDone }: { article?: Article; onDone: () => 
   }
   return (
     <form onSubmit={submit} className="space-y-3 rounded-md border border-border p-3" aria-label={article ? "Edit the article" : "New article"}>
-      {article ? null : <TextField id="faq-slug" name="slug" label="Slug" required minLength={2} maxLength={100} pattern="[a-z0-9][a-z0-9-]{1,99}"
+      {article ? null : <TextField id="faq-slug" name="slug" label="Slug" required minLength={2} maxLength={100} pattern="[a-z0-9][a-z0-9\-]{1,99}"
                                    hint="Lowercase letters, digits and dashes: it names the article's address." />}
       <TextField id={`faq-question-${key}`} name="question" label="Question" required minLength={3} maxLength={300} defaultValue={article?.question} />
       <TextArea id={`faq-answer-${key}`} name="answer" label="Answer (Markdown)" required maxLength={20_000} rows={5} defaultValue={article?.answer} />
