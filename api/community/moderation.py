@@ -6,24 +6,28 @@ Every moderator action is written to the audit log in the same transaction as th
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from api.audit import service as audit
 from api.community import service
 from api.community.models import Ban, Moderator, Post, Report, Thread
-from api.community.schemas import BanIn, ReportOut
+from api.community.schemas import BanIn, BanOut, ReportedPost, ReportOut
 from api.identity.models import User
 from api.kit.client import ClientContext
 from api.kit.db import utcnow
-from api.kit.pagination import decode_cursor, encode_cursor
+from api.kit import markdown
+from api.kit.pagination import decode_cursor, encode_cursor, invalid_cursor
 from api.kit.problems import Problem
 
 
-def _report_out(r: Report) -> ReportOut:
+def _report_out(r: Report, post: Post | None) -> ReportOut:
+    shown = None if post is None else ReportedPost(thread_id=post.thread_id, author_id=post.author_id,
+                                                   html=markdown.render(post.body), state=post.state)  # type: ignore[arg-type]
     return ReportOut(id=r.id, post_id=r.post_id, reporter_id=r.reporter_id, reason=r.reason,
-                     status=r.status, created_at=r.created_at)  # type: ignore[arg-type]
+                     status=r.status, created_at=r.created_at, post=shown)  # type: ignore[arg-type]
 
 
 def report(db: Session, me: uuid.UUID, post_id: int, reason: str) -> ReportOut:
@@ -33,7 +37,7 @@ def report(db: Session, me: uuid.UUID, post_id: int, reason: str) -> ReportOut:
     row = Report(post_id=post_id, reporter_id=me, reason=reason, status="open")
     db.add(row)
     db.commit()
-    return _report_out(row)
+    return _report_out(row, post)
 
 
 def list_reports(db: Session, status: str, limit: int, cursor: str | None) -> tuple[list[ReportOut], str | None]:
@@ -41,8 +45,10 @@ def list_reports(db: Session, status: str, limit: int, cursor: str | None) -> tu
     query = select(Report).where(Report.status == status)
     if key:
         query = query.where(Report.id > key[0])
-    rows = list(db.scalars(query.order_by(Report.id).limit(limit + 1)))
-    items = [_report_out(r) for r in rows[:limit]]
+    # One statement: each report with its post (an outer join, as a deleted post takes its reports with it).
+    rows = db.execute(query.add_columns(Post).outerjoin(Post, Post.id == Report.post_id)
+                      .order_by(Report.id).limit(limit + 1)).all()
+    items = [_report_out(report, post) for report, post in rows[:limit]]
     return items, (encode_cursor([items[-1].id]) if len(rows) > limit else None)
 
 
@@ -54,7 +60,7 @@ def resolve_report(db: Session, client: ClientContext, me: uuid.UUID, report_id:
     audit.record(db, client, f"community.report.{status}", actor_user_id=me, target=f"community_report:{report_id}",
                  details={"post_id": row.post_id})
     db.commit()
-    return _report_out(row)
+    return _report_out(row, db.get(Post, row.post_id))
 
 
 def set_hidden(db: Session, client: ClientContext, me: uuid.UUID, post_id: int, hidden: bool,
@@ -109,6 +115,24 @@ def ban(db: Session, client: ClientContext, me: uuid.UUID, user_id: uuid.UUID, b
     audit.record(db, client, "community.ban", actor_user_id=me, target=f"user:{user_id}",
                  details={"reason": body.reason, "expires_at": body.expires_at.isoformat() if body.expires_at else None})
     db.commit()
+
+
+def list_bans(db: Session, limit: int, cursor: str | None) -> tuple[list[BanOut], str | None]:
+    """Bans in force (an expired one no longer counts), newest first."""
+    now = utcnow()
+    query = select(Ban).where((Ban.expires_at.is_(None)) | (Ban.expires_at > now))
+    key = decode_cursor(cursor, (str, str))
+    if key:
+        try:
+            after = (datetime.fromisoformat(key[0]), uuid.UUID(key[1]))
+        except ValueError:
+            raise invalid_cursor() from None
+        query = query.where(tuple_(Ban.created_at, Ban.user_id) < tuple_(*after))
+    rows = list(db.scalars(query.order_by(Ban.created_at.desc(), Ban.user_id.desc()).limit(limit + 1)))
+    items = [BanOut(user_id=b.user_id, reason=b.reason, banned_by=b.banned_by, created_at=b.created_at,
+                    expires_at=b.expires_at) for b in rows[:limit]]
+    nxt = encode_cursor([items[-1].created_at.isoformat(), str(items[-1].user_id)]) if len(rows) > limit else None
+    return items, nxt
 
 
 def unban(db: Session, client: ClientContext, me: uuid.UUID, user_id: uuid.UUID) -> None:

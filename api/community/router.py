@@ -203,6 +203,14 @@ def ban_user(user_id: uuid.UUID, body: s.BanIn, principal: Moderator, request: R
     return Response(status_code=204)
 
 
+@router.get("/v1/community/moderation/bans", response_model=s.BanPage,
+            summary="Bans in force, newest first (moderators)")
+def list_bans(principal: Moderator, db: DbDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> s.BanPage:
+    _moderator(db, principal)
+    items, nxt = moderation.list_bans(db, limit, cursor)
+    return s.BanPage(items=items, next_cursor=nxt)
+
+
 @router.delete("/v1/community/moderation/bans/{user_id}", status_code=204, summary="Lift a ban (moderators; audited)")
 def unban_user(user_id: uuid.UUID, principal: Moderator, request: Request, db: DbDep) -> Response:
     me = _moderator(db, principal)

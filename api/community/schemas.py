@@ -111,6 +111,15 @@ class ReportIn(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 
 
+class ReportedPost(BaseModel):
+    """What a moderator needs to judge a report without opening the thread."""
+
+    thread_id: uuid.UUID
+    author_id: uuid.UUID | None
+    html: str = Field(description="Sanitised HTML rendering of the post")
+    state: Literal["published", "held", "hidden"]
+
+
 class ReportOut(BaseModel):
     id: int
     post_id: int
@@ -118,6 +127,7 @@ class ReportOut(BaseModel):
     reason: str
     status: Literal["open", "resolved", "dismissed"]
     created_at: datetime
+    post: ReportedPost | None = Field(None, description="The reported post (null once deleted)")
 
 
 class ReportPage(Page[ReportOut]):
@@ -130,6 +140,18 @@ class ReportResolve(BaseModel):
 
 class ModerationIn(BaseModel):
     reason: str | None = Field(None, max_length=500)
+
+
+class BanOut(BaseModel):
+    user_id: uuid.UUID
+    reason: str
+    banned_by: uuid.UUID | None
+    created_at: datetime
+    expires_at: datetime | None = Field(description="UTC; null: until lifted")
+
+
+class BanPage(Page[BanOut]):
+    pass
 
 
 class BanIn(BaseModel):

@@ -25,14 +25,14 @@ import httpx
 import icalendar
 import pytest
 from eth_account import Account
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from api.community import events, service as community
 from api.community.models import Moderator, Post, Report
 from api.community.schemas import EventIn, SpaceIn
 from api.support import faq
-from api.support.models import BotAnswer, Ticket, TicketMessage
+from api.support.models import Agent, BotAnswer, Ticket, TicketMessage
 from api.support.schemas import ArticleIn
 from indexer.core.db import make_engine
 from devtools.signin import bearer, login
@@ -41,7 +41,8 @@ from tests.web.conftest import CHROMIUM, WEB, WebApp
 # Fresh wallets: signing in and posting need no ether, and A surely holds no LNC (anvil's keys are all taken:
 # the demo, the other browser runs and the attester).
 USER_A, USER_B = Account.create(), Account.create()
-PAGES = ("community-new", "community-thread", "community", "events", "support-widget", "support-ticket", "support")
+PAGES = ("community-new", "community-thread", "community", "events", "support-widget", "support-ticket", "support",
+         "community-moderation", "support-queue")
 TIME_ZONE = "Asia/Kolkata"  # +05:30, no daylight saving: the shown hour is known
 QUESTION = "How can I release a milestone payment?"
 
@@ -73,8 +74,9 @@ def seeded(web_app: WebApp) -> Iterator[dict]:
                 session = login(client, USER_B, domain=web_app.url.removeprefix("http://"), uri=web_app.url)
                 b_id = client.get("/v1/me", headers=bearer(session["tokens"]["access_token"])).json()["user_id"]
             db.add(Moderator(user_id=uuid.UUID(b_id)))
+            db.add(Agent(user_id=uuid.UUID(b_id)))
             db.commit()
-        yield {"word": word, "event_id": str(upcoming.id), "event_title": upcoming.title, "start": start,
+        yield {"b_id": b_id, "word": word, "event_id": str(upcoming.id), "event_title": upcoming.title, "start": start,
                "past_title": f"Kick-off {word}", "engine": engine}
     finally:
         engine.dispose()
@@ -123,8 +125,22 @@ def test_a_thread_is_created_replied_to_reacted_and_reported(run: dict, seeded: 
     assert thread["locked"] is True and run["a_reply_boxes"] == 0 and run["a_posts_after"] == 1
     assert "hidden" in run["b_reply_state"], run["b_reply_state"]
     with Session(seeded["engine"]) as db:
-        reasons = db.scalars(select(Report.reason).where(Report.post_id == posts[0]["id"])).all()
-    assert reasons == ["testing the report flow"]
+        reports = db.execute(select(Report.reason, Report.status).where(Report.post_id == posts[0]["id"])).all()
+    assert reports == [("testing the report flow", "resolved")]
+    # A edited its opening post: the page marks it, and the API keeps the new Markdown.
+    assert "edited" in run["edited_meta"] and "Update: the client can release any time." in posts[0]["body"]
+
+
+def test_the_moderation_page_shows_reports_with_their_post_and_bans(run: dict, seeded: dict) -> None:
+    # The reported post is on the moderation page, rendered and sanitised by the API.
+    assert "<strong>release</strong>" in run["reported_html"] and "<img" not in run["reported_html"], run["reported_html"]
+    assert "cooling off after a heated thread" in run["ban_row"] and "until" in run["ban_row"], run["ban_row"]
+    with seeded["engine"].connect() as conn:
+        actions = conn.execute(text("SELECT action FROM audit_events WHERE action LIKE 'community.%' "
+                                    "AND actor_user_id = :b ORDER BY id"), {"b": seeded["b_id"]}).scalars().all()
+    # Each action on the page was audited, in order (the lock and hide came before, on the thread page).
+    assert [a for a in actions if a in ("community.ban", "community.unban", "community.report.resolved")] == [
+        "community.ban", "community.unban", "community.report.resolved"], actions
 
 
 def test_full_text_search_finds_the_thread(run: dict) -> None:
@@ -146,6 +162,16 @@ def test_rsvp_shows_capacity_and_times_in_the_viewers_zone(run: dict, seeded: di
     assert run["past_rows"] == 1 and run["past_rsvp_buttons"] == 0
 
 
+def test_a_moderator_creates_edits_and_deletes_an_event_in_their_own_zone(run: dict) -> None:
+    # 18:30 typed in Asia/Kolkata (+05:30) is 13:00 UTC: the API stores the instant, the page shows it back.
+    stored = run["created_event_api"]
+    assert stored["starts_at"].startswith("2031-03-14T13:00:00") and stored["ends_at"].startswith("2031-03-14T14:30:00"), stored
+    assert stored["capacity"] == 12 and stored["title"].endswith("(moved online)"), stored
+    assert "18:30" in run["created_event_start"], run["created_event_start"]
+    r = httpx.get(f"{run['api_url']}/v1/community/events/{run['created_event_id']}")
+    assert r.status_code == 404  # deleted from the page
+
+
 def test_add_to_calendar_downloads_a_valid_ics(run: dict, seeded: dict) -> None:
     calendar = icalendar.Calendar.from_ical(run["ics"])
     assert calendar["VERSION"] == "2.0"
@@ -163,7 +189,11 @@ def test_the_assistant_answers_from_the_faq_and_escalation_creates_a_ticket(run:
         assert ticket is not None and ticket.subject == QUESTION
         messages = db.scalar(select(func.count()).select_from(TicketMessage).where(TicketMessage.ticket_id == ticket.id))
         answer = db.scalars(select(BotAnswer).where(BotAnswer.ticket_id == ticket.id)).one()
-    assert messages == 2 and run["ticket_messages"] == 2  # the escalated question, then A's reply
+    assert messages == 3 and run["ticket_messages"] == 2  # the escalated question, A's reply, then B's answer
+    # B answered as an agent from the queue and took the ticket: its answer makes the ticket wait on A.
+    assert str(ticket.assignee_id) == seeded["b_id"] and ticket.status == "pending" and ticket.first_response_at
+    assert QUESTION in run["queue_row"] and "first answer due" in run["queue_row"], run["queue_row"]
+    assert run["agent_sees_authors"][0].startswith("Requester"), run["agent_sees_authors"]
     assert answer.helpful is False  # "did this help?" no
     assert "open" in run["ticket_status"]
     assert any(QUESTION in row for row in run["ticket_rows"]), run["ticket_rows"]
@@ -176,3 +206,9 @@ def test_every_community_and_support_page_has_a_screenshot_and_no_serious_access
     for page in PAGES:
         assert (artifacts / f"{page}.png").stat().st_size > 10_000, page
     assert run["violations"] == {}, json.dumps(run["violations"], indent=1)
+
+
+def test_an_agent_writes_and_rewrites_an_faq_article(run: dict) -> None:
+    article = httpx.get(f"{run['api_url']}/v1/support/faq/{run['faq_slug']}").json()
+    assert article["question"].endswith(" paid?") and "<strong>releases</strong>" in article["html"], article
+    assert article["published"] is True

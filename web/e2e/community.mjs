@@ -3,7 +3,9 @@
 // thread in an open one; wallet B (its browser in another time zone) replies, reacts and reports, finds the
 // thread by full-text search, locks the thread and hides its reply (B is a moderator), RSVPs to an event (times in its zone, capacity shown) and downloads its .ics;
 // A asks the support assistant, answers "did this help?" with no, escalates to a ticket, replies on it and
-// finds it on /support with the FAQ. Every new page is screenshotted and audited with axe-core.
+// finds it on /support with the FAQ. A edits its opening post; B, on /community/moderation, sees the report
+// with the reported post, bans A, lifts the ban and resolves the report; B, a support agent too, answers A's
+// ticket from /support/queue and takes it. Every new page is screenshotted and audited with axe-core.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -69,6 +71,14 @@ try {
   results.thread_meta = await a.getByTestId("thread-meta").innerText();
   results.a_moderator_buttons = await a.getByRole("button", { name: /^(Hide|Lock thread)$/ }).count();
 
+  log("A: edits its opening post");
+  await opening.getByRole("button", { name: "Edit", exact: true }).click();
+  const editor = opening.getByLabel("Edit the post (Markdown)");
+  await editor.fill(`${await editor.inputValue()}\n\nUpdate: the client can release any time.`);
+  await opening.getByRole("button", { name: "Save" }).click();
+  await opening.getByTestId("post-html").filter({ hasText: "Update: the client can release any time." }).waitFor();
+  results.edited_meta = await opening.locator("p").first().innerText();
+
   log("B signs in, in another time zone");
   b = await signedIn(browser, env("WALLET_B"), { timezoneId: TIME_ZONE });
 
@@ -96,6 +106,26 @@ try {
   await reply.getByRole("button", { name: "Unhide" }).waitFor();
   results.b_reply_state = await reply.locator("p").first().innerText();
   await audit(b, "community-thread");
+
+  log("B, a moderator: the report queue shows the reported post; ban, lift, resolve");
+  await b.getByRole("link", { name: "Moderation" }).click();
+  await b.waitForURL("**/community/moderation");
+  const reported = b.getByTestId("report-row").filter({ hasText: "testing the report flow" });
+  await reported.waitFor();
+  results.reported_html = await reported.getByTestId("reported-html").innerHTML();
+  await reported.getByRole("button", { name: "Ban the author…" }).click();
+  await reported.getByLabel("Reason (kept in the audit log)").fill("cooling off after a heated thread");
+  await reported.getByLabel("For").selectOption("1");
+  await reported.getByRole("button", { name: "Ban", exact: true }).click();
+  await b.getByTestId("ban-row").filter({ hasText: "cooling off" }).waitFor();
+  results.ban_row = await b.getByTestId("ban-row").filter({ hasText: "cooling off" }).innerText();
+  await audit(b, "community-moderation");
+  await b.getByTestId("ban-row").filter({ hasText: "cooling off" }).getByRole("button", { name: "Lift ban" }).click();
+  await b.getByTestId("ban-row").filter({ hasText: "cooling off" }).waitFor({ state: "detached" });
+  await reported.getByRole("button", { name: "Resolve" }).click();
+  await reported.waitFor({ state: "detached" });
+  await b.getByLabel("Status").selectOption("resolved");
+  await b.getByTestId("report-row").filter({ hasText: "testing the report flow" }).waitFor();
 
   log("A: the locked thread takes no reply; the hidden post is gone");
   await a.reload();
@@ -135,6 +165,29 @@ try {
   results.past_rows = await b.getByTestId("event-row").count();
   results.past_rsvp_buttons = await b.getByRole("button", { name: "RSVP" }).count();
 
+  log("B, a moderator: creates an event in its own zone, renames it, deletes it");
+  await b.getByRole("button", { name: "Upcoming" }).click();
+  await b.getByRole("button", { name: "New event" }).click();
+  const created = `Workshop ${WORD}`;
+  await b.getByLabel("Title").fill(created);
+  await b.getByLabel("Starts (your time)").fill("2031-03-14T18:30");
+  await b.getByLabel("Ends (your time)").fill("2031-03-14T20:00");
+  await b.getByLabel("Places (empty: no limit)").fill("12");
+  await b.getByRole("button", { name: "Create event" }).click();
+  const workshop = b.getByTestId("event-row").filter({ hasText: created });
+  await workshop.waitFor();
+  results.created_event_id = await workshop.getAttribute("data-event-id");
+  results.created_event_start = await workshop.getByTestId("event-start").innerText();
+  await workshop.getByRole("button", { name: "Edit event" }).click();
+  await workshop.getByLabel("Title").fill(`${created} (moved online)`);
+  await workshop.getByRole("button", { name: "Save event" }).click();
+  await b.getByTestId("event-row").filter({ hasText: "(moved online)" }).waitFor();
+  results.created_event_api = await (await fetch(`${WEB}/v1/community/events/${results.created_event_id}`)).json();
+  const renamed = b.getByTestId("event-row").filter({ hasText: "(moved online)" });
+  await renamed.getByRole("button", { name: "Delete event" }).click();
+  await renamed.getByRole("button", { name: "Delete it (RSVPs too)?" }).click();
+  await renamed.waitFor({ state: "detached" });
+
   log("A: the assistant answers from the FAQ; not helpful; escalated to a ticket");
   await a.getByRole("button", { name: "Help", exact: true }).click();
   const widget = a.getByTestId("support-widget");
@@ -166,6 +219,40 @@ try {
   await a.getByTestId("faq-article").filter({ hasText: "release a milestone" }).waitFor();
   results.faq_rows = await a.getByTestId("faq-article").allInnerTexts();
   await audit(a, "support");
+
+  log("B, a support agent: answers A's ticket from the queue and takes it");
+  await b.getByRole("link", { name: "Support queue" }).click();
+  await b.waitForURL("**/support/queue");
+  const queued = b.getByTestId("queue-row").filter({ hasText: QUESTION });
+  await queued.waitFor();
+  results.queue_row = await queued.innerText();
+  await audit(b, "support-queue");
+  await queued.getByRole("link", { name: QUESTION }).click();
+  await b.waitForURL(`**/support/${results.ticket_id}`);
+  await b.getByTestId("ticket-message").nth(1).waitFor();
+  results.agent_sees_authors = await b.getByTestId("ticket-message").locator("p").allInnerTexts();
+  await b.getByRole("button", { name: "Assign to me" }).click();
+  await b.getByText("Assigned to you.").waitFor();
+  await b.getByLabel("Your answer (as Lancer support)").fill("Open the contract and press **Release** on the milestone.");
+  await b.getByRole("button", { name: "Send", exact: true }).click();
+  await b.getByTestId("ticket-message").nth(2).waitFor();
+  await b.getByTestId("ticket-status").filter({ hasText: "pending" }).waitFor();
+
+  log("B, a support agent: writes an FAQ article, then rewrites it");
+  await b.goto(`${WEB}/support`);
+  await b.getByRole("button", { name: "New article" }).click();
+  await b.getByLabel("Slug").fill(`payouts-${WORD}`);
+  await b.getByRole("textbox", { name: "Question", exact: true }).fill(`When are payouts ${WORD} sent?`);
+  await b.getByLabel("Answer (Markdown)").fill("As soon as the client **releases** the milestone.");
+  await b.getByRole("button", { name: "Save article" }).click();
+  const article = b.getByTestId("faq-article").filter({ hasText: `When are payouts ${WORD} sent?` });
+  await article.waitFor();
+  await article.locator("summary").click();
+  await article.getByRole("button", { name: "Edit article" }).click();
+  await article.getByRole("textbox", { name: "Question", exact: true }).fill(`When are payouts ${WORD} paid?`);
+  await article.getByRole("button", { name: "Save article" }).click();
+  await b.getByTestId("faq-article").filter({ hasText: `When are payouts ${WORD} paid?` }).waitFor();
+  results.faq_slug = `payouts-${WORD}`;
 
   results.console_errors = consoleErrors.filter((text) => !/404|403|Failed to load resource/.test(text));
   results.ok = true;

@@ -34,12 +34,16 @@ def test_reports_hide_lock_ban_are_moderator_only_and_audited(cc: TestClient, ad
                               ("POST", f"/v1/community/moderation/reports/{report_id}", {"status": "resolved"}),
                               ("POST", f"/v1/community/moderation/posts/{bad['id']}/hide", None),
                               ("POST", f"/v1/community/moderation/threads/{t['id']}/lock", None),
-                              ("PUT", f"/v1/community/moderation/bans/{bob['id']}", {"reason": "spamming"})]:
+                              ("PUT", f"/v1/community/moderation/bans/{bob['id']}", {"reason": "spamming"}),
+                              ("GET", "/v1/community/moderation/bans", None)]:
         assert cc.request(method, url, json=body, headers=mod["h"]).status_code == 403, url
     # Only an admin names moderators.
     assert cc.put(f"/v1/admin/community/moderators/{mod['id']}", headers=mod["h"]).status_code == 403
     assert cc.put(f"/v1/admin/community/moderators/{mod['id']}", headers=admin_h).status_code == 204
-    assert report_id in [x["id"] for x in cc.get("/v1/community/moderation/reports", headers=mod["h"]).json()["items"]]
+    # The queue shows the reported post itself (rendered and sanitised), so nobody has to open the thread.
+    queued = {x["id"]: x for x in cc.get("/v1/community/moderation/reports", headers=mod["h"]).json()["items"]}
+    assert queued[report_id]["post"] == {"thread_id": t["id"], "author_id": bob["id"], "html": "<p>spam spam</p>\n",
+                                        "state": "published"}
     assert cc.post(f"/v1/community/moderation/posts/{bad['id']}/hide", json={"reason": "spam"}, headers=mod["h"]).status_code == 204
     listed = [p["id"] for p in cc.get(f"/v1/community/threads/{t['id']}/posts").json()["items"]]
     assert bad["id"] not in listed  # hidden from the public...
@@ -55,8 +59,12 @@ def test_reports_hide_lock_ban_are_moderator_only_and_audited(cc: TestClient, ad
     assert cc.put(f"/v1/community/moderation/bans/{bob['id']}", json={"reason": "spamming"}, headers=mod["h"]).status_code == 204
     r = post(cc, bob, t["id"], "again")
     assert r.status_code == 403 and r.json()["type"].endswith("community-banned")
+    bans = cc.get("/v1/community/moderation/bans", headers=mod["h"]).json()["items"]
+    assert [(b["user_id"], b["reason"], b["banned_by"], b["expires_at"]) for b in bans if b["user_id"] == bob["id"]] == [
+        (bob["id"], "spamming", mod["id"], None)]
     assert cc.put(f"/v1/community/moderation/bans/{mod['id']}", json={"reason": "coup"}, headers=mod["h"]).status_code == 422
     assert cc.delete(f"/v1/community/moderation/bans/{bob['id']}", headers=mod["h"]).status_code == 204
+    assert bob["id"] not in [b["user_id"] for b in cc.get("/v1/community/moderation/bans", headers=mod["h"]).json()["items"]]
     assert post(cc, bob, t["id"], "sorry").status_code == 201
     assert _audit(engine, f"community_post:{bad['id']}") == ["community.post.hide"]
     assert _audit(engine, f"community_thread:{t['id']}") == ["community.thread.lock", "community.thread.unlock"]
@@ -146,3 +154,25 @@ def test_ban_can_expire(cc: TestClient, admin_h: dict[str, str]) -> None:
     assert r.status_code == 403 and r.json()["until"] is not None
 
 
+
+
+def test_bans_list_pages_and_drops_expired(cc: TestClient, admin_h: dict[str, str], engine: Engine) -> None:
+    users = [new_user(cc) for _ in range(3)]
+    for u in users:
+        assert cc.put(f"/v1/community/moderation/bans/{u['id']}", json={"reason": "page me"}, headers=admin_h).status_code == 204
+    # One ban ran out: it no longer counts, so it is not listed.
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE community_bans SET expires_at = now() - interval '1 minute' WHERE user_id = :u"),
+                     {"u": users[0]["id"]})
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = cc.get("/v1/community/moderation/bans", params={"limit": 1, **({"cursor": cursor} if cursor else {})},
+                      headers=admin_h).json()
+        seen += [b["user_id"] for b in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert users[0]["id"] not in seen and {users[1]["id"], users[2]["id"]} <= set(seen)
+    assert len(seen) == len(set(seen))
+    r = cc.get("/v1/community/moderation/bans", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=admin_h)
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")

@@ -37,6 +37,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str]] = {
                                                                      "/v1/community/moderation/posts/1/hide"),
     ("POST", "/v1/community/moderation/threads/{thread_id}/{action}"): ("user", "enable_community",
                                                                          f"/v1/community/moderation/threads/{U}/lock"),
+    ("GET", "/v1/community/moderation/bans"): ("user", "enable_community", "/v1/community/moderation/bans"),
     ("PUT", "/v1/community/moderation/bans/{user_id}"): ("user", "enable_community", f"/v1/community/moderation/bans/{U}"),
     ("DELETE", "/v1/community/moderation/bans/{user_id}"): ("user", "enable_community",
                                                             f"/v1/community/moderation/bans/{U}"),

@@ -3,8 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
 
-import { useMe } from "@/hooks/useMe";
-import { useSession } from "@/hooks/useSession";
+import { useProbedRole } from "@/hooks/useProbedRole";
 import { api, unwrap } from "@/lib/api/client";
 import { ApiError } from "@/lib/api/problem";
 import type { components } from "@/lib/api/schema";
@@ -13,6 +12,7 @@ export type Space = components["schemas"]["SpaceOut"];
 export type Thread = components["schemas"]["ThreadOut"];
 export type Post = components["schemas"]["PostOut"];
 export type CommunityEvent = components["schemas"]["api__community__schemas__EventOut"];
+export type Report = components["schemas"]["api__community__schemas__ReportOut"];
 export type Emoji = components["schemas"]["ReactionIn"]["emoji"];
 
 /** The API's fixed reaction set, with what a screen reader should say for each. */
@@ -31,24 +31,14 @@ export function useSpaces() {
   return useQuery({ queryKey: ["community", "spaces"], queryFn: async () => unwrap(await api.GET("/v1/community/spaces")) });
 }
 
-/**
- * Moderators are admins and the users an admin named; the API has no "am I a moderator" field, so a
- * signed-in non-admin asks for one moderator-only page: a 403 means no. The API checks every action anyway.
- */
+/** Moderators are admins and the users an admin named. */
 export function useIsModerator(): boolean {
-  const session = useSession();
-  const me = useMe();
-  const probe = useQuery({
-    queryKey: ["community", "moderator", session?.sessionId],
-    enabled: session !== null && me.data !== undefined && !me.data.is_admin,
-    retry: false,
-    staleTime: 60_000,
-    queryFn: async () => {
-      const result = await api.GET("/v1/community/moderation/reports", { params: { query: { limit: 1 } } });
-      return result.response.ok;
-    },
-  });
-  return me.data?.is_admin === true || probe.data === true;
+  return useProbedRole("moderator", () => api.GET("/v1/community/moderation/reports", { params: { query: { limit: 1 } } }));
+}
+
+/** Tags as the API takes them, from what a person types: "#Solidity, audits" -> ["solidity", "audits"]. */
+export function parseTags(text: string): string[] {
+  return text.split(/[\s,]+/).map((t) => t.replace(/^#/, "").toLowerCase()).filter(Boolean);
 }
 
 /** The viewer's IANA time zone (the API renders event times in it). */

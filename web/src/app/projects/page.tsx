@@ -1,16 +1,16 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 
 import { ProjectFilters, type ProjectQuery } from "@/components/market/ProjectFilters";
 import { ProjectRow } from "@/components/market/ProjectRow";
-import { Button } from "@/components/ui/Button";
 import { Card, PageHeader } from "@/components/ui/Card";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { QueryState } from "@/components/ui/States";
 import { useChains } from "@/hooks/useChains";
 import { useSession } from "@/hooks/useSession";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
 
 const PAGE = 20;
@@ -19,15 +19,9 @@ export default function ProjectsPage() {
   const session = useSession();
   const { nameOf, symbolOf } = useChains();
   const [filters, setFilters] = useState<ProjectQuery>({ state: "open" });
-  const query = useInfiniteQuery({
-    queryKey: ["projects", filters, session?.sessionId],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/projects", {
-      params: { query: { ...filters, limit: PAGE, cursor: pageParam } },
-    })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const items = query.data?.pages.flatMap((p) => p.items);
+  const { query, items } = useKeysetPages(["projects", filters, session?.sessionId], async (cursor) => unwrap(await api.GET("/v1/projects", {
+      params: { query: { ...filters, limit: PAGE, cursor } },
+    })));
   return (
     <>
       <PageHeader title="Projects">Find work, or post a project and hire.</PageHeader>
@@ -42,11 +36,7 @@ export default function ProjectsPage() {
                 <ul className="divide-y divide-border">
                   {list.map((p) => <ProjectRow key={p.id} project={p} chainName={nameOf(p.chain_id)} symbol={symbolOf(p.token, p.chain_id)} />)}
                 </ul>
-                {query.hasNextPage ? (
-                  <Button variant="secondary" className="mt-3" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-                    {query.isFetchingNextPage ? "Loading…" : "Load more"}
-                  </Button>
-                ) : null}
+                <LoadMore query={query} />
               </>
             )}
           </QueryState>

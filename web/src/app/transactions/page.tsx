@@ -1,25 +1,19 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
 
 import { Amount } from "@/components/ui/Amount";
-import { Button } from "@/components/ui/Button";
 import { Card, PageHeader } from "@/components/ui/Card";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { QueryState } from "@/components/ui/States";
 import { ConfirmationBadge } from "@/components/ui/StatusBadge";
 import { RequireSignIn } from "@/components/wallet/RequireSignIn";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
 import { formatDate, humanState } from "@/lib/market/format";
 import { shortAddress } from "@/lib/money";
 
 function Transactions() {
-  const query = useInfiniteQuery({
-    queryKey: ["my-transactions"],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/me/transactions", { params: { query: { limit: 50, cursor: pageParam } } })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const items = query.data?.pages.flatMap((p) => p.items);
+  const { query, items } = useKeysetPages(["my-transactions"], async (cursor) => unwrap(await api.GET("/v1/me/transactions", { params: { query: { limit: 50, cursor } } })));
   return (
     <>
       <PageHeader title="Transactions">Money that moved for your wallets, from the chain: funding, releases, refunds, fees, transfers.</PageHeader>
@@ -39,7 +33,7 @@ function Transactions() {
                   </li>
                 ))}
               </ul>
-              {query.hasNextPage ? <Button variant="secondary" className="mt-2" onClick={() => void query.fetchNextPage()}>Load more</Button> : null}
+              <LoadMore query={query} />
             </>
           )}
         </QueryState>

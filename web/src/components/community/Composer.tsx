@@ -10,7 +10,7 @@ import { SelectField, TextArea, TextField } from "@/components/ui/Field";
 import { ErrorAlert } from "@/components/ui/States";
 import { useChains } from "@/hooks/useChains";
 import { api, unwrap } from "@/lib/api/client";
-import { isTokenGated, type Space } from "@/lib/community";
+import { isTokenGated, parseTags, type Space } from "@/lib/community";
 
 const MARKDOWN_HINT = "Markdown: **bold**, _italic_, `code`, [links](https://…), lists; @handle mentions someone.";
 
@@ -51,7 +51,7 @@ export function ThreadComposer({ spaces }: { spaces: Space[] }) {
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const tags = String(form.get("tags") ?? "").split(/[\s,]+/).map((t) => t.replace(/^#/, "").toLowerCase()).filter(Boolean);
+    const tags = parseTags(String(form.get("tags") ?? ""));
     create.mutate({ space: slug, title: String(form.get("title") ?? ""), body: String(form.get("body") ?? ""), tags });
   }
 

@@ -1,15 +1,18 @@
 "use client";
 
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { SkeletonRows } from "@/components/ui/Skeleton";
 import { ErrorAlert, QueryState } from "@/components/ui/States";
 import { useSession } from "@/hooks/useSession";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
-import { localTime, useTimeZone, type CommunityEvent } from "@/lib/community";
+import { localTime, useIsModerator, useTimeZone, type CommunityEvent } from "@/lib/community";
+import { EventAdmin, EventForm } from "./EventForm";
 
 const PAGE = 20;
 type When = "upcoming" | "past";
@@ -40,7 +43,7 @@ function Rsvp({ event }: { event: CommunityEvent }) {
   );
 }
 
-function EventRow({ event, signedIn, past }: { event: CommunityEvent; signedIn: boolean; past: boolean }) {
+function EventRow({ event, signedIn, past, moderator }: { event: CommunityEvent; signedIn: boolean; past: boolean; moderator: boolean }) {
   const seats = event.capacity == null ? `${event.going} going` : `${event.going} of ${event.capacity} places taken`;
   return (
     <li className="space-y-2 py-4" data-testid="event-row" data-event-id={event.id}>
@@ -61,32 +64,24 @@ function EventRow({ event, signedIn, past }: { event: CommunityEvent; signedIn: 
           Add to calendar<span className="sr-only"> ({event.title}, .ics)</span>
         </a>
       </div>
+      {moderator ? <EventAdmin event={event} /> : null}
     </li>
   );
 }
 
 function Events({ when, tz }: { when: When; tz: string }) {
   const session = useSession();
-  const query = useInfiniteQuery({
-    queryKey: ["community", "events", when, tz, session?.sessionId],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/community/events", {
-      params: { query: { when, tz, limit: PAGE, cursor: pageParam } },
-    })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const items = query.data?.pages.flatMap((p) => p.items);
+  const moderator = useIsModerator();
+  const { query, items } = useKeysetPages(["community", "events", when, tz, session?.sessionId], async (cursor) => unwrap(await api.GET("/v1/community/events", {
+      params: { query: { when, tz, limit: PAGE, cursor } },
+    })));
   return (
     <QueryState query={{ ...query, data: items }} isEmpty={(d) => d.length === 0}
                 empty={when === "upcoming" ? "No upcoming event." : "No past event."} loadingLabel="Loading events">
       {(list) => (
         <>
-          <ul className="divide-y divide-border">{list.map((e) => <EventRow key={e.id} event={e} signedIn={session !== null} past={when === "past"} />)}</ul>
-          {query.hasNextPage ? (
-            <Button variant="secondary" className="mt-3" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-              {query.isFetchingNextPage ? "Loading…" : "Load more"}
-            </Button>
-          ) : null}
+          <ul className="divide-y divide-border">{list.map((e) => <EventRow key={e.id} event={e} signedIn={session !== null} past={when === "past"} moderator={moderator} />)}</ul>
+          <LoadMore query={query} />
         </>
       )}
     </QueryState>
@@ -97,9 +92,12 @@ function Events({ when, tz }: { when: When; tz: string }) {
 export function EventList() {
   const [when, setWhen] = useState<When>("upcoming");
   const tz = useTimeZone();
+  const moderator = useIsModerator();
+  const [creating, setCreating] = useState(false);
   const tabs: { id: When; label: string }[] = [{ id: "upcoming", label: "Upcoming" }, { id: "past", label: "Past" }];
   return (
-    <Card title="Events" id="events">
+    <Card title="Events" id="events" action={moderator && !creating ? <Button onClick={() => setCreating(true)}>New event</Button> : null}>
+      {creating ? <div className="mb-4 rounded-md border border-border p-3"><EventForm onDone={() => setCreating(false)} /></div> : null}
       <p className="mb-3 text-sm text-muted">Times are shown in your time zone ({tz ?? "…"}).</p>
       <div className="mb-3 flex gap-2" role="group" aria-label="Which events">
         {tabs.map((t) => (

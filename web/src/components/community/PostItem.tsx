@@ -1,10 +1,11 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
-import { TextField } from "@/components/ui/Field";
+import { TextArea, TextField } from "@/components/ui/Field";
 import { ErrorAlert } from "@/components/ui/States";
 import { StateBadge } from "@/components/ui/StatusBadge";
 import { api, unwrap } from "@/lib/api/client";
@@ -86,11 +87,59 @@ function HideButton({ post }: { post: Post }) {
   );
 }
 
+function EditForm({ post, onClose }: { post: Post; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [body, setBody] = useState(post.body);
+  const edit = useMutation({
+    mutationFn: async () => unwrap(await api.PATCH("/v1/community/posts/{post_id}", { params: { path: { post_id: post.id } }, body: { body } })),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["community", "posts", post.thread_id] });
+      onClose();
+    },
+  });
+  return (
+    <form className="space-y-2" onSubmit={(e) => { e.preventDefault(); edit.mutate(); }} aria-label="Edit this post">
+      <TextArea id={`edit-${post.id}`} label="Edit the post (Markdown)" required maxLength={20_000} rows={5}
+                value={body} onChange={(e) => setBody(e.target.value)} />
+      {edit.error ? <ErrorAlert error={edit.error} title="Could not save" /> : null}
+      <div className="flex gap-2">
+        <Button type="submit" disabled={edit.isPending || body.trim() === ""}>{edit.isPending ? "Saving…" : "Save"}</Button>
+        <Button variant="secondary" onClick={onClose}>Cancel</Button>
+      </div>
+    </form>
+  );
+}
+
+/** Delete, after a second click: an opening post takes its thread with it, so the page goes back to the list. */
+function DeleteButton({ post }: { post: Post }) {
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const [armed, setArmed] = useState(false);
+  const remove = useMutation({
+    mutationFn: async () => unwrap(await api.DELETE("/v1/community/posts/{post_id}", { params: { path: { post_id: post.id } } })),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["community"] });
+      if (post.is_opening) router.push("/community");
+    },
+  });
+  return (
+    <>
+      <Button variant={armed ? "danger" : "secondary"} className="px-2 py-1 text-xs" disabled={remove.isPending}
+              onClick={() => (armed ? remove.mutate() : setArmed(true))}>
+        {armed ? (post.is_opening ? "Delete the whole thread?" : "Really delete?") : "Delete"}
+      </Button>
+      {remove.error ? <ErrorAlert error={remove.error} title="Could not delete" /> : null}
+    </>
+  );
+}
+
 /** One post: the API's sanitised HTML, reactions, reply, report, and hide/unhide for moderators. */
 export function PostItem({ post, meId, signedIn, moderator, canReply, answers }: {
   post: Post; meId?: string; signedIn: boolean; moderator: boolean; canReply: boolean; answers?: Post;
 }) {
-  const [panel, setPanel] = useState<"none" | "reply" | "report">("none");
+  const [panel, setPanel] = useState<"none" | "reply" | "report" | "edit">("none");
+  // The API lets the author or a moderator change a post (and checks it again).
+  const mayChange = signedIn && (moderator || (meId !== undefined && post.author_id === meId));
   return (
     <li id={`post-${post.id}`} className="space-y-2 py-4" data-testid="post" data-post-id={post.id}>
       <p className="flex flex-wrap items-center gap-2 text-xs text-muted">
@@ -101,13 +150,16 @@ export function PostItem({ post, meId, signedIn, moderator, canReply, answers }:
         {post.state !== "published" ? <StateBadge state={post.state === "held" ? "held for review" : post.state} /> : null}
       </p>
       {/* Rendered and sanitised by the API (markdown-it + nh3 allow-list): shown as given. */}
-      <div className="prose-post text-sm" data-testid="post-html" dangerouslySetInnerHTML={{ __html: post.html }} />
+      {panel === "edit" ? null : <div className="prose-post text-sm" data-testid="post-html" dangerouslySetInnerHTML={{ __html: post.html }} />}
       <div className="flex flex-wrap items-center gap-2">
         <Reactions post={post} signedIn={signedIn} />
         {signedIn && canReply ? <Button variant="secondary" className="px-2 py-1 text-xs" onClick={() => setPanel(panel === "reply" ? "none" : "reply")}>Reply</Button> : null}
         {signedIn && post.author_id !== meId ? <Button variant="secondary" className="px-2 py-1 text-xs" onClick={() => setPanel(panel === "report" ? "none" : "report")}>Report</Button> : null}
+        {mayChange ? <Button variant="secondary" className="px-2 py-1 text-xs" onClick={() => setPanel(panel === "edit" ? "none" : "edit")}>Edit</Button> : null}
+        {mayChange ? <DeleteButton post={post} /> : null}
         {moderator ? <HideButton post={post} /> : null}
       </div>
+      {panel === "edit" ? <EditForm post={post} onClose={() => setPanel("none")} /> : null}
       {panel === "reply" ? <ReplyComposer threadId={post.thread_id} replyTo={post.id} onDone={() => setPanel("none")} /> : null}
       {panel === "report" ? <ReportForm postId={post.id} onClose={() => setPanel("none")} /> : null}
     </li>

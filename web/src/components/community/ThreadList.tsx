@@ -1,15 +1,16 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
 import { SelectField, TextField } from "@/components/ui/Field";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { QueryState } from "@/components/ui/States";
 import { StateBadge } from "@/components/ui/StatusBadge";
 import { useSession } from "@/hooks/useSession";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
 import { localTime, useSpaces, type Thread } from "@/lib/community";
 
@@ -37,15 +38,9 @@ export function ThreadList() {
   const session = useSession();
   const spaces = useSpaces();
   const [filters, setFilters] = useState<Filters>({});
-  const query = useInfiniteQuery({
-    queryKey: ["community", "threads", filters, session?.sessionId],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/community/threads", {
-      params: { query: { ...filters, limit: PAGE, cursor: pageParam } },
-    })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const items = query.data?.pages.flatMap((p) => p.items);
+  const { query, items } = useKeysetPages(["community", "threads", filters, session?.sessionId], async (cursor) => unwrap(await api.GET("/v1/community/threads", {
+      params: { query: { ...filters, limit: PAGE, cursor } },
+    })));
 
   function search(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -73,11 +68,7 @@ export function ThreadList() {
           {(list) => (
             <>
               <ul className="divide-y divide-border">{list.map((t) => <ThreadRow key={t.id} thread={t} />)}</ul>
-              {query.hasNextPage ? (
-                <Button variant="secondary" className="mt-3" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-                  {query.isFetchingNextPage ? "Loading…" : "Load more"}
-                </Button>
-              ) : null}
+              <LoadMore query={query} />
             </>
           )}
         </QueryState>

@@ -1,16 +1,21 @@
 "use client";
 
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card, PageHeader } from "@/components/ui/Card";
+import { TextField } from "@/components/ui/Field";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { EmptyState, ErrorAlert, QueryState } from "@/components/ui/States";
 import { StateBadge } from "@/components/ui/StatusBadge";
 import { LazySignInPanel } from "@/components/wallet/LazySignInPanel";
 import { useMe } from "@/hooks/useMe";
 import { useSession } from "@/hooks/useSession";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
-import { authorLabel, localTime, useIsModerator, type Thread } from "@/lib/community";
+import { authorLabel, localTime, parseTags, useIsModerator, type Thread } from "@/lib/community";
 import { ReplyComposer } from "./Composer";
 import { PostItem } from "./PostItem";
 
@@ -35,19 +40,66 @@ function LockButton({ thread }: { thread: Thread }) {
   );
 }
 
+/** Title and tags, for the author or a moderator (the API checks it again). */
+function ThreadEditor({ thread, onClose }: { thread: Thread; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const edit = useMutation({
+    mutationFn: async (body: { title: string; tags: string[] }) =>
+      unwrap(await api.PATCH("/v1/community/threads/{thread_id}", { params: { path: { thread_id: thread.id } }, body })),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["community"] });
+      onClose();
+    },
+  });
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    edit.mutate({ title: String(form.get("title") ?? ""), tags: parseTags(String(form.get("tags") ?? "")) });
+  }
+  return (
+    <Card title="Edit the thread" id="thread-edit">
+      <form className="space-y-3" onSubmit={submit} aria-label="Edit the thread">
+        <TextField id="thread-edit-title" name="title" label="Title" required minLength={3} maxLength={200} defaultValue={thread.title} />
+        <TextField id="thread-edit-tags" name="tags" label="Tags" defaultValue={thread.tags.join(" ")}
+                   hint="Up to 8, separated by spaces or commas." />
+        {edit.error ? <ErrorAlert error={edit.error} title="Could not save" /> : null}
+        <div className="flex gap-2">
+          <Button type="submit" disabled={edit.isPending}>{edit.isPending ? "Saving…" : "Save"}</Button>
+          <Button variant="secondary" onClick={onClose}>Cancel</Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+function DeleteThread({ thread }: { thread: Thread }) {
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const [armed, setArmed] = useState(false);
+  const remove = useMutation({
+    mutationFn: async () => unwrap(await api.DELETE("/v1/community/threads/{thread_id}", { params: { path: { thread_id: thread.id } } })),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["community"] });
+      router.push("/community");
+    },
+  });
+  return (
+    <>
+      <Button variant={armed ? "danger" : "secondary"} disabled={remove.isPending} onClick={() => (armed ? remove.mutate() : setArmed(true))}>
+        {armed ? "Delete it and all its posts?" : "Delete thread"}
+      </Button>
+      {remove.error ? <ErrorAlert error={remove.error} title="Could not delete" /> : null}
+    </>
+  );
+}
+
 function Posts({ thread }: { thread: Thread }) {
   const session = useSession();
   const me = useMe();
   const moderator = useIsModerator();
-  const posts = useInfiniteQuery({
-    queryKey: ["community", "posts", thread.id, session?.sessionId],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/community/threads/{thread_id}/posts", {
-      params: { path: { thread_id: thread.id }, query: { limit: PAGE, cursor: pageParam } },
-    })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const items = posts.data?.pages.flatMap((p) => p.items);
+  const { query: posts, items: items } = useKeysetPages(["community", "posts", thread.id, session?.sessionId], async (cursor) => unwrap(await api.GET("/v1/community/threads/{thread_id}/posts", {
+      params: { path: { thread_id: thread.id }, query: { limit: PAGE, cursor } },
+    })));
   const canReply = !thread.locked || moderator;
   return (
     <>
@@ -61,11 +113,7 @@ function Posts({ thread }: { thread: Thread }) {
                             canReply={canReply} answers={post.reply_to ? list.find((p) => p.id === post.reply_to) : undefined} />
                 ))}
               </ol>
-              {posts.hasNextPage ? (
-                <Button variant="secondary" className="mt-3" disabled={posts.isFetchingNextPage} onClick={() => void posts.fetchNextPage()}>
-                  {posts.isFetchingNextPage ? "Loading…" : "Load more"}
-                </Button>
-              ) : null}
+              <LoadMore query={posts} />
             </>
           )}
         </QueryState>
@@ -83,6 +131,8 @@ function Posts({ thread }: { thread: Thread }) {
 export function ThreadView({ threadId }: { threadId: string }) {
   const session = useSession();
   const me = useMe();
+  const moderator = useIsModerator();
+  const [editing, setEditing] = useState(false);
   const thread = useQuery({
     queryKey: ["community", "thread", threadId, session?.sessionId],
     queryFn: async () => unwrap(await api.GET("/v1/community/threads/{thread_id}", { params: { path: { thread_id: threadId } } })),
@@ -99,6 +149,13 @@ export function ThreadView({ threadId }: { threadId: string }) {
               {t.state !== "published" ? <StateBadge state={t.state === "held" ? "held for review" : t.state} /> : null}
             </span>
           </PageHeader>
+          {session && (moderator || (me.data !== undefined && t.author_id === me.data.user_id)) ? (
+            <div className="mb-gutter flex flex-wrap gap-2" data-testid="thread-actions">
+              <Button variant="secondary" onClick={() => setEditing(!editing)}>{editing ? "Close editor" : "Edit title and tags"}</Button>
+              <DeleteThread thread={t} />
+            </div>
+          ) : null}
+          {editing ? <div className="mb-gutter"><ThreadEditor thread={t} onClose={() => setEditing(false)} /></div> : null}
           {t.state === "held" ? (
             <p role="status" className="mb-gutter rounded-md border border-warning bg-warning-tint p-3 text-sm text-warning-ink">
               New accounts&apos; first posts wait for a moderator: only you and the moderators see this thread until then.

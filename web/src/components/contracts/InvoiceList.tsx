@@ -1,12 +1,13 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { Amount } from "@/components/ui/Amount";
 import { Button } from "@/components/ui/Button";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { ErrorAlert, QueryState } from "@/components/ui/States";
 import { ConfirmationBadge } from "@/components/ui/StatusBadge";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { accessToken, api, unwrap } from "@/lib/api/client";
 import { toApiError } from "@/lib/api/problem";
 import { saveFile } from "@/lib/download";
@@ -34,14 +35,10 @@ function PdfButton({ id }: { id: string }) {
 
 /** My invoices (one per released milestone, from the chain); only one escrow's when `escrow` is given. */
 export function InvoiceList({ escrow, refetchMs }: { escrow?: string; refetchMs?: number }) {
-  const query = useInfiniteQuery({
-    queryKey: ["invoices"],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/me/invoices", { params: { query: { limit: 50, cursor: pageParam } } })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-    refetchInterval: refetchMs,
-  });
-  const items = query.data?.pages.flatMap((p) => p.items).filter((i) => !escrow || i.escrow.toLowerCase() === escrow.toLowerCase());
+  const { query, items: all } = useKeysetPages(["invoices"], async (cursor) => unwrap(await api.GET("/v1/me/invoices", {
+    params: { query: { limit: 50, cursor } },
+  })), { refetchInterval: refetchMs });
+  const items = all?.filter((i) => !escrow || i.escrow.toLowerCase() === escrow.toLowerCase());
   return (
     <QueryState query={{ ...query, data: items }} isEmpty={(d) => d.length === 0} empty="No invoice yet: one is issued per released milestone." loadingLabel="Loading invoices">
       {(list) => (
@@ -57,7 +54,7 @@ export function InvoiceList({ escrow, refetchMs }: { escrow?: string; refetchMs?
               </li>
             ))}
           </ul>
-          {query.hasNextPage ? <Button variant="secondary" className="mt-2" onClick={() => void query.fetchNextPage()}>Load more</Button> : null}
+          <LoadMore query={query} />
         </>
       )}
     </QueryState>

@@ -6,6 +6,8 @@ import { usePathname } from "next/navigation";
 import { useSession } from "@/hooks/useSession";
 import { useUnread } from "@/hooks/useUnread";
 import { useUserRole } from "@/hooks/useUserRole";
+import { useIsModerator } from "@/lib/community";
+import { useIsAgent } from "@/lib/support";
 import { NAV } from "./nav";
 
 export function SideNav({ onNavigate }: { onNavigate?: () => void }) {
@@ -13,6 +15,7 @@ export function SideNav({ onNavigate }: { onNavigate?: () => void }) {
   const session = useSession();
   const { role, roles, setRole } = useUserRole();
   const unread = useUnread().data?.total ?? 0;
+  const granted = { moderator: useIsModerator(), agent: useIsAgent() };
   // The most specific item containing the page is the current one (/community/events is not /community).
   const hrefs = NAV.flatMap((section) => section.items.map((item) => item.href));
   const current = hrefs.filter((href) => pathname === href || pathname.startsWith(href + "/")).sort((a, b) => b.length - a.length)[0];
@@ -28,7 +31,8 @@ export function SideNav({ onNavigate }: { onNavigate?: () => void }) {
         </div>
       ) : null}
       {NAV.map((section) => {
-        const items = section.items.filter((item) => (!item.signedIn || session) && (!item.roles || item.roles.includes(role)));
+        const items = section.items.filter((item) => (!item.signedIn || session) && (!item.roles || item.roles.includes(role))
+                                               && (!item.only || granted[item.only]));
         if (items.length === 0) return null;
         return (
           <div key={section.title}>

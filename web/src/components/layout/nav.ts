@@ -1,6 +1,8 @@
 import type { Role } from "@/hooks/useUserRole";
 
-export type NavItem = { href: string; label: string; signedIn?: boolean; roles?: Role[] };
+/** A role a domain grants (see useProbedRole): the item shows only to its holders. */
+export type GrantedRole = "moderator" | "agent";
+export type NavItem = { href: string; label: string; signedIn?: boolean; roles?: Role[]; only?: GrantedRole };
 export type NavSection = { title: string; items: NavItem[] };
 
 export const NAV: NavSection[] = [
@@ -32,6 +34,8 @@ export const NAV: NavSection[] = [
       { href: "/community", label: "Discussions" },
       { href: "/community/events", label: "Events" },
       { href: "/support", label: "Support" },
+      { href: "/community/moderation", label: "Moderation", signedIn: true, only: "moderator" },
+      { href: "/support/queue", label: "Support queue", signedIn: true, only: "agent" },
     ],
   },
   {
@@ -70,4 +74,6 @@ export const SEGMENT_LABELS: Record<string, string> = {
   community: "Community",
   events: "Events",
   support: "Support",
+  moderation: "Moderation",
+  queue: "Queue",
 };

@@ -1,30 +1,28 @@
 "use client";
 
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Card, PageHeader } from "@/components/ui/Card";
-import { TextArea, TextField } from "@/components/ui/Field";
+import { SelectField, TextArea, TextField } from "@/components/ui/Field";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { ErrorAlert, QueryState } from "@/components/ui/States";
 import { StateBadge } from "@/components/ui/StatusBadge";
+import { useMe } from "@/hooks/useMe";
 import { useSession } from "@/hooks/useSession";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
 import { localTime } from "@/lib/community";
+import { TICKET_STATUSES, useIsAgent, type TicketStatus } from "@/lib/support";
 
 const PAGE = 20;
 
 /** My tickets, most recently updated first. */
 export function TicketList() {
   const session = useSession();
-  const query = useInfiniteQuery({
-    queryKey: ["support", "tickets", session?.sessionId],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/support/tickets", { params: { query: { limit: PAGE, cursor: pageParam } } })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const items = query.data?.pages.flatMap((p) => p.items);
+  const { query, items } = useKeysetPages(["support", "tickets", session?.sessionId], async (cursor) => unwrap(await api.GET("/v1/support/tickets", { params: { query: { limit: PAGE, cursor } } })));
   return (
     <QueryState query={{ ...query, data: items }} isEmpty={(d) => d.length === 0} empty="You have no ticket." loadingLabel="Loading your tickets">
       {(list) => (
@@ -38,11 +36,7 @@ export function TicketList() {
               </li>
             ))}
           </ul>
-          {query.hasNextPage ? (
-            <Button variant="secondary" className="mt-3" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-              {query.isFetchingNextPage ? "Loading…" : "Load more"}
-            </Button>
-          ) : null}
+          <LoadMore query={query} />
         </>
       )}
     </QueryState>
@@ -76,6 +70,8 @@ export function NewTicket() {
 /** One ticket: status, SLA due times, the conversation (the API's sanitised HTML) and a reply. */
 export function TicketView({ ticketId }: { ticketId: string }) {
   const session = useSession();
+  const me = useMe();
+  const agent = useIsAgent();
   const queryClient = useQueryClient();
   const [body, setBody] = useState("");
   const key = ["support", "ticket", ticketId, session?.sessionId];
@@ -91,9 +87,13 @@ export function TicketView({ ticketId }: { ticketId: string }) {
       void queryClient.invalidateQueries({ queryKey: ["support", "tickets"] });
     },
   });
-  const solve = useMutation({
-    mutationFn: async () => unwrap(await api.PATCH("/v1/support/tickets/{ticket_id}", { params: { path: { ticket_id: ticketId } }, body: { status: "solved" } })),
-    onSuccess: (detail) => queryClient.setQueryData(key, detail),
+  const update = useMutation({
+    mutationFn: async (body: { status?: TicketStatus; assignee_id?: string }) =>
+      unwrap(await api.PATCH("/v1/support/tickets/{ticket_id}", { params: { path: { ticket_id: ticketId } }, body })),
+    onSuccess: (detail) => {
+      queryClient.setQueryData(key, detail);
+      void queryClient.invalidateQueries({ queryKey: ["support", "queue"] });
+    },
   });
   return (
     <QueryState query={ticket} loadingLabel="Loading the ticket">
@@ -111,20 +111,34 @@ export function TicketView({ ticketId }: { ticketId: string }) {
                 {t.messages.map((m) => (
                   <li key={m.id} data-testid="ticket-message"
                       className={`rounded-md border p-3 ${m.from_agent ? "border-primary bg-primary-tint" : "border-border bg-surface"}`}>
-                    <p className="mb-1 text-xs text-muted"><span className="font-medium text-fg">{m.from_agent ? "Lancer support" : "You"}</span> · {localTime(m.created_at)}</p>
+                    <p className="mb-1 text-xs text-muted"><span className="font-medium text-fg">{m.author_id === me.data?.user_id ? "You" : m.from_agent ? "Lancer support" : "Requester"}</span> · {localTime(m.created_at)}</p>
                     <div className="prose-post text-sm" dangerouslySetInnerHTML={{ __html: m.html }} />
                   </li>
                 ))}
               </ol>
             </Card>
-            <Card title="Reply" id="ticket-reply" action={t.status !== "solved" ? (
-              <Button variant="secondary" disabled={solve.isPending} onClick={() => solve.mutate()}>Mark as solved</Button>
+            {agent ? (
+              <Card title="Handle (agent)" id="ticket-agent">
+                <div className="flex flex-wrap items-end gap-2">
+                  <SelectField id="ticket-status-select" label="Status" value={t.status} disabled={update.isPending}
+                               onChange={(e) => update.mutate({ status: e.target.value as TicketStatus })}>
+                    {TICKET_STATUSES.map((status) => <option key={status} value={status}>{status}</option>)}
+                  </SelectField>
+                  {me.data && t.assignee_id !== me.data.user_id ? (
+                    <Button variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ assignee_id: me.data?.user_id })}>Assign to me</Button>
+                  ) : <span className="text-sm text-muted">Assigned to you.</span>}
+                  <span className="text-sm text-muted">Resolution due {localTime(t.resolution_due_at)}</span>
+                </div>
+              </Card>
+            ) : null}
+            <Card title="Reply" id="ticket-reply" action={t.status !== "solved" && !agent ? (
+              <Button variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ status: "solved" })}>Mark as solved</Button>
             ) : null}>
               <form className="space-y-3" onSubmit={(e) => { e.preventDefault(); reply.mutate(); }} aria-label="Reply to support">
-                <TextArea id="ticket-reply-body" label="Your message" hint={t.status === "solved" ? "Writing again reopens the ticket." : "Markdown is fine."}
+                <TextArea id="ticket-reply-body" label={agent ? "Your answer (as Lancer support)" : "Your message"} hint={t.status === "solved" ? "Writing again reopens the ticket." : "Markdown is fine."}
                           required maxLength={20_000} value={body} onChange={(e) => setBody(e.target.value)} />
                 {reply.error ? <ErrorAlert error={reply.error} title="Could not send" /> : null}
-                {solve.error ? <ErrorAlert error={solve.error} title="Could not change the status" /> : null}
+                {update.error ? <ErrorAlert error={update.error} title="Could not change the status" /> : null}
                 <Button type="submit" disabled={reply.isPending || body.trim() === ""}>{reply.isPending ? "Sending…" : "Send"}</Button>
               </form>
             </Card>

@@ -1,12 +1,12 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { Amount } from "@/components/ui/Amount";
-import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
+import { LoadMore } from "@/components/ui/LoadMore";
 import { QueryState } from "@/components/ui/States";
+import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { api, unwrap } from "@/lib/api/client";
 import { formatDate } from "@/lib/market/format";
 import { formatAmount, shortAddress } from "@/lib/money";
@@ -17,14 +17,8 @@ type Section = "fees" | "distributions" | "offsets";
 /** Every entry of one month's report, down to the transaction: the report can be checked line by line. */
 export function Ledger({ month }: { month: string }) {
   const [section, setSection] = useState<Section>("fees");
-  const ledger = useInfiniteQuery({
-    queryKey: ["ledger", month, section],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET("/v1/sustainability/ledger",
-      { params: { query: { month, section, limit: 50, cursor: pageParam } } })),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const rows = ledger.data?.pages.flatMap((p) => p.items);
+  const { query: ledger, items: rows } = useKeysetPages(["ledger", month, section], async (cursor) => unwrap(await api.GET("/v1/sustainability/ledger",
+      { params: { query: { month, section, limit: 50, cursor } } })));
   const units = tokenUnits(useReport().data?.months ?? []);
   return (
     <Card title={`Ledger of ${month}`} id="ledger" action={
@@ -64,7 +58,7 @@ export function Ledger({ month }: { month: string }) {
                 ))}
               </tbody>
             </table>
-            {ledger.hasNextPage ? <Button variant="secondary" className="mt-2" onClick={() => void ledger.fetchNextPage()} disabled={ledger.isFetchingNextPage}>More entries</Button> : null}
+            <LoadMore query={ledger} label="More entries" />
           </div>
         )}
       </QueryState>

@@ -3268,6 +3268,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/community/moderation/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Bans in force, newest first (moderators)
+         * @description **Auth:** user: a signed-in user's access token (Authorization: Bearer <JWT>); only a community moderator (others get 403).
+         */
+        get: operations["list_bans_v1_community_moderation_bans_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/community/moderators/{user_id}": {
         parameters: {
             query?: never;
@@ -4306,6 +4326,38 @@ export interface components {
              * @description UTC; null: until lifted
              */
             expires_at?: string | null;
+        };
+        /** BanOut */
+        BanOut: {
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /** Reason */
+            reason: string;
+            /** Banned By */
+            banned_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * @description UTC; null: until lifted
+             */
+            expires_at: string | null;
+        };
+        /** BanPage */
+        BanPage: {
+            /** Items */
+            items: components["schemas"]["BanOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null at the end
+             */
+            next_cursor?: string | null;
         };
         /** BotAnswerOut */
         BotAnswerOut: {
@@ -7225,6 +7277,29 @@ export interface components {
              */
             status: "resolved" | "dismissed";
         };
+        /**
+         * ReportedPost
+         * @description What a moderator needs to judge a report without opening the thread.
+         */
+        ReportedPost: {
+            /**
+             * Thread Id
+             * Format: uuid
+             */
+            thread_id: string;
+            /** Author Id */
+            author_id: string | null;
+            /**
+             * Html
+             * @description Sanitised HTML rendering of the post
+             */
+            html: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "published" | "held" | "hidden";
+        };
         /** ReputationOut */
         ReputationOut: {
             /** Address */
@@ -9215,6 +9290,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description The reported post (null once deleted) */
+            post?: components["schemas"]["ReportedPost"] | null;
         };
         /** MilestoneOut */
         api__engagements__schemas__MilestoneOut: {
@@ -23770,6 +23847,85 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request (e.g. a cursor this API did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the required role or scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such space, thread, post, report or event, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_bans_v1_community_moderation_bans_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanPage"];
+                };
             };
             /** @description Malformed request (e.g. a cursor this API did not issue) */
             400: {
