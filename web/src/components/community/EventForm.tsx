@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
+import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { TextArea, TextField } from "@/components/ui/Field";
 import { ErrorAlert } from "@/components/ui/States";
 import { api, unwrap } from "@/lib/api/client";
@@ -71,7 +72,6 @@ export function EventForm({ event, onDone }: { event?: CommunityEvent; onDone: (
 export function EventAdmin({ event }: { event: CommunityEvent }) {
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
-  const [armed, setArmed] = useState(false);
   const remove = useMutation({
     mutationFn: async () => unwrap(await api.DELETE("/v1/community/events/{event_id}", { params: { path: { event_id: event.id } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["community", "events"] }),
@@ -80,8 +80,7 @@ export function EventAdmin({ event }: { event: CommunityEvent }) {
     <div className="space-y-2">
       <div className="flex gap-2">
         <Button variant="secondary" className="px-2 py-1 text-xs" onClick={() => setEditing(!editing)}>{editing ? "Close editor" : "Edit event"}</Button>
-        <Button variant={armed ? "danger" : "secondary"} className="px-2 py-1 text-xs" disabled={remove.isPending}
-                onClick={() => (armed ? remove.mutate() : setArmed(true))}>{armed ? "Delete it (RSVPs too)?" : "Delete event"}</Button>
+        <ConfirmButton small label="Delete event" confirmLabel="Delete it (RSVPs too)?" disabled={remove.isPending} onConfirm={() => remove.mutate()} />
       </div>
       {remove.error ? <ErrorAlert error={remove.error} title="Could not delete the event" /> : null}
       {editing ? <EventForm event={event} onDone={() => setEditing(false)} /> : null}

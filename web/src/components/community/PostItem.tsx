@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { Button } from "@/components/ui/Button";
+import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { TextArea, TextField } from "@/components/ui/Field";
 import { ErrorAlert } from "@/components/ui/States";
 import { StateBadge } from "@/components/ui/StatusBadge";
@@ -114,7 +115,6 @@ function EditForm({ post, onClose }: { post: Post; onClose: () => void }) {
 function DeleteButton({ post }: { post: Post }) {
   const queryClient = useQueryClient();
   const router = useRouter();
-  const [armed, setArmed] = useState(false);
   const remove = useMutation({
     mutationFn: async () => unwrap(await api.DELETE("/v1/community/posts/{post_id}", { params: { path: { post_id: post.id } } })),
     onSuccess: async () => {
@@ -124,10 +124,8 @@ function DeleteButton({ post }: { post: Post }) {
   });
   return (
     <>
-      <Button variant={armed ? "danger" : "secondary"} className="px-2 py-1 text-xs" disabled={remove.isPending}
-              onClick={() => (armed ? remove.mutate() : setArmed(true))}>
-        {armed ? (post.is_opening ? "Delete the whole thread?" : "Really delete?") : "Delete"}
-      </Button>
+      <ConfirmButton small label="Delete" confirmLabel={post.is_opening ? "Delete the whole thread?" : "Really delete?"}
+                     disabled={remove.isPending} onConfirm={() => remove.mutate()} />
       {remove.error ? <ErrorAlert error={remove.error} title="Could not delete" /> : null}
     </>
   );

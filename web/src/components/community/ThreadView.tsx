@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
+import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { Card, PageHeader } from "@/components/ui/Card";
 import { TextField } from "@/components/ui/Field";
 import { LoadMore } from "@/components/ui/LoadMore";
@@ -75,7 +76,6 @@ function ThreadEditor({ thread, onClose }: { thread: Thread; onClose: () => void
 function DeleteThread({ thread }: { thread: Thread }) {
   const queryClient = useQueryClient();
   const router = useRouter();
-  const [armed, setArmed] = useState(false);
   const remove = useMutation({
     mutationFn: async () => unwrap(await api.DELETE("/v1/community/threads/{thread_id}", { params: { path: { thread_id: thread.id } } })),
     onSuccess: async () => {
@@ -85,9 +85,7 @@ function DeleteThread({ thread }: { thread: Thread }) {
   });
   return (
     <>
-      <Button variant={armed ? "danger" : "secondary"} disabled={remove.isPending} onClick={() => (armed ? remove.mutate() : setArmed(true))}>
-        {armed ? "Delete it and all its posts?" : "Delete thread"}
-      </Button>
+      <ConfirmButton label="Delete thread" confirmLabel="Delete it and all its posts?" disabled={remove.isPending} onConfirm={() => remove.mutate()} />
       {remove.error ? <ErrorAlert error={remove.error} title="Could not delete" /> : null}
     </>
   );

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
+import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { TextArea, TextField } from "@/components/ui/Field";
 import { ErrorAlert } from "@/components/ui/States";
 import { api, unwrap } from "@/lib/api/client";
@@ -12,13 +13,13 @@ import { parseTags } from "@/lib/community";
 
 export type Article = components["schemas"]["ArticleOut"];
 
-function useFaqChange<T>(run: (arg: T) => Promise<unknown>, onDone: () => void) {
+function useFaqChange<T>(run: (arg: T) => Promise<unknown>, onDone?: () => void) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: run,
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ["support", "faq"] });
-      onDone();
+      onDone?.();
     },
   });
 }
@@ -56,15 +57,13 @@ export function FaqForm({ article, onDone }: { article?: Article; onDone: () => 
 /** Edit and delete one article (agents); deleting asks twice. */
 export function FaqArticleAdmin({ article }: { article: Article }) {
   const [editing, setEditing] = useState(false);
-  const [armed, setArmed] = useState(false);
-  const remove = useFaqChange(async () => unwrap(await api.DELETE("/v1/support/faq/{slug}", { params: { path: { slug: article.slug } } })), () => setArmed(false));
+  const remove = useFaqChange(async () => unwrap(await api.DELETE("/v1/support/faq/{slug}", { params: { path: { slug: article.slug } } })));
   return (
     <div className="mt-2 space-y-2">
       <p className="text-xs text-muted">Helped {article.helpful_yes} · did not help {article.helpful_no}</p>
       <div className="flex gap-2">
         <Button variant="secondary" className="px-2 py-1 text-xs" onClick={() => setEditing(!editing)}>{editing ? "Close editor" : "Edit article"}</Button>
-        <Button variant={armed ? "danger" : "secondary"} className="px-2 py-1 text-xs" disabled={remove.isPending}
-                onClick={() => (armed ? remove.mutate(undefined) : setArmed(true))}>{armed ? "Delete it?" : "Delete article"}</Button>
+        <ConfirmButton small label="Delete article" confirmLabel="Delete it?" disabled={remove.isPending} onConfirm={() => remove.mutate(undefined)} />
       </div>
       {remove.error ? <ErrorAlert error={remove.error} title="Could not delete the article" /> : null}
       {editing ? <FaqForm article={article} onDone={() => setEditing(false)} /> : null}
