@@ -14,6 +14,7 @@ by one and all at once, and their channel preferences saved. Each main page is s
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import time
@@ -32,7 +33,7 @@ from tests.web.conftest import CHROMIUM, WEB, WebApp
 CLIENT, FREELANCER, ARBITER = local_dev_account(4), local_dev_account(5), local_dev_account(6)
 PAGES = ("profile", "project-new", "project-edit", "projects", "project-propose", "proposals", "contract",
          "contract-funded", "contract-completed", "transactions", "messages", "contracts", "public-profile", "matching", "project-matches", "dashboard-freelancer", "notifications",
-         "dashboard-client", "dashboard-client-paid", "skill-quiz", "skill-verified")
+         "dashboard-client", "dashboard-client-paid", "skill-quiz", "skill-verified", "org-team-member", "org-team")
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +85,20 @@ def test_project_and_proposal_amounts_are_exact(run: dict) -> None:
     assert run["proposal_sum"] == "Sum: 3 ETH", run["proposal_sum"]
     assert run["search_rows"] >= 1
     assert "submitted" in run["freelancer_proposal"]
+
+
+def test_an_organization_invites_and_its_team_view_shows_the_project_contract_and_spend(run: dict) -> None:
+    # The freelancer accepted the invitation: a member sees the team but may not invite; then it left.
+    members = run["members_seen_by_freelancer"]
+    assert any("@clara-e2e" in m and "owner" in m for m in members), members
+    assert any("@fred-e2e (you)" in m and "member" in m for m in members), members
+    assert run["freelancer_invite_forms"] == 0
+    assert len(run["team_members"]) == 1 and "@clara-e2e" in run["team_members"][0], run["team_members"]
+    # The project was posted for the organization: its team view counts the project, the contract and the
+    # money, committed (funded) and released (both milestones), from the index.
+    assert run["team_projects"] == 1 and run["team_contracts"] == 1
+    [spend] = run["team_spend"]
+    assert "anvil-1" in spend and len(re.findall(r"3\s*ETH", spend)) == 2, spend
 
 
 def test_escrow_funded_through_the_wallet_after_a_chain_switch(run: dict) -> None:

@@ -102,8 +102,33 @@ try {
   await fp.getByRole("button", { name: "Remove Solidity" }).waitFor();
   await audit(fp, "profile");
 
+  log("client creates an organization and invites the freelancer, who accepts, then leaves");
+  await cp.getByRole("link", { name: "Organizations" }).click();
+  await cp.waitForURL("**/orgs");
+  await cp.getByLabel("Name").fill("Clara Labs");
+  await cp.getByLabel("Slug").fill("clara-labs-e2e");
+  await cp.getByRole("button", { name: "Create", exact: true }).click();
+  await cp.getByRole("link", { name: "Clara Labs" }).first().click();
+  await cp.waitForURL("**/orgs/clara-labs-e2e");
+  await cp.getByLabel("Their handle").fill("@fred-e2e");
+  await cp.getByRole("button", { name: "Invite", exact: true }).click();
+  await cp.getByRole("status").filter({ hasText: "Invited @fred-e2e as member" }).waitFor();
+  await fp.goto(WEB + "/orgs");
+  await fp.getByTestId("invitation-row").filter({ hasText: "@clara-labs-e2e" }).getByRole("button", { name: "Accept" }).click();
+  await fp.getByTestId("org-row").filter({ hasText: "Clara Labs" }).waitFor();
+  await fp.getByRole("link", { name: "Clara Labs" }).click();
+  await fp.waitForURL("**/orgs/clara-labs-e2e");
+  results.members_seen_by_freelancer = await fp.getByTestId("member-row").allInnerTexts();
+  results.freelancer_invite_forms = await fp.getByRole("button", { name: "Invite", exact: true }).count();
+  await audit(fp, "org-team-member");
+  await fp.getByTestId("member-row").filter({ hasText: "(you)" }).getByRole("button", { name: "Leave" }).click();
+  await fp.getByRole("button", { name: "Leave the organization?" }).click();
+  await fp.waitForURL("**/orgs");
+  await fp.getByText("You belong to no organization").waitFor();
+
   log("client posts a project with milestones and required skills, then publishes it");
   await cp.goto(WEB + "/projects/new");
+  await cp.locator("#project-org").selectOption("clara-labs-e2e");
   await cp.locator("#project-title").fill("Escrow audit e2e");
   await cp.locator("#project-description").fill("Audit a milestone escrow contract and write the report.");
   await cp.getByRole("checkbox", { name: "Solidity" }).check();
@@ -330,6 +355,15 @@ try {
   results.pipeline = await cp.getByTestId("pipeline-state").allInnerTexts();
   results.client_invoices = await cp.getByTestId("dash-invoice").allInnerTexts();
   await audit(cp, "dashboard-client-paid");
+
+  log("client: the organization's team view lists its project, contract and spend");
+  await cp.goto(WEB + "/orgs/clara-labs-e2e");
+  await cp.getByTestId("spend-row").first().waitFor();
+  results.team_spend = await cp.getByTestId("spend-row").allInnerTexts();
+  results.team_projects = await cp.locator("#org-projects li").count();
+  results.team_contracts = await cp.getByTestId("contract-row").count();
+  results.team_members = await cp.getByTestId("member-row").allInnerTexts();
+  await audit(cp, "org-team");
 
   log("lists: contracts with invoices, the public profile");
   await cp.goto(WEB + "/contracts");

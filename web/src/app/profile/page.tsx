@@ -1,6 +1,5 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 
 import { MySkills } from "@/components/profile/MySkills";
@@ -8,22 +7,11 @@ import { ProfileForm } from "@/components/profile/ProfileForm";
 import { Card, PageHeader } from "@/components/ui/Card";
 import { QueryState } from "@/components/ui/States";
 import { RequireSignIn } from "@/components/wallet/RequireSignIn";
-import { api, unwrap } from "@/lib/api/client";
-import { ApiError } from "@/lib/api/problem";
+import { useMyProfile } from "@/hooks/useMyProfile";
 
 function MyProfile() {
-  // 404: no profile yet, the form creates it.
-  const profile = useQuery({
-    queryKey: ["my-profile"],
-    queryFn: async () => {
-      try {
-        return unwrap(await api.GET("/v1/me/profile"));
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 404) return null;
-        throw e;
-      }
-    },
-  });
+  // null: no profile yet, the form creates it.
+  const profile = useMyProfile();
   return (
     <>
       <PageHeader title="Your profile">

@@ -1,3 +1,5 @@
+import Link from "next/link";
+
 import { Card } from "@/components/ui/Card";
 import { EmptyState } from "@/components/ui/States";
 import type { ClientDashboard } from "@/hooks/useDashboard";
@@ -9,7 +11,7 @@ export function OrgsCard({ data }: { data: ClientDashboard }) {
         <ul className="divide-y divide-border text-sm">
           {data.organizations.map((o) => (
             <li key={o.id} className="flex justify-between py-2" data-testid="org-row">
-              <span>{o.name} <span className="text-muted">({o.role})</span></span><span className="text-muted">{o.projects} projects</span>
+              <span><Link href={`/orgs/${o.slug}`} className="text-primary underline">{o.name}</Link> <span className="text-muted">({o.role})</span></span><span className="text-muted">{o.projects} projects</span>
             </li>
           ))}
         </ul>

@@ -13,6 +13,7 @@ export const NAV: NavSection[] = [
       { href: "/projects", label: "Projects" },
       { href: "/matching", label: "Matches", signedIn: true, roles: ["freelancer"] },
       { href: "/contracts", label: "Contracts", signedIn: true },
+      { href: "/orgs", label: "Organizations", signedIn: true },
       { href: "/messages", label: "Messages", signedIn: true },
       { href: "/notifications", label: "Notifications", signedIn: true },
       { href: "/transactions", label: "Transactions", signedIn: true },
@@ -75,5 +76,6 @@ export const SEGMENT_LABELS: Record<string, string> = {
   events: "Events",
   support: "Support",
   moderation: "Moderation",
+  orgs: "Organizations",
   queue: "Queue",
 };

@@ -12,6 +12,7 @@ import { api, unwrap } from "@/lib/api/client";
 import type { components } from "@/lib/api/schema";
 import { formatUnits } from "viem";
 import { MARKET_DECIMALS, sumBaseUnits, toBaseUnits, tokenField } from "@/lib/market/units";
+import { canManage, useMyOrgs } from "@/lib/orgs";
 import { MilestonesEditor, milestonesToApi, type MilestoneDraft } from "./MilestonesEditor";
 import { SkillPicker } from "./SkillPicker";
 
@@ -31,6 +32,9 @@ export function ProjectForm({ initial }: { initial?: Project }) {
   const [token, setToken] = useState<"native" | "LNC">(initial ? tokenField(initial.token) : "LNC");
   const [budget, setBudget] = useState(initial ? asText(initial.budget) : "");
   const [visibility, setVisibility] = useState(initial?.visibility ?? "public");
+  // Owners and admins of an organization post for it; the organization is fixed once the project exists.
+  const postable = (useMyOrgs().data ?? []).filter((o) => canManage(o.my_role));
+  const [org, setOrg] = useState("");
   const [milestones, setMilestones] = useState<MilestoneDraft[]>(
     initial?.milestones.length ? initial.milestones.map((m) => ({ title: m.title, amount: asText(m.amount) })) : [{ title: "", amount: "" }]);
   const [idempotencyKey] = useState(() => crypto.randomUUID());
@@ -49,11 +53,12 @@ export function ProjectForm({ initial }: { initial?: Project }) {
       return setError(new Error("The milestones must add up to the budget"));
     }
     const body = { title, description, skills, budget: budgetUnits, chain: chainName, token, milestones: planned, visibility };
+    const created = { ...body, org: org || null };
     setBusy(true);
     try {
       const project = initial
         ? unwrap(await api.PATCH("/v1/projects/{project_id}", { params: { path: { project_id: initial.id } }, body }))
-        : unwrap(await api.POST("/v1/projects", { body, params: { header: { "Idempotency-Key": idempotencyKey } } }));
+        : unwrap(await api.POST("/v1/projects", { body: created, params: { header: { "Idempotency-Key": idempotencyKey } } }));
       await queryClient.invalidateQueries({ queryKey: ["project", project.id] });
       router.push(`/projects/${project.id}`);
     } catch (e) {
@@ -79,6 +84,13 @@ export function ProjectForm({ initial }: { initial?: Project }) {
                    onChange={(e) => setBudget(e.target.value)} className="font-mono" />
       </div>
       <MilestonesEditor value={milestones} onChange={setMilestones} symbol={token} idPrefix="project-milestone" />
+      {!initial && postable.length > 0 ? (
+        <SelectField id="project-org" label="Post for" value={org} onChange={(e) => setOrg(e.target.value)}
+                     hint="An organization's project is shared with its members and counted in its team view.">
+          <option value="">Myself</option>
+          {postable.map((o) => <option key={o.slug} value={o.slug}>{o.name} (@{o.slug})</option>)}
+        </SelectField>
+      ) : null}
       <SelectField id="project-visibility" label="Visibility" value={visibility}
                    onChange={(e) => setVisibility(e.target.value as typeof visibility)}>
         <option value="public">Public</option>
