@@ -14,8 +14,8 @@ by one and all at once, and their channel preferences saved. Each main page is s
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
