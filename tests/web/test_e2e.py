@@ -23,7 +23,7 @@ from tests.web.conftest import CHROMIUM, WEB, WebApp
 
 # anvil's account 1 (from its public test mnemonic): the demo scenario's client.
 CLIENT_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
-PAGES = ("home", "dashboard", "dashboard-mobile", "escrow", "sustainability", "security", "step-up", "privacy")
+PAGES = ("home", "dashboard", "dashboard-mobile", "escrow", "sustainability", "security", "step-up", "privacy", "token")
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +71,14 @@ def test_the_api_key_created_in_the_page_works(run: dict) -> None:
     # It has only the scope chosen in the form.
     denied = httpx.get(f"{run['api_url']}/v1/reputation/{run['address']}", headers={"X-API-Key": key})
     assert denied.status_code == 403, denied.text
+
+
+def test_lnc_staked_through_the_wallet_shows_once_indexed(run: dict) -> None:
+    # approve + stake, sent by the wallet itself; the page shows the stake when the indexer has seen it.
+    assert run["stake"]["steps"] == 2 and not run["stake"]["switched"], run["stake"]
+    assert run["staked_before"].startswith("0") and run["staked_after"].startswith("250"), run
+    staking = httpx.get(f"{run['api_url']}/v1/staking/{run['address']}", params={"chain": "31337", "pending": "true"}).json()
+    assert [p["staked"] for p in staking["chains"]] == [str(250 * 10**18)], staking
 
 
 def test_errors_show_the_problem_detail(run: dict) -> None:

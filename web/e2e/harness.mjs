@@ -52,3 +52,41 @@ export async function signIn(page) {
   await page.getByRole("button", { name: /Connect browser wallet/ }).click();
   await page.getByRole("button", { name: "Sign in with Ethereum" }).click();
 }
+
+/**
+ * Clicks `label` (connecting the wallet first if the page asks), answers the chain switch prompt if the
+ * wallet is elsewhere, sends every prepared transaction and waits until none is left to mine. The runner
+ * may disappear as soon as the index sees the last one (the page moves on to the next step). Returns whether
+ * the chain was switched (and the prompt's text) and how many transactions there were. `scope` narrows where
+ * the button is looked for when several show the same label.
+ */
+export async function sendThroughWallet(page, label, scope = page) {
+  const start = scope.getByRole("button", { name: label, exact: true });
+  const connect = page.getByRole("button", { name: /Connect browser wallet/ });
+  // wagmi reconnects the wallet on load; "Connect" may show for a moment first: click it only if it stays.
+  const until = Date.now() + TIMEOUT;
+  while (!(await start.isVisible())) {
+    if (Date.now() > until) throw new Error(`${label}: no button, and the wallet did not connect`);
+    if (await connect.first().isVisible()) await connect.first().click({ timeout: 2_000 }).catch(() => undefined);
+    await page.waitForTimeout(200);
+  }
+  await start.click();
+  const runner = page.getByTestId("tx-runner");
+  const send = runner.getByRole("button", { name: /from your wallet$/ });
+  const switchPrompt = page.getByTestId("switch-chain");
+  await send.or(switchPrompt).first().waitFor();
+  const steps = await runner.getByTestId("tx-step").count();
+  let prompt = null;
+  if (await switchPrompt.isVisible()) {
+    prompt = await switchPrompt.innerText();
+    await switchPrompt.getByRole("button").click();
+  }
+  await send.click();
+  await page.waitForFunction(() => !document.querySelector(
+    '[data-testid="tx-step"][data-status="waiting"], [data-testid="tx-step"][data-status="signing"], [data-testid="tx-step"][data-status="mining"]'),
+    null, { timeout: 60_000 });
+  if (await page.locator('[data-testid="tx-step"][data-status="failed"]').count()) {
+    throw new Error(`${label}: ${await runner.innerText()}`);
+  }
+  return { switched: prompt !== null, switchPrompt: prompt, steps };
+}

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { audit as auditPage, env, launch, signIn, TIMEOUT, walletPage } from "./harness.mjs";
+import { audit as auditPage, env, launch, sendThroughWallet, signIn, walletPage } from "./harness.mjs";
 
 const WEB = env("WEB_URL");
 const ARTIFACTS = env("ARTIFACTS_DIR");
@@ -41,43 +41,6 @@ async function createProfile(page, handle, name) {
   await page.locator("#profile-name").fill(name);
   await page.getByRole("button", { name: "Create profile" }).click();
   await page.getByRole("button", { name: "Save profile" }).waitFor();
-}
-
-/**
- * Clicks `label` (connecting the wallet first if the page asks), answers the chain switch prompt if the
- * wallet is elsewhere, sends every prepared transaction and waits until none is left to mine. The runner
- * may disappear as soon as the index sees the last one (the page moves on to the next step).
- */
-async function sendThroughWallet(page, label) {
-  const start = page.getByRole("button", { name: label, exact: true });
-  const connect = page.getByRole("button", { name: /Connect browser wallet/ });
-  // wagmi reconnects the wallet on load; "Connect" may show for a moment first: click it only if it stays.
-  const until = Date.now() + TIMEOUT;
-  while (!(await start.isVisible())) {
-    if (Date.now() > until) throw new Error(`${label}: no button, and the wallet did not connect`);
-    if (await connect.first().isVisible()) await connect.first().click({ timeout: 2_000 }).catch(() => undefined);
-    await page.waitForTimeout(200);
-  }
-  await start.click();
-  const runner = page.getByTestId("tx-runner");
-  const send = runner.getByRole("button", { name: /from your wallet$/ });
-  const switchPrompt = page.getByTestId("switch-chain");
-  await send.or(switchPrompt).first().waitFor();
-  const steps = await runner.getByTestId("tx-step").count();
-  let switched = false;
-  if (await switchPrompt.isVisible()) {
-    results.switch_prompt = await switchPrompt.innerText();
-    await switchPrompt.getByRole("button").click();
-    switched = true;
-  }
-  await send.click();
-  await page.waitForFunction(() => !document.querySelector(
-    '[data-testid="tx-step"][data-status="waiting"], [data-testid="tx-step"][data-status="signing"], [data-testid="tx-step"][data-status="mining"]'),
-    null, { timeout: 60_000 });
-  if (await page.locator('[data-testid="tx-step"][data-status="failed"]').count()) {
-    throw new Error(`${label}: ${await runner.innerText()}`);
-  }
-  return { switched, steps };
 }
 
 const browser = await launch();
@@ -213,6 +176,7 @@ try {
   log("client funds the escrow through the wallet (switching chains first)");
   await cp.locator("#escrow-arbiter").fill(ARBITER);
   const funding = await sendThroughWallet(cp, "Fund escrow");
+  results.switch_prompt = funding.switchPrompt;
   results.funding = { ...funding, wallet_sent: client.backend.sent.length, wallet_chain: client.backend.chainId() };
   await cp.locator('[data-testid="contract-state"] [data-status="pending"][data-state="funded"]').waitFor(CHAIN_WAIT);
   results.funded_confirmed_state = await cp.locator('[data-testid="contract-state"] [data-status="confirmed"]').getAttribute("data-state");

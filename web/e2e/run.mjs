@@ -9,6 +9,7 @@ import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { chromium } from "playwright-core";
 
+import { sendThroughWallet } from "./harness.mjs";
 import { totp } from "./totp.mjs";
 import { installProvider, walletBackend } from "./wallet.mjs";
 
@@ -217,6 +218,17 @@ try {
   await page.waitForURL("**/dashboard");
   await page.getByTestId("balance-row").first().waitFor();
   results.mfa_sign_in = true;
+
+  log("LNC: stake through the wallet; the index shows the stake");
+  await page.goto(`${WEB}/token`);
+  const position = page.locator('[data-testid="staking-position"][data-chain-id="31337"]');
+  await position.waitFor();
+  results.staked_before = await position.getByTestId("staked").innerText();
+  await position.getByLabel("Amount (LNC)").fill("250");
+  results.stake = await sendThroughWallet(page, "Stake", position);
+  await position.getByTestId("staked").filter({ hasText: "250" }).waitFor({ timeout: 60_000 });
+  results.staked_after = await position.getByTestId("staked").innerText();
+  await audit("token");
 
   log("an unknown escrow shows the API's problem detail");
   await page.goto(`${WEB}/escrows/31337/0x000000000000000000000000000000000000dEaD`);

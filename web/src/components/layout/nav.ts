@@ -23,6 +23,7 @@ export const NAV: NavSection[] = [
     title: "Platform",
     items: [
       { href: "/reputation", label: "Reputation", signedIn: true },
+      { href: "/token", label: "LNC: stake and rewards", signedIn: true },
       { href: "/skills/verify", label: "Skill verification", signedIn: true, roles: ["freelancer"] },
       { href: "/attestations", label: "Attestations" },
       { href: "/sustainability", label: "Sustainability" },
@@ -77,5 +78,6 @@ export const SEGMENT_LABELS: Record<string, string> = {
   support: "Support",
   moderation: "Moderation",
   orgs: "Organizations",
+  token: "LNC",
   queue: "Queue",
 };

@@ -1,4 +1,5 @@
 import { api, unwrap } from "@/lib/api/client";
+import { asTxs } from "@/lib/txs";
 import type { components } from "@/lib/api/schema";
 import type { PreparedTx } from "@/components/wallet/TxRunner";
 
@@ -6,7 +7,6 @@ export type Contract = components["schemas"]["EngagementOut"];
 export type Milestone = components["schemas"]["api__engagements__schemas__MilestoneOut"];
 type Action = "accept" | "submit" | "release" | "dispute" | "refund";
 
-const asTxs = (txs: components["schemas"]["TxOut"][]): PreparedTx[] => txs.map((t) => ({ ...t }));
 
 export async function prepareEscrow(contractId: string, body: { chain?: string; arbiter?: string }): Promise<PreparedTx[]> {
   const prepared = unwrap(await api.POST("/v1/contracts/{contract_id}/escrow/prepare", {
