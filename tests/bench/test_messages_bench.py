@@ -80,17 +80,19 @@ def test_report_breaks_each_message_down() -> None:
     run = FanOut(clients=2, processes=2, messages=2, latencies_ms=[10.0, 20.0, 30.0, 40.0], post_ms=[25.0, 45.0],
                  expected=4, client_cpu_share=0.02, server_cpu_s=[0.01, 0.002], load_average=(0.5, 0.4, 0.3),
                  breakdown=[Breakdown(2.0, 8.0, 10.0, 20.0, 25.0), Breakdown(3.0, nan, 30.0, 40.0, 45.0)],
-                 client_gc_pauses_ms=[0.5, 1.5])
+                 client_gc_pauses_ms=[0.5, 1.5], warmup=[Breakdown(90.0, 95.0, 99.0, 120.0, 125.0)])
     text = run.report()
     assert "goal: p99 < 100 ms with every delivery made -> MET" in text
     assert "2 / 1.5" in text  # GC pauses: count / max
     lines = text.splitlines()
-    head = lines.index("per message, ms after the POST was sent:")
+    head = next(i for i, line in enumerate(lines) if line.startswith("per message, ms after the POST was sent"))
     assert lines[head + 1].split() == ["message", "handler", "start", "in", "Redis", "first", "delivery", "last",
                                        "delivery", "POST", "response"]
-    assert lines[head + 2].split() == ["median", "2.5", "8.0", "20.0", "30.0", "35.0"]  # NaN left out
+    # NaN and the warm-up left out of median and max
+    assert lines[head + 2].split() == ["median", "2.5", "8.0", "20.0", "30.0", "35.0"]
     assert lines[head + 3].split() == ["max", "3.0", "8.0", "30.0", "40.0", "45.0"]
-    assert lines[head + 5].split() == ["#2", "3.0", "nan", "30.0", "40.0", "45.0"]
+    assert lines[head + 4].split() == ["warm-up", "1", "90.0", "95.0", "99.0", "120.0", "125.0"]
+    assert lines[head + 6].split() == ["#2", "3.0", "nan", "30.0", "40.0", "45.0"]
     assert math.isnan(run.breakdown[1].values()[1])
     slow = FanOut(clients=2, processes=2, messages=2, latencies_ms=[10.0, 20.0, 30.0, 140.0], post_ms=[25.0],
                   expected=4, client_cpu_share=0.0)
