@@ -11,15 +11,17 @@ of the figure, and the report says how busy it was.
 The clients are a minimal WebSocket client (:class:`_RawClient`: the handshake, one masked auth frame,
 pong replies, unmasked server frames) that stamps each frame when its bytes reach the process and
 leaves the JSON for after the run. With the ``websockets`` library every delivery cost the load
-generator ~60-110 us of CPU in one loop: the thousandth socket of a message was read ~100 ms after the
+generator ~80-110 us of CPU in one loop: the thousandth socket of a message was read ~100 ms after the
 first only because the load generator was busy reading the other 999, and the POST's response waited
 behind them too. A thousand real clients are a thousand machines; this keeps the load generator's own
 share of the latency small (its CPU share is still in the report).
 
-Per message, the report breaks the latency down (medians and maxima over the messages, and the
-slowest messages in full): when the API started the handler (the message's ``created_at``, stamped
+Per message, the report breaks the latency down (medians and maxima over the measured messages, then
+every message, the ``--warmup`` ones on their own rows): when the API started the handler (the message's ``created_at``, stamped
 after authentication), when the event reached Redis (a subscriber thread in the bench), the first and
-the last delivery, and the POST's response.
+the last delivery, and the POST's response. The load generator freezes its garbage collector's
+generations before sending (it imported the whole app; see :func:`_measure`) and reports the pauses
+that are left.
 
 Load-robust figures beside the latencies: the CPU seconds each API process used while the messages
 went out (from ``/proc``). The first process takes the POSTs and fans out to its share of the sockets,
