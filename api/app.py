@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from redis import Redis
+from redis.exceptions import RedisError
 
 from api.accounts.router import router as accounts_router
 from api.attestations.router import router as attestations_router
@@ -85,6 +86,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                                                        max_overflow=20, slow_query_ms=settings.slow_query_ms),
                                            data_key_ring(settings))
         app.state.redis = Redis.from_url(settings.redis_url_or_default, socket_timeout=5)
+        # Open the first pooled connection now (connect, HELLO, CLIENT SETINFO: several round trips),
+        # not in the first signed-in request, which needs it for its rate limit: that request was the
+        # slowest of `lancer bench messages`. No Redis yet is not fatal: readiness reports it.
+        with contextlib.suppress(RedisError):
+            app.state.redis.ping()
         app.state.ratelimiter = RateLimiter(app.state.redis, settings.redis_key_prefix,
                                             async_url=settings.redis_url_or_default, socket_timeout=5)
         app.state.rpc_guard = RpcGuard(app.state.ratelimiter, per_ip=settings.ratelimit_rpc_ip_per_window,
