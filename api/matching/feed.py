@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -34,8 +35,9 @@ class Ranked:
     row: Any
     slot: str = "ranked"
 
-    @property
+    @cached_property
     def key(self) -> tuple[int, str]:
+        # Cached: pages compare it hundreds of times per request, and ``scored`` is never replaced.
         return (-round(self.scored.score * 10**scoring.DECIMALS), str(self.id))
 
 
