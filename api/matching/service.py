@@ -159,7 +159,9 @@ def _items(db: Db, page: list[feed.Ranked], projects: bool) -> list[s.FeedItem]:
                            project=s.ProjectBrief(title=r.row.title, budget=int(r.row.budget), chain_id=r.row.chain_id,
                                                   token=r.row.token, skills=[slugs[i] for i in r.row.skill_ids if i in slugs],
                                                   created_at=r.row.created_at)) for r in page]
-    profiles = {p.user_id: p for p in db.scalars(select(Profile).where(Profile.user_id.in_([r.id for r in page])))}
+    # Two columns, not the ORM entities: a feed page builds no Profile objects.
+    profiles = {p.user_id: p for p in db.execute(select(Profile.user_id, Profile.handle, Profile.display_name)
+                                                 .where(Profile.user_id.in_([r.id for r in page])))}
     out = []
     for r in page:
         p = profiles.get(r.id)
