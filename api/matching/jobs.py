@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.kit.queue import job_engine, job_settings
-from api.settings import ApiSettings
 from api.matching import refresh, service, store
 from api.matching.models import MatchRun
+from api.settings import ApiSettings
 
 
 def _redis() -> Redis:
