@@ -82,9 +82,10 @@ register("support_sla_sweep", support.sla_sweep_job)
 # Every tick: adds the newly confirmed blocks' escrow volume to the admin dashboard's rollup (few rows).
 register("dashboard_volume_rollup", dashboard_volume.refresh_job)
 
-# Modules that register jobs of their own when imported (hooks: rewards epochs, reputation recompute).
+# Modules that register jobs of their own when imported (hooks: rewards epochs, reputation recompute,
+# the matching store's deletions log).
 # A module that is not installed yet (its domain has not landed) is skipped.
-HOOK_MODULES = ("api.rewards.jobs", "api.reputation.jobs")
+HOOK_MODULES = ("api.rewards.jobs", "api.reputation.jobs", "api.matching.jobs")
 
 
 def load_hooks() -> list[str]:

@@ -7,7 +7,9 @@ labelled pairs: NDCG@10 with gains 2^grade - 1, and recall@10 = relevant found i
 relevant). The embedding ranker needs the matching extra; without it its row says so.
 Latency: the set plus synthetic freelancers (variants of the set's profiles; their vectors are the set's
 with noise, so no model runs for them) up to ``freelancers``; then ``service.feed_page`` (retrieval,
-features, scoring, a page of 20) is timed in-process for random projects, p50/p99 per ranker.
+features, scoring, a page of 20) is timed in-process for random projects, p50/p99 per ranker, and the
+other feed (projects for random freelancers of the set) the same way; on a store large enough for the
+approximate embedding pre-score, the first pages are compared with the exact pre-score's.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from api.matching import embeddings, feed, service
+from api.matching import embeddings, feed, service, store
 from api.matching.features import tz_offset_minutes
 from api.matching.refresh import freelancer_text, project_text
 from api.projects.models import Project
@@ -53,6 +55,13 @@ class MatchingBench:
     cpu: dict[str, tuple[float, float]] = field(default_factory=dict)  # ranker -> CPU ms of this process, p50/p99
     calls: int = 0
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)  # load average at the end of the timed calls
+    # The other feed (projects for a freelancer, still SQL): ranker -> (p50, p99) wall and CPU, ms.
+    projects_latency: dict[str, tuple[float, float]] = field(default_factory=dict)
+    projects_cpu: dict[str, tuple[float, float]] = field(default_factory=dict)
+    projects: int = 0
+    # Embedding client feed on a large store: calls whose first page equals the one an exact cosine
+    # pre-score gives (the store pre-scores in a principal subspace, store.APPROX_DIMS), of calls.
+    agreement: tuple[int, int] | None = None
 
     def report(self) -> str:
         lines = ["| ranker | NDCG@10 | recall@10 | feed p50 | feed p99 | CPU p50 | CPU p99 |",
@@ -67,6 +76,15 @@ class MatchingBench:
         verdict = ", ".join(f"{r}: {'met' if r in met else 'NOT met'}" for r in self.latency)
         scope = "" if self.freelancers >= GOAL_SIZE else \
             f" (measured at {self.freelancers}, the goal is at {GOAL_SIZE})"
+        if self.projects_latency:
+            lines += ["", f"projects feed (a freelancer's, SQL; {self.projects} open projects):",
+                      "| ranker | feed p50 | feed p99 | CPU p50 | CPU p99 |", "| --- | --- | --- | --- | --- |"]
+            for r, lat in self.projects_latency.items():
+                cpu = self.projects_cpu[r]
+                lines.append(f"| {r} | {lat[0]:.1f} ms | {lat[1]:.1f} ms | {cpu[0]:.1f} ms | {cpu[1]:.1f} ms |")
+        if self.agreement is not None:
+            lines.append(f"embedding pre-score in the principal subspace: first page identical to the exact "
+                         f"pre-score's in {self.agreement[0]} of {self.agreement[1]} calls")
         return (f"matching bench: {self.freelancers} freelancers, {self.calls} feed calls per ranker, "
                 f"load average {self.load[0]:.1f} / {self.load[1]:.1f} / {self.load[2]:.1f} "
                 f"on {os.cpu_count()} cores\n" + "\n".join(lines)
@@ -178,6 +196,28 @@ def populate(database_url: str, data: dict[str, Any], extra: int, vectors_of_set
     return {u: p["id"] for u, p, _ in users[:len(people)]}, projects
 
 
+def _agreement(db: Session, settings: ApiSettings, client: uuid.UUID, picks: list[uuid.UUID]) -> tuple[int, int] | None:
+    """First pages of the embedding feed with the store's approximate pre-score vs the exact one (None: the
+    store is small enough to be exact)."""
+    with store.lock:
+        st = store.synced(db)
+    if st.basis is None:
+        return None
+    same = 0
+    for pid in picks:
+        project = db.get(Project, pid)
+        pages = []
+        for basis in (st.basis, None):
+            saved, st.basis = st.basis, basis
+            try:
+                page = service.feed_page(db, settings, client, project, limit=20, cursor=None, ranker="embedding")
+            finally:
+                st.basis = saved
+            pages.append([(i.id, i.score) for i in page.items])
+        same += pages[0] == pages[1]
+    return same, len(picks)
+
+
 def run(admin_url: str, *, freelancers: int = 10_000, calls: int = 100,
         log: Callable[[str], None] = print) -> MatchingBench:
     data = json.loads(EVAL_FILE.read_text())
@@ -219,10 +259,12 @@ def run(admin_url: str, *, freelancers: int = 10_000, calls: int = 100,
         engine = make_engine(database_url)
         try:
             started = time.perf_counter()
-            _, projects = populate(database_url, data, extra, vectors)
+            people, projects = populate(database_url, data, extra, vectors)
             log(f"{bench.freelancers} freelancers loaded in {time.perf_counter() - started:.1f}s")
             rng = random.Random(3)
             picks = [rng.choice(list(projects)) for _ in range(calls)]
+            who = [rng.choice(list(people)) for _ in range(calls)]
+            bench.projects = len(projects)
             with Session(engine) as db:
                 for ranker in RANKERS:
                     if ranker == "embedding" and not embed:
@@ -239,6 +281,16 @@ def run(admin_url: str, *, freelancers: int = 10_000, calls: int = 100,
                         cpu.append((time.process_time() - c0) * 1000)
                     bench.latency[ranker] = _p50_p99(times)
                     bench.cpu[ranker] = _p50_p99(cpu)
+                    if ranker == "embedding":
+                        bench.agreement = _agreement(db, settings, client, picks)
+                    times, cpu = [], []
+                    for user in who:
+                        t0, c0 = time.perf_counter(), time.process_time()
+                        service.feed_page(db, settings, user, None, limit=20, cursor=None, ranker=ranker)
+                        times.append((time.perf_counter() - t0) * 1000)
+                        cpu.append((time.process_time() - c0) * 1000)
+                    bench.projects_latency[ranker] = _p50_p99(times)
+                    bench.projects_cpu[ranker] = _p50_p99(cpu)
             bench.load = os.getloadavg()
         finally:
             engine.dispose()

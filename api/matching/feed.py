@@ -10,7 +10,7 @@ repeat nor skip anyone while the data stays the same.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -33,10 +33,12 @@ class Ranked:
     is_new: bool
     row: Any
     slot: str = "ranked"
+    # The ordering key, computed once: pages compare it hundreds of times per request, and ``scored``
+    # is never replaced.
+    key: tuple[int, str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> tuple[int, str]:
-        return (-round(self.scored.score * 10**scoring.DECIMALS), str(self.id))
+    def __post_init__(self) -> None:
+        self.key = (-round(self.scored.score * 10**scoring.DECIMALS), str(self.id))
 
 
 def freelancer_facts(row: Any) -> fx.FreelancerFacts:

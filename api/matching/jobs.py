@@ -6,11 +6,13 @@ import uuid
 from datetime import UTC, datetime
 
 from redis import Redis
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.kit.queue import job_engine, job_settings
-from api.matching import refresh, service
+from api.matching import refresh, service, store
 from api.matching.models import MatchRun
+from api.settings import ApiSettings
 
 
 def _redis() -> Redis:
@@ -56,3 +58,13 @@ def recompute_all(run_id: str) -> str:
         run.done = run.total
         db.commit()
         return run.status
+
+
+def prune_deletions(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
+    """Scheduler sweep: the feature store's deletions log keeps ``store.DELETIONS_KEEP_HOURS`` only."""
+    with Session(engine) as db:
+        return store.prune_deletions(db)
+
+
+# Picked up by ``lancer scheduler`` (api.scheduler.HOOK_MODULES): hourly is plenty for a day's retention.
+SCHEDULE = (("matching_deletions_prune", prune_deletions, 3600),)

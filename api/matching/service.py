@@ -91,12 +91,12 @@ def rank_freelancers(db: Db, settings: ApiSettings, project: Project, *, ranker:
     and the cold-start streams scored exactly (the same features, the real ``ts_rank_cd`` or cosine)."""
     offsets, new_clients = feed.client_context(db, [project.client_user_id])
     pf = feed.project_facts(project, offsets, new_clients)
-    lexemes = [t for t in rankers.lexemes_of_project(db, project.id) if rankers.TERM.match(t)][:rankers.MAX_TERMS]
-    query = rankers.terms_query(lexemes)
     used = feed.choose_ranker(settings, ranker)
     vector = rankers.own_vector(db, "match_projects", "project_id", project.id) if used == "embedding" else None
-    if vector is None:
+    lexemes: list[str] = []
+    if vector is None:  # the lexemes are the lexical ranker's only (one query fewer for the embedding one)
         used = "lexical"
+        lexemes = [t for t in rankers.lexemes_of_project(db, project.id) if rankers.TERM.match(t)][:rankers.MAX_TERMS]
     ask = store.Ask(project=pf, exclude=project.client_user_id, weights=settings.matching_weights,
                     reference_hours=settings.matching_reference_hours, limit=settings.matching_candidates,
                     availability=availability, verified_in=list(project.skill_ids) if verified_only else None,
@@ -104,16 +104,20 @@ def rank_freelancers(db: Db, settings: ApiSettings, project: Project, *, ranker:
     with store.lock:
         st = store.synced(db)
         if vector is not None:
-            # Rows without a vector hold zeros: their cosine is 0 without a mask pass over 100k rows.
-            cosine = np.clip(st.vectors[:st.size] @ vector, 0.0, 1.0)
-            rows, values = store.shortlist(st, ask, cosine)
+            # A large store pre-scores with the cosine in the principal subspace and the shortlist gets
+            # the exact one; a small one computes it exactly for every row.
+            approx = st.approx_cosine(vector)
+            if approx is None:
+                rows, values = store.shortlist(st, ask, st.cosine(vector))
+            else:
+                rows, values = store.shortlist(st, ask, approx, exact_text=lambda r: st.cosine(vector, r))
         else:
             matched = st.matched_terms(lexemes)
             rows, values = store.shortlist(st, ask, store.lexical_proxy(matched), matched)
         picked = [st.rows[i] for i in rows]
         is_new = st.is_new[rows].tolist()
     if vector is None:  # the text part is the real ts_rank_cd, not the proxy that chose the candidates
-        ranks = rankers.text_ranks(db, [b.user_id for b in picked], query)
+        ranks = rankers.text_ranks(db, [b.user_id for b in picked], rankers.terms_query(lexemes))
         values["text"][rows] = np.clip([ranks.get(b.user_id, 0.0) for b in picked], 0.0, 1.0)
     scores = store.scored(values, rows, settings.matching_weights)
     out = [feed.Ranked(b.user_id, sc, bool(new), b) for b, sc, new in zip(picked, scores, is_new, strict=True)]
@@ -155,7 +159,9 @@ def _items(db: Db, page: list[feed.Ranked], projects: bool) -> list[s.FeedItem]:
                            project=s.ProjectBrief(title=r.row.title, budget=int(r.row.budget), chain_id=r.row.chain_id,
                                                   token=r.row.token, skills=[slugs[i] for i in r.row.skill_ids if i in slugs],
                                                   created_at=r.row.created_at)) for r in page]
-    profiles = {p.user_id: p for p in db.scalars(select(Profile).where(Profile.user_id.in_([r.id for r in page])))}
+    # Two columns, not the ORM entities: a feed page builds no Profile objects.
+    profiles = {p.user_id: p for p in db.execute(select(Profile.user_id, Profile.handle, Profile.display_name)
+                                                 .where(Profile.user_id.in_([r.id for r in page])))}
     out = []
     for r in page:
         p = profiles.get(r.id)

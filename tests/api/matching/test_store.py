@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -104,3 +105,57 @@ def test_vectorised_features_and_scores_are_the_scalar_ones(engine: Engine) -> N
             pre = store.prescore(st, ask, text_values)
             best = sorted((i for i in range(st.size) if st.alive[i]), key=lambda i: (-pre[i], i))[:5]
             assert picked[:5] == best
+
+
+def test_pruned_deletions_log_and_a_stale_store_reloads(engine: Engine) -> None:
+    """The log keeps a day; a store idle longer than half of that reloads, so a pruned deletion is not missed.
+    (About a second.)"""
+    users = _insert(engine, 2, _skills(engine))
+    with Session(engine) as db:
+        st = store.synced(db)
+        assert st.alive[st.where[users[0]]]
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM match_freelancers WHERE user_id = :u"), {"u": users[0]})
+            conn.execute(text("UPDATE match_freelancer_deletions SET deleted_at = now() - interval '25 hours' "
+                              "WHERE user_id = :u"), {"u": users[0]})
+        assert store.prune_deletions(db) >= 1
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM match_freelancer_deletions WHERE user_id = :u"),
+                               {"u": users[0]}) == 0
+        st.synced_at -= store.DELETIONS_KEEP_HOURS * 3600  # idle for a day: its deletions may be gone
+        st = store.synced(db)
+        assert users[0] not in st.where and st.alive[st.where[users[1]]]
+
+
+def _row(i: int, vector: np.ndarray | None) -> SimpleNamespace:
+    from api.matching import embeddings
+    return SimpleNamespace(user_id=uuid.UUID(int=i + 1), skill_ids=[], skill_levels={}, verified_skill_ids=[],
+                           reputation=float(i), completed=0, tz_offset_minutes=0, availability="available", rates=[],
+                           is_new=False, profile_created_at=None, lexemes=[],
+                           embedding_model=embeddings.MODEL_NAME if vector is not None else None,
+                           embedding=embeddings.pack(vector) if vector is not None else None)
+
+
+def test_embedding_prescore_in_a_subspace_and_exact_text_for_the_shortlist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vectors spanning 8 dimensions: the subspace cosine is the exact one, for rows loaded and rows added
+    after the fit; the shortlist's rows carry the exact text (no database; milliseconds)."""
+    monkeypatch.setattr(store, "APPROX_MIN_ROWS", 50)
+    rng = np.random.default_rng(5)
+    mix = rng.normal(size=(8, 384))
+    vectors = rng.normal(size=(80, 8)) @ mix
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    st = store.Store()
+    st.put([_row(i, vectors[i] if i % 10 else None) for i in range(60)], rebuilding=True)
+    st.put([_row(i, vectors[i]) for i in range(60, 80)], rebuilding=False)  # after the fit: projected too
+    assert st.basis is not None
+    query = vectors[3]
+    approx = st.approx_cosine(query)
+    assert approx is not None and np.allclose(approx, st.cosine(query), atol=1e-4)
+    assert approx[0] == 0.0  # no vector: 0, as in the exact product
+    project = fx.ProjectFacts(project_id=uuid.uuid4(), skill_ids=[], budget=1, chain_id=1, token=ZERO,
+                              client_tz_offset_minutes=0, client_is_new=False)
+    ask = store.Ask(project=project, exclude=uuid.uuid4(), weights={"text": 1.0}, reference_hours=40, limit=3)
+    # A deliberately wrong approximation (all zeros): the rows returned still carry the exact cosine.
+    rows, values = store.shortlist(st, ask, np.zeros(st.size), exact_text=lambda r: st.cosine(query, r))
+    assert len(rows) == 3 and np.allclose(values["text"][rows], st.cosine(query)[rows])
+    assert values["text"][rows].tolist() == sorted(values["text"][rows].tolist(), reverse=True)
