@@ -50,8 +50,15 @@ def job_engine() -> Engine:
     return _engine()
 
 
-def queue_name(settings: ApiSettings) -> str:
-    return f"{settings.redis_key_prefix}default"
+DEFAULT = "default"
+# Webhook deliveries have their own queue and worker (`lancer worker --webhooks`): short I/O-bound jobs run
+# in-process there (no fork per job, pooled HTTP and database connections), and a slow endpoint never
+# holds up emails, exports or chain transactions.
+WEBHOOKS = "webhooks"
+
+
+def queue_name(settings: ApiSettings, name: str = DEFAULT) -> str:
+    return f"{settings.redis_key_prefix}{name}"
 
 
 class TracedJob(Job):
@@ -92,5 +99,5 @@ class TracedQueue(Queue):
         return job
 
 
-def get_queue(settings: ApiSettings, redis: Redis | None = None) -> Queue:
-    return TracedQueue(queue_name(settings), connection=redis or Redis.from_url(settings.redis_url_or_default))
+def get_queue(settings: ApiSettings, redis: Redis | None = None, name: str = DEFAULT) -> Queue:
+    return TracedQueue(queue_name(settings, name), connection=redis or Redis.from_url(settings.redis_url_or_default))

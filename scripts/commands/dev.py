@@ -224,7 +224,8 @@ def dev_command(port: int, timeout: float, web_port: int) -> None:
         for chain in chains:
             children.start(f"indexer-{chain.name}", "index", "--chain", chain.name)
         children.start("worker", "worker")
-        children.start("webhooks", "webhooks")  # outbox events to webhook deliveries (the worker sends them)
+        children.start("webhooks", "webhooks")  # outbox events to webhook deliveries (the webhook worker sends them)
+        children.start("webhook-worker", "worker", "--webhooks")  # webhook deliveries, in-process jobs
         children.start("notifications", "notifications")  # outbox events to in-app notifications and emails
         children.start("api", "api", "--host", "127.0.0.1", "--port", str(port))
         base = f"http://127.0.0.1:{port}"
