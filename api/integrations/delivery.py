@@ -259,15 +259,58 @@ def backoff(settings: ApiSettings, attempt: int, retry_after: float | None = Non
     return delay
 
 
-def _head(db: Db, webhook_id: uuid.UUID) -> WebhookDelivery | None:
-    return db.scalar(select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id,
-                                                   WebhookDelivery.status == "pending")
-                     .order_by(WebhookDelivery.id).limit(1))
+@dataclass(frozen=True)
+class _Next:
+    hook: Webhook  # detached: the columns needed to sign and send
+    delivery_id: int
+    msg_id: str
+    body: str
+    next_attempt_at: datetime
+
+
+_NEXT = text(
+    "SELECT w.url, w.secret_kid, w.secret_blob, w.previous_secret_kid, w.previous_secret_blob,"
+    " w.previous_secret_expires_at, d.id, d.msg_id, d.body, d.next_attempt_at"
+    " FROM webhooks w JOIN integrations i ON i.id = w.integration_id"
+    " CROSS JOIN LATERAL (SELECT id, msg_id, body, next_attempt_at FROM webhook_deliveries"
+    "   WHERE webhook_id = w.id AND status = 'pending' ORDER BY id LIMIT 1) d"
+    " WHERE w.id = :w AND w.status = 'active' AND i.status = 'active'")
+
+
+def _next(engine: Engine, webhook_id: uuid.UUID) -> _Next | None:
+    """The endpoint's oldest pending message, if the endpoint and its integration are active: one round
+    trip per message (it runs before every attempt, so a disable or a rotation is seen at once)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # no BEGIN/ROLLBACK trips
+        row = conn.execute(_NEXT, {"w": webhook_id}).first()
+    if row is None:
+        return None
+    hook = Webhook(id=webhook_id, url=row.url, secret_kid=row.secret_kid, secret_blob=row.secret_blob,
+                   previous_secret_kid=row.previous_secret_kid, previous_secret_blob=row.previous_secret_blob,
+                   previous_secret_expires_at=row.previous_secret_expires_at)
+    return _Next(hook, row.id, row.msg_id, row.body, row.next_attempt_at)
+
+
+# A success in one statement (one round trip, autocommit): the message succeeds if still pending, its
+# attempt is logged, the endpoint's failure streak ends; the answer says whether the endpoint is still active.
+_SUCCEEDED = text(
+    "WITH d AS (UPDATE webhook_deliveries SET attempts = attempts + 1, status = 'succeeded', finished_at = :now,"
+    "   last_status_code = :code, last_error = NULL WHERE id = :id AND status = 'pending'"
+    "   RETURNING id, attempts, webhook_id),"
+    " a AS (INSERT INTO webhook_attempts (delivery_id, attempt, outcome, status_code, latency_ms,"
+    "   response_excerpt, created_at) SELECT id, attempts, 'ok', :code, :latency, :excerpt, :now FROM d),"
+    " h AS (UPDATE webhooks SET consecutive_failures = 0 WHERE id = (SELECT webhook_id FROM d)"
+    "   AND consecutive_failures <> 0)"
+    " SELECT w.status FROM webhooks w JOIN d ON w.id = d.webhook_id")
 
 
 def _record(engine: Engine, settings: ApiSettings, delivery_id: int, result: Outcome) -> bool:
     """Write the attempt and its consequences; True when the endpoint may go on to its next message."""
     now = datetime.now(UTC)
+    if result.ok:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            status = conn.execute(_SUCCEEDED, {"id": delivery_id, "now": now, "code": result.status_code,
+                                               "latency": result.latency_ms, "excerpt": result.excerpt}).scalar()
+        return status == "active"
     with Db(engine) as db:
         row = db.get(WebhookDelivery, delivery_id, with_for_update=True)
         hook = None if row is None else db.get(Webhook, row.webhook_id, with_for_update=True)
@@ -325,20 +368,15 @@ def deliver_endpoint(engine: Engine, redis: Redis, settings: ApiSettings, webhoo
     deadline = time.monotonic() + budget_seconds
     try:
         while time.monotonic() < deadline:
-            with Db(engine, expire_on_commit=False) as db:
-                hook = db.get(Webhook, webhook_id)
-                integration = None if hook is None else db.get(Integration, hook.integration_id)
-                if hook is None or integration is None or hook.status != "active" or integration.status != "active":
-                    return attempts
-                head = _head(db, webhook_id)
-                if head is None or head.next_attempt_at > datetime.now(UTC):
-                    return attempts
-                try:
-                    keys = signing_secrets(settings, hook)
-                except signing.SecretUnavailable:
-                    log.error("webhook secret does not open (key ring changed?)", webhook_id=str(webhook_id))
-                    return attempts
-                url, delivery_id, msg_id, body = hook.url, head.id, head.msg_id, head.body
+            nxt = _next(engine, webhook_id)
+            if nxt is None or nxt.next_attempt_at > datetime.now(UTC):
+                return attempts
+            try:
+                keys = signing_secrets(settings, nxt.hook)
+            except signing.SecretUnavailable:
+                log.error("webhook secret does not open (key ring changed?)", webhook_id=str(webhook_id))
+                return attempts
+            url, delivery_id, msg_id, body = nxt.hook.url, nxt.delivery_id, nxt.msg_id, nxt.body
             result = send(url, signing.sign_headers(keys, msg_id, body), body, settings)
             attempts += 1
             log.info("webhook attempt", webhook_id=str(webhook_id), delivery_id=delivery_id,
