@@ -20,6 +20,7 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 import httpx
 from redis import Redis
 from rq import Worker
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.identity.models import User
@@ -56,6 +58,7 @@ class Delivery:
     seconds: float
     cpu: dict[str, float] = field(default_factory=dict)  # core-seconds over the window, per role
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+    foreign_xact_s: float = 0.0  # oldest write transaction of another database on the cluster, seen while running
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -75,6 +78,9 @@ class Delivery:
             f"receiver {receiver:.0%} of one core, load generator {self.cpu.get('loadgen', 0.0):.1f} core-s",
             f"load average (1 min) {self.load[0]:.2f} before, {self.load[1]:.2f} after; "
             f"{os.cpu_count()} cores",
+            f"oldest write transaction of other databases on this PostgreSQL during the run: "
+            f"{self.foreign_xact_s:.1f} s (the outbox hands out an event only once every older transaction "
+            f"of the cluster ended, so this much can be added to any latency)",
         ]
         if receiver >= RECEIVER_BUSY:
             lines.append("the receiver was near one full core: it, not Lancer, limited this run")
@@ -89,6 +95,34 @@ def _cpu_seconds(pid: int) -> float:
     except FileNotFoundError:
         return 0.0
     return sum(int(v) for v in fields[11:15]) / _TICK  # utime stime cutime cstime
+
+
+class _ForeignTransactions:
+    """Samples the age of the oldest transaction holding an xid in another database of the cluster: the
+    outbox's horizon (``pg_snapshot_xmin``) is cluster-wide, so on a shared server someone else's long
+    transaction delays dispatch, and the report must say so."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = make_engine(database_url)
+        self.oldest = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        query = text("SELECT coalesce(max(extract(epoch FROM now() - xact_start)), 0) FROM pg_stat_activity "
+                     "WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()")
+        while not self.stop.wait(0.5):
+            with self.engine.connect() as conn:
+                self.oldest = max(self.oldest, float(conn.execute(query).scalar_one()))
+
+    def __enter__(self) -> _ForeignTransactions:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.engine.dispose()
 
 
 def _endpoints(settings: ApiSettings, database_url: str, base: str, count: int) -> list[uuid.UUID]:
@@ -162,17 +196,18 @@ def _run(database_url: str, *, endpoints: int, events: int, workers: int, interv
         cpu_before = {role: sum(_cpu_seconds(p.pid) for p in ps) for role, ps in procs.items()}
         own_before = time.process_time()
         committed: dict[int, float] = {}
-        for n in range(events):
-            with Session(engine) as db:
-                outbox.record(db, "bench.tick", f"bench:{n}", {"n": n}, audience=users)
-                db.commit()
-            committed[n] = time.time()
-            if interval > 0:
-                time.sleep(interval)
-        expected = endpoints * events
-        deadline = time.monotonic() + timeout
-        while client.get("/count").json()["count"] < expected and time.monotonic() < deadline:
-            time.sleep(0.2)
+        with _ForeignTransactions(database_url) as foreign:
+            for n in range(events):
+                with Session(engine) as db:
+                    outbox.record(db, "bench.tick", f"bench:{n}", {"n": n}, audience=users)
+                    db.commit()
+                committed[n] = time.time()
+                if interval > 0:
+                    time.sleep(interval)
+            expected = endpoints * events
+            deadline = time.monotonic() + timeout
+            while client.get("/count").json()["count"] < expected and time.monotonic() < deadline:
+                time.sleep(0.2)
         cpu = {role: sum(_cpu_seconds(p.pid) for p in ps) - cpu_before[role] for role, ps in procs.items()}
         cpu["loadgen"] = time.process_time() - own_before
         load_after = os.getloadavg()[0]
@@ -183,7 +218,7 @@ def _run(database_url: str, *, endpoints: int, events: int, workers: int, interv
         first = min(committed.values())
         last = max((t for _, t in arrivals), default=first)
         return Delivery(endpoints, events, workers, interval, latencies, max(last - first, 0.0), cpu,
-                        (load_before, load_after))
+                        (load_before, load_after), foreign.oldest)
     finally:
         for ps in procs.values():
             for p in ps:

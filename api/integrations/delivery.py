@@ -131,6 +131,11 @@ def _route(db: Db, events: list[outbox.Event], targets: list[_Target]) -> list[t
     return out
 
 
+_INSERT_DELIVERY = insert(WebhookDelivery.__table__).on_conflict_do_nothing(
+    index_elements=["webhook_id", "event_id"], index_where=text("event_id IS NOT NULL AND replay_of IS NULL")
+).returning(WebhookDelivery.__table__.c.id)
+
+
 def dispatch(engine: Engine, redis: Redis, settings: ApiSettings, batch: int = 500) -> int:
     """One pass: outbox events to deliveries, then enqueue due endpoints. Returns deliveries created."""
     created = 0
@@ -144,10 +149,10 @@ def dispatch(engine: Engine, redis: Redis, settings: ApiSettings, batch: int = 5
                          "created_at": datetime.now(UTC)}
                         for e, t in _route(db, events, _targets(db))]
                 if rows:
-                    stmt = insert(WebhookDelivery).values(rows).on_conflict_do_nothing(
-                        index_elements=["webhook_id", "event_id"],
-                        index_where=text("event_id IS NOT NULL AND replay_of IS NULL"))
-                    created = db.execute(stmt).rowcount or 0
+                    # One cached statement for many rows (SQLAlchemy's "insertmanyvalues" batches): a multi-VALUES
+                    # statement of 1,000s of rows would be compiled afresh for every batch size. RETURNING
+                    # counts the rows really created (a batch that comes again creates none).
+                    created = len(db.connection().execute(_INSERT_DELIVERY, rows).all())
                 db.commit()
     kick_due(engine, redis, settings)
     return created
