@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import httpx
 from redis import Redis
 from rq import Worker
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from api.identity.models import User
@@ -75,6 +75,7 @@ class Delivery:
             f"event committed -> receiver: p50 {self.pct(0.5):.0f} ms, p99 {self.pct(0.99):.0f} ms, "
             f"max {self.pct(1.0):.0f} ms",
             f"CPU per delivery: workers {per('workers'):.2f} ms, dispatcher {per('dispatcher'):.2f} ms; "
+            f"PostgreSQL backends {per('postgres'):.2f} ms (Redis not measured: shared server); "
             f"receiver {receiver:.0%} of one core, load generator {self.cpu.get('loadgen', 0.0):.1f} core-s",
             f"load average (1 min) {self.load[0]:.2f} before, {self.load[1]:.2f} after; "
             f"{os.cpu_count()} cores",
@@ -123,6 +124,13 @@ class _ForeignTransactions:
         self.stop.set()
         self.thread.join()
         self.engine.dispose()
+
+
+def _backends(engine: Engine) -> list[int]:
+    """PostgreSQL server processes connected to the scratch database (the pipeline's pooled connections)."""
+    with engine.connect() as conn:
+        return list(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND pid <> pg_backend_pid()")).scalars())
 
 
 def _endpoints(settings: ApiSettings, database_url: str, base: str, count: int) -> list[uuid.UUID]:
@@ -194,6 +202,7 @@ def _run(database_url: str, *, endpoints: int, events: int, workers: int, interv
         client = httpx.Client(base_url=base, timeout=30)
         load_before = os.getloadavg()[0]
         cpu_before = {role: sum(_cpu_seconds(p.pid) for p in ps) for role, ps in procs.items()}
+        backends = {pid: _cpu_seconds(pid) for pid in _backends(engine)}
         own_before = time.process_time()
         committed: dict[int, float] = {}
         with _ForeignTransactions(database_url) as foreign:
@@ -209,6 +218,9 @@ def _run(database_url: str, *, endpoints: int, events: int, workers: int, interv
             while client.get("/count").json()["count"] < expected and time.monotonic() < deadline:
                 time.sleep(0.2)
         cpu = {role: sum(_cpu_seconds(p.pid) for p in ps) - cpu_before[role] for role, ps in procs.items()}
+        # Backends opened during the run (the workers connect at their first job) count whole; one closed
+        # during the run would be missed (the pools keep theirs open).
+        cpu["postgres"] = sum(_cpu_seconds(pid) - backends.get(pid, 0.0) for pid in _backends(engine))
         cpu["loadgen"] = time.process_time() - own_before
         load_after = os.getloadavg()[0]
         arrivals = client.get("/arrivals").json()["arrivals"]
