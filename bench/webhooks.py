@@ -8,8 +8,10 @@ at once) are each delivered to every endpoint. Latency is per delivery, from the
 outbox transaction committed (taken by this process when ``commit()`` returns) to the receiver's arrival
 time (same clock): dispatch, rq, signing, the database writes and the HTTP POST. Throughput is deliveries
 per second from the first commit to the last arrival. CPU is read from /proc for each process over that
-window: the workers' and the dispatcher's per delivery, the receiver's as a share of one core (near 100%,
-the receiver would be the limit, and the report says so).
+window: the workers', the dispatcher's and the scratch database's PostgreSQL backends' per delivery (Redis
+is a shared server: not measured), the receiver's as a share of one core (near 100%, the receiver would be
+the limit, and the report says so). The outbox's horizon is cluster-wide, so the report also says how old
+the oldest write transaction of another database got during the run (on a shared server it delays dispatch).
 """
 
 from __future__ import annotations
