@@ -18,7 +18,14 @@ def _redis(url: str) -> Redis:
 
 
 def deliver_endpoint(webhook_id: str) -> int:
-    """Send one endpoint's due messages, in order (see ``api.integrations.delivery``)."""
+    """Send one endpoint's due messages, in order (jobs enqueued before ``deliver_endpoints`` existed)."""
     settings = job_settings()
     return delivery.deliver_endpoint(job_engine(), _redis(settings.redis_url_or_default), settings,
                                      uuid.UUID(webhook_id))
+
+
+def deliver_endpoints(webhook_ids: list[str]) -> int:
+    """Several endpoints' due messages, side by side, each in order (see ``api.integrations.delivery``)."""
+    settings = job_settings()
+    return delivery.deliver_endpoints(job_engine(), _redis(settings.redis_url_or_default), settings,
+                                      [uuid.UUID(w) for w in webhook_ids])
