@@ -63,7 +63,7 @@ def queue_name(settings: ApiSettings, name: str = DEFAULT) -> str:
 
 class TracedJob(Job):
     """A job that runs inside a span continuing the trace of the request that enqueued it (tracing on),
-    flushed before the work horse exits (rq forks one per job)."""
+    flushed after each job (the default worker forks a work horse per job, which then exits)."""
 
     def perform(self) -> Any:
         if not telemetry.enabled():
