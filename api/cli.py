@@ -1,6 +1,6 @@
-"""`lancer api` (uvicorn serving create_app), `lancer worker` (rq worker on the app's queue),
-`lancer chainfeed` (index changes to outbox events), `lancer webhooks` (outbox events to webhook deliveries),
-`lancer notifications` (outbox events to in-app notifications and emails)."""
+"""`lancer api` (uvicorn serving create_app), `lancer worker [--webhooks]` (rq worker on the app's queue,
+or the webhook delivery queue), `lancer chainfeed` (index changes to outbox events), `lancer webhooks`
+(outbox events to webhook deliveries), `lancer notifications` (outbox events to in-app notifications and emails)."""
 
 from __future__ import annotations
 
@@ -34,24 +34,32 @@ def api_command(host: str | None, port: int | None, workers: int) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty")
-def worker_command(burst: bool) -> None:
-    """Run an rq worker for the API's background jobs (exports, deletions)."""
+@click.option("--webhooks", is_flag=True,
+              help="Send webhook deliveries only (their own queue), running each job in this process")
+def worker_command(burst: bool, webhooks: bool) -> None:
+    """Run an rq worker for the API's background jobs (exports, deletions, emails, chain transactions), or
+    with --webhooks the webhook delivery worker."""
     from redis import Redis
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
-    from api.kit.queue import TracedJob, TracedQueue, configure, queue_name
+    from api.kit.queue import DEFAULT, WEBHOOKS, TracedJob, TracedQueue, configure, queue_name
     from indexer.core.sentry import setup_sentry
     from api.settings import get_settings
     from indexer.core import telemetry
 
     settings = get_settings()
-    telemetry.setup("lancer-worker")
-    setup_sentry(settings, "worker")
+    telemetry.setup("lancer-webhook-worker" if webhooks else "lancer-worker")
+    setup_sentry(settings, "webhook-worker" if webhooks else "worker")
     configure(settings)
     redis = Redis.from_url(settings.redis_url_or_default)
+    # A delivery is a few milliseconds of work around one HTTP call: forking a work horse per job (and
+    # opening a database connection in it) cost ~100x that. In-process, the job engine's pool and the
+    # HTTP client's keep-alive connections are reused from job to job. Other jobs keep rq's fork per job
+    # (isolation for long, memory-hungry work such as exports).
+    worker_class = SimpleWorker if webhooks else Worker
     try:
-        Worker([queue_name(settings)], connection=redis, job_class=TracedJob,
-               queue_class=TracedQueue).work(burst=burst, with_scheduler=True)
+        worker_class([queue_name(settings, WEBHOOKS if webhooks else DEFAULT)], connection=redis,
+                     job_class=TracedJob, queue_class=TracedQueue).work(burst=burst, with_scheduler=True)
     finally:
         telemetry.shutdown()
 

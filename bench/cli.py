@@ -119,8 +119,9 @@ def soak_bench(admin_url: str, minutes: float, sample: float, clients: int) -> N
 @admin_url_option
 @click.option("--endpoints", default=1000, show_default=True, help="Webhook endpoints (all subscribed to the events)")
 @click.option("--events", default=20, show_default=True, help="Outbox events, each delivered to every endpoint")
-@click.option("--workers", default=4, show_default=True, help="rq worker processes sending deliveries")
-@click.option("--interval", default=0.05, show_default=True, help="Seconds between two events")
+@click.option("--workers", default=2, show_default=True,
+              help="Webhook worker processes sending deliveries (`lancer worker --webhooks`)")
+@click.option("--interval", default=0.05, show_default=True, help="Seconds between two events (0: all at once)")
 @click.option("--timeout", default=600.0, show_default=True, help="Give up waiting for deliveries after this long")
 def webhooks_bench(admin_url: str, endpoints: int, events: int, workers: int, interval: float, timeout: float) -> None:
     """Webhook delivery throughput and event-committed -> receiver latency (p50/p99) with N endpoints."""

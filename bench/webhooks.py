@@ -1,12 +1,17 @@
 """`lancer bench webhooks` (not a test): webhook delivery throughput and end-to-end latency.
 
 A scratch database; ``endpoints`` webhook endpoints (20 per integration, 50 integrations per user, made
-through the integrations service) all pointing at one local receiver; the real pipeline in subprocesses:
-one ``lancer webhooks`` dispatcher and ``workers`` ``lancer worker`` rq workers. ``events`` outbox events
-are committed one by one, each carrying its commit time; latency is the receiver's arrival time minus
-that time, per delivery (so it includes dispatch, rq, signing and the HTTP POST). Throughput is
-deliveries per second from the first commit to the last arrival. The receiver answers 204 without
-verifying (the tests verify signatures); it runs in this process and its load is part of the figure.
+through the integrations service) all pointing at one local receiver (``bench.hook_receiver``, its own
+asyncio process); the real pipeline in subprocesses: one ``lancer webhooks`` dispatcher and ``workers``
+``lancer worker --webhooks`` processes. ``events`` outbox events (one every ``interval`` seconds; 0: all
+at once) are each delivered to every endpoint. Latency is per delivery, from the moment the event's
+outbox transaction committed (taken by this process when ``commit()`` returns) to the receiver's arrival
+time (same clock): dispatch, rq, signing, the database writes and the HTTP POST. Throughput is deliveries
+per second from the first commit to the last arrival. CPU is read from /proc for each process over that
+window: the workers', the dispatcher's and the scratch database's PostgreSQL backends' per delivery (Redis
+is a shared server: not measured), the receiver's as a share of one core (near 100%, the receiver would be
+the limit, and the report says so). The outbox's horizon is cluster-wide, so the report also says how old
+the oldest write transaction of another database got during the run (on a shared server it delays dispatch).
 """
 
 from __future__ import annotations
@@ -20,21 +25,20 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import httpx
 from redis import Redis
 from rq import Worker
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from api.identity.models import User
 from api.integrations import schemas as s
 from api.integrations import service
 from api.kit import outbox
-from api.kit.queue import get_queue
+from api.kit.queue import WEBHOOKS, get_queue
 from api.settings import ApiSettings
 from bench.scratch import scratch_database
 from indexer.core.db import make_engine
@@ -42,6 +46,8 @@ from indexer.core.migrate import upgrade
 from indexer.core.settings import REPO_ROOT
 
 PER_INTEGRATION, PER_USER = service.MAX_WEBHOOKS_PER_INTEGRATION, service.MAX_INTEGRATIONS_PER_OWNER
+_TICK = os.sysconf("SC_CLK_TCK")
+RECEIVER_BUSY = 0.8  # share of one core above which the receiver, not Lancer, is the limit
 
 
 @dataclass
@@ -49,57 +55,84 @@ class Delivery:
     endpoints: int
     events: int
     workers: int
+    interval: float
     latencies_ms: list[float]
     seconds: float
+    cpu: dict[str, float] = field(default_factory=dict)  # core-seconds over the window, per role
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+    foreign_xact_s: float = 0.0  # oldest write transaction of another database on the cluster, seen while running
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
     def report(self) -> str:
-        expected = self.endpoints * self.events
-        rate = len(self.latencies_ms) / self.seconds if self.seconds > 0 else float("nan")
-        return (f"{self.endpoints} endpoints x {self.events} events, {self.workers} rq worker(s): "
-                f"{len(self.latencies_ms)}/{expected} deliveries in {self.seconds:.1f} s ({rate:.0f}/s); "
-                f"event committed -> receiver p50 {self.pct(0.5):.0f} ms, p99 {self.pct(0.99):.0f} ms, "
-                f"max {self.pct(1.0):.0f} ms")
+        expected, done = self.endpoints * self.events, len(self.latencies_ms)
+        rate = done / self.seconds if self.seconds > 0 else float("nan")
+        per = (lambda role: self.cpu.get(role, 0.0) * 1000 / done) if done else (lambda role: float("nan"))
+        receiver = self.cpu.get("receiver", 0.0) / self.seconds if self.seconds > 0 else 0.0
+        lines = [
+            f"{self.endpoints} endpoints x {self.events} events (one every {self.interval:g} s), {self.workers} "
+            f"webhook worker(s): {done}/{expected} deliveries in {self.seconds:.1f} s ({rate:.0f}/s)",
+            f"event committed -> receiver: min {self.pct(0.0):.0f} ms, p50 {self.pct(0.5):.0f} ms, "
+            f"p99 {self.pct(0.99):.0f} ms, max {self.pct(1.0):.0f} ms",
+            f"CPU per delivery: workers {per('workers'):.2f} ms, dispatcher {per('dispatcher'):.2f} ms; "
+            f"PostgreSQL backends {per('postgres'):.2f} ms (Redis not measured: shared server); "
+            f"receiver {receiver:.0%} of one core, load generator {self.cpu.get('loadgen', 0.0):.1f} core-s",
+            f"load average (1 min) {self.load[0]:.2f} before, {self.load[1]:.2f} after; "
+            f"{os.cpu_count()} cores",
+            f"oldest write transaction of other databases on this PostgreSQL during the run: "
+            f"{self.foreign_xact_s:.1f} s (the outbox hands out an event only once every older transaction "
+            f"of the cluster ended, so this much can be added to any latency)",
+        ]
+        if receiver >= RECEIVER_BUSY:
+            lines.append("the receiver was near one full core: it, not Lancer, limited this run")
+        return "\n".join(lines)
 
 
-class _Arrivals:
-    def __init__(self) -> None:
-        self.latencies_ms: list[float] = []
-        self.last = 0.0
-        self.lock = threading.Lock()
-
-
-@contextmanager
-def _receiver() -> Iterator[tuple[str, _Arrivals]]:
-    arrivals = _Arrivals()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:  # noqa: N802
-            now = time.time()
-            body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
-            with arrivals.lock:
-                arrivals.latencies_ms.append((now - float(body["data"]["t"])) * 1000)
-                arrivals.last = now
-            self.send_response(204)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (and of its waited-for children) from /proc."""
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", arrivals
-    finally:
-        server.shutdown()
-        server.server_close()
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return sum(int(v) for v in fields[11:15]) / _TICK  # utime stime cutime cstime
+
+
+class _ForeignTransactions:
+    """Samples the age of the oldest transaction holding an xid in another database of the cluster: the
+    outbox's horizon (``pg_snapshot_xmin``) is cluster-wide, so on a shared server someone else's long
+    transaction delays dispatch, and the report must say so."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = make_engine(database_url)
+        self.oldest = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        query = text("SELECT coalesce(max(extract(epoch FROM now() - xact_start)), 0) FROM pg_stat_activity "
+                     "WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()")
+        while not self.stop.wait(0.5):
+            with self.engine.connect() as conn:
+                self.oldest = max(self.oldest, float(conn.execute(query).scalar_one()))
+
+    def __enter__(self) -> _ForeignTransactions:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.engine.dispose()
+
+
+def _backends(engine: Engine) -> list[int]:
+    """PostgreSQL server processes connected to the scratch database (the pipeline's pooled connections)."""
+    with engine.connect() as conn:
+        return list(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND pid <> pg_backend_pid()")).scalars())
 
 
 def _endpoints(settings: ApiSettings, database_url: str, base: str, count: int) -> list[uuid.UUID]:
@@ -126,7 +159,7 @@ def _wait_for_workers(settings: ApiSettings, workers: int, timeout: float = 120.
     redis = Redis.from_url(settings.redis_url_or_default)
     try:
         deadline = time.monotonic() + timeout
-        while len(Worker.all(queue=get_queue(settings, redis))) < workers and time.monotonic() < deadline:
+        while len(Worker.all(queue=get_queue(settings, redis, WEBHOOKS))) < workers and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
         redis.close()
@@ -148,37 +181,62 @@ def _run(database_url: str, *, endpoints: int, events: int, workers: int, interv
            "REDIS_KEY_PREFIX": f"lancer-bench-{uuid.uuid4().hex[:8]}:", "TOTP_ENCRYPTION_KEYS": totp_keys,
            "TOTP_ACTIVE_KID": "b1", "WEBHOOK_ALLOW_PRIVATE_URLS": "true", "LOG_LEVEL": "WARNING",
            "WEBHOOK_DISPATCH_INTERVAL_SECONDS": "0.05"}
-    procs: list[subprocess.Popen[bytes]] = []
     upgrade(database_url)
     settings = ApiSettings(database_url=database_url, redis_url=redis_url, environment="test",
                            redis_key_prefix=env["REDIS_KEY_PREFIX"],
                            totp_encryption_keys=totp_keys, totp_active_kid="b1", webhook_allow_private_urls=True,
                            _env_file=None)  # type: ignore[call-arg]
-    with _receiver() as (base, arrivals):
+    procs: dict[str, list[subprocess.Popen[bytes]]] = {"receiver": [], "dispatcher": [], "workers": []}
+    try:
+        receiver = subprocess.Popen([sys.executable, "-m", "bench.hook_receiver"], cwd=REPO_ROOT, env=env,
+                                    stdout=subprocess.PIPE)
+        procs["receiver"].append(receiver)
+        assert receiver.stdout is not None
+        base = f"http://127.0.0.1:{int(receiver.stdout.readline())}"
         users = _endpoints(settings, database_url, base, endpoints)
-        log(f"{endpoints} endpoints ready; starting 1 dispatcher and {workers} worker(s)...")
-        try:
-            for command in [["webhooks"]] + [["worker"]] * workers:
-                procs.append(subprocess.Popen([sys.executable, "-m", "scripts.cli", *command], cwd=REPO_ROOT,
-                                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            _wait_for_workers(settings, workers)  # imports take seconds on a busy machine: not latency
-            engine = make_engine(database_url)
-            first = time.time()
+        log(f"{endpoints} endpoints ready; starting 1 dispatcher and {workers} webhook worker(s)...")
+        for role, command in [("dispatcher", ["webhooks"])] + [("workers", ["worker", "--webhooks"])] * workers:
+            procs[role].append(subprocess.Popen([sys.executable, "-m", "scripts.cli", *command], cwd=REPO_ROOT,
+                                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        _wait_for_workers(settings, workers)  # imports take seconds on a busy machine: not latency
+        time.sleep(1.0)  # the dispatcher's imports too
+        engine = make_engine(database_url)
+        client = httpx.Client(base_url=base, timeout=30)
+        load_before = os.getloadavg()[0]
+        cpu_before = {role: sum(_cpu_seconds(p.pid) for p in ps) for role, ps in procs.items()}
+        backends = {pid: _cpu_seconds(pid) for pid in _backends(engine)}
+        own_before = time.process_time()
+        committed: dict[int, float] = {}
+        with _ForeignTransactions(database_url) as foreign:
             for n in range(events):
                 with Session(engine) as db:
-                    outbox.record(db, "bench.tick", f"bench:{n}", {"n": n, "t": time.time()}, audience=users)
+                    outbox.record(db, "bench.tick", f"bench:{n}", {"n": n}, audience=users)
                     db.commit()
-                time.sleep(interval)
+                committed[n] = time.time()
+                if interval > 0:
+                    time.sleep(interval)
             expected = endpoints * events
             deadline = time.monotonic() + timeout
-            while len(arrivals.latencies_ms) < expected and time.monotonic() < deadline:
-                time.sleep(0.1)
-            engine.dispose()
-            with arrivals.lock:
-                return Delivery(endpoints, events, workers, list(arrivals.latencies_ms),
-                                max(arrivals.last - first, 0.0))
-        finally:
-            for p in procs:
+            while client.get("/count").json()["count"] < expected and time.monotonic() < deadline:
+                time.sleep(0.2)
+        cpu = {role: sum(_cpu_seconds(p.pid) for p in ps) - cpu_before[role] for role, ps in procs.items()}
+        # Backends opened during the run (the workers connect at their first job) count whole; one closed
+        # during the run is missed (a pool's overflow connections: a lower bound when threads contend).
+        cpu["postgres"] = sum(_cpu_seconds(pid) - backends.get(pid, 0.0) for pid in _backends(engine))
+        cpu["loadgen"] = time.process_time() - own_before
+        load_after = os.getloadavg()[0]
+        arrivals = client.get("/arrivals").json()["arrivals"]
+        client.close()
+        engine.dispose()
+        latencies = [(t - committed[n]) * 1000 for n, t in arrivals]
+        first = min(committed.values())
+        last = max((t for _, t in arrivals), default=first)
+        return Delivery(endpoints, events, workers, interval, latencies, max(last - first, 0.0), cpu,
+                        (load_before, load_after), foreign.oldest)
+    finally:
+        for ps in procs.values():
+            for p in ps:
                 p.terminate()
-            for p in procs:
+        for ps in procs.values():
+            for p in ps:
                 p.wait(timeout=30)

@@ -4,9 +4,11 @@ them, one at a time and in order.
 - ``dispatch`` claims a batch of the outbox (consumer ``webhooks``: its cursor row is locked ``FOR UPDATE
   SKIP LOCKED``, so parallel dispatchers never share a batch), writes one ``webhook_deliveries`` row per
   matching active endpoint (idempotent on ``(webhook, event)``: a batch that comes again adds nothing),
-  then enqueues ``deliver_endpoint`` for every endpoint with a message due.
-- ``deliver_endpoint`` holds a Redis lock per endpoint (one attempt in flight per endpoint) and sends the
-  endpoint's oldest pending message; the next one waits until it succeeded or gave up (order per
+  then enqueues ``deliver_endpoint`` for every endpoint with a message due, on the ``webhooks`` queue
+  (worked by ``lancer worker --webhooks``: jobs run in-process, one HTTP client and engine per process).
+- ``deliver_endpoints`` (the job: up to ``ENDPOINTS_PER_JOB`` endpoints side by side on threads) runs
+  ``deliver_endpoint`` for each: it holds a Redis lock per endpoint (one attempt in flight per endpoint)
+  and sends the endpoint's oldest pending message; the next one waits until it succeeded or gave up (order per
   endpoint). No database transaction stays open during the HTTP call.
 - Failures (5xx, 429, 408, timeouts, connection errors, a URL that now resolves to a private address) are
   retried with exponential backoff and full jitter; other 4xx answers are final. After
@@ -26,6 +28,7 @@ import random
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -34,6 +37,7 @@ import httpx
 import structlog
 from prometheus_client import Counter, Histogram
 from redis import Redis
+from rq import Queue
 from sqlalchemy import Engine, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session as Db
@@ -42,7 +46,7 @@ from api.integrations import providers, signing, urls
 from api.integrations.models import Integration, Webhook, WebhookAttempt, WebhookDelivery
 from api.integrations.service import signing_secrets
 from api.kit import outbox
-from api.kit.queue import get_queue
+from api.kit.queue import WEBHOOKS, get_queue
 from api.notifications import service as notifications
 from api.orgs.models import OrgMember
 from api.projects.models import Project
@@ -54,7 +58,10 @@ CONSUMER = "webhooks"
 EXCERPT_CHARS = 200
 _RETRY_STATUSES = {408, 425, 429}
 RETRY_AFTER_CAP_SECONDS = 86_400.0
-JOB = "api.integrations.jobs.deliver_endpoint"
+JOB = "api.integrations.jobs.deliver_endpoints"
+# Endpoints per job, sent side by side on threads: rq's bookkeeping (about 40 Redis calls a job) is paid once
+# for them, and a slow endpoint does not hold up the others of its job.
+ENDPOINTS_PER_JOB = 16
 
 ATTEMPTS = Counter("lancer_webhook_attempts_total", "Webhook delivery attempts", ["outcome"])
 LATENCY = Histogram("lancer_webhook_attempt_seconds", "Webhook attempt latency (request to answer)",
@@ -129,6 +136,11 @@ def _route(db: Db, events: list[outbox.Event], targets: list[_Target]) -> list[t
     return out
 
 
+_INSERT_DELIVERY = insert(WebhookDelivery.__table__).on_conflict_do_nothing(
+    index_elements=["webhook_id", "event_id"], index_where=text("event_id IS NOT NULL AND replay_of IS NULL")
+).returning(WebhookDelivery.__table__.c.id)
+
+
 def dispatch(engine: Engine, redis: Redis, settings: ApiSettings, batch: int = 500) -> int:
     """One pass: outbox events to deliveries, then enqueue due endpoints. Returns deliveries created."""
     created = 0
@@ -142,10 +154,10 @@ def dispatch(engine: Engine, redis: Redis, settings: ApiSettings, batch: int = 5
                          "created_at": datetime.now(UTC)}
                         for e, t in _route(db, events, _targets(db))]
                 if rows:
-                    stmt = insert(WebhookDelivery).values(rows).on_conflict_do_nothing(
-                        index_elements=["webhook_id", "event_id"],
-                        index_where=text("event_id IS NOT NULL AND replay_of IS NULL"))
-                    created = db.execute(stmt).rowcount or 0
+                    # One cached statement for many rows (SQLAlchemy's "insertmanyvalues" batches): a multi-VALUES
+                    # statement of 1,000s of rows would be compiled afresh for every batch size. RETURNING
+                    # counts the rows really created (a batch that comes again creates none).
+                    created = len(db.connection().execute(_INSERT_DELIVERY, rows).all())
                 db.commit()
     kick_due(engine, redis, settings)
     return created
@@ -153,11 +165,23 @@ def dispatch(engine: Engine, redis: Redis, settings: ApiSettings, batch: int = 5
 
 def kick(redis: Redis, settings: ApiSettings, webhook_id: uuid.UUID) -> bool:
     """Enqueue the endpoint's job unless one was enqueued in the last minute and has not started yet."""
-    if not redis.set(f"{settings.redis_key_prefix}webhook:kick:{webhook_id}", "1", nx=True, ex=60):
-        return False
-    timeout = int(settings.webhook_timeout_seconds * 10) + 60
-    get_queue(settings, redis).enqueue(JOB, str(webhook_id), job_timeout=timeout)
-    return True
+    return kick_many(redis, settings, [webhook_id]) == 1
+
+
+def kick_many(redis: Redis, settings: ApiSettings, webhook_ids: list[uuid.UUID]) -> int:
+    """``kick`` for many endpoints in two pipelined round trips (a pass can make 1,000s due at once)."""
+    if not webhook_ids:
+        return 0
+    with redis.pipeline(transaction=False) as pipe:
+        for wid in webhook_ids:
+            pipe.set(f"{settings.redis_key_prefix}webhook:kick:{wid}", "1", nx=True, ex=60)
+        won = [wid for wid, fresh in zip(webhook_ids, pipe.execute(), strict=True) if fresh]
+    if won:
+        timeout = int(settings.webhook_timeout_seconds * 10) + 60
+        get_queue(settings, redis, WEBHOOKS).enqueue_many(
+            [Queue.prepare_data(JOB, ([str(w) for w in won[i:i + ENDPOINTS_PER_JOB]],), timeout=timeout)
+             for i in range(0, len(won), ENDPOINTS_PER_JOB)])
+    return len(won)
 
 
 def kick_due(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
@@ -165,7 +189,7 @@ def kick_due(engine: Engine, redis: Redis, settings: ApiSettings) -> int:
         due = conn.execute(text(
             "SELECT DISTINCT d.webhook_id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id "
             "WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND w.status = 'active'")).scalars().all()
-    return sum(kick(redis, settings, wid) for wid in due)
+    return kick_many(redis, settings, list(due))
 
 
 # --- one endpoint -----------------------------------------------------------------------------------
@@ -246,15 +270,58 @@ def backoff(settings: ApiSettings, attempt: int, retry_after: float | None = Non
     return delay
 
 
-def _head(db: Db, webhook_id: uuid.UUID) -> WebhookDelivery | None:
-    return db.scalar(select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id,
-                                                   WebhookDelivery.status == "pending")
-                     .order_by(WebhookDelivery.id).limit(1))
+@dataclass(frozen=True)
+class _Next:
+    hook: Webhook  # detached: the columns needed to sign and send
+    delivery_id: int
+    msg_id: str
+    body: str
+    next_attempt_at: datetime
+
+
+_NEXT = text(
+    "SELECT w.url, w.secret_kid, w.secret_blob, w.previous_secret_kid, w.previous_secret_blob,"
+    " w.previous_secret_expires_at, d.id, d.msg_id, d.body, d.next_attempt_at"
+    " FROM webhooks w JOIN integrations i ON i.id = w.integration_id"
+    " CROSS JOIN LATERAL (SELECT id, msg_id, body, next_attempt_at FROM webhook_deliveries"
+    "   WHERE webhook_id = w.id AND status = 'pending' ORDER BY id LIMIT 1) d"
+    " WHERE w.id = :w AND w.status = 'active' AND i.status = 'active'")
+
+
+def _next(engine: Engine, webhook_id: uuid.UUID) -> _Next | None:
+    """The endpoint's oldest pending message, if the endpoint and its integration are active: one round
+    trip per message (it runs before every attempt, so a disable or a rotation is seen at once)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # no BEGIN/ROLLBACK trips
+        row = conn.execute(_NEXT, {"w": webhook_id}).first()
+    if row is None:
+        return None
+    hook = Webhook(id=webhook_id, url=row.url, secret_kid=row.secret_kid, secret_blob=row.secret_blob,
+                   previous_secret_kid=row.previous_secret_kid, previous_secret_blob=row.previous_secret_blob,
+                   previous_secret_expires_at=row.previous_secret_expires_at)
+    return _Next(hook, row.id, row.msg_id, row.body, row.next_attempt_at)
+
+
+# A success in one statement (one round trip, autocommit): the message succeeds if still pending, its
+# attempt is logged, the endpoint's failure streak ends; the answer says whether the endpoint is still active.
+_SUCCEEDED = text(
+    "WITH d AS (UPDATE webhook_deliveries SET attempts = attempts + 1, status = 'succeeded', finished_at = :now,"
+    "   last_status_code = :code, last_error = NULL WHERE id = :id AND status = 'pending'"
+    "   RETURNING id, attempts, webhook_id),"
+    " a AS (INSERT INTO webhook_attempts (delivery_id, attempt, outcome, status_code, latency_ms,"
+    "   response_excerpt, created_at) SELECT id, attempts, 'ok', :code, :latency, :excerpt, :now FROM d),"
+    " h AS (UPDATE webhooks SET consecutive_failures = 0 WHERE id = (SELECT webhook_id FROM d)"
+    "   AND consecutive_failures <> 0)"
+    " SELECT w.status FROM webhooks w JOIN d ON w.id = d.webhook_id")
 
 
 def _record(engine: Engine, settings: ApiSettings, delivery_id: int, result: Outcome) -> bool:
     """Write the attempt and its consequences; True when the endpoint may go on to its next message."""
     now = datetime.now(UTC)
+    if result.ok:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            status = conn.execute(_SUCCEEDED, {"id": delivery_id, "now": now, "code": result.status_code,
+                                               "latency": result.latency_ms, "excerpt": result.excerpt}).scalar()
+        return status == "active"
     with Db(engine) as db:
         row = db.get(WebhookDelivery, delivery_id, with_for_update=True)
         hook = None if row is None else db.get(Webhook, row.webhook_id, with_for_update=True)
@@ -312,20 +379,15 @@ def deliver_endpoint(engine: Engine, redis: Redis, settings: ApiSettings, webhoo
     deadline = time.monotonic() + budget_seconds
     try:
         while time.monotonic() < deadline:
-            with Db(engine, expire_on_commit=False) as db:
-                hook = db.get(Webhook, webhook_id)
-                integration = None if hook is None else db.get(Integration, hook.integration_id)
-                if hook is None or integration is None or hook.status != "active" or integration.status != "active":
-                    return attempts
-                head = _head(db, webhook_id)
-                if head is None or head.next_attempt_at > datetime.now(UTC):
-                    return attempts
-                try:
-                    keys = signing_secrets(settings, hook)
-                except signing.SecretUnavailable:
-                    log.error("webhook secret does not open (key ring changed?)", webhook_id=str(webhook_id))
-                    return attempts
-                url, delivery_id, msg_id, body = hook.url, head.id, head.msg_id, head.body
+            nxt = _next(engine, webhook_id)
+            if nxt is None or nxt.next_attempt_at > datetime.now(UTC):
+                return attempts
+            try:
+                keys = signing_secrets(settings, nxt.hook)
+            except signing.SecretUnavailable:
+                log.error("webhook secret does not open (key ring changed?)", webhook_id=str(webhook_id))
+                return attempts
+            url, delivery_id, msg_id, body = nxt.hook.url, nxt.delivery_id, nxt.msg_id, nxt.body
             result = send(url, signing.sign_headers(keys, msg_id, body), body, settings)
             attempts += 1
             log.info("webhook attempt", webhook_id=str(webhook_id), delivery_id=delivery_id,
@@ -338,6 +400,29 @@ def deliver_endpoint(engine: Engine, redis: Redis, settings: ApiSettings, webhoo
     finally:
         redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
                    1, lock_key, token)
+
+
+@lru_cache(maxsize=1)
+def _threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=ENDPOINTS_PER_JOB, thread_name_prefix="webhook")
+
+
+def deliver_endpoints(engine: Engine, redis: Redis, settings: ApiSettings, webhook_ids: list[uuid.UUID]) -> int:
+    """``deliver_endpoint`` for several endpoints side by side (each keeps its lock, order and budget).
+    An endpoint whose pass raises does not stop the others; the first exception is raised at the end, so
+    the job is marked failed as before (the dispatcher kicks the endpoint again)."""
+    if len(webhook_ids) == 1:
+        return deliver_endpoint(engine, redis, settings, webhook_ids[0])
+    futures = [_threads().submit(deliver_endpoint, engine, redis, settings, wid) for wid in webhook_ids]
+    attempts, error = 0, None
+    for future in futures:
+        try:
+            attempts += future.result()
+        except Exception as exc:  # noqa: BLE001 - re-raised below, after the other endpoints finished
+            error = error or exc
+    if error is not None:
+        raise error
+    return attempts
 
 
 def _has_due(engine: Engine, webhook_id: uuid.UUID) -> bool:

@@ -50,13 +50,20 @@ def job_engine() -> Engine:
     return _engine()
 
 
-def queue_name(settings: ApiSettings) -> str:
-    return f"{settings.redis_key_prefix}default"
+DEFAULT = "default"
+# Webhook deliveries have their own queue and worker (`lancer worker --webhooks`): short I/O-bound jobs run
+# in-process there (no fork per job, pooled HTTP and database connections), and a slow endpoint never
+# holds up emails, exports or chain transactions.
+WEBHOOKS = "webhooks"
+
+
+def queue_name(settings: ApiSettings, name: str = DEFAULT) -> str:
+    return f"{settings.redis_key_prefix}{name}"
 
 
 class TracedJob(Job):
     """A job that runs inside a span continuing the trace of the request that enqueued it (tracing on),
-    flushed before the work horse exits (rq forks one per job)."""
+    flushed after each job (the default worker forks a work horse per job, which then exits)."""
 
     def perform(self) -> Any:
         if not telemetry.enabled():
@@ -92,5 +99,5 @@ class TracedQueue(Queue):
         return job
 
 
-def get_queue(settings: ApiSettings, redis: Redis | None = None) -> Queue:
-    return TracedQueue(queue_name(settings), connection=redis or Redis.from_url(settings.redis_url_or_default))
+def get_queue(settings: ApiSettings, redis: Redis | None = None, name: str = DEFAULT) -> Queue:
+    return TracedQueue(queue_name(settings, name), connection=redis or Redis.from_url(settings.redis_url_or_default))

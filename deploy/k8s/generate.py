@@ -226,7 +226,14 @@ def documents(config: dict) -> dict[str, list[dict]]:
         container("scheduler", ["scheduler"], image, ports=[], probes=exec_probes(scheduler_check),
                   resources=res("50m", "128Mi", "500m", "512Mi")), grace=120)), pdb("lancer-scheduler", "scheduler")]
 
-    # Outbox events to webhook deliveries (the workers send them). Two replicas for availability: the
+    # Webhook deliveries: their own rq queue, jobs run in-process (no fork per job; pooled HTTP and database
+    # connections). One attempt in flight per process: scale replicas with the endpoints' answer times.
+    out["webhook-worker.yaml"] = [deployment("lancer-webhook-worker", "webhook-worker", 2, pod_spec(
+        container("webhook-worker", ["worker", "--webhooks"], image, ports=[], probes=exec_probes(worker_check),
+                  resources=res("100m", "128Mi", "1", "512Mi")), grace=90)),
+        pdb("lancer-webhook-worker", "webhook-worker")]
+
+    # Outbox events to webhook deliveries (the webhook workers send them). Two replicas for availability: the
     # outbox cursor is locked FOR UPDATE SKIP LOCKED, so they never share a batch.
     out["webhooks.yaml"] = [deployment("lancer-webhooks", "webhooks", 2, pod_spec(
         container("webhooks", ["webhooks"], image, ports=[], probes=exec_probes(scheduler_check),

@@ -3,8 +3,8 @@
 PostgreSQL and Redis from DATABASE_URL/REDIS_URL, else embedded ones with data under DATA_DIR;
 the registry's local anvil chains (state kept under DATA_DIR, so a second run resumes them);
 migrations; contracts deployed to each chain (idempotent); the demo scenario once per chain; one
-indexer per chain, an rq worker, the webhook dispatcher, the API and the web app (`next dev`, port 3000)
-as child processes.
+indexer per chain, an rq worker, the webhook dispatcher and webhook worker (`worker --webhooks`), the API
+and the web app (`next dev`, port 3000) as child processes.
 It waits until the index holds the demo, prints where to look, and runs until Ctrl-C, which stops
 every process cleanly.
 """
@@ -224,7 +224,8 @@ def dev_command(port: int, timeout: float, web_port: int) -> None:
         for chain in chains:
             children.start(f"indexer-{chain.name}", "index", "--chain", chain.name)
         children.start("worker", "worker")
-        children.start("webhooks", "webhooks")  # outbox events to webhook deliveries (the worker sends them)
+        children.start("webhooks", "webhooks")  # outbox events to webhook deliveries (the webhook worker sends them)
+        children.start("webhook-worker", "worker", "--webhooks")  # webhook deliveries, in-process jobs
         children.start("notifications", "notifications")  # outbox events to in-app notifications and emails
         children.start("api", "api", "--host", "127.0.0.1", "--port", str(port))
         base = f"http://127.0.0.1:{port}"

@@ -1,5 +1,6 @@
-"""Driving webhook delivery in tests: the real dispatcher and real rq jobs (a burst ``SimpleWorker`` in
-the test process), until a condition holds. Plus API helpers to set up an integration and an endpoint."""
+"""Driving webhook delivery in tests: the real dispatcher and real rq jobs (a burst ``SimpleWorker`` on the
+webhook queue in the test process, as `lancer worker --webhooks` runs them), until a condition holds. Plus
+API helpers to set up an integration and an endpoint."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def pump(engine: Engine, settings: ApiSettings, until: Callable[[], bool], timeo
     """Dispatch and work the queue until ``until()`` holds (AssertionError after ``timeout`` s)."""
     queue.configure(settings)
     redis = Redis.from_url(settings.redis_url_or_default)
-    worker = SimpleWorker([queue.get_queue(settings, redis)], connection=redis)
+    worker = SimpleWorker([queue.get_queue(settings, redis, queue.WEBHOOKS)], connection=redis)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:

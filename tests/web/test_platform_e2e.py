@@ -98,7 +98,7 @@ def _drive(proc: subprocess.Popen[str], web_app: WebApp) -> None:
     queue.configure(settings)
     engine = _engine(web_app)
     redis = Redis.from_url(settings.redis_url_or_default)
-    worker = SimpleWorker([queue.get_queue(settings, redis)], connection=redis)
+    worker = SimpleWorker([queue.get_queue(settings, redis, queue.WEBHOOKS)], connection=redis)
     try:
         while proc.poll() is None:
             delivery.dispatch(engine, redis, settings)
