@@ -81,6 +81,7 @@ try {
   await fp.getByTestId("org-row").filter({ hasText: "Clara Labs" }).waitFor();
   await fp.getByRole("link", { name: "Clara Labs" }).click();
   await fp.waitForURL("**/orgs/clara-labs-e2e");
+  await fp.getByTestId("member-row").nth(1).waitFor();
   results.members_seen_by_freelancer = await fp.getByTestId("member-row").allInnerTexts();
   results.freelancer_invite_forms = await fp.getByRole("button", { name: "Invite", exact: true }).count();
   await audit(fp, "org-team-member");
