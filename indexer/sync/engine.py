@@ -181,6 +181,13 @@ class ChainSyncer:
         c = models.chains
         end_hash = batch.headers[batch.end].hash
         with self.conn.begin():
+            if batch.end <= self.reader.confirmed(batch.tip):
+                # Deep in a backfill, don't wait for the WAL flush at commit. The cursor commits in
+                # this same transaction, so a PostgreSQL crash can lose only whole trailing batches,
+                # with their cursor: the worker reads them again, and below the confirmed block the
+                # chain gives the same rows back. Near the head a batch can be orphaned by a reorg
+                # and what readers saw of it must stay as it was, so it commits durably (default).
+                self.conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             # Optimistic guard besides the advisory lock: the cursor must still be where we left it.
             moved = self.conn.execute(
                 update(c).where(c.c.chain_id == self.chain_id, c.c.block_number == self.cursor.number)
