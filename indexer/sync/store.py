@@ -71,7 +71,7 @@ def insert_blocks(conn: Connection, chain_id: int, headers: list[Header]) -> Non
 
 def insert_raw(conn: Connection, event_data: bytes, transaction_data: bytes) -> None:
     bulk.insert(conn, models.events, EVENT_COLUMNS, event_data,
-                conflict=("chain_id", "block_hash", "log_index"), order_by="block_number, log_index")
+                conflict=("chain_id", "block_number", "log_index"), order_by="block_number, log_index")
     bulk.insert(conn, models.transactions, TRANSACTION_COLUMNS, transaction_data, conflict=("chain_id", "tx_hash"))
 
 
