@@ -206,7 +206,7 @@ class ChainSyncer:
                                 batch.stored + [batch.headers[n] for n in sorted(kept - stored)])
             if batch.events:
                 store.insert_raw(self.conn, batch.event_rows, batch.transaction_rows)
-                apply_all(self.conn, self.chain_id, batch.events)
+                apply_all(self.conn, self.chain_id, batch.events, batch.prepared)
             store.insert_native_balances(self.conn, self.chain_id, batch.native_block, batch.native_hash,
                                          batch.native_balances)
             if batch.pending_natives:

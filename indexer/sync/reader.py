@@ -12,6 +12,7 @@ from indexer.core import telemetry
 from indexer.core.addresses import ZERO_ADDRESS, checksum
 from indexer.core.registry import ChainConfig
 from indexer.decode import DecodedEvent, EventDecoder, MalformedLog
+from indexer.projections import prepare_all
 from indexer.rpc import eth
 from indexer.rpc.client import RpcClient
 from indexer.rpc.errors import InvalidResponse, ReorgRace, RpcError
@@ -173,7 +174,8 @@ class ChainReader:
             h for n, h in headers.items() if n in (start, end) or n in with_logs]
         return Batch(start, end, headers, events, event_rows(events), transaction_rows(transactions),
                      chunk.tip, natives, end, headers[end].hash, stored,
-                     pending_natives=[] if full else involved)
+                     pending_natives=[] if full else involved,
+                     prepared=prepare_all(self.chain.chain_id, events) if events else None)
 
     def _race_or_fault(self, chunk: Chunk, message: str) -> NoReturn:
         """Answers of a chunk disagree: a reorg if its pin is gone, else the node's fault."""
