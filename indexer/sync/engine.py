@@ -185,8 +185,10 @@ class ChainSyncer:
                 # Deep in a backfill, don't wait for the WAL flush at commit. The cursor commits in
                 # this same transaction, so a PostgreSQL crash can lose only whole trailing batches,
                 # with their cursor: the worker reads them again, and below the confirmed block the
-                # chain gives the same rows back. Near the head a batch can be orphaned by a reorg
-                # and what readers saw of it must stay as it was, so it commits durably (default).
+                # chain gives the same rows back. Near the head a batch may be orphaned by a reorg
+                # before it is read again: readers (the API, the chain feed's outbox) may have acted
+                # on rows a crash would lose and the chain no longer gives back, so those batches
+                # commit durably (the default).
                 self.conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             # Optimistic guard besides the advisory lock: the cursor must still be where we left it.
             moved = self.conn.execute(
