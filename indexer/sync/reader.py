@@ -260,6 +260,9 @@ def parties(events: list[DecodedEvent], transactions: list[tuple[Any, ...]]) -> 
     """Checksummed addresses a batch's platform activity involves: contracts that emitted events,
     addresses in event arguments, and transaction senders (the zero address excluded)."""
     found: set[str] = set()
+    # A dense batch names the same few thousand addresses tens of thousands of times: each distinct
+    # string is looked at once.
+    seen: set[object] = set()
 
     def add(value: object) -> None:
         if isinstance(value, str) and len(value) == 42 and value.startswith("0x") and value != ZERO_ADDRESS:
@@ -269,9 +272,10 @@ def parties(events: list[DecodedEvent], transactions: list[tuple[Any, ...]]) -> 
                 pass
 
     for ev in events:
-        add(ev.address)
-        for value in ev.args.values():
-            add(value)
+        for value in (ev.address, *ev.args.values()):
+            if value not in seen and isinstance(value, str):
+                seen.add(value)
+                add(value)
     for tx in transactions:
         add(tx[_TX_FROM])
     return sorted(found)
