@@ -273,7 +273,7 @@ def parties(events: list[DecodedEvent], transactions: list[tuple[Any, ...]]) -> 
 
     for ev in events:
         for value in (ev.address, *ev.args.values()):
-            if value not in seen and isinstance(value, str):
+            if isinstance(value, str) and value not in seen:  # args may hold lists (unhashable)
                 seen.add(value)
                 add(value)
     for tx in transactions:
