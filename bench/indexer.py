@@ -102,8 +102,8 @@ class BenchResult:
         if self.cpu and self.floor_cpu:
             # What the backfill would be on an idle machine with cores to spare is bounded by its CPU
             # seconds; their ratio to the floor's is a figure the machine's load does not move much.
-            # PostgreSQL's is read from the backends still open at the end: when none was, it is
-            # left out of both sides.
+            # PostgreSQL's is sampled from the scratch database's backends while they run (/proc, so
+            # only where PostgreSQL runs on this host): when it could not be, it is left out of both sides.
             parts = 3 if self.cpu[2] else 2
             floor_cpu, cpu = sum(self.floor_cpu[:parts]), sum(self.cpu[:parts])
             names = "python, anvil, postgres" if parts == 3 else "python, anvil; postgres not measured"
@@ -134,14 +134,28 @@ class _Node:
         self.rpc.call("anvil_mine", [hex(blocks)])
 
 
+def _deploy_platform(w3: Web3, split_to: tuple[str, str]) -> tuple[dict[str, Any], Deployment]:
+    """The platform contracts (2% fee; fees split 60/40 to ``split_to`` as carbon / social) and their
+    deployment record: the contracts by name (web3 contracts) and the ``Deployment`` the bench indexes."""
+    admin = w3.eth.accounts[0]
+    kinds = [Web3.keccak(text=k) for k in ("carbon", "social")]
+    deployed, blocks = deploy_platform_unlocked(w3, admin, token_cap=10**33, fee_bps=200,
+                                                splits=[(split_to[0], 6000, kinds[0]), (split_to[1], 4000, kinds[1])])
+    now = datetime.now(UTC)
+    contracts = {name: DeployedContract(address=deployed[name].address, block_number=blocks[name])
+                 for name in ("LancerToken", "Treasury", "Escrow", "EscrowFactory")}
+    deployment = Deployment(chain_id=CHAIN_ID, chain_name="bench",
+                            genesis_hash=w3.eth.get_block(0)["hash"].to_0x_hex(), deployer=admin, deployed_at=now,
+                            updated_at=now, contracts=contracts)
+    return deployed, deployment
+
+
 def _build_workload(node: AnvilProcess, escrow_rounds: int = 40, per_round: int = 50,
                     transfer_blocks: int = 2400, transfers_per_block: int = 26) -> Deployment:
     w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
     admin, *users = w3.eth.accounts
-    kinds = [Web3.keccak(text=k) for k in ("carbon", "social")]
-    deployed, blocks = deploy_platform_unlocked(w3, admin, token_cap=10**33, fee_bps=200,
-                                                splits=[(users[8], 6000, kinds[0]), (users[9], 4000, kinds[1])])
-    token, treasury, impl, factory = (deployed[n] for n in ("LancerToken", "Treasury", "Escrow", "EscrowFactory"))
+    deployed, deployment = _deploy_platform(w3, (users[8], users[9]))
+    token, factory = deployed["LancerToken"], deployed["EscrowFactory"]
     node.rpc("evm_setAutomine", [False])
     n = _Node(node)
 
@@ -197,12 +211,7 @@ def _build_workload(node: AnvilProcess, escrow_rounds: int = 40, per_round: int 
             n.mine()
     transfers(max(0, transfer_blocks - transfer_block))
     node.rpc("evm_setAutomine", [True])
-    now = datetime.now(UTC)
-    contracts = {name: DeployedContract(address=c.address, block_number=blocks[name])
-                 for name, c in (("LancerToken", token), ("Treasury", treasury), ("Escrow", impl),
-                                 ("EscrowFactory", factory))}
-    return Deployment(chain_id=CHAIN_ID, chain_name="bench", genesis_hash=w3.eth.get_block(0)["hash"].to_0x_hex(),
-                      deployer=admin, deployed_at=now, updated_at=now, contracts=contracts)
+    return deployment
 
 
 # A batch-transfer helper, hand-assembled so the workload needs no compiled artifact of its own:
@@ -230,10 +239,8 @@ def _build_token_workload(node: AnvilProcess, scale: int = 1, txs: int = 667, ga
     empty ones, each carrying 100-200 LNC transfers from the helper to random ones of 5,000 holders."""
     w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
     admin, *users = w3.eth.accounts
-    kinds = [Web3.keccak(text=k) for k in ("carbon", "social")]
-    deployed, blocks = deploy_platform_unlocked(w3, admin, token_cap=10**33, fee_bps=200,
-                                                splits=[(users[0], 6000, kinds[0]), (users[1], 4000, kinds[1])])
-    token, treasury, impl, factory = (deployed[n] for n in ("LancerToken", "Treasury", "Escrow", "EscrowFactory"))
+    deployed, deployment = _deploy_platform(w3, (users[0], users[1]))
+    token = deployed["LancerToken"]
     helper = Web3.to_checksum_address(BATCH_TRANSFER_ADDRESS)
     node.rpc("anvil_setCode", [helper, "0x" + BATCH_TRANSFER_CODE.hex()])
     w3.eth.wait_for_transaction_receipt(token.functions.mint(helper, 10**30).transact({"from": admin}))
@@ -253,12 +260,7 @@ def _build_token_workload(node: AnvilProcess, scale: int = 1, txs: int = 667, ga
     receipt = w3.eth.get_transaction_receipt(w3.eth.get_block(head - gap)["transactions"][0])
     if receipt["status"] != 1:
         raise RuntimeError("the batch-transfer helper reverted")
-    now = datetime.now(UTC)
-    contracts = {name: DeployedContract(address=c.address, block_number=blocks[name])
-                 for name, c in (("LancerToken", token), ("Treasury", treasury), ("Escrow", impl),
-                                 ("EscrowFactory", factory))}
-    return Deployment(chain_id=CHAIN_ID, chain_name="bench", genesis_hash=w3.eth.get_block(0)["hash"].to_0x_hex(),
-                      deployer=admin, deployed_at=now, updated_at=now, contracts=contracts)
+    return deployment
 
 
 def _loaded(state: Path) -> AnvilProcess:
@@ -380,12 +382,50 @@ def _cpu_seconds(pid: int | str = "self") -> float:
         return 0.0
 
 
-def _postgres_cpu(engine: Any) -> float:
-    """CPU seconds of the PostgreSQL backends serving this (scratch) database's open connections."""
-    with engine.connect() as conn:
+class _PostgresCpu(threading.Thread):
+    """CPU seconds of the PostgreSQL backends serving a (scratch) database while it runs: its
+    backends are looked up and their CPU read every ``interval`` seconds, so one that closes before
+    the end still counts (up to its last sample). Reading only the backends open at the end missed
+    the writer's whenever the pool had closed it. Works where PostgreSQL runs on this host (/proc)."""
+
+    def __init__(self, engine: Any, interval: float = 0.2) -> None:
+        super().__init__(name="bench-pg-cpu", daemon=True)
+        self.engine, self.interval = engine, interval
+        self.seen: dict[int, float] = {}
+        self.before: dict[int, float] = {}  # backends open before the measurement, and their CPU then
+        self.sampling_cpu = 0.0  # this thread's own CPU seconds (not the measured process's work)
+        self.halt = threading.Event()
+
+    def _sample(self, conn: Any) -> None:
         pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                                  "AND pid <> pg_backend_pid()")).scalars().all()
-    return sum(_cpu_seconds(pid) for pid in pids)
+        conn.rollback()
+        for pid in pids:
+            cpu = _cpu_seconds(pid)
+            if cpu:
+                self.seen[pid] = max(cpu, self.seen.get(pid, 0.0))
+
+    def run(self) -> None:
+        with self.engine.connect() as conn:
+            while not self.halt.wait(self.interval):
+                self._sample(conn)
+            self._sample(conn)
+        self.sampling_cpu = time.thread_time()
+
+    def __enter__(self) -> _PostgresCpu:
+        with self.engine.connect() as conn:
+            self._sample(conn)
+        self.before, self.seen = self.seen, {}
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.halt.set()
+        self.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self.seen.items())
 
 
 def _rss() -> int:
@@ -435,12 +475,15 @@ def run_one(admin_url: str, workload: str, max_range: int = 5000, scale: int = 1
         before = _rss()
         anvil_pid = node._proc.pid if node._proc else 0
         cpu_before = (_cpu_seconds(), _cpu_seconds(anvil_pid))
-        started = time.perf_counter()
-        stats = run_chain(engine, chain, cs, stop=threading.Event(), options=options, stop_at_head=True,
-                          rpc_timeout=300)
-        full_s = time.perf_counter() - started
+        with _PostgresCpu(make_engine(full_url, pool_size=1)) as pg_cpu:
+            started = time.perf_counter()
+            stats = run_chain(engine, chain, cs, stop=threading.Event(), options=options, stop_at_head=True,
+                              rpc_timeout=300)
+            full_s = time.perf_counter() - started
+        pg_cpu.engine.dispose()
         peak = _peak_rss()
-        cpu = (_cpu_seconds() - cpu_before[0], _cpu_seconds(anvil_pid) - cpu_before[1], _postgres_cpu(engine))
+        cpu = (_cpu_seconds() - cpu_before[0] - pg_cpu.sampling_cpu, _cpu_seconds(anvil_pid) - cpu_before[1],
+               pg_cpu.seconds)
         assert stats is not None
         log(f"{workload} lancer: {stats.events:,} events in {full_s:.2f}s, peak RSS {peak / 2**20:,.0f} MB "
             f"(the process held {before / 2**20:,.0f} MB before the backfill); "

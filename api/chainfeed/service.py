@@ -57,10 +57,11 @@ def _settle_open_items(db: Session, chain_id: int, confirmed_block: int, result:
     """Pending items: retract those the index lost, confirm those now deep enough."""
     conn = db.connection()
     open_items = list(db.scalars(select(FeedItem).where(FeedItem.chain_id == chain_id, FeedItem.status == PENDING)))
-    present = read_models.events_present(conn, chain_id, [(i.block_hash, i.log_index) for i in open_items])
+    present = read_models.events_present(conn, chain_id,
+                                         [(i.block_number, i.block_hash, i.log_index) for i in open_items])
     parties: dict[str, tuple[str, str]] = {}
     for item in open_items:
-        if (item.block_hash, item.log_index) not in present:
+        if (item.block_number, item.block_hash, item.log_index) not in present:
             item.status = RETRACTED
         elif item.block_number <= confirmed_block:
             item.status = CONFIRMED

@@ -53,9 +53,10 @@ def _emit(db: Session, item: EconomyFeedItem, args: dict[str, object] | None) ->
 def _settle(db: Session, chain_id: int, confirmed_block: int, result: EconomyPollResult) -> None:
     items = list(db.scalars(select(EconomyFeedItem).where(EconomyFeedItem.chain_id == chain_id,
                                                            EconomyFeedItem.status == PENDING)))
-    present = read_models.events_present(db.connection(), chain_id, [(i.block_hash, i.log_index) for i in items])
+    present = read_models.events_present(db.connection(), chain_id,
+                                         [(i.block_number, i.block_hash, i.log_index) for i in items])
     for item in items:
-        if (item.block_hash, item.log_index) not in present:
+        if (item.block_number, item.block_hash, item.log_index) not in present:
             item.status = RETRACTED
         elif item.block_number <= confirmed_block:
             item.status = CONFIRMED

@@ -6,7 +6,9 @@ order, after the raw events of that batch were inserted in the same transaction)
 raw events above it still exist) and ``clear(conn, chain_id)``. A projection owns its tables: it
 alone writes, rolls back and clears them (the engine rolls back only its own raw tables, after the
 projections). Events are handled one function per event (``HANDLERS`` maps an event's name to it),
-so searching an event's name finds the code that projects it.
+so searching an event's name finds the code that projects it. A projection may also expose
+``prepare(chain_id, events)``: the part of ``apply`` that needs no database (folding, COPY encoding),
+which the fetcher's pool runs ahead of the writer; ``apply`` then gets its result as ``prepared``.
 
 A backfill batch holds about 10k events, so ``apply`` should be set-based: fold the batch in Python
 and write each table once with ``indexer.bulk.insert`` (COPY + one ``INSERT ... ON CONFLICT``), not
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
@@ -27,9 +30,19 @@ from indexer.projections import attestations, escrows, governance, rewards, stak
 PROJECTIONS: tuple[ModuleType, ...] = (tokens, escrows, treasury, attestations, rewards, staking, governance)
 
 
-def apply_all(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> None:
+def prepare_all(chain_id: int, events: Sequence[DecodedEvent]) -> dict[str, Any]:
+    """What the projections that have a ``prepare`` make of a batch's events, by module name."""
+    return {p.__name__: p.prepare(chain_id, events) for p in PROJECTIONS if hasattr(p, "prepare")}
+
+
+def apply_all(conn: Connection, chain_id: int, events: Sequence[DecodedEvent],
+              prepared: dict[str, Any] | None = None) -> None:
+    """Apply every projection; ``prepared`` is ``prepare_all`` of these same events, if it ran."""
     for projection in PROJECTIONS:
-        projection.apply(conn, chain_id, events)
+        if prepared is not None and projection.__name__ in prepared:
+            projection.apply(conn, chain_id, events, prepared=prepared[projection.__name__])
+        else:
+            projection.apply(conn, chain_id, events)
 
 
 def rollback_all(conn: Connection, chain_id: int, ancestor: int) -> None:

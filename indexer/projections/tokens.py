@@ -7,7 +7,9 @@ Confirmed or as-of-block balances are the latest balance minus the transfers abo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, delete, select, text
 
@@ -20,9 +22,19 @@ TRANSFER_COLUMNS = ("chain_id", "block_number", "log_index", "block_time", "tx_h
                     "to_address", "value")
 
 
-def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> None:
-    # Rows go COPY-encoded with one f-string each (in TRANSFER_COLUMNS order): a dense token batch
-    # is ~10k transfers, and a generic per-value encoder costs more than the database's work.
+@dataclass(slots=True)
+class Prepared:
+    """A batch's transfers, COPY-encoded, and its net balance change per (token, holder)."""
+
+    transfers: bytes
+    balances: list[tuple[Any, ...]]  # (chain_id, token, holder, delta, last block), sorted
+
+
+def prepare(chain_id: int, events: Sequence[DecodedEvent]) -> Prepared:
+    """Everything ``apply`` does without the database: the fetcher's pool runs it, off the writer's
+    thread (the writer is the pipeline's bottleneck, and a dense token batch is ~10k transfers)."""
+    # Rows go COPY-encoded with one f-string each (in TRANSFER_COLUMNS order): a generic per-value
+    # encoder costs more than the database's work.
     lines: list[str] = []
     times: dict[datetime, str] = {}
     text_ = bulk.copy_text
@@ -41,14 +53,21 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> No
             slot = deltas.setdefault((ev.address, holder), [0, 0])
             slot[0] += delta
             slot[1] = max(slot[1], ev.block_number)
-    if not lines:
-        return
-    bulk.insert(conn, models.token_transfers, TRANSFER_COLUMNS, "".join(lines).encode(),
-                conflict=("chain_id", "block_number", "log_index"))
     # One row per (token, holder): the batch's net change, added to the stored balance.
-    bulk.insert(conn, models.token_balances, ("chain_id", "token", "holder", "balance", "block_number"), [
-        (chain_id, token, holder, d, b) for (token, holder), (d, b) in sorted(deltas.items())
-    ], conflict=("chain_id", "token", "holder"), update={
+    return Prepared("".join(lines).encode(),
+                    [(chain_id, token, holder, d, b) for (token, holder), (d, b) in sorted(deltas.items())])
+
+
+def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent], prepared: Prepared | None = None) -> None:
+    """Write a batch's transfers and balance changes (``prepared``: what ``prepare`` made of these
+    same events, if it ran already)."""
+    done = prepared if prepared is not None else prepare(chain_id, events)
+    if not done.transfers:
+        return
+    bulk.insert(conn, models.token_transfers, TRANSFER_COLUMNS, done.transfers,
+                conflict=("chain_id", "block_number", "log_index"))
+    bulk.insert(conn, models.token_balances, ("chain_id", "token", "holder", "balance", "block_number"),
+                done.balances, conflict=("chain_id", "token", "holder"), update={
         "balance": "t.balance + excluded.balance",
         "block_number": "greatest(t.block_number, excluded.block_number)",
     })

@@ -89,9 +89,10 @@ def escrow_detail(conn: Connection, chain_id: int, address: str) -> EscrowDetail
     timeline = conn.execute(text("""
         SELECT * FROM events WHERE chain_id = :c AND address = :a
         UNION ALL
-        SELECT * FROM events WHERE chain_id = :c AND tx_hash = :t AND event_name = 'EscrowCreated'
-           AND args->>'escrow' = :a
-         ORDER BY block_number, log_index"""), {"c": chain_id, "a": address, "t": row.created_tx}).all()
+        SELECT * FROM events WHERE chain_id = :c AND block_number = :b AND tx_hash = :t
+           AND event_name = 'EscrowCreated' AND args->>'escrow' = :a
+         ORDER BY block_number, log_index"""),
+        {"c": chain_id, "a": address, "b": row.created_block, "t": row.created_tx}).all()
     return EscrowDetail(
         escrow=_escrow(row, conf),
         milestones=[Milestone(index=m.index, amount=int(m.amount), status=MILESTONE_STATUS_NAMES[m.status],
@@ -170,13 +171,17 @@ def escrow_events_after(conn: Connection, chain_id: int, after_block: int, *, li
                       args=r.args, escrow=r.escrow, client=r.client, freelancer=r.freelancer) for r in rows]
 
 
-def events_present(conn: Connection, chain_id: int, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
-    """Which of these (block hash, log index) logs the index still holds (a reorg deletes the others)."""
+def events_present(conn: Connection, chain_id: int,
+                   keys: list[tuple[int, str, int]]) -> set[tuple[int, str, int]]:
+    """Which of these (block number, block hash, log index) logs the index still holds (a reorg
+    deletes the others). Looked up by the events' key (block number, log index), then the hash."""
     if not keys:
         return set()
     rows = conn.execute(text("""
-        SELECT ev.block_hash, ev.log_index FROM events ev
-          JOIN unnest(CAST(:h AS text[]), CAST(:l AS int[])) AS k(block_hash, log_index)
-            ON ev.block_hash = k.block_hash AND ev.log_index = k.log_index
-         WHERE ev.chain_id = :c"""), {"c": chain_id, "h": [k[0] for k in keys], "l": [k[1] for k in keys]}).all()
-    return {(r.block_hash, r.log_index) for r in rows}
+        SELECT ev.block_number, ev.block_hash, ev.log_index FROM events ev
+          JOIN unnest(CAST(:n AS bigint[]), CAST(:h AS text[]), CAST(:l AS int[])) AS k(block_number, block_hash,
+                                                                                        log_index)
+            ON ev.block_number = k.block_number AND ev.log_index = k.log_index AND ev.block_hash = k.block_hash
+         WHERE ev.chain_id = :c"""), {"c": chain_id, "n": [k[0] for k in keys], "h": [k[1] for k in keys],
+                                      "l": [k[2] for k in keys]}).all()
+    return {(r.block_number, r.block_hash, r.log_index) for r in rows}

@@ -59,7 +59,8 @@ def tx_gas_page(conn: Connection, *, senders: list[str] | None, chain_id: int | 
                      WHEN e.event_name = 'Transfer' AND e.args->>'from' = '{ZERO_ADDRESS}' THEN 'Mint'
                      WHEN e.event_name = 'Transfer' AND e.args->>'to' = '{ZERO_ADDRESS}' THEN 'Burn'
                      ELSE e.event_name END
-               WHERE e.chain_id = p.chain_id AND e.tx_hash = p.tx_hash
+               -- through the events' key (there is no index on tx_hash): the block, then its transaction
+               WHERE e.chain_id = p.chain_id AND e.block_number = p.block_number AND e.tx_hash = p.tx_hash
                ORDER BY coalesce(a.priority, 999) LIMIT 1) x
          ORDER BY p.block_number DESC, p.chain_id DESC, p.tx_hash DESC"""
     rows = conn.execute(text(sql), p).all()

@@ -181,6 +181,15 @@ class ChainSyncer:
         c = models.chains
         end_hash = batch.headers[batch.end].hash
         with self.conn.begin():
+            if batch.end <= self.reader.confirmed(batch.tip):
+                # Deep in a backfill, don't wait for the WAL flush at commit. The cursor commits in
+                # this same transaction, so a PostgreSQL crash can lose only whole trailing batches,
+                # with their cursor: the worker reads them again, and below the confirmed block the
+                # chain gives the same rows back. Near the head a batch may be orphaned by a reorg
+                # before it is read again: readers (the API, the chain feed's outbox) may have acted
+                # on rows a crash would lose and the chain no longer gives back, so those batches
+                # commit durably (the default).
+                self.conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             # Optimistic guard besides the advisory lock: the cursor must still be where we left it.
             moved = self.conn.execute(
                 update(c).where(c.c.chain_id == self.chain_id, c.c.block_number == self.cursor.number)
@@ -199,7 +208,7 @@ class ChainSyncer:
                                 batch.stored + [batch.headers[n] for n in sorted(kept - stored)])
             if batch.events:
                 store.insert_raw(self.conn, batch.event_rows, batch.transaction_rows)
-                apply_all(self.conn, self.chain_id, batch.events)
+                apply_all(self.conn, self.chain_id, batch.events, batch.prepared)
             store.insert_native_balances(self.conn, self.chain_id, batch.native_block, batch.native_hash,
                                          batch.native_balances)
             if batch.pending_natives:

@@ -12,6 +12,7 @@ from indexer.core import telemetry
 from indexer.core.addresses import ZERO_ADDRESS, checksum
 from indexer.core.registry import ChainConfig
 from indexer.decode import DecodedEvent, EventDecoder, MalformedLog
+from indexer.projections import prepare_all
 from indexer.rpc import eth
 from indexer.rpc.client import RpcClient
 from indexer.rpc.errors import InvalidResponse, ReorgRace, RpcError
@@ -173,7 +174,8 @@ class ChainReader:
             h for n, h in headers.items() if n in (start, end) or n in with_logs]
         return Batch(start, end, headers, events, event_rows(events), transaction_rows(transactions),
                      chunk.tip, natives, end, headers[end].hash, stored,
-                     pending_natives=[] if full else involved)
+                     pending_natives=[] if full else involved,
+                     prepared=prepare_all(self.chain.chain_id, events) if events else None)
 
     def _race_or_fault(self, chunk: Chunk, message: str) -> NoReturn:
         """Answers of a chunk disagree: a reorg if its pin is gone, else the node's fault."""
@@ -258,6 +260,9 @@ def parties(events: list[DecodedEvent], transactions: list[tuple[Any, ...]]) -> 
     """Checksummed addresses a batch's platform activity involves: contracts that emitted events,
     addresses in event arguments, and transaction senders (the zero address excluded)."""
     found: set[str] = set()
+    # A dense batch names the same few thousand addresses tens of thousands of times: each distinct
+    # string is looked at once.
+    seen: set[object] = set()
 
     def add(value: object) -> None:
         if isinstance(value, str) and len(value) == 42 and value.startswith("0x") and value != ZERO_ADDRESS:
@@ -267,9 +272,10 @@ def parties(events: list[DecodedEvent], transactions: list[tuple[Any, ...]]) -> 
                 pass
 
     for ev in events:
-        add(ev.address)
-        for value in ev.args.values():
-            add(value)
+        for value in (ev.address, *ev.args.values()):
+            if isinstance(value, str) and value not in seen:  # args may hold lists (unhashable)
+                seen.add(value)
+                add(value)
     for tx in transactions:
         add(tx[_TX_FROM])
     return sorted(found)

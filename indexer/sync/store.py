@@ -12,10 +12,10 @@ deleted). The read models serve only snapshots whose block is stored with the sa
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, delete, text
 
 from indexer import bulk, models
@@ -35,14 +35,16 @@ RAW_TABLES = (models.events, models.transactions, models.native_balances)
 # TRANSACTION_COLUMNS order): the generic bulk.encode costs a function call per value.
 
 def event_rows(events: list[DecodedEvent]) -> bytes:
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    # msgspec: ~4x json's speed; the same JSON text for the args' types (str, bool, None, lists),
+    # control characters escaped, non-ASCII left as UTF-8 (the COPY stream's encoding).
+    dumps = msgspec.json.Encoder().encode
     text = bulk.copy_text
     times: dict[datetime, str] = {}
     lines = []
     for ev in events:
         when = times.get(ev.block_time) or times.setdefault(ev.block_time, ev.block_time.isoformat())
         # json escapes every control character, so a backslash is the only COPY-special one left.
-        args = dumps(ev.args).replace("\\", "\\\\")
+        args = dumps(ev.args).decode().replace("\\", "\\\\")
         lines.append(f"{ev.chain_id:d}\t{ev.block_number:d}\t{text(ev.block_hash)}\t{when}\t{text(ev.tx_hash)}\t"
                      f"{ev.tx_index:d}\t{ev.log_index:d}\t{text(ev.address)}\t{text(ev.contract)}\t"
                      f"{text(ev.event_name)}\t{args}\n")
@@ -71,7 +73,7 @@ def insert_blocks(conn: Connection, chain_id: int, headers: list[Header]) -> Non
 
 def insert_raw(conn: Connection, event_data: bytes, transaction_data: bytes) -> None:
     bulk.insert(conn, models.events, EVENT_COLUMNS, event_data,
-                conflict=("chain_id", "block_hash", "log_index"), order_by="block_number, log_index")
+                conflict=("chain_id", "block_number", "log_index"), order_by="block_number, log_index")
     bulk.insert(conn, models.transactions, TRANSACTION_COLUMNS, transaction_data, conflict=("chain_id", "tx_hash"))
 
 

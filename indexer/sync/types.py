@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from indexer.decode import DecodedEvent
 from indexer.rpc.eth import Header
@@ -36,6 +37,8 @@ class Batch:
     stored: list[Header] = field(default_factory=list)  # the headers kept in ``blocks``
     # Deep in a backfill: the batch's parties, whose native balances are read later, at the head.
     pending_natives: list[str] = field(default_factory=list)
+    # The projections' work that needs no database, done off the writer's thread (projections.prepare_all).
+    prepared: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
