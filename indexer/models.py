@@ -84,7 +84,7 @@ events = Table(
     # One key in chain order (appended to, not written at random places as a key on a hash is): a
     # chain's rows above the cursor are deleted before anything is written there (reorg rollback),
     # so one block number holds one block's logs. Reads by transaction go through the block number
-    # (the transaction's block), so there is no index on tx_hash (migration i0010_events_lean_indexes).
+    # (the transaction's block), so there is no index on tx_hash (migration i0011_events_lean_indexes).
     UniqueConstraint("chain_id", "block_number", "log_index", name="uq_events_chain_number_log"),
     Index("ix_events_chain_address", "chain_id", "address", "block_number"),
     # Payouts of an escrow (earnings, invoices) without visiting its other events.

@@ -8,8 +8,8 @@
 - ``ix_events_chain_tx`` (chain_id, tx_hash) goes: every read of a transaction's events also knows its
   block number (``escrows.created_block``, ``transactions.block_number``) and reads through the key.
 
-Revision ID: i0010_events_lean_indexes
-Revises: i0009_dashboard_indexes
+Revision ID: i0011_events_lean_indexes
+Revises: i0010_dashboard_open_escrows
 Create Date: 2026-12-01
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "i0010_events_lean_indexes"
-down_revision: str | Sequence[str] | None = "i0009_dashboard_indexes"
+revision: str = "i0011_events_lean_indexes"
+down_revision: str | Sequence[str] | None = "i0010_dashboard_open_escrows"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
