@@ -145,7 +145,8 @@ def _versions(engine: Engine, redis: Redis, settings: ApiSettings, address: str,
               now: datetime) -> tuple[str, str, bool, dict[int, int]]:
     """(cache key, index_version of the response, is_verifier, stakes): everything a score depends on, read
     now (never a remembered version: a score follows the confirmed index and Lancer's data exactly)."""
-    with engine.connect() as conn:
+    # Autocommit: read-only statements, each its own snapshot anyway; no BEGIN and ROLLBACK round trips.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         index_version = read_models.reputation_index_version(conn)
         # Linked wallets and offchain attestations (api.kit.versions): a wallet linked or unlinked changes
         # which escrows and reviews count.
