@@ -102,8 +102,8 @@ class ReadCache:
         now = time.monotonic()  # taken before the read: the version is never used past its bound
         generation = self._generation
         # Tagged: a bounded look-up that may also run from the background refresher at any moment, so
-        # statement counts (the N+1 check) leave it out. The app's versions first: a write committing
-        # between the two reads then shows in the index read or in the next version, never neither.
+        # statement counts (the N+1 check) leave it out. Both are read before the data a caller then
+        # builds, so what is filed under a version is never older than that version.
         with self.engine.connect().execution_options(lancer_cache_version=True) as conn:
             value = data_versions(conn) + "|" + read_models.index_version(conn)
         digest = hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
