@@ -40,6 +40,12 @@ def data_versions(conn: Connection) -> str:
     return str(value)
 
 
+def data_version(conn: Connection, name: str) -> int:
+    """One counter (0 when it does not exist)."""
+    value = conn.execute(text("SELECT version FROM data_versions WHERE name = :n"), {"n": name}).scalar()
+    return int(value or 0)
+
+
 def watch_commits(engine: Engine, stale: Callable[[], None]) -> None:
     """Call ``stale`` when a connection of ``engine`` commits, and again when it is checked in after."""
 

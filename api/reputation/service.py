@@ -4,7 +4,6 @@ of the confirmed index or of the attestations makes a new key: no explicit inval
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session as Db
 from api.attestations import service as attestations
 from api.identity.models import Wallet
 from api.kit.cache import Cached, ReadCache
-from api.kit.versions import data_versions
+from api.kit.versions import data_version
 from api.reputation import formula, verifier_stake
 from api.reputation.schemas import ReputationOut
 from api.settings import ApiSettings
@@ -150,7 +149,7 @@ def _versions(engine: Engine, redis: Redis, settings: ApiSettings, address: str,
         index_version = read_models.reputation_index_version(conn)
         # Linked wallets and offchain attestations (api.kit.versions): a wallet linked or unlinked changes
         # which escrows and reviews count.
-        data_version = data_versions(conn)
+        wallets_and_attestations = data_version(conn, "reputation")
         # verifier_stake (a separate component): only verifiers' stakes are read; the stake is in the key.
         is_verifier = address in settings.verifier_addresses or address in settings.admin_addresses
         stakes = verifier_stake.stakes_by_chain(conn, settings.deployments_dir, address) if is_verifier else {}
@@ -158,7 +157,7 @@ def _versions(engine: Engine, redis: Redis, settings: ApiSettings, address: str,
     stake_key = f"{verifier_stake.VERSION}:{int(is_verifier)}:{sum(stakes.values())}"
     # The hour is part of the key so decay moves on even when no data changes.
     key = (f"{settings.redis_key_prefix}rep:{formula.FORMULA_VERSION}:{stake_key}:{address}:{version}:"
-           f"{hashlib.blake2b(data_version.encode(), digest_size=6).hexdigest()}:{now:%Y%m%d%H}")
+           f"{wallets_and_attestations}:{now:%Y%m%d%H}")
     return key, version, is_verifier, stakes
 
 
