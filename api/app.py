@@ -59,6 +59,7 @@ from api.notifications.router import router as notifications_router
 from api.dashboard.router import router as dashboard_router
 from api.transactions.router import router as transactions_router
 from api.kit.ratelimit import RateLimiter
+from api.kit.versions import watch_commits
 from api.kit.rpcguard import RpcGuard
 from api.reputation.router import router as reputation_router
 from api.skills.router import router as skills_router
@@ -103,6 +104,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.feature_overrides = OverrideStore(app.state.engine, settings.feature_override_cache_seconds)
         app.state.read_cache = ReadCache(app.state.engine, app.state.redis, settings.redis_key_prefix,
                                          version_ttl=settings.cache_version_ttl_seconds)
+        # A write of this process is seen by its next cached read at once (api.kit.versions).
+        watch_commits(app.state.engine, app.state.read_cache.stale)
         app.state.hub = Hub(settings.redis_url_or_default, settings.redis_key_prefix)
         await app.state.hub.start()
         app.state.key_usage = UsageRecorder(app.state.engine, settings.api_key_usage_batch,

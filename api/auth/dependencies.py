@@ -31,6 +31,7 @@ from api.kit.problems import Problem
 from api.kit.ratelimit import (
     RateClass,
     alimit_ip,
+    alimit_principal,
     count_auth_failure,
     limit_ip,
     limit_principal,
@@ -135,6 +136,8 @@ def _make(requirement: AuthRequirement) -> Any:
             # is awaited on the event loop instead of paying a thread-pool hop.
             await alimit_ip(request, requirement.rate)
             return _anonymous(request)
+        if requirement.kind == "scope" and requirement.feature is None:
+            return await _authenticate_scope(request, requirement)
         return await run_in_threadpool(_authenticate_flagged, request, requirement)
 
     setattr(dependency, AUTH_MARKER, requirement)
@@ -178,6 +181,33 @@ def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
         raise Problem(403, f"API key lacks the scope {requirement.scope!r}", type_="insufficient-scope",
                       required_scope=requirement.scope)
     return principal
+
+
+async def _authenticate_scope(request: Request, requirement: AuthRequirement) -> Principal:
+    """``_authenticate`` for unflagged scope routes (the integrators' reads), in the same order with the
+    same answers, but only the credential check in the thread pool: both rate-limit hits are awaited on the
+    event loop (pipelined with other requests' hits) instead of two blocking Redis round trips."""
+    await alimit_ip(request, requirement.rate)
+    creds = credentials(request)
+    if creds is None:
+        raise unauthorized(f"this route needs credentials ({requirement.describe()})")
+    principal = await run_in_threadpool(_identify, request, creds)
+    request.state.principal = principal
+    await alimit_principal(request, principal.rate_identity, requirement.rate)
+    if principal.kind == "user":
+        _require_proofs(request, requirement, principal)
+    elif requirement.step_up or requirement.mfa:
+        raise Problem(403, "API keys cannot call this route; it needs a signed-in user", type_="forbidden")
+    if principal.kind == "api_key" and not holds(principal.scopes, requirement.scope):
+        raise Problem(403, f"API key lacks the scope {requirement.scope!r}", type_="insufficient-scope",
+                      required_scope=requirement.scope)
+    return principal
+
+
+def _identify(request: Request, creds: tuple[str, str]) -> Principal:
+    """The failed-authentication guard, then the credential check (database look-ups): one thread hop."""
+    refuse_if_failing(request)
+    return _counting_failures(request, lambda: principal_from(request, *creds))
 
 
 def _make_public_read(requirement: AuthRequirement) -> Any:

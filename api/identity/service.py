@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from redis import Redis
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
@@ -320,25 +320,30 @@ def rotate_api_key(db: Db, settings: ApiSettings, user_id: uuid.UUID, key_id: uu
     return new, full, old.expires_at
 
 
+_KEY_LOOKUP = (select(ApiKey.id, ApiKey.user_id, ApiKey.prefix, ApiKey.secret_hash, ApiKey.scopes, ApiKey.expires_at,
+                      ApiKey.revoked_at, ApiKey.last_used_at, User.deleted_at)
+               .join_from(ApiKey, User, User.id == ApiKey.user_id).where(ApiKey.prefix == bindparam("prefix")))
+
+
 def authenticate_api_key(engine: Engine, redis: Redis, settings: ApiSettings, presented: str) -> Principal | None:
     prefix = apikeys.parse_api_key(presented)
     if prefix is None:
         return None
     now = _now()
-    with Db(engine, expire_on_commit=False) as db:
-        row = db.execute(select(ApiKey, User.deleted_at).join(User, User.id == ApiKey.user_id)
-                         .where(ApiKey.prefix == prefix)).first()
-        if row is None:
+    # Core rows, not ORM objects, in autocommit (no BEGIN and ROLLBACK round trips; the rare update of
+    # last_used_at commits by itself): this runs on every API-key request.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        key = conn.execute(_KEY_LOOKUP, {"prefix": prefix}).first()
+        if key is None:
             crypto.equal(crypto.token_hash(presented), b"\0" * 32)  # same work either way
             return None
-        key, deleted_at = row
         if not crypto.equal(crypto.token_hash(presented), key.secret_hash):
             return None
-        if key.revoked_at is not None or deleted_at is not None or (key.expires_at and key.expires_at <= now):
+        if key.revoked_at is not None or key.deleted_at is not None or (key.expires_at and key.expires_at <= now):
             return None
         if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=60):
-            db.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-            db.commit()
+            conn.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+            conn.commit()
     try:
         redis.hincrby(key_usage.live_key(settings), f"{key.id}|{now.date().isoformat()}", 1)
     except Exception:

@@ -1,8 +1,10 @@
 """Caching of read responses, keyed by the index version, with ETags.
 
-The index version (``indexer.read_models.index_version``) changes whenever an indexer commits a batch,
-moves its confirmed block or rolls back a reorg, so a cache keyed by it never serves stale data:
-invalidation is automatic. It is read from the database at most every ``cache_version_ttl_seconds``.
+The version is the index version (``indexer.read_models.index_version``), which changes whenever an
+indexer commits a batch, moves its confirmed block or rolls back a reorg, with the app's data versions
+(``api.kit.versions``: projects, reputation inputs), bumped by triggers in every writing transaction; so
+a cache keyed by it never serves stale data: invalidation is automatic. It is read from the database at
+most every ``cache_version_ttl_seconds``, and at once after this process committed a write.
 
 Two layers: a small in-process LRU of rendered bodies (every route), and Redis for the hot aggregates
 (chains, treasury, carbon summary) so API replicas share them. Entries carry their ETag (a hash of
@@ -31,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.kit.fastread import RawReads
 from api.kit.problems import Problem
+from api.kit.versions import data_versions
 from indexer import read_models
 
 log = structlog.get_logger(__name__)
@@ -78,6 +81,7 @@ class ReadCache:
         self.redis_ttl = redis_ttl
         self._lock = threading.Lock()
         self._version: tuple[float, str] | None = None
+        self._generation = 0  # moved by stale(): a version read before it is not kept
         self._local: OrderedDict[str, Cached] = OrderedDict()
         self.raw = RawReads()  # raw URL -> cache key of anonymous reads (api.kit.fastread)
 
@@ -88,14 +92,23 @@ class ReadCache:
             return current[1]
         return self._read_version()
 
+    def stale(self) -> None:
+        """This process wrote app data: the next read takes the version from the database (a read of it
+        already under way is not kept)."""
+        self._generation += 1
+        self._version = None
+
     def _read_version(self) -> str:
         now = time.monotonic()  # taken before the read: the version is never used past its bound
+        generation = self._generation
         # Tagged: a bounded look-up that may also run from the background refresher at any moment, so
-        # statement counts (the N+1 check) leave it out.
+        # statement counts (the N+1 check) leave it out. Both are read before the data a caller then
+        # builds, so what is filed under a version is never older than that version.
         with self.engine.connect().execution_options(lancer_cache_version=True) as conn:
-            value = read_models.index_version(conn)
+            value = data_versions(conn) + "|" + read_models.index_version(conn)
         digest = hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
-        self._version = (now, digest)
+        if generation == self._generation:
+            self._version = (now, digest)
         return digest
 
     async def keep_version_fresh(self) -> None:
@@ -142,6 +155,15 @@ class ReadCache:
         if current is None or time.monotonic() - current[0] >= self.version_ttl:
             return None
         return self._local_hit(f"{current[1]}:{key}")
+
+    def lookup(self, key: str) -> Cached | None:
+        """The in-process entry under a key the caller versioned itself (exactly: see ``store``)."""
+        return self._local_hit(f"exact:{key}")
+
+    def store(self, key: str, value: Cached) -> None:
+        """Keep ``value`` in the in-process LRU under ``key`` alone, not under the index version: for a
+        route that reads its own versions on every request (reputation) and names them in ``key``."""
+        self._remember(f"exact:{key}", value)
 
     def _local_hit(self, full: str) -> Cached | None:
         """The in-process entry under a versioned key, marked recently used and counted as a hit."""

@@ -267,6 +267,17 @@ def limit_principal(request: Request, identity: str | None, rate: RateClass) -> 
     _apply(request, [verdict])
 
 
+async def alimit_principal(request: Request, identity: str | None, rate: RateClass) -> None:
+    """``limit_principal`` for the event loop (same bucket and script, batched with the other hits)."""
+    settings = request.app.state.settings
+    if rate == "none" or not settings.ratelimit_enabled or identity is None:
+        return
+    verdict = await _limiter(request).ahit(
+        "principal", identity, settings.ratelimit_principal_per_window, settings.ratelimit_window_seconds
+    )
+    _apply(request, [verdict])
+
+
 # --- Failed authentications ----------------------------------------------------------------------
 # Guessing keys or tokens costs the guesser: every 401 counts against the client's IP (IPv6: its /64),
 # and past the budget every credentialed call from there is a 429 until the window ends, before any

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import TypeAdapter
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session as Db
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, Scope, public_read, user
+from api.kit.cache import cached_read
 from api.kit.deps import get_db
 from api.matching import service as matching
 from api.kit import idempotency
@@ -60,15 +63,29 @@ async def search_projects(principal: Annotated[Principal, public_read(Scope.READ
                           state: Annotated[s.State | None, Query()] = None,
                           mine: Annotated[bool, Query(description="Only my projects (signed in)")] = False,
                           limit: Limit = 50, cursor: Cursor = None) -> Response:
-    # The busiest marketplace read: one thread-pool hop for the session, the query and the JSON (a sync
-    # route with sync dependencies paid four), and the page serialized once by its own schema instead
-    # of FastAPI's dump, re-validation and re-encoding of the returned model.
+    low, high = None if min_budget is None else int(min_budget), None if max_budget is None else int(max_budget)
+    if principal.user_id is None and not mine:
+        # Anonymous: the same page for everyone, cached under the index and projects data versions (a
+        # write to projects, handles, organization or skill slugs moves the latter: api.kit.versions); a
+        # repeated URL is then answered before routing (api.kit.fastread). The key is a pure function of
+        # the parsed query, as the fast path requires.
+        key = "projects:" + json.dumps([q, sorted(set(skills)), low, high, chain, state, limit, cursor])
+
+        def build(conn: Connection) -> s.ProjectPage:
+            with Db(bind=conn) as db:
+                return service.search(db, tokens(request), None, q=q, skills=skills, min_budget=low,
+                                      max_budget=high, chain=chain, state=state, mine=False, limit=limit,
+                                      cursor=cursor)
+
+        return await cached_read(request, key, build, confirmed=False)
+
+    # Signed in (own, organization and invited projects): one thread-pool hop for the session, the query
+    # and the JSON, the page serialized once by its own schema instead of FastAPI's dump, re-validation
+    # and re-encoding of the returned model.
     def page() -> bytes:
         with Db(request.app.state.engine, expire_on_commit=False) as db:
-            out = service.search(db, tokens(request), principal.user_id, q=q, skills=skills,
-                                 min_budget=None if min_budget is None else int(min_budget),
-                                 max_budget=None if max_budget is None else int(max_budget), chain=chain,
-                                 state=state, mine=mine, limit=limit, cursor=cursor)
+            out = service.search(db, tokens(request), principal.user_id, q=q, skills=skills, min_budget=low,
+                                 max_budget=high, chain=chain, state=state, mine=mine, limit=limit, cursor=cursor)
         return _PAGE_JSON.dump_json(out)
 
     return Response(await run_in_threadpool(page), media_type="application/json")

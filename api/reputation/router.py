@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session as Db
+from starlette.concurrency import run_in_threadpool
 
 from api.attestations import service as attestations
 from api.attestations.schemas import SkillOut
 from api.auth import Principal, Scope, scope
+from api.kit.cache import read_cache, respond
 from api.kit.deps import get_db, get_engine
 from api.kit.pagination import Limit
 from api.reputation import history, service
@@ -24,10 +26,13 @@ Reader = Annotated[Principal, scope(Scope.READ_REPUTATION)]
 
 @router.get("/v1/reputation/{address}", response_model=ReputationOut,
             summary="Reputation score of a wallet, with its parts (formula named in the response)")
-def reputation(address: Address, _: Reader, request: Request, db: Annotated[Db, Depends(get_db)],
-               engine: Annotated[Engine, Depends(get_engine)]) -> ReputationOut:
+async def reputation(address: Address, _: Reader, request: Request) -> Response:
+    # One thread-pool hop (version reads, then the remembered body or the score); the body is served as
+    # rendered, with an ETag (304 on If-None-Match) and no-cache.
     state = request.app.state
-    return service.reputation(db, engine, state.redis, state.settings, address)
+    found = await run_in_threadpool(service.reputation_cached, state.engine, state.redis, state.settings,
+                                    read_cache(request), address)
+    return respond(request, found)
 
 
 @router.get("/v1/reputation/{address}/skills", response_model=list[SkillOut],

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session as Db
 
 from api.attestations import service as attestations
 from api.identity.models import Wallet
-from api.reputation.models import ReputationScore
+from api.kit.cache import Cached, ReadCache
+from api.kit.versions import data_version
 from api.reputation import formula, verifier_stake
+from api.reputation.models import ReputationScore
 from api.reputation.schemas import ReputationOut
 from api.settings import ApiSettings
 from indexer import read_models
@@ -139,18 +141,53 @@ def facts_for(db: Db, engine: Engine, settings: ApiSettings, address: str, now: 
     return facts, sorted(used)
 
 
-def reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, address: str) -> ReputationOut:
-    address = checksum(address)
-    now = datetime.now(UTC)
-    with engine.connect() as conn:
+def _versions(engine: Engine, redis: Redis, settings: ApiSettings, address: str,
+              now: datetime) -> tuple[str, str, bool, dict[int, int]]:
+    """(cache key, index_version of the response, is_verifier, stakes): everything a score depends on, read
+    now (never a remembered version: a score follows the confirmed index and Lancer's data exactly)."""
+    # Autocommit: read-only statements, each its own snapshot anyway; no BEGIN and ROLLBACK round trips.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         index_version = read_models.reputation_index_version(conn)
+        # Linked wallets and offchain attestations (api.kit.versions): a wallet linked or unlinked changes
+        # which escrows and reviews count.
+        wallets_and_attestations = data_version(conn, "reputation")
         # verifier_stake (a separate component): only verifiers' stakes are read; the stake is in the key.
         is_verifier = address in settings.verifier_addresses or address in settings.admin_addresses
         stakes = verifier_stake.stakes_by_chain(conn, settings.deployments_dir, address) if is_verifier else {}
     version = f"{index_version}.{attestations.attestation_version(redis, settings)}"
     stake_key = f"{verifier_stake.VERSION}:{int(is_verifier)}:{sum(stakes.values())}"
     # The hour is part of the key so decay moves on even when no data changes.
-    key = f"{settings.redis_key_prefix}rep:{formula.FORMULA_VERSION}:{stake_key}:{address}:{version}:{now:%Y%m%d%H}"
+    key = (f"{settings.redis_key_prefix}rep:{formula.FORMULA_VERSION}:{stake_key}:{address}:{version}:"
+           f"{wallets_and_attestations}:{now:%Y%m%d%H}")
+    return key, version, is_verifier, stakes
+
+
+def reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, address: str) -> ReputationOut:
+    address = checksum(address)
+    now = datetime.now(UTC)
+    key, version, is_verifier, stakes = _versions(engine, redis, settings, address, now)
+    return _reputation(db, engine, redis, settings, address, now, key, version, is_verifier, stakes)
+
+
+def reputation_cached(engine: Engine, redis: Redis, settings: ApiSettings, cache: ReadCache, address: str) -> Cached:
+    """The route's answer: ``reputation`` with its rendered body also kept in the process (the read cache's
+    bounded LRU) under the same exact key, so a repeat costs the version reads and no Redis get, JSON
+    parse, validation or serialization. The first answer says ``cached: false``, repeats ``true``."""
+    address = checksum(address)
+    now = datetime.now(UTC)
+    key, version, is_verifier, stakes = _versions(engine, redis, settings, address, now)
+    found = cache.lookup(key)
+    if found is not None:
+        return found
+    with Db(engine) as db:
+        out = _reputation(db, engine, redis, settings, address, now, key, version, is_verifier, stakes)
+    repeat = out if out.cached else out.model_copy(update={"cached": True})
+    cache.store(key, Cached.of(repeat.model_dump_json().encode(), confirmed=False))
+    return Cached.of(out.model_dump_json().encode(), confirmed=False)
+
+
+def _reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, address: str, now: datetime, key: str,
+                version: str, is_verifier: bool, stakes: dict[int, int]) -> ReputationOut:
     ttl = settings.reputation_cache_ttl_seconds
     if ttl:
         cached = redis.get(key)

@@ -30,6 +30,7 @@ import api.proposals.models  # noqa: F401
 import api.skills.models  # noqa: F401
 import api.verification.models  # noqa: F401
 import api.kit.txonce  # noqa: F401
+import api.kit.versions  # noqa: F401
 import api.sustainability.models  # noqa: F401
 import api.support.models  # noqa: F401
 from api.kit.db import metadata as api_metadata

@@ -60,8 +60,11 @@ def test_project_search_is_not_n_plus_one(client: TestClient) -> None:
         opened = client.post(f"/v1/projects/{r.json()['id']}/transition", headers=owner, json={"to": "open"})
         assert opened.status_code == 200, opened.text
 
+    limits = iter(range(50, 40, -1))
+
     def call() -> None:
-        r = client.get(f"/v1/projects?q={word}&limit=50")
+        # A new limit each time: an anonymous page is cached (api.kit.cache), and this counts a page built.
+        r = client.get(f"/v1/projects?q={word}&limit={next(limits)}")
         assert r.status_code == 200 and r.json()["items"], r.text
 
     post()

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from eth_account import Account
+from sqlalchemy import text
 from web3 import Web3
 
 from api.settings import ApiSettings
@@ -138,6 +140,25 @@ def test_cache_serves_repeats_and_changes_with_the_data(env: Env, history: dict[
     third = env.client.get(f"/v1/reputation/{f}", headers=history["auth"]).json()
     assert third["cached"] is False and third["index_version"] != first["index_version"]
     assert {"skill": "go", "level": 3} in third["parts"]["verified_skills"]["skills"]
+
+
+def test_a_wallet_linked_elsewhere_is_seen_at_once(env: Env, history: dict[str, Any]) -> None:
+    """Linked wallets decide which escrows and reviews count: a link written by another process (here SQL on
+    the test's engine) moves the answer's key at once (the ``reputation`` data version). About 1 s."""
+    f = history["freelancer"].address
+    env.token_for(history["freelancer"])  # signing in makes the freelancer a user
+    env.client.get(f"/v1/reputation/{f}", headers=history["auth"])
+    assert env.client.get(f"/v1/reputation/{f}", headers=history["auth"]).json()["cached"] is True
+    other = Account.create().address
+    with env.engine.begin() as conn:
+        conn.execute(text("INSERT INTO user_wallets (id, user_id, address, chain_id, kind, linked_at) SELECT "
+                          "gen_random_uuid(), user_id, :a, 31337, 'eoa', now() FROM user_wallets WHERE address = :f"),
+                     {"a": other, "f": f})
+    try:
+        assert env.client.get(f"/v1/reputation/{f}", headers=history["auth"]).json()["cached"] is False
+    finally:
+        with env.engine.begin() as conn:
+            conn.execute(text("DELETE FROM user_wallets WHERE address = :a"), {"a": other})
 
 
 def test_reorg_removes_an_onchain_attestation_from_reputation(env: Env, history: dict[str, Any]) -> None:
