@@ -23,6 +23,7 @@ from api.settings import ApiSettings
 from contracts.client import LancerContracts
 from contracts.demo import DemoResult, run_demo
 from contracts.deploy import deploy_chain
+from contracts.economy_deploy import TokenEconomyExtension
 from contracts.deploy_config import DeploySettings
 from devtools.anvil import AnvilProcess
 from indexer.core.db import make_engine
@@ -77,8 +78,9 @@ def get_ok(client: TestClient, url: str, **kwargs: Any) -> Any:
 
 
 def build_stack(label: str, database_factory: Callable[[str], str], redis_url: str, redis_prefix: str,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The stack on its own database, Redis prefix and anvils (`label` names them); other suites reuse it."""
+                tmp_path_factory: pytest.TempPathFactory, *, economy: bool = False) -> Iterator[Stack]:
+    """The stack on its own database, Redis prefix and anvils (`label` names them); other suites reuse it.
+    With `economy`, the token economy (MerkleDistributor, LancerStaking) is deployed and indexed too."""
     tmp = tmp_path_factory.mktemp(label)
     deployments_dir = tmp / "deployments"
     nodes = {cid: AnvilProcess(cid).start() for cid in CHAIN_IDS}
@@ -100,7 +102,7 @@ def build_stack(label: str, database_factory: Callable[[str], str], redis_url: s
         under_test: dict[int, ChainUnderTest] = {}
         for cid, node in nodes.items():
             config = registry.by_id(cid)
-            deploy_chain(config, deploy_settings, extensions=[])
+            deploy_chain(config, deploy_settings, extensions=[TokenEconomyExtension()] if economy else [])
             deployment = load_deployment(deployments_dir, cid)
             assert deployment is not None
             w3 = Web3(HTTPProvider(node.url, request_kwargs={"timeout": 30}))

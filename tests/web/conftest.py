@@ -58,8 +58,9 @@ def web_build() -> Path:
 @pytest.fixture(scope="session")
 def web_stack(database_factory: Callable[[str], str], redis_url: str, redis_prefix: str,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The read API's stack (two anvils, Lancer deployed, the demo played and indexed), on its own database."""
-    yield from build_stack("web", database_factory, redis_url, redis_prefix, tmp_path_factory)
+    """The read API's stack (two anvils, Lancer deployed with its token economy, the demo played and indexed),
+    on its own database."""
+    yield from build_stack("web", database_factory, redis_url, redis_prefix, tmp_path_factory, economy=True)
 
 
 @dataclass
