@@ -4,10 +4,9 @@
 // thread by full-text search, locks the thread and hides its reply (B is a moderator), RSVPs to an event (times in its zone, capacity shown) and downloads its .ics;
 // A asks the support assistant, answers "did this help?" with no, escalates to a ticket, replies on it and
 // finds it on /support with the FAQ. Every new page is screenshotted and audited with axe-core.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
 
-import { audit as auditPage, env, launch, signIn, walletPage } from "./harness.mjs";
+import { audit as auditPage, env, launch, runScenario, scenario, signIn, walletPage } from "./harness.mjs";
 
 const WEB = env("WEB_URL");
 const ARTIFACTS = env("ARTIFACTS_DIR");
@@ -20,9 +19,8 @@ const TITLE = `Releasing a milestone early ${WORD}`;
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const results = { pages: {}, violations: {}, title: TITLE };
-const consoleErrors = [];
-let step = "start";
-const log = (text) => { step = text; console.log(`community e2e: ${text}`); };
+const run = scenario("community e2e");
+const { log, consoleErrors } = run;
 const audit = (page, name) => auditPage(page, name, ARTIFACTS, results);
 
 async function signedIn(browser, key, options) {
@@ -37,7 +35,7 @@ async function signedIn(browser, key, options) {
 const browser = await launch();
 let a;
 let b;
-try {
+await runScenario(run, { browser, artifacts: ARTIFACTS, results, resultsFile: "community-results.json", failureName: "community", ignoreConsole: /404|403|Failed to load resource/ }, async () => {
   log("A signs in");
   a = await signedIn(browser, env("WALLET_A"));
 
@@ -167,18 +165,4 @@ try {
   results.faq_rows = await a.getByTestId("faq-article").allInnerTexts();
   await audit(a, "support");
 
-  results.console_errors = consoleErrors.filter((text) => !/404|403|Failed to load resource/.test(text));
-  results.ok = true;
-} catch (error) {
-  results.ok = false;
-  results.failed_step = step;
-  results.error = String(error?.message ?? error).split("\n").slice(0, 6).join("\n");
-  for (const [name, page] of [["a", a], ["b", b]]) {
-    if (page) await page.screenshot({ path: join(ARTIFACTS, `community-failure-${name}.png`), fullPage: true }).catch(() => undefined);
-  }
-} finally {
-  writeFileSync(join(ARTIFACTS, "community-results.json"), JSON.stringify(results, null, 2));
-  await browser.close();
-}
-console.log(`community e2e: ${results.ok ? "done" : `FAILED at "${results.failed_step}": ${results.error}`}`);
-process.exit(results.ok ? 0 : 1);
+});
