@@ -29,21 +29,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Folders whose tests share a session- or package-scoped stack (anvils with Lancer deployed and indexed):
 # under pytest-xdist each stays on one worker, so the stack is built once. Every other test module is its
-# own group. tests/web is not one of them: its modules (a few minutes of browser each) spread over the
-# workers, each worker with its own stack and `next start` over the one `next build` (tests/web/conftest.py).
+# own group, unless JOINS names its group.
 SHARED_STACK_FOLDERS = (
     "tests/api/reads", "tests/api/integrations", "tests/api/transactions", "tests/api/economy",
     "tests/api/sustainability", "tests/contracts/src",
 )
+# The browser modules (a minute or two of browser each, after the stack and the build) run in two groups, on
+# two workers at once: each worker builds its own stack and `next start` over the one `next build`
+# (tests/web/conftest.py). Two, not one per module: each more costs a stack, and three browsers at once on
+# two busy cores ran past the web app's 30 s proxy timeout.
+WEB_A, WEB_B = "tests/web:market,community,verify", "tests/web:e2e,platform"
+JOINS = {"tests/web/test_market_e2e.py": WEB_A, "tests/web/test_community_e2e.py": WEB_A,
+         "tests/web/test_verify_e2e.py": WEB_A, "tests/web/test_e2e.py": WEB_B, "tests/web/test_platform_e2e.py": WEB_B}
 # Modules whose tests share nothing costly (module fixtures are a login or a schema): each test function is
 # its own group, so their minutes spread over the workers.
 SPLIT_BY_TEST = ("tests/api/test_fuzz.py",)
 # Groups that take longest go first, so no worker is left with a long one at the end (scripts/run_tests.sh
 # passes --no-loadscope-reorder: xdist would otherwise start the groups with the most tests first).
-LONG_FIRST = ("tests/web/test_market_e2e.py", "tests/web/test_e2e.py", "tests/web/test_platform_e2e.py",
-              "tests/web/test_community_e2e.py", "tests/web/test_verify_e2e.py", "tests/contracts/src",
-              "tests/api/test_fuzz_stateful.py", "tests/api/reads", "tests/scripts/test_lancer_dev.py",
-              "tests/api/test_fuzz.py", "tests/indexer/sync", "tests/api/economy")
+LONG_FIRST = (WEB_A, WEB_B, "tests/contracts/src", "tests/api/test_fuzz_stateful.py", "tests/api/reads",
+              "tests/scripts/test_lancer_dev.py", "tests/api/test_fuzz.py", "tests/indexer/sync", "tests/api/economy")
 
 
 def _group_of(item: pytest.Item) -> str:
@@ -53,7 +57,7 @@ def _group_of(item: pytest.Item) -> str:
             return folder
     if path in SPLIT_BY_TEST:
         return f"{path}::{getattr(item, 'originalname', item.name)}"
-    return path
+    return JOINS.get(path, path)
 
 
 def _rank(group: str) -> int:

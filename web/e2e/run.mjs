@@ -46,7 +46,6 @@ const run = scenario("e2e");
 const { log, consoleErrors } = run;
 page.on("console", (msg) => { if (msg.type() === "error") consoleErrors.push(msg.text()); });
 
-
 async function audit(name) {
   // Let skeletons settle so the audit sees the content, not placeholders.
   await page.waitForSelector('[data-testid="skeleton"]', { state: "detached", timeout: TIMEOUT });
