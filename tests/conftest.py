@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -26,22 +27,27 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LOCAL_CHAIN_IDS = (31337, 31338)
 ROOT = Path(__file__).resolve().parents[1]
 
-# Folders whose tests share a session- or package-scoped stack (anvils with Lancer deployed and indexed, a
-# web build): under pytest-xdist each stays on one worker, so the stack is built once. Every other test
-# module is its own group.
+# Folders whose tests share a session- or package-scoped stack (anvils with Lancer deployed and indexed):
+# under pytest-xdist each stays on one worker, so the stack is built once. Every other test module is its
+# own group, unless JOINS names its group.
 SHARED_STACK_FOLDERS = (
-    "tests/web", "tests/api/reads", "tests/api/integrations", "tests/api/transactions", "tests/api/economy",
+    "tests/api/reads", "tests/api/integrations", "tests/api/transactions", "tests/api/economy",
     "tests/api/sustainability", "tests/contracts/src",
 )
-# Tests that use the same files in the repository as a shared folder's tests join that folder's group:
-# `lancer dev` serves web/ as the browser tests' `next build` does (two builds of one folder refuse to run).
-JOINS = {"tests/scripts/test_lancer_dev.py": "tests/web"}
+# The browser modules (a minute or two of browser each, after the stack and the build) run in two groups, on
+# two workers at once: each worker builds its own stack and `next start` over the one `next build`
+# (tests/web/conftest.py). Two, not one per module: each more costs a stack, and three browsers at once on
+# two busy cores ran past the web app's 30 s proxy timeout.
+WEB_A, WEB_B = "tests/web:market,community,verify", "tests/web:e2e,platform"
+JOINS = {"tests/web/test_market_e2e.py": WEB_A, "tests/web/test_community_e2e.py": WEB_A,
+         "tests/web/test_verify_e2e.py": WEB_A, "tests/web/test_e2e.py": WEB_B, "tests/web/test_platform_e2e.py": WEB_B}
 # Modules whose tests share nothing costly (module fixtures are a login or a schema): each test function is
 # its own group, so their minutes spread over the workers.
 SPLIT_BY_TEST = ("tests/api/test_fuzz.py",)
-# Groups that take longest go first, so no worker is left with a long one at the end.
-LONG_FIRST = ("tests/web", "tests/contracts/src", "tests/api/test_fuzz_stateful.py", "tests/api/reads",
-              "tests/api/test_fuzz.py", "tests/indexer/sync", "tests/api/economy")
+# Groups that take longest go first, so no worker is left with a long one at the end (scripts/run_tests.sh
+# passes --no-loadscope-reorder: xdist would otherwise start the groups with the most tests first).
+LONG_FIRST = (WEB_A, WEB_B, "tests/contracts/src", "tests/api/test_fuzz_stateful.py", "tests/api/reads",
+              "tests/scripts/test_lancer_dev.py", "tests/api/test_fuzz.py", "tests/indexer/sync", "tests/api/economy")
 
 
 def _group_of(item: pytest.Item) -> str:
@@ -52,10 +58,6 @@ def _group_of(item: pytest.Item) -> str:
     if path in SPLIT_BY_TEST:
         return f"{path}::{getattr(item, 'originalname', item.name)}"
     return JOINS.get(path, path)
-
-
-def _joined(item: pytest.Item) -> bool:
-    return Path(str(item.path)).resolve().relative_to(ROOT).as_posix() in JOINS
 
 
 def _rank(group: str) -> int:
@@ -72,8 +74,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     groups = {id(item): _group_of(item) for item in items}
     for item in items:
         item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
-    # Stable: keeps the order within a group, except that joined tests run after the folder's own.
-    items.sort(key=lambda item: (_rank(groups[id(item)]), _joined(item)))
+    items.sort(key=lambda item: _rank(groups[id(item)]))  # stable: keeps the order within a group
 
 
 @pytest.fixture(scope="session")
@@ -81,10 +82,10 @@ def run_id() -> str:
     return uuid.uuid4().hex[:10]
 
 
-def _create_database(name: str) -> str:
+def _create_database(name: str, template: str | None = None) -> str:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     admin.dispose()
     return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
@@ -98,19 +99,28 @@ def _drop_database(name: str) -> None:
 
 @pytest.fixture(scope="session")
 def database_factory(run_id: str) -> Iterator[Callable[[str], str]]:
-    """Creates extra migrated databases (for tests that need a pristine one); all dropped at the end."""
+    """Creates extra migrated databases (for tests that need a pristine one); all dropped at the end.
+
+    The migrations run once per session, into a template database that nothing connects to afterwards; each
+    database is a copy of it (`CREATE DATABASE ... TEMPLATE`, well under a second, where migrating from
+    scratch takes seconds and dozens of tests ask for a pristine database)."""
     created: list[str] = []
+    template = f"lancer_test_{run_id}_template"
 
     def make(label: str) -> str:
+        if template not in created:
+            upgrade(_create_database(template))  # alembic's engine uses NullPool: no connection is left open
+            created.append(template)
         name = f"lancer_test_{run_id}_{label}"
-        url = _create_database(name)
+        url = _create_database(name, template=template)
         created.append(name)
-        upgrade(url)
         return url
 
     yield make
-    for name in created:
-        _drop_database(name)
+    # Together: each DROP DATABASE waits for a checkpoint, and concurrent drops share one (one after the other
+    # they took seconds each, all at the end of every worker's session).
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_drop_database, created))
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,10 @@ def test_hooks_run_at_their_cadence_and_every_run_is_recorded(engine: Engine, ap
         raise ConnectionError("https://rpc.example/v3/secret unreachable")
 
     hooks += ["rewards_epoch", "reputation_recompute"]
+    # The cadence starts from "never ran": earlier tests on this worker's database may have run the real
+    # rewards_epoch hook (tests/conftest.py decides which tests share a worker).
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM scheduler_runs WHERE job IN ('rewards_epoch', 'reputation_recompute')"))
     scheduler.register("rewards_epoch", epoch, every_seconds=3600)
     scheduler.register("reputation_recompute", broken)
     redis = Redis.from_url(redis_url)

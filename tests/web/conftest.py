@@ -4,6 +4,7 @@ played and indexed). Nothing is mocked; the browser is Debian's Chromium."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ from api.app import create_app
 from devtools.anvil import free_port
 from tests.support.github_oauth import CLIENT_ID, CLIENT_SECRET, GithubOAuthServer
 from tests.support.read_stack import Stack, build_stack
+from tests.support.web_build import WebBuild
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -33,26 +35,15 @@ ARTIFACTS = WEB / "test-artifacts"
 STEP_UP_MAX_AGE_SECONDS = 30
 
 
-def _newest_source() -> float:
-    paths = [WEB / "openapi.json", WEB / "package-lock.json", WEB / "next.config.ts", WEB / "tsconfig.json",
-             WEB / "postcss.config.mjs"]
-    paths += [p for p in (WEB / "src").rglob("*") if p.is_file()]
-    return max(p.stat().st_mtime for p in paths)
-
-
 @pytest.fixture(scope="session")
-def web_build() -> Path:
-    """`next build` (compile + TypeScript check). Skipped only when a build newer than every source exists,
-    which a fresh clone (CI) never has."""
+def web_build() -> Iterator[WebBuild]:
+    """`next build` (compile + TypeScript check), once for all workers, started in the background by the first
+    (tests/support/web_build.py); `.wait()` for it."""
     if not NEXT.exists():
         pytest.fail("web/node_modules is missing: run `npm ci` in web/ (make test does)")
-    build_id = WEB / ".next" / "BUILD_ID"
-    if build_id.exists() and build_id.stat().st_mtime > _newest_source():
-        return WEB / ".next"
-    env = {**os.environ, "NEXT_TELEMETRY_DISABLED": "1"}
-    proc = subprocess.run([str(NEXT), "build"], cwd=WEB, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, f"next build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    return WEB / ".next"
+    build = WebBuild(WEB, NEXT)
+    yield build
+    build.close()
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +69,10 @@ def github_oauth() -> Iterator[GithubOAuthServer]:
 
 
 @pytest.fixture(scope="session")
-def web_app(web_build: Path, web_stack: Stack, github_oauth: GithubOAuthServer) -> Iterator[WebApp]:
+def web_app(web_build: WebBuild, web_stack: Stack, github_oauth: GithubOAuthServer,
+            worker_id: str) -> Iterator[WebApp]:
+    # In this order: the build runs (here or on another worker) while this worker builds its stack.
+    web_build.wait()
     web_port, api_port = free_port(), free_port()
     web_url = f"http://127.0.0.1:{web_port}"
     # The API checks SIWE messages against the web app's origin, exactly as in production. The step-up
@@ -99,7 +93,7 @@ def web_app(web_build: Path, web_stack: Stack, github_oauth: GithubOAuthServer) 
     thread.start()
     api_url = f"http://127.0.0.1:{api_port}"
     env = {**os.environ, "API_URL": api_url, "NEXT_TELEMETRY_DISABLED": "1"}
-    log = open(WEB / ".next" / "e2e-server.log", "wb")
+    log = open(WEB / ".next" / f"e2e-server-{worker_id}.log", "wb")
     web = subprocess.Popen([str(NEXT), "start", "--hostname", "127.0.0.1", "--port", str(web_port)], cwd=WEB, env=env,
                            stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -128,7 +122,13 @@ def web_app(web_build: Path, web_stack: Stack, github_oauth: GithubOAuthServer) 
 
 
 @pytest.fixture(scope="session")
-def artifacts() -> Path:
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
+def artifacts(testrun_uid: str) -> Path:
+    """Emptied once per test run, by whichever worker comes first (the others' screenshots stay)."""
+    with open(WEB / ".test-artifacts.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = ARTIFACTS / ".run"
+        if not stamp.exists() or stamp.read_text() != testrun_uid:
+            shutil.rmtree(ARTIFACTS, ignore_errors=True)
+            ARTIFACTS.mkdir(parents=True)
+            stamp.write_text(testrun_uid)
     return ARTIFACTS

@@ -6,10 +6,9 @@
 // finds it on /support with the FAQ. A edits its opening post; B, on /community/moderation, sees the report
 // with the reported post, bans A, lifts the ban and resolves the report; B, a support agent too, answers A's
 // ticket from /support/queue and takes it. Every new page is screenshotted and audited with axe-core.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
 
-import { audit as auditPage, env, launch, signIn, walletPage } from "./harness.mjs";
+import { audit as auditPage, env, launch, runScenario, scenario, signIn, walletPage } from "./harness.mjs";
 
 const WEB = env("WEB_URL");
 const ARTIFACTS = env("ARTIFACTS_DIR");
@@ -22,9 +21,8 @@ const TITLE = `Releasing a milestone early ${WORD}`;
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const results = { pages: {}, violations: {}, title: TITLE };
-const consoleErrors = [];
-let step = "start";
-const log = (text) => { step = text; console.log(`community e2e: ${text}`); };
+const run = scenario("community e2e");
+const { log, consoleErrors } = run;
 const audit = (page, name) => auditPage(page, name, ARTIFACTS, results);
 
 async function signedIn(browser, key, options) {
@@ -39,7 +37,7 @@ async function signedIn(browser, key, options) {
 const browser = await launch();
 let a;
 let b;
-try {
+await runScenario(run, { browser, artifacts: ARTIFACTS, results, resultsFile: "community-results.json", failureName: "community", ignoreConsole: /404|403|Failed to load resource/ }, async () => {
   log("A signs in");
   a = await signedIn(browser, env("WALLET_A"));
 
@@ -253,19 +251,4 @@ try {
   await article.getByRole("button", { name: "Save article" }).click();
   await b.getByTestId("faq-article").filter({ hasText: `When are payouts ${WORD} paid?` }).waitFor();
   results.faq_slug = `payouts-${WORD}`;
-
-  results.console_errors = consoleErrors.filter((text) => !/404|403|Failed to load resource/.test(text));
-  results.ok = true;
-} catch (error) {
-  results.ok = false;
-  results.failed_step = step;
-  results.error = String(error?.message ?? error).split("\n").slice(0, 6).join("\n");
-  for (const [name, page] of [["a", a], ["b", b]]) {
-    if (page) await page.screenshot({ path: join(ARTIFACTS, `community-failure-${name}.png`), fullPage: true }).catch(() => undefined);
-  }
-} finally {
-  writeFileSync(join(ARTIFACTS, "community-results.json"), JSON.stringify(results, null, 2));
-  await browser.close();
-}
-console.log(`community e2e: ${results.ok ? "done" : `FAILED at "${results.failed_step}": ${results.error}`}`);
-process.exit(results.ok ? 0 : 1);
+});

@@ -1,5 +1,6 @@
 // Shared pieces of the browser runs: Debian's Chromium, one browser context per wallet (each with its own
 // test wallet), screenshots + axe-core audits, and signing in through the UI.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import AxeBuilder from "@axe-core/playwright";
@@ -89,4 +90,38 @@ export async function sendThroughWallet(page, label, scope = page) {
     throw new Error(`${label}: ${await runner.innerText()}`);
   }
   return { switched: prompt !== null, switchPrompt: prompt, steps };
+}
+
+/** A browser run's step log: `log(text)` prints the step and remembers it, for the report if the run fails;
+ * `consoleErrors` collects the pages' console errors (hand it to `walletPage`). */
+export function scenario(label) {
+  const run = { label, step: "start", consoleErrors: [] };
+  run.log = (text) => { run.step = text; console.log(`${label}: ${text}`); };
+  return run;
+}
+
+/** What every browser run does around its steps: runs `steps`, then records in `results` either `ok` and the
+ * console errors not matching `ignoreConsole`, or the step that failed, the error and a screenshot of every
+ * open page (`<failureName>-failure-<n>.png`); writes `results` to `<artifacts>/<resultsFile>` (the test
+ * reads it), closes the browser and exits 0 or 1. */
+export async function runScenario(run, { browser, artifacts, results, resultsFile, failureName,
+                                         ignoreConsole = /404|Failed to load resource/ }, steps) {
+  try {
+    await steps();
+    results.console_errors = run.consoleErrors.filter((text) => !ignoreConsole.test(text));
+    results.ok = true;
+  } catch (error) {
+    results.ok = false;
+    results.failed_step = run.step;
+    results.error = String(error?.message ?? error).split("\n").slice(0, 6).join("\n");
+    const pages = browser.contexts().flatMap((context) => context.pages());
+    for (const [n, page] of pages.entries()) {
+      await page.screenshot({ path: join(artifacts, `${failureName}-failure-${n}.png`), fullPage: true }).catch(() => undefined);
+    }
+  } finally {
+    writeFileSync(join(artifacts, resultsFile), JSON.stringify(results, null, 2));
+    await browser.close();
+  }
+  console.log(`${run.label}: ${results.ok ? "done" : `FAILED at "${results.failed_step}": ${results.error}`}`);
+  process.exit(results.ok ? 0 : 1);
 }

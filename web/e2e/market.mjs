@@ -5,10 +5,9 @@
 // indexer sees it (pending, then confirmed after mining); the freelancer accepts and submits; the client
 // releases; the invoice appears and its PDF downloads; messages arrive live over the WebSocket and unread
 // counts show. Every main page is screenshotted and audited with axe-core.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 
-import { audit as auditPage, env, launch, sendThroughWallet, signIn, walletPage } from "./harness.mjs";
+import { audit as auditPage, env, launch, runScenario, scenario, sendThroughWallet, signIn, walletPage } from "./harness.mjs";
 
 const WEB = env("WEB_URL");
 const ARTIFACTS = env("ARTIFACTS_DIR");
@@ -17,9 +16,8 @@ const ARBITER = env("ARBITER");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const results = { pages: {}, violations: {}, ws_frames: { client: 0, freelancer: 0 } };
-const consoleErrors = [];
-let step = "start";
-const log = (text) => { step = text; console.log(`market e2e: ${text}`); };
+const run = scenario("market e2e");
+const { log, consoleErrors } = run;
 const audit = (page, name) => auditPage(page, name, ARTIFACTS, results);
 // Long enough for the indexer to follow and the page's poll to show it.
 const CHAIN_WAIT = { timeout: 60_000 };
@@ -44,7 +42,7 @@ async function createProfile(page, handle, name) {
 }
 
 const browser = await launch();
-try {
+await runScenario(run, { browser, artifacts: ARTIFACTS, results, resultsFile: "market-results.json", failureName: "market" }, async () => {
   const client = await walletPage(browser, { privateKey: env("CLIENT_KEY"), chainId: 31338, rpcUrls: RPC }, consoleErrors);
   const freelancer = await walletPage(browser, { privateKey: env("FREELANCER_KEY"), chainId: 31337, rpcUrls: RPC }, consoleErrors);
   const cp = client.page;
@@ -340,18 +338,4 @@ try {
   await cp.getByTestId("skill-row").first().waitFor();
   await audit(cp, "public-profile");
 
-  results.console_errors = consoleErrors.filter((text) => !/404|Failed to load resource/.test(text));
-  results.ok = true;
-} catch (error) {
-  results.ok = false;
-  results.failed_step = step;
-  results.error = String(error?.message ?? error).split("\n").slice(0, 6).join("\n");
-  for (const [i, ctx] of browser.contexts().entries()) {
-    for (const page of ctx.pages()) await page.screenshot({ path: join(ARTIFACTS, `market-failure-${i}.png`), fullPage: true }).catch(() => undefined);
-  }
-} finally {
-  writeFileSync(join(ARTIFACTS, "market-results.json"), JSON.stringify(results, null, 2));
-  await browser.close();
-}
-console.log(`market e2e: ${results.ok ? "done" : `FAILED at "${results.failed_step}": ${results.error}`}`);
-process.exit(results.ok ? 0 : 1);
+});

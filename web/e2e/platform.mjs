@@ -6,10 +6,9 @@
 // "verify anywhere" link to the public page, which checks the signature), has a forged package judged,
 // reads the monthly transparency report and its ledger, records a consent on /settings/privacy and sees
 // its device on /settings/security. Every page is screenshotted and audited with axe-core.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 
-import { audit as auditPage, env, launch, signIn, TIMEOUT, walletPage } from "./harness.mjs";
+import { audit as auditPage, env, launch, runScenario, scenario, signIn, TIMEOUT, walletPage } from "./harness.mjs";
 
 const WEB = env("WEB_URL");
 const ARTIFACTS = env("ARTIFACTS_DIR");
@@ -20,9 +19,8 @@ const SKILL_UID = env("SKILL_UID");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const results = { pages: {}, violations: {}, step_ups: 0 };
-const consoleErrors = [];
-let step = "start";
-const log = (text) => { step = text; console.log(`platform e2e: ${text}`); };
+const run = scenario("platform e2e");
+const { log, consoleErrors } = run;
 const audit = (page, name) => auditPage(page, name, ARTIFACTS, results);
 
 /** Does `act`, answering the "Confirm it's you" dialog with the wallet if the API asks for a step-up. */
@@ -40,7 +38,7 @@ async function sensitive(page, act, done) {
 
 const browser = await launch();
 const { page } = await walletPage(browser, { privateKey: env("WALLET_KEY"), chainId: 31337, rpcUrl: env("RPC_URL") }, consoleErrors);
-try {
+await runScenario(run, { browser, artifacts: ARTIFACTS, results, resultsFile: "platform-results.json", failureName: "platform" }, async () => {
   log("sign in");
   await page.goto(WEB + "/");
   await signIn(page);
@@ -166,16 +164,4 @@ try {
   results.device = (await current.getByTestId("session-device").innerText()).trim();
   await audit(page, "sessions");
 
-  results.console_errors = consoleErrors.filter((text) => !/404|Failed to load resource/.test(text));
-  results.ok = true;
-} catch (error) {
-  results.ok = false;
-  results.failed_step = step;
-  results.error = String(error?.message ?? error).split("\n").slice(0, 6).join("\n");
-  await page.screenshot({ path: join(ARTIFACTS, "platform-failure.png"), fullPage: true }).catch(() => undefined);
-} finally {
-  writeFileSync(join(ARTIFACTS, "platform-results.json"), JSON.stringify(results, null, 2));
-  await browser.close();
-}
-console.log(`platform e2e: ${results.ok ? "done" : `FAILED at "${results.failed_step}": ${results.error}`}`);
-process.exit(results.ok ? 0 : 1);
+});

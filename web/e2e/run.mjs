@@ -3,13 +3,13 @@
 // audited with axe-core (no serious or critical violation allowed). The API's step-up window is 30 s in
 // this run: sensitive actions may meet the "Confirm it's you" dialog, and two of them wait past the window
 // so that they do (a wallet signature before 2FA, a backup code after).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 import AxeBuilder from "@axe-core/playwright";
 import { chromium } from "playwright-core";
 
-import { sendThroughWallet } from "./harness.mjs";
+import { runScenario, scenario, sendThroughWallet } from "./harness.mjs";
 import { totp } from "./totp.mjs";
 import { installProvider, walletBackend } from "./wallet.mjs";
 
@@ -42,11 +42,9 @@ await context.exposeFunction("__lancerWallet", bridge);
 await context.addInitScript(installProvider);
 const page = await context.newPage();
 page.setDefaultTimeout(TIMEOUT);
-const consoleErrors = [];
+const run = scenario("e2e");
+const { log, consoleErrors } = run;
 page.on("console", (msg) => { if (msg.type() === "error") consoleErrors.push(msg.text()); });
-
-let step = "start";
-const log = (text) => { step = text; console.log(`e2e: ${text}`); };
 
 async function audit(name) {
   // Let skeletons settle so the audit sees the content, not placeholders.
@@ -99,7 +97,7 @@ async function sensitive(action, act, done, { audited = false } = {}) {
   return true;
 }
 
-try {
+await runScenario(run, { browser, artifacts: ARTIFACTS, results, resultsFile: "results.json", failureName: "e2e" }, async () => {
   log("home page, signed out");
   await page.goto(WEB + "/");
   await page.getByRole("button", { name: /Connect browser wallet/ }).waitFor();
@@ -234,16 +232,4 @@ try {
   await page.goto(`${WEB}/escrows/31337/0x000000000000000000000000000000000000dEaD`);
   results.not_found_alert = await page.getByTestId("problem").innerText();
 
-  results.console_errors = consoleErrors.filter((text) => !/404|Failed to load resource/.test(text));
-  results.ok = true;
-} catch (error) {
-  results.ok = false;
-  results.failed_step = step;
-  results.error = String(error?.message ?? error).split("\n").slice(0, 6).join("\n");
-  await page.screenshot({ path: join(ARTIFACTS, "failure.png"), fullPage: true }).catch(() => undefined);
-} finally {
-  writeFileSync(join(ARTIFACTS, "results.json"), JSON.stringify(results, null, 2));
-  await browser.close();
-}
-console.log(`e2e: ${results.ok ? "done" : `FAILED at "${results.failed_step}": ${results.error}`}`);
-process.exit(results.ok ? 0 : 1);
+});

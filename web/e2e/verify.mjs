@@ -5,10 +5,9 @@
 // and proves python with GitHub (the local OAuth server approves and redirects back to
 // /skills/verify/github, which submits the code) and sees that pending review too. Every step is
 // screenshotted and audited with axe-core.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 
-import { audit as auditPage, env, launch, signIn, walletPage } from "./harness.mjs";
+import { audit as auditPage, env, launch, runScenario, scenario, signIn, walletPage } from "./harness.mjs";
 
 const WEB = env("WEB_URL");
 const ARTIFACTS = env("ARTIFACTS_DIR");
@@ -17,9 +16,8 @@ const EVIDENCE = env("EVIDENCE_TEXT");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const results = { pages: {}, violations: {} };
-const consoleErrors = [];
-let step = "start";
-const log = (text) => { step = text; console.log(`verify e2e: ${text}`); };
+const run = scenario("verify e2e");
+const { log, consoleErrors } = run;
 const audit = (page, name) => auditPage(page, name, ARTIFACTS, results);
 
 const state = (page, status) => page.locator(`[data-testid="verification-state"][data-status="${status}"]`);
@@ -32,7 +30,7 @@ async function startVerification(page, skill, method) {
 
 const browser = await launch();
 const { page } = await walletPage(browser, { privateKey: env("WALLET_KEY"), chainId: 31337, rpcUrl: env("RPC_URL") }, consoleErrors);
-try {
+await runScenario(run, { browser, artifacts: ARTIFACTS, results, resultsFile: "verify-results.json", failureName: "verify" }, async () => {
   log("sign in, a profile with python and typescript");
   await page.goto(WEB + "/");
   await signIn(page);
@@ -94,16 +92,4 @@ try {
   results.github_status = "in_review";
   await audit(page, "skill-github-pending");
 
-  results.console_errors = consoleErrors.filter((text) => !/404|Failed to load resource/.test(text));
-  results.ok = true;
-} catch (error) {
-  results.ok = false;
-  results.failed_step = step;
-  results.error = String(error?.message ?? error).split("\n").slice(0, 6).join("\n");
-  await page.screenshot({ path: join(ARTIFACTS, "verify-failure.png"), fullPage: true }).catch(() => undefined);
-} finally {
-  writeFileSync(join(ARTIFACTS, "verify-results.json"), JSON.stringify(results, null, 2));
-  await browser.close();
-}
-console.log(`verify e2e: ${results.ok ? "done" : `FAILED at "${results.failed_step}": ${results.error}`}`);
-process.exit(results.ok ? 0 : 1);
+});
