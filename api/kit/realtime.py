@@ -163,10 +163,13 @@ class Hub:
             try:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
-                    self._subscribed.set()
                     async for message in pubsub.listen():
-                        if message.get("type") == "message":
+                        kind = message.get("type")
+                        if kind == "message":
                             self.dispatch(message["data"])
+                        elif kind == "subscribe":
+                            # Redis confirmed: from here on, every publish on the channel reaches us.
+                            self._subscribed.set()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - keep the subscriber alive across Redis failures

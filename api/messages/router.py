@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -144,12 +145,23 @@ async def push(websocket: WebSocket) -> None:
     direct = (websocket.scope.get("extensions") or {}).get(wsserver.EXTENSION, {}).get("socket")
     conn: realtime.Connection | None = None
     try:
-        await websocket.send_json({"type": "ready", "user_id": str(principal.user_id)})
-        # Joined after "ready" is out, so that no event reaches the client before it.
-        conn = hub.join(principal.user_id, direct)
+        # "ready" promises every event published after it: the hub must be listening before it is said.
+        try:
+            await hub.wait_subscribed()
+        except TimeoutError:
+            await websocket.close(code=1013, reason="push is unavailable; reconnect later")
+            return
+        ready = json.dumps({"type": "ready", "user_id": str(principal.user_id)}, separators=(",", ":"))
         if direct is not None:
+            # No await between the ready frame and joining: no event can come before "ready", and none
+            # published after the client read it is missed.
+            direct.write(realtime.text_frame(ready))
+            conn = hub.join(principal.user_id, direct)
             await _drain(websocket)  # the hub writes; this task only notices the client leaving
             return
+        # Joined before "ready": events wait in the queue until the sender below starts, after "ready".
+        conn = hub.join(principal.user_id, None)
+        await websocket.send_text(ready)
         # One sender and one receiver per socket for its whole life: whichever ends first ends both.
         tasks = {asyncio.create_task(_send(websocket, conn)), asyncio.create_task(_drain(websocket))}
         _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
