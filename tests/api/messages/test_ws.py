@@ -49,6 +49,7 @@ def test_message_is_pushed_to_the_other_participant_only(client: TestClient) -> 
         assert bob_ws.receive_json() == {"type": "ready", "user_id": bob["id"]}
         assert carol_ws.receive_json()["type"] == "ready"
         r = client.post(f"/v1/conversations/{cid}/messages", json={"body": "ping"}, headers=alice["h"])
+        assert r.status_code == 201, r.text  # else no event comes, and the receive below would wait forever
         event = bob_ws.receive_json()
         assert event["type"] == "message.created" and event["message"] == r.json()
         # Carol saw nothing: her next event is the one of her own conversation, not Alice's message.
