@@ -22,15 +22,23 @@ down_revision: str | Sequence[str] | None = "a0023_dashboard_earnings_rollup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# (table, events, version): which writes move which version.
+# (table, events, version[, level]): which writes move which version (statement level unless named).
 TRIGGERS = [
     ("projects", "INSERT OR UPDATE OR DELETE OR TRUNCATE", "projects"),
     ("profiles", "INSERT OR UPDATE OF handle OR DELETE OR TRUNCATE", "projects"),
     ("organizations", "INSERT OR UPDATE OF slug OR DELETE OR TRUNCATE", "projects"),
     ("skills", "INSERT OR UPDATE OR DELETE OR TRUNCATE", "projects"),
-    ("user_wallets", "INSERT OR UPDATE OR DELETE OR TRUNCATE", "reputation"),
+    # Only who owns which address counts: a sign-in's last_login_at must not move it (every login would
+    # drop every cached reputation answer and queue concurrent logins behind one counter row). Row level,
+    # so an INSERT ... ON CONFLICT DO NOTHING that inserted nothing moves nothing either.
+    ("user_wallets", "INSERT OR UPDATE OF user_id, address OR DELETE", "reputation", "ROW"),
+    ("user_wallets", "TRUNCATE", "reputation", "STATEMENT"),
     ("offchain_attestations", "INSERT OR UPDATE OR DELETE OR TRUNCATE", "reputation"),
 ]
+
+
+def _name(table: str, level: str) -> str:
+    return f"{table}_data_version" + ("_row" if level == "ROW" else "")
 
 
 def upgrade() -> None:
@@ -48,13 +56,14 @@ def upgrade() -> None:
             RETURN NULL;
         END $$;
     """)
-    for table, events, version in TRIGGERS:
-        op.execute(f"CREATE TRIGGER {table}_data_version AFTER {events} ON {table} "
-                   f"FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version('{version}')")
+    for table, events, version, *level in TRIGGERS:
+        each = level[0] if level else "STATEMENT"
+        op.execute(f"CREATE TRIGGER {_name(table, each)} AFTER {events} ON {table} "
+                   f"FOR EACH {each} EXECUTE FUNCTION bump_data_version('{version}')")
 
 
 def downgrade() -> None:
-    for table, _, _ in TRIGGERS:
-        op.execute(f"DROP TRIGGER {table}_data_version ON {table}")
+    for table, _, _, *level in TRIGGERS:
+        op.execute(f"DROP TRIGGER {_name(table, level[0] if level else 'STATEMENT')} ON {table}")
     op.execute("DROP FUNCTION bump_data_version()")
     op.drop_table("data_versions")

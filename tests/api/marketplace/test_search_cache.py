@@ -11,8 +11,10 @@ from typing import Any
 from eth_account import Account
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.identity.models import User, Wallet
 from api.settings import ApiSettings
 from tests.support.api_client import bearer, login
 
@@ -68,6 +70,18 @@ def test_triggers_move_only_their_version(engine: Engine) -> None:
         conn.execute(text("UPDATE organizations SET slug = slug WHERE false"))
     after = _versions(engine)
     assert after["projects"] == before["projects"] + 1 and after["reputation"] == before["reputation"]
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM user_wallets WHERE false"))
+    # Wallets: who owns an address moves the reputation version; a sign-in's last_login_at does not.
+    address = Account.create().address
+    with Session(engine) as db:
+        user = User()
+        db.add(user)
+        db.flush()
+        db.add(Wallet(user_id=user.id, address=address, chain_id=31337))
+        db.commit()
     assert _versions(engine)["reputation"] == before["reputation"] + 1
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE user_wallets SET last_login_at = now() WHERE address = :a"), {"a": address})
+    assert _versions(engine)["reputation"] == before["reputation"] + 1
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM user_wallets WHERE address = :a"), {"a": address})
+    assert _versions(engine)["reputation"] == before["reputation"] + 2
