@@ -1,6 +1,5 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 
@@ -10,6 +9,7 @@ import { SelectField, TextField } from "@/components/ui/Field";
 import { LoadMore } from "@/components/ui/LoadMore";
 import { ErrorAlert, QueryState } from "@/components/ui/States";
 import { StateBadge } from "@/components/ui/StatusBadge";
+import { useChange } from "@/hooks/useChange";
 import { useKeysetPages } from "@/hooks/useKeysetPages";
 import { useMe } from "@/hooks/useMe";
 import { api, unwrap } from "@/lib/api/client";
@@ -22,9 +22,9 @@ const BAN_LENGTHS = [
   { value: "1", label: "1 day" }, { value: "7", label: "7 days" }, { value: "30", label: "30 days" }, { value: "", label: "until lifted" },
 ];
 
-function useModerationAction<T>(run: (arg: T) => Promise<unknown>) {
-  const queryClient = useQueryClient();
-  return useMutation({ mutationFn: run, onSuccess: () => queryClient.invalidateQueries({ queryKey: ["community"] }) });
+/** Every moderation action changes what the community pages show. */
+function useModerationAction<T, R>(run: (arg: T) => Promise<R>) {
+  return useChange(run, [["community"]]);
 }
 
 function BanForm({ userId, onDone }: { userId: string; onDone: () => void }) {

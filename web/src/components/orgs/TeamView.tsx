@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import type { FormEvent } from "react";
 
@@ -12,6 +12,7 @@ import { Card, PageHeader } from "@/components/ui/Card";
 import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { SelectField, TextField } from "@/components/ui/Field";
 import { EmptyState, ErrorAlert, QueryState } from "@/components/ui/States";
+import { useChange } from "@/hooks/useChange";
 import { useChains } from "@/hooks/useChains";
 import { useMyProfile } from "@/hooks/useMyProfile";
 import { useSession } from "@/hooks/useSession";
@@ -21,15 +22,7 @@ import { MARKET_DECIMALS } from "@/lib/market/units";
 import { canManage, ORG_ROLES, type Org, type OrgRole } from "@/lib/orgs";
 
 function useOrgChange<T, R>(slug: string, run: (arg: T) => Promise<R>, onDone?: () => void) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: run,
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ["orgs"] });
-      await queryClient.invalidateQueries({ queryKey: ["team", slug] });
-      onDone?.();
-    },
-  });
+  return useChange(run, [["orgs"], ["team", slug]], onDone);
 }
 
 function Members({ org, myHandle }: { org: Org; myHandle?: string | null }) {

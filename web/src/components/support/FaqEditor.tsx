@@ -1,27 +1,20 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { TextArea, TextField } from "@/components/ui/Field";
 import { ErrorAlert } from "@/components/ui/States";
+import { useChange } from "@/hooks/useChange";
 import { api, unwrap } from "@/lib/api/client";
 import type { components } from "@/lib/api/schema";
 import { parseTags } from "@/lib/community";
 
 export type Article = components["schemas"]["ArticleOut"];
 
-function useFaqChange<T>(run: (arg: T) => Promise<unknown>, onDone?: () => void) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: run,
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ["support", "faq"] });
-      onDone?.();
-    },
-  });
+function useFaqChange<T, R>(run: (arg: T) => Promise<R>, onDone?: () => void) {
+  return useChange(run, [["support", "faq"]], onDone);
 }
 
 /** Write or rewrite an FAQ article (agents); the slug names it, so an existing one keeps its slug. */
