@@ -15,6 +15,7 @@ from api.dashboard import volume
 from indexer import read_models
 from indexer.read_models import dashboards as rm
 from tests.support.api_client import ADMIN, bearer, login_with_2fa
+from tests.support.chain_rows import set_chain
 from tests.support.queries import count_queries
 from tests.support.webhook_env import emit
 
@@ -22,14 +23,7 @@ TOKEN = "0x" + "22" * 20
 
 
 def _chain(conn: Connection, chain: int, *, indexed: int, confirmed: int, reorgs: int = 0, depth: int = 0) -> None:
-    conn.execute(text("""
-        INSERT INTO chains (chain_id, name, block_number, block_hash, start_block, head_block, confirmed_block,
-                            reorg_count, max_reorg_depth, updated_at)
-        VALUES (:c, :n, :b, :h, 0, :b, :f, :r, :d, now())
-        ON CONFLICT (chain_id) DO UPDATE SET block_number = :b, head_block = :b, confirmed_block = :f,
-                                             reorg_count = :r, max_reorg_depth = :d, updated_at = now()"""),
-                 {"c": chain, "n": f"rollup-{chain}", "b": indexed, "h": "0x" + f"{indexed:064x}", "f": confirmed,
-                  "r": reorgs, "d": depth})
+    set_chain(conn, chain, name=f"rollup-{chain}", indexed=indexed, confirmed=confirmed, reorgs=reorgs, depth=depth)
 
 
 def _escrow(conn: Connection, chain: int, address: str) -> None:
