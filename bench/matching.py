@@ -22,7 +22,7 @@ import random
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -96,6 +96,17 @@ class MatchingBench:
 def _p50_p99(values: list[float]) -> tuple[float, float]:
     values = sorted(values)
     return values[len(values) // 2], values[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def _timed(call: Callable[[Any], object], args: Iterable[Any]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """p50/p99 of wall and of this process's CPU time (ms) of ``call(arg)`` over ``args``."""
+    times, cpu = [], []
+    for arg in args:
+        t0, c0 = time.perf_counter(), time.process_time()
+        call(arg)
+        times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return _p50_p99(times), _p50_p99(cpu)
 
 
 def ndcg_at_10(ranked: list[int], grades: dict[int, int]) -> float:
@@ -272,25 +283,14 @@ def run(admin_url: str, *, freelancers: int = 10_000, calls: int = 100,
                     client = db.get(Project, picks[0]).client_user_id  # type: ignore[union-attr]
                     service.feed_page(db, settings, client, db.get(Project, picks[0]), limit=20, cursor=None,
                                       ranker=ranker)  # warm-up: plans, caches
-                    times, cpu = [], []
-                    for pid in picks:
-                        project = db.get(Project, pid)
-                        t0, c0 = time.perf_counter(), time.process_time()
-                        service.feed_page(db, settings, client, project, limit=20, cursor=None, ranker=ranker)
-                        times.append((time.perf_counter() - t0) * 1000)
-                        cpu.append((time.process_time() - c0) * 1000)
-                    bench.latency[ranker] = _p50_p99(times)
-                    bench.cpu[ranker] = _p50_p99(cpu)
+                    bench.latency[ranker], bench.cpu[ranker] = _timed(
+                        lambda pid: service.feed_page(db, settings, client, db.get(Project, pid), limit=20,
+                                                      cursor=None, ranker=ranker), picks)
                     if ranker == "embedding":
                         bench.agreement = _agreement(db, settings, client, picks)
-                    times, cpu = [], []
-                    for user in who:
-                        t0, c0 = time.perf_counter(), time.process_time()
-                        service.feed_page(db, settings, user, None, limit=20, cursor=None, ranker=ranker)
-                        times.append((time.perf_counter() - t0) * 1000)
-                        cpu.append((time.process_time() - c0) * 1000)
-                    bench.projects_latency[ranker] = _p50_p99(times)
-                    bench.projects_cpu[ranker] = _p50_p99(cpu)
+                    bench.projects_latency[ranker], bench.projects_cpu[ranker] = _timed(
+                        lambda user: service.feed_page(db, settings, user, None, limit=20, cursor=None,
+                                                       ranker=ranker), who)
             bench.load = os.getloadavg()
         finally:
             engine.dispose()
