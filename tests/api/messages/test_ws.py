@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from pydantic_core import to_jsonable_python
 from starlette.websockets import WebSocketDisconnect
 
+from api.app import create_app
 from api.settings import ApiSettings
 from bench.loadgen import wait_until_up
 from tests.support.api_client import bearer, login
@@ -40,7 +41,17 @@ def test_bad_or_missing_token_closes_4401(client: TestClient, first: Any) -> Non
     assert closed.value.code == 4401
 
 
-def test_message_is_pushed_to_the_other_participant_only(client: TestClient) -> None:
+@pytest.fixture
+def fresh_client(api_settings: ApiSettings) -> Iterator[TestClient]:
+    """An app of its own, started for this test: its push hub has lived only as long as the test. (With the
+    worker's session-long client this test hung in 3 of 5 full runs, after other modules had used that app;
+    the cause is not found yet: see the closing note of 2026-12-01.)"""
+    with TestClient(create_app(api_settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_message_is_pushed_to_the_other_participant_only(fresh_client: TestClient) -> None:
+    client = fresh_client
     alice, bob, carol = _user(client), _user(client), _user(client)
     cid = client.post("/v1/conversations", json={"user_id": bob["id"]}, headers=alice["h"]).json()["id"]
     with client.websocket_connect("/v1/ws") as bob_ws, client.websocket_connect("/v1/ws") as carol_ws:
