@@ -53,6 +53,18 @@ def _subject(item: FeedItem) -> str:
     return f"escrow:{item.chain_id}:{item.escrow}"
 
 
+def settled_status(key: tuple[int, str, int], present: set[tuple[int, str, int]], confirmed_block: int) -> str | None:
+    """Where a pending item (block number, block hash, log index) goes now: retracted when the index lost
+    it, confirmed once deep enough, ``None`` while it stays pending. The rule of every chain-derived feed."""
+    if key not in present:
+        return RETRACTED
+    return CONFIRMED if key[0] <= confirmed_block else None
+
+
+def arrival_status(block_number: int, confirmed_block: int) -> str:
+    return CONFIRMED if block_number <= confirmed_block else PENDING
+
+
 def _settle_open_items(db: Session, chain_id: int, confirmed_block: int, result: PollResult) -> None:
     """Pending items: retract those the index lost, confirm those now deep enough."""
     conn = db.connection()
@@ -61,13 +73,10 @@ def _settle_open_items(db: Session, chain_id: int, confirmed_block: int, result:
                                          [(i.block_number, i.block_hash, i.log_index) for i in open_items])
     parties: dict[str, tuple[str, str]] = {}
     for item in open_items:
-        if (item.block_number, item.block_hash, item.log_index) not in present:
-            item.status = RETRACTED
-        elif item.block_number <= confirmed_block:
-            item.status = CONFIRMED
-        else:
+        status = settled_status((item.block_number, item.block_hash, item.log_index), present, confirmed_block)
+        if status is None:
             continue
-        item.updated_at = utcnow()
+        item.status, item.updated_at = status, utcnow()
         if item.escrow not in parties:
             detail = read_models.escrow_detail(conn, chain_id, item.escrow)
             parties[item.escrow] = (detail.escrow.client, detail.escrow.freelancer) if detail else ("", "")
@@ -83,7 +92,7 @@ def _take_new_events(db: Session, chain_id: int, confirmed_block: int, result: P
     for ev in read_models.escrow_events_after(db.connection(), chain_id, int(floor)):
         if db.get(FeedItem, (chain_id, ev.block_hash, ev.log_index)) is not None:
             continue
-        status = CONFIRMED if ev.block_number <= confirmed_block else PENDING
+        status = arrival_status(ev.block_number, confirmed_block)
         item = FeedItem(chain_id=chain_id, block_hash=ev.block_hash, log_index=ev.log_index,
                         block_number=ev.block_number, tx_hash=ev.tx_hash, event_name=ev.event_name,
                         escrow=ev.escrow, status=status, updated_at=utcnow())
@@ -93,16 +102,26 @@ def _take_new_events(db: Session, chain_id: int, confirmed_block: int, result: P
         result.emitted[status] += 1
 
 
-def poll_once(engine: Engine) -> PollResult:
+FeedPass = Callable[[Session, int, int, PollResult], None]
+
+
+def poll_passes(engine: Engine, lock_key: int, passes: Sequence[FeedPass]) -> PollResult:
+    """One pass of a feed over every indexed chain: each of ``passes`` (settle, then take new) per chain, in
+    one transaction under the feed's advisory lock, so two pollers never emit the same transition twice."""
     result = PollResult()
     with Session(engine) as db:
-        if not db.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCK_KEY}).scalar_one():
+        if not db.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock_key}).scalar_one():
             return PollResult(skipped=True)  # another poller is at it
         for cursor in read_models.chain_cursors(db.connection()).values():
-            _settle_open_items(db, cursor.chain_id, cursor.confirmed_block, result)
-            db.flush()
-            _take_new_events(db, cursor.chain_id, cursor.confirmed_block, result)
+            for step in passes:
+                step(db, cursor.chain_id, cursor.confirmed_block, result)
+                db.flush()
         db.commit()
+    return result
+
+
+def poll_once(engine: Engine) -> PollResult:
+    result = poll_passes(engine, _LOCK_KEY, (_settle_open_items, _take_new_events))
     if any(result.emitted.values()):
         log.info("chainfeed.poll", **result.emitted)
     return result

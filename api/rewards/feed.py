@@ -10,28 +10,20 @@ pending one. The audience is the Lancer users whose linked wallets are the event
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from api.chainfeed.service import CONFIRMED, PENDING, PollResult, arrival_status, poll_passes, settled_status
 from api.identity.models import Wallet
 from api.kit import outbox
 from api.kit.db import utcnow
 from api.rewards.models import EconomyFeedItem
 from indexer import read_models
 
-PENDING, CONFIRMED, RETRACTED = "pending", "confirmed", "retracted"
 _LOCK_KEY = 0x4C4E43_EC0F  # an arbitrary constant naming this feed's advisory lock
 KIND_PREFIX = {"MerkleDistributor": "rewards.claim", "LancerStaking": "staking.change"}
 CHANGE = {"Staked": "staked", "UnstakeRequested": "unstake_requested", "Withdrawn": "withdrawn",
           "RewardPaid": "reward_paid", "Claimed": "claimed"}
-
-
-@dataclass
-class EconomyPollResult:
-    emitted: dict[str, int] = field(default_factory=lambda: {PENDING: 0, CONFIRMED: 0, RETRACTED: 0})
-    skipped: bool = False
 
 
 def _audience(db: Session, account: str) -> list[str] | None:
@@ -50,24 +42,21 @@ def _emit(db: Session, item: EconomyFeedItem, args: dict[str, object] | None) ->
                   payload, audience=_audience(db, item.account))
 
 
-def _settle(db: Session, chain_id: int, confirmed_block: int, result: EconomyPollResult) -> None:
+def _settle(db: Session, chain_id: int, confirmed_block: int, result: PollResult) -> None:
     items = list(db.scalars(select(EconomyFeedItem).where(EconomyFeedItem.chain_id == chain_id,
                                                            EconomyFeedItem.status == PENDING)))
     present = read_models.events_present(db.connection(), chain_id,
                                          [(i.block_number, i.block_hash, i.log_index) for i in items])
     for item in items:
-        if (item.block_number, item.block_hash, item.log_index) not in present:
-            item.status = RETRACTED
-        elif item.block_number <= confirmed_block:
-            item.status = CONFIRMED
-        else:
+        status = settled_status((item.block_number, item.block_hash, item.log_index), present, confirmed_block)
+        if status is None:
             continue
-        item.updated_at = utcnow()
+        item.status, item.updated_at = status, utcnow()
         _emit(db, item, None)
         result.emitted[item.status] += 1
 
 
-def _take_new(db: Session, chain_id: int, confirmed_block: int, result: EconomyPollResult) -> None:
+def _take_new(db: Session, chain_id: int, confirmed_block: int, result: PollResult) -> None:
     # Everything at or below the highest confirmed item is settled for good; look above it only.
     floor = db.scalar(select(func.coalesce(func.max(EconomyFeedItem.block_number), -1))
                       .where(EconomyFeedItem.chain_id == chain_id, EconomyFeedItem.status == CONFIRMED))
@@ -77,21 +66,12 @@ def _take_new(db: Session, chain_id: int, confirmed_block: int, result: EconomyP
         item = EconomyFeedItem(chain_id=chain_id, block_hash=ev.block_hash, log_index=ev.log_index,
                                block_number=ev.block_number, tx_hash=ev.tx_hash, contract=ev.contract,
                                address=ev.address, event_name=ev.event_name, account=ev.account,
-                               status=CONFIRMED if ev.block_number <= confirmed_block else PENDING,
+                               status=arrival_status(ev.block_number, confirmed_block),
                                updated_at=utcnow())
         db.add(item)
         _emit(db, item, ev.args)
         result.emitted[item.status] += 1
 
 
-def poll_once(engine: Engine) -> EconomyPollResult:
-    result = EconomyPollResult()
-    with Session(engine) as db:
-        if not db.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCK_KEY}).scalar_one():
-            return EconomyPollResult(skipped=True)  # another poller is at it
-        for cursor in read_models.chain_cursors(db.connection()).values():
-            _settle(db, cursor.chain_id, cursor.confirmed_block, result)
-            db.flush()
-            _take_new(db, cursor.chain_id, cursor.confirmed_block, result)
-        db.commit()
-    return result
+def poll_once(engine: Engine) -> PollResult:
+    return poll_passes(engine, _LOCK_KEY, (_settle, _take_new))
