@@ -4,8 +4,6 @@ fixture of tests/api/economy."""
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,11 +19,12 @@ from api.settings import ApiSettings
 from devtools.accounts import local_dev_account
 from devtools.anvil import AnvilProcess
 from indexer.core.db import make_engine
-from indexer.core.registry import ChainConfig, ChainRegistry, registry_json
-from tests.support.api_client import ADMIN, DOMAIN, URI, bearer, login, login_with_2fa
+from indexer.core.registry import ChainConfig
+from tests.support.api_client import ADMIN, bearer, login, login_with_2fa
 from tests.support.chainkit import deploy_platform
 from tests.support.economy_chain import Economy, deploy_economy
 from tests.support.indexing import chain_config, sync
+from tests.support.stack_settings import stack_settings
 
 CONFIRMATIONS = 2
 
@@ -72,15 +71,9 @@ def economy_env(database_url: str, redis_url: str, redis_prefix: str, deployment
         platform = deploy_platform(node, deployments, seed=17)
         eco = deploy_economy(platform, deployments)
         chain = chain_config(node, confirmations=CONFIRMATIONS, name="anvil-1")
-        values: dict[str, Any] = dict(
-            database_url=database_url, redis_url=redis_url, redis_key_prefix=f"{redis_prefix}{secrets.token_hex(3)}:",
-            environment="test", chain_registry_json=registry_json(ChainRegistry(chains=[chain])),
-            deployments_dir=deployments, siwe_domain=DOMAIN, siwe_uri=URI, admin_addresses=[ADMIN.address],
-            jwt_keys=json.dumps({"k1": secrets.token_urlsafe(48)}), jwt_active_kid="k1",
-            totp_encryption_keys=json.dumps({"t1": base64.b64encode(secrets.token_bytes(32)).decode()}),
-            totp_active_kid="t1", ratelimit_enabled=False, cache_version_ttl_seconds=0, _env_file=None)
-        values.update(overrides)
-        settings = ApiSettings(**values)
+        settings = stack_settings(database_url, redis_url, f"{redis_prefix}{secrets.token_hex(3)}:", [chain],
+                                  deployments, **{"admin_addresses": [ADMIN.address], "cache_version_ttl_seconds": 0,
+                                                  **overrides})
         engine = make_engine(database_url)
         try:
             with TestClient(create_app(settings), raise_server_exceptions=False) as client:

@@ -3,8 +3,6 @@ on demand. Built by the ``ledger`` fixtures of tests/api/transactions, invoices 
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,10 +21,11 @@ from api.settings import ApiSettings
 from devtools.accounts import local_dev_account
 from devtools.anvil import AnvilProcess
 from indexer.core.db import make_engine
-from indexer.core.registry import ChainConfig, ChainRegistry, registry_json
-from tests.support.api_client import DOMAIN, URI, bearer, login
+from indexer.core.registry import ChainConfig
+from tests.support.api_client import bearer, login
 from tests.support.chainkit import Platform, deploy_platform
 from tests.support.indexing import chain_config, sync
+from tests.support.stack_settings import stack_settings
 
 CONFIRMATIONS = 2
 
@@ -60,13 +59,8 @@ def ledger(database_url: str, redis_url: str, redis_prefix: str, deployments: Pa
     try:
         platform = deploy_platform(node, deployments, seed=5)
         chain = chain_config(node, confirmations=CONFIRMATIONS, name="anvil-1")
-        settings = ApiSettings(
-            database_url=database_url, redis_url=redis_url, redis_key_prefix=f"{redis_prefix}{secrets.token_hex(3)}:",
-            environment="test", chain_registry_json=registry_json(ChainRegistry(chains=[chain])),
-            deployments_dir=deployments, siwe_domain=DOMAIN, siwe_uri=URI,
-            jwt_keys=json.dumps({"k1": secrets.token_urlsafe(48)}), jwt_active_kid="k1",
-            totp_encryption_keys=json.dumps({"t1": base64.b64encode(secrets.token_bytes(32)).decode()}),
-            totp_active_kid="t1", ratelimit_enabled=False, _env_file=None, **overrides)  # type: ignore[call-arg]
+        settings = stack_settings(database_url, redis_url, f"{redis_prefix}{secrets.token_hex(3)}:", [chain],
+                                  deployments, **overrides)
         engine = attach_key_ring(make_engine(database_url), data_key_ring(settings))
         try:
             with TestClient(create_app(settings), raise_server_exceptions=False) as client:

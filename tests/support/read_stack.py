@@ -3,9 +3,6 @@ waiting for the indexer. Built by ``build_stack`` (the ``readapi_stack`` fixture
 
 from __future__ import annotations
 
-import base64
-import json
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +29,7 @@ from indexer.core.registry import ChainConfig, ChainRegistry, load_registry, reg
 from indexer.sources.platform import platform_contract_set
 from indexer.sync import SyncOptions
 from indexer.worker import run_chain
-from tests.support.api_client import DOMAIN, URI
+from tests.support.stack_settings import stack_settings
 
 CHAIN_IDS = (31337, 31338)
 CONFIRMATIONS = 3
@@ -114,14 +111,11 @@ def build_stack(label: str, database_factory: Callable[[str], str], redis_url: s
                 kwargs={"stop": stop, "options": options}, daemon=True, name=f"indexer-{cid}")
             thread.start()
             threads.append(thread)
-        settings = ApiSettings(
-            database_url=database_url, redis_url=redis_url, redis_key_prefix=f"{redis_prefix}{label}:",
-            chain_registry_json=reg_json, deployments_dir=deployments_dir, environment="test",
-            ratelimit_ip_per_window=1_000_000, ratelimit_principal_per_window=1_000_000,
-            ratelimit_auth_ip_per_window=1_000_000, cache_version_ttl_seconds=0, siwe_domain=DOMAIN, siwe_uri=URI,
-            jwt_keys=json.dumps({"k1": secrets.token_urlsafe(48)}), jwt_active_kid="k1",
-            totp_encryption_keys=json.dumps({"t1": base64.b64encode(secrets.token_bytes(32)).decode()}),
-            totp_active_kid="t1", _env_file=None)
+        # Rate limits on (the read routes declare theirs), with budgets no test reaches.
+        settings = stack_settings(
+            database_url, redis_url, f"{redis_prefix}{label}:", list(registry.chains), deployments_dir,
+            ratelimit_enabled=True, ratelimit_ip_per_window=1_000_000, ratelimit_principal_per_window=1_000_000,
+            ratelimit_auth_ip_per_window=1_000_000, cache_version_ttl_seconds=0)
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             stack = Stack(under_test, client, settings, deployments_dir)
             for cid, c in under_test.items():

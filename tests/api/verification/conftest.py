@@ -4,8 +4,6 @@ directory. Nothing is mocked."""
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,15 +16,13 @@ from api.app import create_app
 from api.kit import queue as jobs
 from api.kit.crypto import data_key_ring
 from api.kit.encrypted import attach_key_ring
-from api.settings import ApiSettings
 from devtools.anvil import AnvilProcess
 from indexer.core.db import make_engine
-from indexer.core.registry import ChainRegistry, registry_json
-from tests.support.api_client import DOMAIN, URI
 from tests.support.chainkit import deploy_platform
 from tests.support.easkit import add_eas
 from tests.support.indexing import chain_config
 from tests.support.reputation_env import ADMIN, CONFIRMATIONS, VERIFIER, Env
+from tests.support.stack_settings import stack_settings
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +35,12 @@ def env(database_factory: Callable[[str], str], redis_url: str, redis_prefix: st
         eas = add_eas(platform, deployments)
         chain = chain_config(node, confirmations=CONFIRMATIONS, name="anvil-1")
         url = database_factory(f"ver_{request.module.__name__.rsplit('.', 1)[-1][:20]}")
-        settings = ApiSettings(
-            database_url=url, redis_url=redis_url, redis_key_prefix=f"{redis_prefix}{secrets.token_hex(3)}:",
-            environment="test", chain_registry_json=registry_json(ChainRegistry(chains=[chain])),
-            deployments_dir=Path(deployments), siwe_domain=DOMAIN, siwe_uri=URI,
-            jwt_keys=json.dumps({"k1": secrets.token_urlsafe(48)}), jwt_active_kid="k1",
-            totp_encryption_keys=json.dumps({"t1": base64.b64encode(secrets.token_bytes(32)).decode()}),
-            totp_active_kid="t1", admin_addresses=[ADMIN.address], verifier_addresses=[VERIFIER.address],
-            ratelimit_enabled=False, verification_storage_dir=tmp_path_factory.mktemp("evidence"),
+        settings = stack_settings(
+            url, redis_url, f"{redis_prefix}{secrets.token_hex(3)}:", [chain], Path(deployments),
+            admin_addresses=[ADMIN.address], verifier_addresses=[VERIFIER.address],
+            verification_storage_dir=tmp_path_factory.mktemp("evidence"),
             verification_evidence_max_bytes=4096, verification_sandbox_cpu_seconds=1,
-            verification_sandbox_wall_seconds=4, verification_sandbox_memory_mb=128,
-            _env_file=None)  # type: ignore[call-arg]
+            verification_sandbox_wall_seconds=4, verification_sandbox_memory_mb=128)
         jobs.configure(settings)
         engine = attach_key_ring(make_engine(url), data_key_ring(settings))
         redis = Redis.from_url(redis_url)
