@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import Connection, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session as Db
 
 from api.kit import outbox
@@ -18,7 +18,7 @@ from api.projects import schemas as s
 from api.projects.models import Project
 from api.kit.tokens import TokenResolver
 from api.orgs import service as orgs
-from api.orgs.models import Organization
+from api.orgs.models import Organization, OrgMember
 from api.skills.models import Skill
 
 # What a client may do by hand; open -> in_progress happens only by accepting a proposal.
@@ -60,7 +60,7 @@ def get_owned(db: Db, project_id: uuid.UUID, user_id: uuid.UUID) -> Project:
     return project
 
 
-def _skill_ids(db: Db, slugs: list[str]) -> list[int]:
+def _skill_ids(db: Db | Connection, slugs: list[str]) -> list[int]:
     if not slugs:
         return []
     wanted = sorted(set(slugs))
@@ -174,14 +174,20 @@ def skill_slugs(db: Db, ids: list[int]) -> dict[int, str]:
     return dict(db.execute(select(Skill.id, Skill.slug).where(Skill.id.in_(ids))).all())
 
 
-def search(db: Db, tokens: TokenResolver, viewer: uuid.UUID | None, *, q: str | None, skills: list[str],
-           min_budget: int | None, max_budget: int | None, chain: str | None, state: str | None, mine: bool,
-           limit: int, cursor: str | None) -> s.ProjectPage:
-    """Newest first, keyset on (created_at, id); full-text ``q`` against the GIN-indexed tsvector."""
+def search(db: Db | Connection, tokens: TokenResolver, viewer: uuid.UUID | None, *, q: str | None,
+           skills: list[str], min_budget: int | None, max_budget: int | None, chain: str | None,
+           state: str | None, mine: bool, limit: int, cursor: str | None) -> s.ProjectPage:
+    """Newest first, keyset on (created_at, id); full-text ``q`` against the GIN-indexed tsvector.
+
+    ``db`` may be a plain connection (Core rows only; the routes pass one in autocommit: no BEGIN and
+    ROLLBACK round trips). The viewer's organizations are a subquery of the page's query, not a query
+    of their own."""
     if mine and viewer is None:
         raise Problem(401, "mine=true needs a signed-in user", type_="unauthorized")
-    my_orgs = orgs.org_ids_of(db, viewer) if viewer else []
-    own = or_(Project.client_user_id == viewer, Project.org_id.in_(my_orgs))
+    # = ANY(ARRAY(subquery)): an init plan, evaluated once, that an index scan of org_id can use (with the
+    # client's index, a bitmap OR for mine=true); IN (subquery) would be a per-row hashed subplan.
+    my_orgs = func.array(select(OrgMember.org_id).where(OrgMember.user_id == viewer).scalar_subquery())
+    own = or_(Project.client_user_id == viewer, Project.org_id == func.any(my_orgs))
     visible = or_(Project.visibility == "public", Project.invitees.any(viewer)) if viewer else \
         Project.visibility == "public"
     where: list[Any] = [own] if mine else \
