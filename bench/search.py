@@ -59,6 +59,7 @@ class SearchBench:
     api_cpu_share: float
     load_average: tuple[float, float, float]
     distinct_paths: int = 0  # > 0: every request a different search, taken from this many
+    pg_cpu_share: float | None = None  # CPU of the database's PostgreSQL backends / wall time, when measured
 
     @property
     def api_cpu_ms(self) -> float:
@@ -71,8 +72,15 @@ class SearchBench:
                  f"{r.rps:.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, errors {r.errors}",
                  f"CPU: load generator {r.cpu_share:.0%} of one core, API process {self.api_cpu_share:.0%} of one core, "
                  f"{self.api_cpu_ms:.2f} API CPU ms per request (robust to other load on the machine)",
-                 f"load average before the run: {' '.join(f'{x:.2f}' for x in self.load_average)}",
                  ]
+        if self.pg_cpu_share is not None and r.rps:
+            pg_ms = 1000.0 * self.pg_cpu_share / r.rps
+            cores = os.cpu_count() or 1
+            lines.append(f"CPU: PostgreSQL (this database's backends) {self.pg_cpu_share:.0%} of one core, {pg_ms:.2f} CPU "
+                         f"ms per request; so with nothing else running, at most {1000.0 / self.api_cpu_ms:.0f} req/s "
+                         f"for the API's one core and {1000.0 * cores / (self.api_cpu_ms + pg_ms):.0f} req/s for "
+                         f"{cores} cores (API + PostgreSQL)")
+        lines.append(f"load average before the run: {' '.join(f'{x:.2f}' for x in self.load_average)}")
         if self.distinct_paths:
             repeated = max(0, r.sent_distinct - self.distinct_paths)
             lines.append(f"{min(r.sent_distinct, self.distinct_paths)} different searches sent, none twice"
@@ -207,12 +215,14 @@ def distinct_queries(vocabulary: dict[str, list[str]], n: int, *, seed: int = 29
 
 
 def label(path: str) -> str:
-    """The kind of a generated query, for the per-kind p99 of a run where every path is new."""
-    query = path.partition("?")[2]
-    kinds = [name for name, key in (("page two", "cursor="), ("mine", "mine="), ("text", "q="),
-                                    ("skills", "skills="), ("budget", "_budget="), ("chain", "chain="),
-                                    ("state", "state=")) if key in query]
-    return " + ".join(kinds[:2]) + (" + ..." if len(kinds) > 2 else "") if kinds else "browse"
+    """The kind of a generated query (its most telling part), for the p99 by kind of a run where every
+    path is new."""
+    query = "&" + path.partition("?")[2]
+    for kind, key in (("page two", "&cursor="), ("mine", "&mine="), ("text (+ filters)", "&q="),
+                      ("skills (+ filters)", "&skills="), ("budget (+ filters)", "_budget=")):
+        if key in query:
+            return kind
+    return "chain or state only" if "&chain=" in query or "&state=" in query else "browse"
 
 
 def sign_in(base: str, users: int) -> list[tuple[uuid.UUID, str]]:
@@ -251,6 +261,25 @@ def involve(database_url: str, user_ids: list[uuid.UUID], *, per_user: int = 40,
                          (org, user_id, "owner" if i % 2 == 0 else "member"))
         conn.commit()
     _vacuum(url, "projects", "org_members")
+
+
+def _pg_cpu(database_url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to ``database_url``'s database (the API's
+    pool: a pool that keeps its connections, so few start or end during a run). Local server only."""
+    url = make_url(database_url)
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                                           "AND pid <> pg_backend_pid()", (url.database,))]
+    out = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile, or another machine's server
+        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
 
 
 def second_pages(base: str, firsts: list[str], headers: dict[str, str]) -> list[str]:
@@ -305,12 +334,13 @@ def measure_all(base: str, pid: int, database_url: str, vocabulary: dict[str, li
         if warm:
             run_mix(base, paths, min(3.0, seconds), connections)  # pools, plans, caches
         load = os.getloadavg()
-        cpu0, wall0 = process_tree_cpu(pid), time.perf_counter()
+        pg0, cpu0, wall0 = _pg_cpu(database_url), process_tree_cpu(pid), time.perf_counter()
         result = run_mix(base, paths, seconds, connections, distinct=distinct_paths, headers=headers,
                          label=label if distinct_paths else None)
-        api_share = (process_tree_cpu(pid) - cpu0) / (time.perf_counter() - wall0)
-        return SearchBench(projects, users, connections, seconds, result, api_share, load,
-                           distinct_paths=len(paths) if distinct_paths else 0)
+        cpu1, wall = process_tree_cpu(pid), time.perf_counter() - wall0
+        pg_share = sum(t - pg0.get(p, 0.0) for p, t in _pg_cpu(database_url).items()) / wall
+        return SearchBench(projects, users, connections, seconds, result, (cpu1 - cpu0) / wall, load,
+                           distinct_paths=len(paths) if distinct_paths else 0, pg_cpu_share=pg_share)
 
     runs = [("cached: anonymous, a fixed mix of 11 typical searches (all but the first of each from "
              "the versioned cache)", measure(fixed, distinct_paths=False, headers=None,
