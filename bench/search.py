@@ -60,6 +60,7 @@ class SearchBench:
     load_average: tuple[float, float, float]
     distinct_paths: int = 0  # > 0: every request a different search, taken from this many
     pg_cpu_share: float | None = None  # CPU of the database's PostgreSQL backends / wall time, when measured
+    pg_backends_ended: int = 0  # backends that ended during the run: their CPU is missing from pg_cpu_share
 
     @property
     def api_cpu_ms(self) -> float:
@@ -80,6 +81,9 @@ class SearchBench:
                          f"ms per request; so with nothing else running, at most {1000.0 / self.api_cpu_ms:.0f} req/s "
                          f"for the API's one core and {1000.0 * cores / (self.api_cpu_ms + pg_ms):.0f} req/s for "
                          f"{cores} cores (API + PostgreSQL)")
+            if self.pg_backends_ended:
+                lines.append(f"  (PostgreSQL figures are a lower bound: {self.pg_backends_ended} backends ended during "
+                             "the run, their CPU unknown; the API's pool opened and closed connections)")
         lines.append(f"load average before the run: {' '.join(f'{x:.2f}' for x in self.load_average)}")
         if self.distinct_paths:
             repeated = max(0, r.sent_distinct - self.distinct_paths)
@@ -338,9 +342,11 @@ def measure_all(base: str, pid: int, database_url: str, vocabulary: dict[str, li
         result = run_mix(base, paths, seconds, connections, distinct=distinct_paths, headers=headers,
                          label=label if distinct_paths else None)
         cpu1, wall = process_tree_cpu(pid), time.perf_counter() - wall0
-        pg_share = sum(t - pg0.get(p, 0.0) for p, t in _pg_cpu(database_url).items()) / wall
+        pg1 = _pg_cpu(database_url)
+        pg_share = sum(t - pg0.get(p, 0.0) for p, t in pg1.items()) / wall
         return SearchBench(projects, users, connections, seconds, result, (cpu1 - cpu0) / wall, load,
-                           distinct_paths=len(paths) if distinct_paths else 0, pg_cpu_share=pg_share)
+                           distinct_paths=len(paths) if distinct_paths else 0, pg_cpu_share=pg_share,
+                           pg_backends_ended=len(set(pg0) - set(pg1)))
 
     runs = [("cached: anonymous, a fixed mix of 11 typical searches (all but the first of each from "
              "the versioned cache)", measure(fixed, distinct_paths=False, headers=None,

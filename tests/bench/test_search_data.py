@@ -81,4 +81,7 @@ def test_report_gives_each_run_its_verdict_and_says_when_every_search_was_new() 
     # 300 req/s: 3.17 API + 2.00 PostgreSQL CPU ms each; n cores / 5.17 ms at best.
     assert "PostgreSQL (this database's backends) 60% of one core, 2.00 CPU ms per request" in text
     cores = os.cpu_count() or 1
+    assert "lower bound" not in text
+    assert "lower bound: 3 backends ended" in SearchBench(100_000, 20_000, 16, 20, fresh, 0.95, (1, 1, 1),
+                                                          pg_cpu_share=0.6, pg_backends_ended=3).report()
     assert f"at most 316 req/s for the API's one core and {1000 * cores / (3.1667 + 2.0):.0f} req/s for {cores} cores" in text
