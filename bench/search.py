@@ -6,6 +6,11 @@ uvicorn process, and a closed-loop load generator (``bench.loadgen.run_mix``) cy
 searches: browse newest, full text, full text + filters, skills, budget range, chain + state, page two.
 The report gives req/s, p50/p99 (overall and per query), and the CPU share of the load generator and of
 the API process, so a reader can see which one was the bottleneck. Goal: p99 < 50 ms and >= 500 req/s.
+
+The same run then measures two mixes where every request misses the read cache, each with its verdict:
+anonymous searches never sent before (``distinct_queries``: random words, skills, budgets, chain, state,
+page two), and signed-in users' searches (SIWE sign-in; never cached). For those it also gives the
+PostgreSQL backends' CPU per request, and the capacity the two CPU figures imply on an idle machine.
 """
 
 from __future__ import annotations
