@@ -84,7 +84,8 @@ def messages_bench(admin_url: str, clients: int, processes: int, messages: int, 
 @_seconds_option(20)
 @_connections_option(16)
 def search_bench(admin_url: str, projects: int, users: int, seconds: float, connections: int) -> None:
-    """Project search (full text + filters, keyset pages) on one API process: req/s, p50/p99, CPU shares."""
+    """Project search on one API process: the cached anonymous mix, then uncached anonymous and signed-in
+    mixes (every search new); req/s, p50/p99, API and PostgreSQL CPU per request, a verdict each."""
     from bench.search import run
 
     click.echo(run(admin_url, projects=projects, users=users, seconds=seconds, connections=connections,

@@ -174,7 +174,8 @@ class MixResult:
     p50_ms: float
     p99_ms: float
     cpu_share: float  # the load generator's CPU time / wall time (1.0 = one core fully busy)
-    per_path_p99_ms: dict[str, float]
+    per_path_p99_ms: dict[str, float]  # by path, or by the caller's label of a path
+    sent_distinct: int = 0  # distinct mode: how many paths of the sequence were taken (repeats past its end)
 
     @property
     def rps(self) -> float:
@@ -195,23 +196,35 @@ async def _http_get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
     return status
 
 
-async def _mix(host: str, port: int, paths: list[str], seconds: float, connections: int) -> MixResult:
-    latencies: dict[str, list[float]] = {p: [] for p in paths}
+async def _mix(host: str, port: int, paths: list[str], seconds: float, connections: int, *, distinct: bool,
+               headers: list[dict[str, str]] | None, label: Callable[[str], str] | None) -> MixResult:
+    latencies: dict[str, list[float]] = {}
     errors = 0
-    requests = {p: f"GET {p} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n\r\n".encode()
-                for p in paths}
+    shared = [0]  # distinct mode: the next path, taken by whichever connection is free
+
+    def extra(n: int) -> bytes:
+        chosen = headers[n % len(headers)] if headers else {}
+        return "".join(f"{k}: {v}\r\n" for k, v in chosen.items()).encode()
 
     async def worker(offset: int, deadline: float) -> None:
         nonlocal errors
         reader, writer = await asyncio.open_connection(host, port)
+        own = extra(offset)
         i = offset
         try:
             while time.monotonic() < deadline:
-                path = paths[i % len(paths)]
-                i += 1
+                if distinct:
+                    path = paths[shared[0] % len(paths)]
+                    shared[0] += 1
+                else:
+                    path = paths[i % len(paths)]
+                    i += 1
+                request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n".encode()
+                           + own + b"\r\n")
                 started = time.perf_counter()
-                status = await _http_get(reader, writer, requests[path])
-                latencies[path].append((time.perf_counter() - started) * 1000.0)
+                status = await _http_get(reader, writer, request)
+                latencies.setdefault(label(path) if label else path, []).append(
+                    (time.perf_counter() - started) * 1000.0)
                 errors += status >= 400
         finally:
             writer.close()
@@ -228,14 +241,22 @@ async def _mix(host: str, port: int, paths: list[str], seconds: float, connectio
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
     return MixResult(len(everything), errors, wall, pct(everything, 0.5), pct(everything, 0.99), cpu / wall,
-                     {p: pct(v, 0.99) for p, v in latencies.items()})
+                     {p: pct(v, 0.99) for p, v in sorted(latencies.items())}, shared[0] if distinct else 0)
 
 
-def run_mix(base: str, paths: list[str], seconds: float, connections: int) -> MixResult:
-    """Closed-loop load over ``paths`` in turn from ``connections`` keep-alive connections, on one asyncio
-    loop with raw HTTP/1.1 (a few tens of microseconds of CPU per request: far lighter than the API)."""
+def run_mix(base: str, paths: list[str], seconds: float, connections: int, *, distinct: bool = False,
+            headers: list[dict[str, str]] | None = None, label: Callable[[str], str] | None = None) -> MixResult:
+    """Closed-loop load over ``paths`` from ``connections`` keep-alive connections, on one asyncio loop with
+    raw HTTP/1.1 (a few tens of microseconds of CPU per request: far lighter than the API).
+
+    By default each connection cycles through ``paths``. ``distinct``: the connections take the paths in
+    turn from one shared sequence, so none is sent twice until all were (a stream of new requests: give
+    more paths than the run can send). ``headers``: connection n sends ``headers[n % len(headers)]`` with
+    every request (one signed-in user per connection). ``label`` groups the per-path p99 (by kind of query,
+    when every path is new)."""
     url = httpx.URL(base)
-    return asyncio.run(_mix(url.host, url.port or 80, paths, seconds, connections))
+    return asyncio.run(_mix(url.host, url.port or 80, paths, seconds, connections, distinct=distinct,
+                            headers=headers, label=label))
 
 
 def process_tree_cpu(pid: int) -> float:

@@ -221,6 +221,13 @@ def _make_public_read(requirement: AuthRequirement) -> Any:
             if requirement.feature is None and requirement.rate == "default":
                 request.scope[FAST_READ_ELIGIBLE] = True  # its cached answer may be replayed (api.kit.fastread)
             return _anonymous(request)
+        if requirement.feature is None:
+            # Unflagged (signed-in searches, integrators' reads): only the credential check in the thread
+            # pool; the per-principal hit awaited on the event loop (batched with other requests' hits)
+            # instead of a blocking Redis round trip in that thread. Same order and answers.
+            principal = await run_in_threadpool(_public_read_principal, request, requirement, creds)
+            await alimit_principal(request, principal.rate_identity, requirement.rate)
+            return principal
         return await run_in_threadpool(_public_read_flagged, request, requirement, creds)
 
     setattr(dependency, AUTH_MARKER, requirement)
@@ -235,13 +242,19 @@ def _public_read_flagged(request: Request, requirement: AuthRequirement, creds: 
     return _behind_flag(request, flag, lambda: _public_read_with_credentials(request, requirement, creds))
 
 
-def _public_read_with_credentials(request: Request, requirement: AuthRequirement, creds: tuple[str, str]) -> Principal:
+def _public_read_principal(request: Request, requirement: AuthRequirement, creds: tuple[str, str]) -> Principal:
+    """The failed-authentication guard, the credential check and the scope (database look-ups)."""
     refuse_if_failing(request)
     principal = _counting_failures(request, lambda: principal_from(request, *creds))
     if principal.kind == "api_key" and not holds(principal.scopes, requirement.scope):
         raise Problem(403, f"API key lacks the scope {requirement.scope!r}; call without credentials "
                       "for the anonymous limit", type_="insufficient-scope", required_scope=requirement.scope)
     request.state.principal = principal
+    return principal
+
+
+def _public_read_with_credentials(request: Request, requirement: AuthRequirement, creds: tuple[str, str]) -> Principal:
+    principal = _public_read_principal(request, requirement, creds)
     limit_principal(request, principal.rate_identity, requirement.rate)
     return principal
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from sqlalchemy import Engine, select, update
-from sqlalchemy.orm import Session as DbSession
 
 from api.auth import Principal
 from api.auth.authenticate import unauthorized
@@ -34,7 +33,9 @@ class IdentityAuthenticator:
         except (TokenError, ValueError) as exc:
             raise unauthorized(f"access token rejected: {exc}", type_="invalid-token") from None
         now = datetime.now(UTC)
-        with DbSession(self.engine) as db:
+        # Core rows in autocommit, as the API-key check (service.authenticate_api_key): no BEGIN and
+        # ROLLBACK round trips on every signed-in request; the throttled update commits by itself.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
             row = db.execute(
                 select(Session.revoked_at, Session.expires_at, Session.last_seen_at, User.deleted_at,
                        TotpSecret.enabled_at.label("totp_enabled_at"))

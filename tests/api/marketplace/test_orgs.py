@@ -90,3 +90,49 @@ def test_org_roles_invitations_projects_and_team_view(client: TestClient) -> Non
     assert client.delete(f"/v1/orgs/{slug}/members/{member_handle}", headers=member).status_code == 204
     _status(client.get(f"/v1/projects/{project['id']}/proposals", headers=member), 200)
     assert [o["slug"] for o in _ok(client.get("/v1/orgs", headers=admin))] == [slug]
+
+
+def test_search_shows_org_projects_to_members_invites_to_invitees_and_mine(client: TestClient) -> None:
+    """The search's visibility rule, signed in: an organization's draft is found by its members (by `q` and
+    with mine=true) and by nobody else; an invite-only project by its invitees; mine=true of a member holds
+    their own and their organizations' projects only; keyset pages keep the rule."""
+    owner_handle, owner = _person(client)
+    member_handle, member = _person(client)
+    invited_handle, invited = _person(client)
+    _, outsider = _person(client)
+    word = "zv" + secrets.token_hex(4)  # no other test's project has it
+    slug = "srch-" + secrets.token_hex(3)
+    _ok(client.post("/v1/orgs", headers=owner, json={"slug": slug, "name": "Search team"}), 201)
+    inv = _ok(client.post(f"/v1/orgs/{slug}/invitations", headers=owner, json={"handle": member_handle}), 201)
+    _ok(client.post(f"/v1/org-invitations/{inv['id']}/accept", headers=member))
+    base = {"description": f"about {word}", "budget": "100", "chain": "anvil-1", "token": "native"}
+    org_draft = _ok(client.post("/v1/projects", headers=owner, json={**base, "title": f"Org draft {word}",
+                                                                      "org": slug}), 201)
+    secret = _ok(client.post("/v1/projects", headers=outsider, json={
+        **base, "title": f"Invite only {word}", "visibility": "invite_only", "invite": [invited_handle]}), 201)
+    _ok(client.post(f"/v1/projects/{secret['id']}/transition", headers=outsider, json={"to": "open"}))
+    own = _ok(client.post("/v1/projects", headers=member, json={**base, "title": f"Member draft {word}"}), 201)
+    public = _ok(client.post("/v1/projects", headers=outsider, json={**base, "title": f"Public {word}"}), 201)
+    _ok(client.post(f"/v1/projects/{public['id']}/transition", headers=outsider, json={"to": "open"}))
+
+    def found(headers: dict[str, str], **params: Any) -> list[str]:
+        ids, cursor = [], None
+        while True:  # one item a page: every page goes through the keyset condition
+            page = _ok(client.get("/v1/projects", headers=headers, params={
+                "q": word, "limit": 1, **params, **({"cursor": cursor} if cursor else {})}))
+            ids += [x["id"] for x in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return ids
+
+    assert found(member) == [public["id"], own["id"], org_draft["id"]]  # newest first
+    assert found(owner) == [public["id"], org_draft["id"]]
+    assert found(invited) == [public["id"], secret["id"]]
+    assert found(outsider) == [public["id"], secret["id"]]  # the outsider posted both
+    assert found({}) == [public["id"]]
+    assert found(member, mine="true") == [own["id"], org_draft["id"]]
+    assert found(owner, mine="true") == [org_draft["id"]]
+    assert found(invited, mine="true") == []
+    assert found(member, mine="true", state="draft", skills=[]) == [own["id"], org_draft["id"]]
+    assert [x["is_owner"] for x in _ok(client.get("/v1/projects", headers=member, params={"q": word}))["items"]] \
+        == [False, True, False]
