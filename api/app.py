@@ -82,7 +82,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     setup_sentry(settings, "api")
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def _resources(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = attach_key_ring(make_engine(settings.database_url.get_secret_value(), pool_size=10,
                                                        max_overflow=20, slow_query_ms=settings.slow_query_ms),
                                            data_key_ring(settings))
@@ -131,6 +131,23 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             app.state.rpc_guard.close()
             await app.state.ratelimiter.aclose()
             app.state.engine.dispose()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One app object can be started twice at once: schemathesis' from_asgi (tests/api/test_fuzz.py) runs the
+        # lifespan of the app a test client already runs, on an event loop of its own, and ends it after its
+        # test. This start's resources replace app.state's only until its shutdown, which puts the earlier
+        # ones back: otherwise app.state would keep pointing at what that shutdown closed (a stopped push hub
+        # said "ready" to every later socket, which then never got an event).
+        earlier = {key: app.state[key] for key in app.state}
+        try:
+            async with _resources(app):
+                yield
+        finally:
+            for key in list(app.state):
+                del app.state[key]
+            for key, value in earlier.items():
+                app.state[key] = value
 
     app = FastAPI(
         title="Lancer API",
