@@ -160,3 +160,22 @@ def test_a_hub_running_on_another_event_loop_never_says_ready() -> None:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def test_a_quiet_healthy_subscription_is_kept() -> None:
+    """No events for many heartbeats: the PINGs are answered, so the subscription (and its sockets) stay."""
+
+    async def scenario() -> None:
+        hub = realtime.Hub(REDIS, f"rt-{uuid.uuid4().hex[:8]}:", heartbeat_seconds=0.2)
+        await hub.start()
+        try:
+            assert await hub.wait_subscribed()
+            conn = hub.join(uuid.uuid4())
+            losses = _losses("ended") + _losses("error")
+            await asyncio.sleep(2)
+            assert hub.live and hub.connections == 1 and conn.queue is not None and conn.queue.empty()
+            assert _losses("ended") + _losses("error") == losses
+        finally:
+            await hub.stop()
+
+    asyncio.run(scenario())
