@@ -219,14 +219,15 @@ class Hub:
         try:
             message = json.loads(raw)
             audience, event = message["audience"], json.dumps(message["event"], separators=(",", ":"))
-            if not isinstance(audience, list) or not all(isinstance(u, str) for u in audience):
+            if not isinstance(audience, list):
                 raise TypeError("audience")
         except (ValueError, KeyError, TypeError):
             log.warning("realtime.bad_message")
             return
         frame = b""
         for user in audience:
-            conns = self._by_user.get(user)
+            # Not a string (a malformed publish): skipped, rather than a TypeError that ends the subscription.
+            conns = self._by_user.get(user) if isinstance(user, str) else None
             if not conns:
                 continue
             if not frame:
