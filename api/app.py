@@ -82,7 +82,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     setup_sentry(settings, "api")
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def _resources(app: FastAPI) -> AsyncIterator[None]:
         # 20 kept connections: at 16+ concurrent database requests (the thread pool allows 40) a pool of 10
         # closed its overflow connections on return and opened new ones (a PostgreSQL backend each) over
         # and over: about one request in ten paid a connect (`lancer bench search`, uncached runs).
@@ -134,6 +134,23 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             app.state.rpc_guard.close()
             await app.state.ratelimiter.aclose()
             app.state.engine.dispose()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One app object can be started twice at once: schemathesis' from_asgi (tests/api/test_fuzz.py) runs the
+        # lifespan of the app a test client already runs, on an event loop of its own, and ends it after its
+        # test. This start's resources replace app.state's only until its shutdown, which puts the earlier
+        # ones back: otherwise app.state would keep pointing at what that shutdown closed (a stopped push hub
+        # said "ready" to every later socket, which then never got an event).
+        earlier = {key: app.state[key] for key in app.state}
+        try:
+            async with _resources(app):
+                yield
+        finally:
+            for key in list(app.state):
+                del app.state[key]
+            for key, value in earlier.items():
+                app.state[key] = value
 
     app = FastAPI(
         title="Lancer API",

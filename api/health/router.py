@@ -63,6 +63,10 @@ def readiness(
         checks["redis"] = "ok"
     except Exception:
         checks["redis"] = "unreachable"
+    # WebSocket push: this process's hub holds a confirmed subscription (it resubscribes by itself; while it
+    # doesn't, new sockets are refused with 1013 and should go to another process).
+    hub = getattr(request.app.state, "hub", None)
+    checks["push"] = "ok" if hub is not None and hub.live else "unsubscribed"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks, "indexers": lag,
                          "thresholds": {"lag_blocks": settings.readiness_max_lag_blocks,

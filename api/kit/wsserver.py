@@ -26,11 +26,6 @@ from websockets.protocol import State
 
 EXTENSION = "lancer.websocket.direct"
 
-# What a dropped slow client reads (after everything already buffered for it), as in RFC 6455's
-# "try again later".
-TOO_SLOW_CODE = 1013
-TOO_SLOW_REASON = "too slow; reconnect and resync"
-
 
 class DirectSocket:
     """Write whole, pre-built frames to one connection; see the module docstring."""
@@ -53,8 +48,9 @@ class DirectSocket:
         """Bytes written but not yet taken by the kernel: how far behind this client is."""
         return int(self._p.transport.get_write_buffer_size())
 
-    def close_slow(self) -> None:
-        """Close with 1013 behind what is already buffered; abort if the client hasn't read it in time.
+    def close(self, code: int, reason: str) -> None:
+        """Close behind what is already buffered (the hub's 1013: too slow, or push interrupted); abort if
+        the client hasn't read it in time.
 
         The app's ``receive`` gets a disconnect at once (as after its own ``websocket.close``), so its
         handler ends and leaves the hub now, not when the client finally goes.
@@ -62,8 +58,8 @@ class DirectSocket:
         p = self._p
         if p.close_sent or p.disconnected or p.transport.is_closing():
             return
-        p.queue.put_nowait({"type": "websocket.disconnect", "code": TOO_SLOW_CODE, "reason": TOO_SLOW_REASON})
-        p.conn.send_close(TOO_SLOW_CODE, TOO_SLOW_REASON)
+        p.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        p.conn.send_close(code, reason)
         p.transport.write(b"".join(p.conn.data_to_send()))
         p.close_sent = True
         if p.read_paused:  # the close reply must be readable

@@ -145,11 +145,10 @@ async def push(websocket: WebSocket) -> None:
     direct = (websocket.scope.get("extensions") or {}).get(wsserver.EXTENSION, {}).get("socket")
     conn: realtime.Connection | None = None
     try:
-        # "ready" promises every event published after it: the hub must be listening before it is said.
-        try:
-            await hub.wait_subscribed()
-        except TimeoutError:
-            await websocket.close(code=1013, reason="push is unavailable; reconnect later")
+        # "ready" promises every event published after it: the hub must be listening before it is said
+        # (and if it stops, it closes this socket: the client reconnects and resyncs).
+        if not await hub.wait_subscribed():
+            await websocket.close(code=realtime.CLOSE_CODE, reason="push is unavailable; reconnect later")
             return
         ready = json.dumps({"type": "ready", "user_id": str(principal.user_id)}, separators=(",", ":"))
         if direct is not None:
@@ -181,7 +180,7 @@ async def _send(websocket: WebSocket, conn: realtime.Connection) -> None:
     with contextlib.suppress(WebSocketDisconnect):
         while (text := await conn.queue.get()) != realtime.TOO_SLOW:
             await websocket.send_text(text)
-        await websocket.close(code=1013, reason="too slow; reconnect and resync")
+        await websocket.close(code=realtime.CLOSE_CODE, reason=conn.close_reason)
 
 
 async def _drain(websocket: WebSocket) -> None:

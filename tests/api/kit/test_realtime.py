@@ -26,3 +26,16 @@ def test_dispatch_to_audience_and_drop_slow_clients() -> None:
         assert hub.connections == 0
 
     asyncio.run(scenario())
+
+
+def test_malformed_audiences_are_ignored() -> None:
+    async def scenario() -> None:
+        hub = realtime.Hub("redis://127.0.0.1:6379/0", "unused:")
+        alice = uuid.uuid4()
+        a = hub.join(alice)
+        for audience in ({"x": 1}, "someone", [[1], {"a": 2}, None]):
+            hub.dispatch(json.dumps({"audience": audience, "event": {"n": 0}}))  # logged, no exception
+        hub.dispatch(json.dumps({"audience": [[1], str(alice)], "event": {"n": 1}}))
+        assert a.queue is not None and json.loads(a.queue.get_nowait()) == {"n": 1} and a.queue.empty()
+
+    asyncio.run(scenario())

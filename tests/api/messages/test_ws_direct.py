@@ -81,7 +81,7 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_get_everything() 
                     await asyncio.wait_for(slow.recv(), 30)
                     received += 1
             assert 0 < received < sent
-            assert slow.close_code == wsserver.TOO_SLOW_CODE
+            assert slow.close_code == realtime.CLOSE_CODE
         finally:
             await fast.close()
             await slow.close()
