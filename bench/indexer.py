@@ -11,9 +11,12 @@ Each is built once and cached with anvil's dump/load state under ``.lancer/bench
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import random
-import resource
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -27,6 +30,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from web3 import Web3
 
+from bench import indexer_backfill as backfill_child
 from contracts.artifacts import deploy_platform_unlocked, load_artifact
 from devtools.anvil import AnvilProcess
 from indexer.core.db import make_engine
@@ -59,7 +63,7 @@ class BenchResult:
     block_time: float
     floor_events: int | None = None  # logs the floor copied (every log of the range); default: ``events``
     name: str = "escrow"
-    peak_rss: int | None = None  # bytes: the bench process's peak resident set during the backfill
+    peak_rss: int | None = None  # bytes: peak resident set (VmHWM) of the backfill's own process
     cpu: tuple[float, float, float] | None = None  # CPU seconds of the backfill: indexer, anvil, postgres
     floor_cpu: tuple[float, float, float] | None = None  # ... and of the floor
 
@@ -354,25 +358,6 @@ def _floor(node: AnvilProcess, url: str, start: int, head: int,
     return count, elapsed, cpu
 
 
-def _reset_peak_rss() -> None:
-    """Start a new peak-RSS window (Linux: writing 5 to clear_refs resets VmHWM)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
-
-
-def _peak_rss() -> int:
-    """Peak resident set of this process (since the last reset where the OS allows one), in bytes."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def _cpu_seconds(pid: int | str = "self") -> float:
     """User + system CPU seconds of a process so far (Linux /proc; 0.0 elsewhere)."""
     try:
@@ -393,7 +378,6 @@ class _PostgresCpu(threading.Thread):
         self.engine, self.interval = engine, interval
         self.seen: dict[int, float] = {}
         self.before: dict[int, float] = {}  # backends open before the measurement, and their CPU then
-        self.sampling_cpu = 0.0  # this thread's own CPU seconds (not the measured process's work)
         self.halt = threading.Event()
 
     def _sample(self, conn: Any) -> None:
@@ -410,7 +394,6 @@ class _PostgresCpu(threading.Thread):
             while not self.halt.wait(self.interval):
                 self._sample(conn)
             self._sample(conn)
-        self.sampling_cpu = time.thread_time()
 
     def __enter__(self) -> _PostgresCpu:
         with self.engine.connect() as conn:
@@ -428,12 +411,27 @@ class _PostgresCpu(threading.Thread):
         return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self.seen.items())
 
 
-def _rss() -> int:
-    """Current resident set of this process, in bytes (0 where /proc is missing)."""
-    try:
-        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
+def _backfill_in_child(url: str, chain: Any, deployment: Deployment, options: SyncOptions) -> dict[str, Any]:
+    """Lancer's backfill in a process of its own (``bench.indexer_backfill``): its figures, among them
+    that process's peak RSS (``peak_rss``, bytes)."""
+    with tempfile.TemporaryDirectory(prefix="lancer-bench-") as tmp:
+        spec_path, result_path = Path(tmp) / "spec.json", Path(tmp) / "result.json"
+        spec_path.write_text(json.dumps(backfill_child.spec(url, chain, deployment, options)))
+        code = subprocess.run([sys.executable, "-m", "bench.indexer_backfill", str(spec_path), str(result_path)],
+                              cwd=REPO_ROOT, check=False).returncode
+        if code != 0:
+            raise RuntimeError(f"the backfill process exited with {code}")
+        result: dict[str, Any] = json.loads(result_path.read_text())
+    return result
+
+
+def _rss_growth(samples: list[list[int]]) -> str:
+    """RSS after the first batch, after the batch at half the events, and after the last one: flat
+    if the pipeline's memory is bounded by its batch sizes, growing if something keeps per-event state."""
+    if not samples:
+        return "not sampled"
+    half = next(s for s in samples if s[0] >= samples[-1][0] / 2)
+    return " -> ".join(f"{r / 2**20:,.0f} MB at {n:,} events" for n, r in (samples[0], half, samples[-1]))
 
 
 def _token_mismatches(node: AnvilProcess, engine: Any, chain_id: int, token: str) -> tuple[int, int]:
@@ -469,32 +467,27 @@ def run_one(admin_url: str, workload: str, max_range: int = 5000, scale: int = 1
         full_url = _scratch_database(admin_url, "full")
         urls.append(full_url)
         upgrade(full_url)
-        engine = make_engine(full_url, pool_size=4)
         options = SyncOptions(initial_range=max_range, max_range=max_range, pipeline_depth=4)
-        _reset_peak_rss()
-        before = _rss()
         anvil_pid = node._proc.pid if node._proc else 0
-        cpu_before = (_cpu_seconds(), _cpu_seconds(anvil_pid))
+        anvil_before = _cpu_seconds(anvil_pid)
         with _PostgresCpu(make_engine(full_url, pool_size=1)) as pg_cpu:
-            started = time.perf_counter()
-            stats = run_chain(engine, chain, cs, stop=threading.Event(), options=options, stop_at_head=True,
-                              rpc_timeout=300)
-            full_s = time.perf_counter() - started
+            child = _backfill_in_child(full_url, chain, deployment, options)
         pg_cpu.engine.dispose()
-        peak = _peak_rss()
-        cpu = (_cpu_seconds() - cpu_before[0] - pg_cpu.sampling_cpu, _cpu_seconds(anvil_pid) - cpu_before[1],
-               pg_cpu.seconds)
-        assert stats is not None
-        log(f"{workload} lancer: {stats.events:,} events in {full_s:.2f}s, peak RSS {peak / 2**20:,.0f} MB "
-            f"(the process held {before / 2**20:,.0f} MB before the backfill); "
+        peak = child["peak_rss"]
+        cpu = (child["cpu"], _cpu_seconds(anvil_pid) - anvil_before, pg_cpu.seconds)
+        full_s, full_events = child["seconds"], child["events"]
+        log(f"{workload} lancer: {full_events:,} events in {full_s:.2f}s, peak RSS {peak / 2**20:,.0f} MB "
+            f"(its own process, which held {child['rss_before'] / 2**20:,.0f} MB before the backfill; "
+            f"RSS {_rss_growth(child['samples'])}); "
             f"CPU s: indexer {cpu[0]:.2f}, anvil {cpu[1]:.2f}, postgres {cpu[2]:.2f}")
+        engine = make_engine(full_url, pool_size=4)
         checked, wrong = _token_mismatches(node, engine, CHAIN_ID, deployment.contracts["LancerToken"].address)
         log(f"{workload} LNC balances vs balanceOf: {checked:,} holders, {wrong} differ")
         if wrong:
             raise RuntimeError(f"{wrong} indexed LNC balances differ from balanceOf")
         reorg_s = _reorg_recovery(node, engine, chain, cs)
         engine.dispose()
-        return BenchResult(blocks=head - cs.start_block + 1, events=stats.events, floor_seconds=floor_s,
+        return BenchResult(blocks=head - cs.start_block + 1, events=full_events, floor_seconds=floor_s,
                            full_seconds=full_s, reorg_seconds=reorg_s, block_time=chain.block_time_seconds,
                            floor_events=events, name=workload, peak_rss=peak, cpu=cpu,
                            floor_cpu=floor_cpu)
