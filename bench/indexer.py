@@ -268,8 +268,9 @@ def _build_token_workload(node: AnvilProcess, scale: int = 1, txs: int = 667, ga
 
 
 def _loaded(state: Path) -> AnvilProcess:
+    # A --scale 10 state is ~1.8 GB of JSON: anvil takes minutes to load it on a busy machine.
     return AnvilProcess(CHAIN_ID, memory_states=BENCH_MEMORY_STATES, extra_args=["--load-state", str(state)]).start(
-        timeout=120)
+        timeout=900)
 
 
 def prepare(log: Any = print, workload: str = "escrow", scale: int = 1) -> tuple[AnvilProcess, Deployment]:
@@ -295,7 +296,8 @@ def prepare(log: Any = print, workload: str = "escrow", scale: int = 1) -> tuple
     node = AnvilProcess(CHAIN_ID, accounts=20, memory_states=BENCH_MEMORY_STATES,
                         extra_args=["--gas-limit", "60000000"]).start()
     deployment = build(node)
-    dumped = node.rpc("anvil_dumpState")
+    # anvil serialises and compresses the whole state before it answers: minutes at --scale 10.
+    dumped = node.rpc("anvil_dumpState", timeout=1800)
     node.stop()
     # anvil_dumpState returns the hex of a gzipped JSON state; --load-state wants the JSON itself.
     raw = bytes.fromhex(str(dumped)[2:])
