@@ -1,6 +1,7 @@
 """Indexer benchmark (not a test): reproducible anvil workloads, and for each in one run (a) the floor:
 plain eth_getLogs over the biggest ranges bulk-COPYed into a scratch table, (b) Lancer's full
-backfill with projections (and its peak RSS), (c) recovery time of a depth-5 reorg.
+backfill with projections, in a process of its own (``bench.indexer_backfill``: its peak RSS is the
+indexer's alone), (c) recovery time of a depth-5 reorg.
 
 Two workloads: ``escrow`` (106k Token/Escrow events over 2,645 blocks, 8 accounts, many small
 transactions) and ``token`` (dense ERC20 traffic: one transaction every third block carrying
