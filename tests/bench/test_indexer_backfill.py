@@ -1,6 +1,6 @@
 """`lancer bench indexer` runs the backfill in a process of its own, which reports its own peak RSS
 (the kernel's high-water mark: the parent's memory is not counted, freed memory is), and indexes a
-real chain into a real database from the JSON spec it is given. About 10 s."""
+real chain into a real database from the JSON spec it is given. About 20 s (50 s on a loaded machine)."""
 
 from __future__ import annotations
 
@@ -60,5 +60,6 @@ def test_the_backfill_process_indexes_the_chain_and_reports_its_figures(
     samples = result["samples"]
     assert len(samples) >= 3 and samples[-1][0] == result["events"]
     assert all(r > 0 for _, r in samples) and [n for n, _ in samples] == sorted(n for n, _ in samples)
-    assert result["rss_before"] > 0 and result["peak_rss"] >= max(r for _, r in samples)
+    # The interpreter and the indexer's imports before the backfill; the peak counts the backfill too.
+    assert 30 * MB < result["rss_before"] < result["peak_rss"]
     assert result["seconds"] > 0 and result["cpu"] > 0
