@@ -117,9 +117,9 @@ class AnvilProcess:
         self.stop()
         raise RuntimeError(f"anvil on port {self.port} did not answer within {timeout:.0f}s")
 
-    def rpc(self, method: str, params: list[object] | None = None) -> object:
+    def rpc(self, method: str, params: list[object] | None = None, timeout: float = 30.0) -> object:
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
-        reply = httpx.post(self.url, json=body, timeout=30.0).json()
+        reply = httpx.post(self.url, json=body, timeout=timeout).json()
         if "error" in reply:
             raise RuntimeError(f"{method} failed: {reply['error']}")
         return reply["result"]

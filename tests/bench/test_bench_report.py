@@ -46,6 +46,10 @@ def test_each_workload_reports_its_floor_memory_and_cpu() -> None:
     assert "300 MB" in next(line for line in token_lines if line.startswith("lancer"))
     assert "goal for 1M events < 500 MB: met at 99,755 events" in token.report()
     assert "500 MB: NOT met" in escrow.report()
+    # The --scale 10 token workload (999,383 events) is the 1M-event run the goal names: no hint to run it.
+    million = BenchResult(blocks=20014, events=999_383, floor_seconds=48.0, full_seconds=125.0, reorg_seconds=0.6,
+                          block_time=1.0, name="token", peak_rss=391 * 2**20)
+    assert million.report().splitlines()[5] == "peak RSS of the backfill 391 MB; goal for 1M events < 500 MB: met"
     cpu = next(line for line in token_lines if line.startswith("CPU"))
     # floor 5.0 CPU s for 99,755 logs, backfill 16.0 for 99,755 events: 31% of the floor's per event.
     assert "= 5.00" in cpu and "= 16.00" in cpu and "31%" in cpu
