@@ -28,6 +28,10 @@ class Authenticator(Protocol):
     def api_key_principal(self, key: str) -> Principal | None:
         """The principal of a valid, unexpired, unrevoked API key; None otherwise."""
 
+    async def remembered_api_key(self, key: str) -> Principal | None:
+        """The principal of a key this process verified recently and that is unchanged since (no database
+        look-up; its use counted); None when ``api_key_principal`` must check it."""
+
     def is_admin(self, user_id: uuid.UUID | None) -> bool:
         """Whether the user still holds an admin wallet (checked on every admin call)."""
 

@@ -32,6 +32,7 @@ from api.kit.ratelimit import (
     RateClass,
     alimit_ip,
     alimit_principal,
+    alimit_ip_then_guard,
     count_auth_failure,
     limit_ip,
     limit_principal,
@@ -185,13 +186,11 @@ def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
 
 async def _authenticate_scope(request: Request, requirement: AuthRequirement) -> Principal:
     """``_authenticate`` for unflagged scope routes (the integrators' reads), in the same order with the
-    same answers, but only the credential check in the thread pool: both rate-limit hits are awaited on the
-    event loop (pipelined with other requests' hits) instead of two blocking Redis round trips."""
-    await alimit_ip(request, requirement.rate)
-    creds = credentials(request)
-    if creds is None:
-        raise unauthorized(f"this route needs credentials ({requirement.describe()})")
-    principal = await run_in_threadpool(_identify, request, creds)
+    same answers, but at most the database check of the credentials in the thread pool: the rate-limit hits
+    and the failed-authentication guard are awaited on the event loop (pipelined with other requests'
+    Redis commands) instead of blocking Redis round trips, and a remembered API key needs no thread."""
+    creds = await alimit_ip_then_guard(request, requirement.rate, lambda: _required_credentials(request, requirement))
+    principal = await _aidentify(request, creds)
     request.state.principal = principal
     await alimit_principal(request, principal.rate_identity, requirement.rate)
     if principal.kind == "user":
@@ -204,10 +203,22 @@ async def _authenticate_scope(request: Request, requirement: AuthRequirement) ->
     return principal
 
 
-def _identify(request: Request, creds: tuple[str, str]) -> Principal:
-    """The failed-authentication guard, then the credential check (database look-ups): one thread hop."""
-    refuse_if_failing(request)
-    return _counting_failures(request, lambda: principal_from(request, *creds))
+def _required_credentials(request: Request, requirement: AuthRequirement) -> tuple[str, str]:
+    creds = credentials(request)
+    if creds is None:
+        raise unauthorized(f"this route needs credentials ({requirement.describe()})")
+    return creds
+
+
+async def _aidentify(request: Request, creds: tuple[str, str]) -> Principal:
+    """The credential check (after the failed-authentication guard): an API key this process verified recently and that is unchanged since is answered from memory
+    (``api.identity.keycache``); otherwise the database look-ups, in one thread hop."""
+    kind, value = creds
+    if kind == "api_key":
+        found = await authenticator(request).remembered_api_key(value)
+        if found is not None:
+            return found
+    return await run_in_threadpool(_counting_failures, request, lambda: principal_from(request, kind, value))
 
 
 def _make_public_read(requirement: AuthRequirement) -> Any:

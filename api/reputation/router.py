@@ -27,11 +27,16 @@ Reader = Annotated[Principal, scope(Scope.READ_REPUTATION)]
 @router.get("/v1/reputation/{address}", response_model=ReputationOut,
             summary="Reputation score of a wallet, with its parts (formula named in the response)")
 async def reputation(address: Address, _: Reader, request: Request) -> Response:
-    # One thread-pool hop (version reads, then the remembered body or the score); the body is served as
-    # rendered, with an ETag (304 on If-None-Match) and no-cache.
+    # A repeat under the read cache's fresh version is answered on the event loop, without I/O; otherwise
+    # one thread-pool hop (exact version reads, then the remembered body or the score). The body is served
+    # as rendered, with an ETag (304 on If-None-Match) and no-cache.
     state = request.app.state
-    found = await run_in_threadpool(service.reputation_cached, state.engine, state.redis, state.settings,
-                                    read_cache(request), address)
+    cache = read_cache(request)
+    address = checksum(address)
+    found = service.remembered(cache, address)
+    if found is None:
+        found = await run_in_threadpool(service.reputation_cached, state.engine, state.redis, state.settings,
+                                        cache, address)
     return respond(request, found)
 
 

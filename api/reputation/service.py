@@ -169,21 +169,49 @@ def reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, addr
     return _reputation(db, engine, redis, settings, address, now, key, version, is_verifier, stakes)
 
 
+def _gate_key(address: str, version: str, now: datetime) -> str:
+    # The hour is part of it as in the exact key: decay moves on even when no data changes.
+    return f"rep-gate:{formula.FORMULA_VERSION}:{address}:{version}:{now:%Y%m%d%H}"
+
+
+def remembered(cache: ReadCache, address: str) -> Cached | None:
+    """The answer for a checksummed ``address`` already built under the read cache's current version, when
+    that version is fresh; no I/O, for the event loop. That version covers everything a score is computed
+    from (the index version, the data versions of linked wallets and offchain attestations, and the
+    attestation counter: ``api.app`` folds it in), so an answer is never staler than the other cached reads:
+    a change is seen within CACHE_VERSION_TTL_SECONDS by every process, at once by the one that wrote it."""
+    version = cache.fresh_version()
+    if version is None:
+        return None
+    return cache.lookup(_gate_key(address, version, datetime.now(UTC)))
+
+
 def reputation_cached(engine: Engine, redis: Redis, settings: ApiSettings, cache: ReadCache, address: str) -> Cached:
     """The route's answer: ``reputation`` with its rendered body also kept in the process (the read cache's
     bounded LRU) under the same exact key, so a repeat costs the version reads and no Redis get, JSON
-    parse, validation or serialization. The first answer says ``cached: false``, repeats ``true``."""
+    parse, validation or serialization. The first answer says ``cached: false``, repeats ``true``.
+
+    The repeat is also filed under the read cache's version (read first: what is filed under it is never
+    older than it), for ``remembered``."""
     address = checksum(address)
+    gate_version = cache.version()
     now = datetime.now(UTC)
+    gate = _gate_key(address, gate_version, now)
+    found = cache.lookup(gate)  # answered under this version already (the read cache's version was stale)
+    if found is not None:
+        return found
     key, version, is_verifier, stakes = _versions(engine, redis, settings, address, now)
     found = cache.lookup(key)
     if found is not None:
+        cache.store(gate, found)
         return found
     with Db(engine) as db:
         out = _reputation(db, engine, redis, settings, address, now, key, version, is_verifier, stakes)
     repeat = out if out.cached else out.model_copy(update={"cached": True})
-    cache.store(key, Cached.of(repeat.model_dump_json().encode(), confirmed=False))
-    return Cached.of(out.model_dump_json().encode(), confirmed=False)
+    remembered_body = Cached.of(repeat.model_dump_json().encode(), confirmed=False)
+    cache.store(key, remembered_body)
+    cache.store(gate, remembered_body)
+    return remembered_body if out.cached else Cached.of(out.model_dump_json().encode(), confirmed=False)
 
 
 def _reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, address: str, now: datetime, key: str,
