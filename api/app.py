@@ -108,7 +108,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         read_cache = app.state.read_cache
         keys = VerifiedKeys(lambda: read_cache.counter("api_keys"), settings.api_key_cache_seconds)
         app.state.authenticator = IdentityAuthenticator(app.state.engine, app.state.redis, settings,
-                                                        app.state.token_signer, keys, app.state.ratelimiter.send)
+                                                        app.state.token_signer, keys)
         app.state.feature_overrides = OverrideStore(app.state.engine, settings.feature_override_cache_seconds)
         # A write of this process is seen by its next cached read at once (api.kit.versions).
         watch_commits(app.state.engine, app.state.read_cache.stale)

@@ -25,6 +25,7 @@ from api.auth.authenticate import authenticator, credentials, key_principal, pri
 from api.auth.principal import Principal
 from api.auth.requirements import AUTH_MARKER, AuthRequirement
 from api.auth.scopes import Scope, holds, parse_scope
+from api.kit.fastread import AUTHORIZE as FAST_READ_AUTHORIZE
 from api.kit.fastread import ELIGIBLE as FAST_READ_ELIGIBLE
 from api.kit.features import enabled_for, globally_enabled
 from api.kit.problems import Problem
@@ -32,8 +33,10 @@ from api.kit.ratelimit import (
     RateClass,
     alimit_ip,
     alimit_principal,
+    alimit_credentialed,
     alimit_ip_then_guard,
     count_auth_failure,
+    count_use,
     limit_ip,
     limit_principal,
     refuse_if_failing,
@@ -138,8 +141,20 @@ def _make(requirement: AuthRequirement) -> Any:
             await alimit_ip(request, requirement.rate)
             return _anonymous(request)
         if requirement.kind == "scope" and requirement.feature is None:
-            return await _authenticate_scope(request, requirement)
+            principal = await _authenticate_scope(request, requirement)
+            if principal.kind == "api_key":
+                request.scope[FAST_READ_AUTHORIZE] = fast_authorize  # for a route that opts in (fastread)
+            return principal
         return await run_in_threadpool(_authenticate_flagged, request, requirement)
+
+    async def fast_authorize(request: Request) -> bool:
+        """This route's auth for a repeat answered before routing (``api.kit.fastread``): only for an API key
+        this process remembers (else False, nothing counted: the full path decides); then exactly
+        ``_authenticate_scope``: the same checks, in the same order, with the same answers."""
+        if _remembered_key(request) is None:
+            return False
+        await _authenticate_scope(request, requirement)
+        return True
 
     setattr(dependency, AUTH_MARKER, requirement)
     dependency.__name__ = f"auth_{requirement.kind}_{(requirement.scope or '').replace(':', '_')}"
@@ -188,11 +203,21 @@ async def _authenticate_scope(request: Request, requirement: AuthRequirement) ->
     """``_authenticate`` for unflagged scope routes (the integrators' reads), in the same order with the
     same answers, but at most the database check of the credentials in the thread pool: the rate-limit hits
     and the failed-authentication guard are awaited on the event loop (pipelined with other requests'
-    Redis commands) instead of blocking Redis round trips, and a remembered API key needs no thread."""
-    creds = await alimit_ip_then_guard(request, requirement.rate, lambda: _required_credentials(request, requirement))
-    principal = await _aidentify(request, creds)
-    request.state.principal = principal
-    await alimit_principal(request, principal.rate_identity, requirement.rate)
+    Redis commands) instead of blocking Redis round trips. An API key this process verified recently and
+    that is unchanged since (``api.identity.keycache``) needs no database, and its whole sequence (per-IP
+    hit, failure guard, use counted, per-principal hit) is one Redis command."""
+    remembered = _remembered_key(request) if requirement.rate == "default" else None
+    usage = authenticator(request).remembered_use_counter(remembered) if remembered is not None else None
+    if remembered is not None and usage is not None and await alimit_credentialed(
+            request, remembered.rate_identity or "", usage):
+        principal = remembered
+        request.state.principal = principal
+    else:
+        creds = await alimit_ip_then_guard(request, requirement.rate,
+                                           lambda: _required_credentials(request, requirement))
+        principal = await _aidentify(request, creds)
+        request.state.principal = principal
+        await alimit_principal(request, principal.rate_identity, requirement.rate)
     if principal.kind == "user":
         _require_proofs(request, requirement, principal)
     elif requirement.step_up or requirement.mfa:
@@ -203,6 +228,17 @@ async def _authenticate_scope(request: Request, requirement: AuthRequirement) ->
     return principal
 
 
+def _remembered_key(request: Request) -> Principal | None:
+    """The principal of the request's API key when this process remembers it (no I/O), else None."""
+    try:
+        creds = credentials(request)
+    except Problem:  # malformed: the usual path answers it, after the per-IP hit
+        return None
+    if creds is None or creds[0] != "api_key":
+        return None
+    return authenticator(request).remembered_api_key(creds[1])
+
+
 def _required_credentials(request: Request, requirement: AuthRequirement) -> tuple[str, str]:
     creds = credentials(request)
     if creds is None:
@@ -211,12 +247,15 @@ def _required_credentials(request: Request, requirement: AuthRequirement) -> tup
 
 
 async def _aidentify(request: Request, creds: tuple[str, str]) -> Principal:
-    """The credential check (after the failed-authentication guard): an API key this process verified recently and that is unchanged since is answered from memory
-    (``api.identity.keycache``); otherwise the database look-ups, in one thread hop."""
+    """The credential check (after the failed-authentication guard): an API key this process remembers is
+    answered from memory (its use counted with the next Redis command); otherwise the database look-ups,
+    in one thread hop."""
     kind, value = creds
     if kind == "api_key":
-        found = await authenticator(request).remembered_api_key(value)
-        if found is not None:
+        found = authenticator(request).remembered_api_key(value)
+        usage = authenticator(request).remembered_use_counter(found) if found is not None else None
+        if found is not None and usage is not None:
+            count_use(request, usage)
             return found
     return await run_in_threadpool(_counting_failures, request, lambda: principal_from(request, kind, value))
 

@@ -4,14 +4,10 @@ installs one on ``app.state.authenticator``), so auth never imports this domain.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 from datetime import UTC, datetime, timedelta
 
-import structlog
 from redis import Redis
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session as DbSession
@@ -24,8 +20,6 @@ from api.identity.models import Session, TotpSecret, User
 from api.identity.tokens import TokenError, TokenSigner
 from api.settings import ApiSettings
 
-log = structlog.get_logger(__name__)
-
 
 @dataclass(frozen=True)
 class IdentityAuthenticator:
@@ -34,8 +28,6 @@ class IdentityAuthenticator:
     settings: ApiSettings
     signer: TokenSigner
     keys: VerifiedKeys | None = None  # verified keys remembered by this process (api.identity.keycache)
-    # Queues one Redis command on the event loop's batch (``RateLimiter.send``): the remembered keys' usage.
-    send: Callable[..., Awaitable[Any]] | None = None
 
     def user_principal(self, token: str, ip: str) -> Principal:
         try:
@@ -65,23 +57,10 @@ class IdentityAuthenticator:
     def api_key_principal(self, key: str) -> Principal | None:
         return service.authenticate_api_key(self.engine, self.redis, self.settings, key, self.keys)
 
-    async def remembered_api_key(self, key: str) -> Principal | None:
-        if self.keys is None or self.send is None:
+    def remembered_api_key(self, key: str) -> Principal | None:
+        if self.keys is None:
             return None
-        found = service.remembered_api_key(self.keys, key)
-        if found is None:
-            return None
-        # Queued, not awaited: it goes to Redis with the request's next command (its per-principal hit).
-        counted = asyncio.ensure_future(
-            self.send("HINCRBY", *service.key_use_counter(self.settings, found, datetime.now(UTC)), 1))
-        counted.add_done_callback(_usage_counted)
-        return found
+        return service.remembered_api_key(self.keys, key)
 
-
-def _usage_counted(future: asyncio.Future[Any]) -> None:
-    # Usage counting never refuses nor slows a request (as on the database path): a failure is logged.
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("API key usage counter unavailable")
-
-    def is_admin(self, user_id: uuid.UUID | None) -> bool:
-        return service.user_is_admin(self.engine, self.settings, user_id)
+    def remembered_use_counter(self, principal: Principal) -> tuple[str, str] | None:
+        return service.key_use_counter(self.settings, principal, datetime.now(UTC))

@@ -138,11 +138,14 @@ class ReadCache:
         fresh instead of all missing at once when it expires (and queueing on the thread pool). The
         staleness bound is unchanged: a version is used at most ``version_ttl`` after it was read."""
         while True:
+            started = time.monotonic()
             try:
                 await run_in_threadpool(self._read_version)
             except Exception:  # the request path reads it itself meanwhile
                 log.warning("read cache: index version refresh failed", exc_info=True)
-            await asyncio.sleep(self.version_ttl / 2)
+            # Every half TTL from the start of the previous read, however long that read took (a busy
+            # process waits for a thread and the GIL): the version stays fresh between two reads.
+            await asyncio.sleep(max(self.version_ttl / 2 - (time.monotonic() - started), self.version_ttl / 10))
 
     def get(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
         full = f"{self.version()}:{key}"
@@ -171,19 +174,21 @@ class ReadCache:
                 pass
         return found
 
-    def fresh_version(self) -> str | None:
-        """The current version when fresh (see ``peek``), else None: no I/O, safe on the event loop."""
-        current = self._version
-        if current is None or time.monotonic() - current[0] >= self.version_ttl:
-            return None
-        return current[1]
-
     def peek(self, key: str) -> Cached | None:
         """The in-process entry for ``key`` when the index version is fresh: no I/O, safe on the event loop."""
         current = self._version
         if current is None or time.monotonic() - current[0] >= self.version_ttl:
             return None
         return self._local_hit(f"{current[1]}:{key}")
+
+    def put(self, key: str, value: Cached, version: str) -> None:
+        """Keep ``value`` in the in-process LRU under ``key`` and ``version`` (read before the data it was
+        built from), where ``peek`` finds it while that version is the current one."""
+        self._remember(f"{version}:{key}", value)
+
+    def peek_under(self, key: str, version: str) -> Cached | None:
+        """The entry ``put`` under ``key`` and ``version`` (no I/O)."""
+        return self._local_hit(f"{version}:{key}")
 
     def lookup(self, key: str) -> Cached | None:
         """The in-process entry under a key the caller versioned itself (exactly: see ``store``)."""

@@ -34,6 +34,33 @@ if ttl < 0 then
 end
 return {count, ttl}
 """
+# A credentialed request whose principal is known without I/O (a remembered API key), in one command with
+# the answers of the sequence it replaces: the per-IP hit (KEYS[1]); if allowed, the failed-authentication
+# guard's read (KEYS[2]); if under its budget, the key's use (HINCRBY KEYS[4] ARGV[4]) and the
+# per-principal hit (KEYS[3]). A step refused stops the sequence, as the 429 it gives would.
+_CREDENTIALED = """
+local function hit(key)
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then
+    redis.call('EXPIRE', key, ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  return count, ttl
+end
+local ip, ip_ttl = hit(KEYS[1])
+if ip > tonumber(ARGV[2]) then return {ip, ip_ttl} end
+local failures = tonumber(redis.call('GET', KEYS[2]) or '0')
+local failures_ttl = redis.call('TTL', KEYS[2])
+if failures >= tonumber(ARGV[3]) then return {ip, ip_ttl, failures, failures_ttl} end
+redis.call('HINCRBY', KEYS[4], ARGV[4], 1)
+local principal, principal_ttl = hit(KEYS[3])
+return {ip, ip_ttl, failures, failures_ttl, principal, principal_ttl}
+"""
+# The same hit on KEYS[1], and a read of another counter (KEYS[2]: failed authentications) with its ttl:
+# one command where a credentialed request needed three.
+_HIT_AND_READ = _SCRIPT.replace("return {count, ttl}", """local other = tonumber(redis.call('GET', KEYS[2]) or '0')
+return {count, ttl, other, redis.call('TTL', KEYS[2])}""")
 
 
 @dataclass(frozen=True)
@@ -60,6 +87,8 @@ class RateLimiter:
         self._redis = redis
         self._prefix = key_prefix
         self._script = redis.register_script(_SCRIPT)
+        self._hit_and_read = redis.register_script(_HIT_AND_READ)
+        self._credentialed = redis.register_script(_CREDENTIALED)
         # The same script on an asyncio client, for the event loop's hot paths: while one request waits
         # for Redis the loop serves the others, where a sync call would block them all. An asyncio
         # connection belongs to the loop that opened it, and one app can be driven by several loops
@@ -148,23 +177,29 @@ class RateLimiter:
             except RedisError:
                 return verdict, None
         key, failures_key = f"{self._prefix}rl:{bucket}:{identity}", f"{self._prefix}rl:{failures_bucket}:{identity}"
-        hit: asyncio.Future[Any] = batcher.run("EVALSHA", self._script.sha, 1, key, window)
-        value, ttl = batcher.run("GET", failures_key), batcher.run("TTL", failures_key)
-        verdict: Verdict | None = None
         try:
-            count, hit_ttl = await hit
-            verdict = _verdict(limit, count, hit_ttl)
+            count, ttl, failures, failures_ttl = await batcher.run("EVALSHA", self._hit_and_read.sha, 2, key,
+                                                                   failures_key, window)
         except RedisError:
             log.error("rate limiter unavailable; allowing request", bucket=bucket)
+            return None, None
+        return _verdict(limit, count, ttl), (int(failures), max(int(failures_ttl), 0))
+
+    async def acredentialed(self, ip: str, principal: str, usage: tuple[str, str], window: int, ip_limit: int,
+                            failures_limit: int) -> list[int] | None:
+        """The ``_CREDENTIALED`` sequence in one command: [ip count, ttl, (failures, ttl, (principal count,
+        ttl))] as far as it went; None when Redis failed (the callers fail open, logged)."""
+        keys = [f"{self._prefix}rl:ip:{ip}", f"{self._prefix}rl:auth-fail:{ip}", f"{self._prefix}rl:principal:{principal}",
+                usage[0]]
+        args = [window, ip_limit, failures_limit, usage[1]]
+        batcher = self._batcher()
         try:
-            count = int(await value or 0)
+            if batcher is None:
+                return [int(v) for v in self._credentialed(keys=keys, args=args)]
+            return [int(v) for v in await batcher.run("EVALSHA", self._credentialed.sha, 4, *keys, *args)]
         except RedisError:
-            ttl.add_done_callback(_retrieved)  # failed with it: retrieve its error, not awaited
-            return verdict, None
-        try:
-            return verdict, (count, max(int(await ttl), 0))
-        except RedisError:
-            return verdict, None
+            log.error("rate limiter unavailable; allowing request", bucket="ip")
+            return None
 
     def send(self, *args: Any) -> Awaitable[Any]:
         """Queue one Redis command on the event loop's batch (sent with the hits queued with it: no round
@@ -233,7 +268,8 @@ class _Batcher:
         if missing:
             # Redis restarted or flushed its scripts: load it and send again the commands that did not
             # run (only those: the batch's other commands, e.g. counters, ran and must not run twice).
-            await self.client.script_load(_SCRIPT)
+            for script in (_SCRIPT, _HIT_AND_READ, _CREDENTIALED):
+                await self.client.script_load(script)
             again = await self._pipeline([batch[i][0] for i in missing])
             for i, result in zip(missing, again, strict=True):
                 results[i] = result
@@ -254,11 +290,6 @@ class _Batcher:
                 future.set_exception(result)
             else:
                 future.set_result(result)
-
-
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()  # marks it retrieved: a future left failing is logged by asyncio otherwise
 
 
 def _verdict(limit: int, count: object, ttl: object) -> Verdict:
@@ -398,6 +429,40 @@ def _refuse_past(request: Request, count: int, ttl: int) -> None:
         request.state.ratelimit = verdict
         raise Problem(429, f"too many failed authentications from this address; retry in {max(ttl, 1)} s",
                       type_="rate-limited", headers=verdict.headers())
+
+
+async def alimit_credentialed(request: Request, principal: str, usage: tuple[str, str]) -> bool:
+    """For a "default" rate route and a principal known without I/O (a remembered API key): the per-IP limit,
+    the failed-authentication guard, the key's use counted (``usage``: Redis hash and field) and the
+    per-principal limit, in one Redis command, with the answers (and verdict headers) of ``alimit_ip``,
+    ``refuse_if_failing``, the count and ``alimit_principal`` run one after the other. False when rate
+    limiting is off (nothing done: the caller runs the usual steps)."""
+    settings = request.app.state.settings
+    if not settings.ratelimit_enabled:
+        return False
+    found = await _limiter(request).acredentialed(
+        rate_identity(client_ip(request)), principal, usage, settings.ratelimit_window_seconds,
+        settings.ratelimit_ip_per_window, settings.ratelimit_auth_failures_per_window)
+    if found is None:  # fail open, as each step does alone (the use is not counted either)
+        return True
+    _apply(request, [_verdict(settings.ratelimit_ip_per_window, found[0], found[1])])
+    if len(found) > 2:
+        _refuse_past(request, found[2], found[3])
+    if len(found) > 4:
+        _apply(request, [_verdict(settings.ratelimit_principal_per_window, found[4], found[5])])
+    return True
+
+
+def count_use(request: Request, counter: tuple[str, str]) -> None:
+    """HINCRBY ``counter`` (Redis hash, field) by one, queued with the request's next Redis command and not
+    awaited: a failure is logged, never refuses nor slows the request."""
+    future = asyncio.ensure_future(_limiter(request).send("HINCRBY", counter[0], counter[1], 1))
+    future.add_done_callback(_use_counted)
+
+
+def _use_counted(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("usage counter unavailable")
 
 
 def count_auth_failure(request: Request) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -37,6 +38,9 @@ async def reputation(address: Address, _: Reader, request: Request) -> Response:
     if found is None:
         found = await run_in_threadpool(service.reputation_cached, state.engine, state.redis, state.settings,
                                         cache, address)
+    # The answer names no caller: API-key repeats of this URL may be answered before routing, after this
+    # route's own auth check (api.kit.fastread).
+    cache.raw.learn_credentialed(request.scope, service.gate_key(address, datetime.now(UTC)))
     return respond(request, found)
 
 

@@ -169,9 +169,10 @@ def reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, addr
     return _reputation(db, engine, redis, settings, address, now, key, version, is_verifier, stakes)
 
 
-def _gate_key(address: str, version: str, now: datetime) -> str:
-    # The hour is part of it as in the exact key: decay moves on even when no data changes.
-    return f"rep-gate:{formula.FORMULA_VERSION}:{address}:{version}:{now:%Y%m%d%H}"
+def gate_key(address: str, now: datetime) -> str:
+    """The read-cache key (under its version) of a wallet's answer; the hour is part of it as in the exact
+    key: decay moves on even when no data changes."""
+    return f"rep:{formula.FORMULA_VERSION}:{address}:{now:%Y%m%d%H}"
 
 
 def remembered(cache: ReadCache, address: str) -> Cached | None:
@@ -180,10 +181,7 @@ def remembered(cache: ReadCache, address: str) -> Cached | None:
     from (the index version, the data versions of linked wallets and offchain attestations, and the
     attestation counter: ``api.app`` folds it in), so an answer is never staler than the other cached reads:
     a change is seen within CACHE_VERSION_TTL_SECONDS by every process, at once by the one that wrote it."""
-    version = cache.fresh_version()
-    if version is None:
-        return None
-    return cache.lookup(_gate_key(address, version, datetime.now(UTC)))
+    return cache.peek(gate_key(address, datetime.now(UTC)))
 
 
 def reputation_cached(engine: Engine, redis: Redis, settings: ApiSettings, cache: ReadCache, address: str) -> Cached:
@@ -196,21 +194,21 @@ def reputation_cached(engine: Engine, redis: Redis, settings: ApiSettings, cache
     address = checksum(address)
     gate_version = cache.version()
     now = datetime.now(UTC)
-    gate = _gate_key(address, gate_version, now)
-    found = cache.lookup(gate)  # answered under this version already (the read cache's version was stale)
+    gate = gate_key(address, now)
+    found = cache.peek_under(gate, gate_version)  # answered under this version already (it was not fresh)
     if found is not None:
         return found
     key, version, is_verifier, stakes = _versions(engine, redis, settings, address, now)
     found = cache.lookup(key)
     if found is not None:
-        cache.store(gate, found)
+        cache.put(gate, found, gate_version)
         return found
     with Db(engine) as db:
         out = _reputation(db, engine, redis, settings, address, now, key, version, is_verifier, stakes)
     repeat = out if out.cached else out.model_copy(update={"cached": True})
     remembered_body = Cached.of(repeat.model_dump_json().encode(), confirmed=False)
     cache.store(key, remembered_body)
-    cache.store(gate, remembered_body)
+    cache.put(gate, remembered_body, gate_version)
     return remembered_body if out.cached else Cached.of(out.model_dump_json().encode(), confirmed=False)
 
 
