@@ -64,3 +64,6 @@ class IdentityAuthenticator:
 
     def remembered_use_counter(self, principal: Principal) -> tuple[str, str] | None:
         return service.key_use_counter(self.settings, principal, datetime.now(UTC))
+
+    def is_admin(self, user_id: uuid.UUID | None) -> bool:
+        return service.user_is_admin(self.engine, self.settings, user_id)

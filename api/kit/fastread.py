@@ -1,4 +1,4 @@
-"""Repeated anonymous reads answered from the read cache before routing and parameter parsing.
+"""Repeated reads answered from the read cache before routing and parameter parsing.
 
 A cached read route (``api.kit.cache.cached_read``) builds its cache key from its parsed parameters; the
 parse is pure (addresses, chain names from the registry, limits, cursors), so one raw URL always yields
@@ -11,7 +11,12 @@ response object, with everything the full path enforces that does not depend on 
   never served past ``CACHE_VERSION_TTL_SECONDS`` of an index change, exactly as the route would;
 - the per-IP rate limit (the same bucket and script as ``public_read``; a 429 is answered here);
 - credentials: a request carrying ``Authorization`` or ``X-API-Key`` takes the full path (its principal,
-  scope and per-principal limit); so does a conditional one (``If-None-Match``: the route answers 304);
+  scope and per-principal limit), except on a URL a scope route taught with ``learn_credentialed``
+  (reputation: its answer names no caller): there only requests with credentials are answered, after
+  the route's own auth check run here (``AUTHORIZE``: an API key this process remembers, the per-IP
+  limit, the failed-authentication guard, the per-principal limit, the scope; its 401/403/429 answered
+  here), and anything it cannot decide without I/O (an unknown key, a JWT) takes the full path; a
+  conditional request (``If-None-Match``: the route answers 304) always does;
 - feature flags: only routes without a flag teach the map (a flag's configured state is per deployment;
   overrides apply to signed-in callers only, who never take this path).
 
