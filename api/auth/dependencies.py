@@ -151,9 +151,10 @@ def _make(requirement: AuthRequirement) -> Any:
         """This route's auth for a repeat answered before routing (``api.kit.fastread``): only for an API key
         this process remembers (else False, nothing counted: the full path decides); then exactly
         ``_authenticate_scope``: the same checks, in the same order, with the same answers."""
-        if _remembered_key(request) is None:
+        remembered = _remembered_key(request) if requirement.rate == "default" else None
+        if remembered is None:
             return False
-        await _authenticate_scope(request, requirement)
+        await _authenticate_scope(request, requirement, remembered)
         return True
 
     setattr(dependency, AUTH_MARKER, requirement)
@@ -199,14 +200,16 @@ def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
     return principal
 
 
-async def _authenticate_scope(request: Request, requirement: AuthRequirement) -> Principal:
+async def _authenticate_scope(request: Request, requirement: AuthRequirement,
+                              remembered: Principal | None = None) -> Principal:
     """``_authenticate`` for unflagged scope routes (the integrators' reads), in the same order with the
     same answers, but at most the database check of the credentials in the thread pool: the rate-limit hits
     and the failed-authentication guard are awaited on the event loop (pipelined with other requests'
     Redis commands) instead of blocking Redis round trips. An API key this process verified recently and
     that is unchanged since (``api.identity.keycache``) needs no database, and its whole sequence (per-IP
     hit, failure guard, use counted, per-principal hit) is one Redis command."""
-    remembered = _remembered_key(request) if requirement.rate == "default" else None
+    if remembered is None and requirement.rate == "default":
+        remembered = _remembered_key(request)
     usage = authenticator(request).remembered_use_counter(remembered) if remembered is not None else None
     if remembered is not None and usage is not None and await alimit_credentialed(
             request, remembered.rate_identity or "", usage):

@@ -445,11 +445,12 @@ async def alimit_credentialed(request: Request, principal: str, usage: tuple[str
         settings.ratelimit_ip_per_window, settings.ratelimit_auth_failures_per_window)
     if found is None:  # fail open, as each step does alone (the use is not counted either)
         return True
-    _apply(request, [_verdict(settings.ratelimit_ip_per_window, found[0], found[1])])
-    if len(found) > 2:
+    ip = _verdict(settings.ratelimit_ip_per_window, found[0], found[1])
+    if len(found) < 6:  # stopped by the per-IP limit (raises), or by the failure guard
+        _apply(request, [ip])
         _refuse_past(request, found[2], found[3])
-    if len(found) > 4:
-        _apply(request, [_verdict(settings.ratelimit_principal_per_window, found[4], found[5])])
+    # Both verdicts at once: the most restrictive of the two, as applying them one after the other gives.
+    _apply(request, [ip, _verdict(settings.ratelimit_principal_per_window, found[4], found[5])])
     return True
 
 
