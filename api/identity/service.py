@@ -24,6 +24,7 @@ from api.identity.models import ApiKey, RefreshToken, Session, TotpSecret, User,
 from api.identity.siwe_verify import SiweError, check_fields, check_signature, parse_message, parse_signature
 from api.identity.tokens import new_refresh_token
 from api.kit.problems import Problem
+from api.kit.versions import UNVERSIONED
 from api.settings import ApiSettings
 
 log = structlog.get_logger(__name__)
@@ -346,7 +347,8 @@ def authenticate_api_key(engine: Engine, redis: Redis, settings: ApiSettings, pr
     version, checked = (keys.version(), time.monotonic()) if keys is not None else (None, 0.0)
     # Core rows, not ORM objects, in autocommit (no BEGIN and ROLLBACK round trips; the rare update of
     # last_used_at commits by itself): this runs on every API-key request not answered from memory.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    # last_used_at moves no data version: its commit leaves the read cache's version alone.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT", **{UNVERSIONED: True}) as conn:
         key = conn.execute(_KEY_LOOKUP, {"prefix": prefix}).first()
         if key is None:
             crypto.equal(digest, b"\0" * 32)  # same work either way
