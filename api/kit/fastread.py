@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.kit.problems import Problem, problem_response
 from api.kit.ratelimit import alimit_ip
 
-FAST_READS = Counter("lancer_fast_reads_total", "Anonymous reads answered from the read cache before routing")
+FAST_READS = Counter("lancer_fast_reads_total", "Reads answered from the read cache before routing")
 # Set by the public_read dependency on the anonymous path of a route without a feature flag.
 ELIGIBLE = "lancer.fast_read"
 # Set by a scope route's auth dependency (no flag) when an API key passed it: that route's check, rerun here.
@@ -44,7 +44,7 @@ AUTHORIZE = "lancer.fast_authorize"
 _BYPASS = frozenset({b"authorization", b"x-api-key", b"if-none-match"})
 
 
-# A credentialed route's check for the fast path (set as ELIGIBLE by its auth dependency): False when it
+# A credentialed route's check for the fast path (set as AUTHORIZE by its auth dependency): False when it
 # cannot decide without the full path (nothing counted yet); True when the caller passed the route's auth
 # (its limits counted, its principal on the request state); raises the route's Problem otherwise.
 Authorize = Callable[[Request], Awaitable[bool]]
