@@ -31,7 +31,9 @@ from api.features.router import router as features_router
 from api.features.service import OverrideStore
 from api.health.router import metrics_router
 from api.health.router import router as health_router
+from api.attestations.service import version_key as attestation_version_key
 from api.identity.authenticator import IdentityAuthenticator
+from api.identity.keycache import VerifiedKeys
 from api.kit.crypto import data_key_ring, totp_key_ring
 from api.kit.encrypted import attach_key_ring
 from api.identity.router import router as identity_router
@@ -102,11 +104,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                                        concurrency=settings.rpc_unauthenticated_concurrency,
                                        deadline_seconds=settings.siwe_rpc_timeout_seconds,
                                        enabled=settings.ratelimit_enabled)
-        app.state.authenticator = IdentityAuthenticator(app.state.engine, app.state.redis, settings,
-                                                        app.state.token_signer)
-        app.state.feature_overrides = OverrideStore(app.state.engine, settings.feature_override_cache_seconds)
         app.state.read_cache = ReadCache(app.state.engine, app.state.redis, settings.redis_key_prefix,
-                                         version_ttl=settings.cache_version_ttl_seconds)
+                                         version_ttl=settings.cache_version_ttl_seconds,
+                                         redis_versions={"attestations": attestation_version_key(settings)})
+        # Verified API keys are remembered under the api_keys data version the read cache keeps fresh.
+        read_cache = app.state.read_cache
+        keys = VerifiedKeys(lambda: read_cache.counter("api_keys"), settings.api_key_cache_seconds)
+        app.state.authenticator = IdentityAuthenticator(app.state.engine, app.state.redis, settings,
+                                                        app.state.token_signer, keys)
+        app.state.feature_overrides = OverrideStore(app.state.engine, settings.feature_override_cache_seconds)
         # A write of this process is seen by its next cached read at once (api.kit.versions).
         watch_commits(app.state.engine, app.state.read_cache.stale)
         app.state.hub = Hub(settings.redis_url_or_default, settings.redis_key_prefix)

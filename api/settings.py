@@ -307,6 +307,9 @@ class ApiSettings(ChainSettings):
     webhook_dispatch_interval_seconds: float = Field(1.0, gt=0, le=60, description="`lancer webhooks` pass interval")
     api_key_rotation_grace_seconds: int = Field(
         86_400, ge=0, le=30 * 86_400, description="After POST .../api-keys/{id}/rotate the old key works this long")
+    api_key_cache_seconds: float = Field(
+        10.0, ge=0, le=60, description="Longest an API process serves a verified API key from memory (0: never; a "
+        "revocation is seen within CACHE_VERSION_TTL_SECONDS anyway, see api.identity.keycache)")
 
     api_key_usage_batch: int = Field(500, ge=1, le=50_000, description="API key request rows per batch insert")
     api_key_usage_flush_seconds: float = Field(2.0, gt=0, le=300, description="Longest wait before a batch is written")

@@ -28,6 +28,14 @@ class Authenticator(Protocol):
     def api_key_principal(self, key: str) -> Principal | None:
         """The principal of a valid, unexpired, unrevoked API key; None otherwise."""
 
+    def remembered_api_key(self, key: str) -> Principal | None:
+        """The principal of a key this process verified recently and that is unchanged since (no I/O, and
+        its use not counted: see ``count_remembered_use``); None when ``api_key_principal`` must check it."""
+
+    def remembered_use_counter(self, principal: Principal) -> tuple[str, str] | None:
+        """The Redis hash and field that count today's uses of a remembered key (the caller increments it);
+        None when uses are counted by ``api_key_principal`` only (a remembered key is then not used)."""
+
     def is_admin(self, user_id: uuid.UUID | None) -> bool:
         """Whether the user still holds an admin wallet (checked on every admin call)."""
 

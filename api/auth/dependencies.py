@@ -25,6 +25,7 @@ from api.auth.authenticate import authenticator, credentials, key_principal, pri
 from api.auth.principal import Principal
 from api.auth.requirements import AUTH_MARKER, AuthRequirement
 from api.auth.scopes import Scope, holds, parse_scope
+from api.kit.fastread import AUTHORIZE as FAST_READ_AUTHORIZE
 from api.kit.fastread import ELIGIBLE as FAST_READ_ELIGIBLE
 from api.kit.features import enabled_for, globally_enabled
 from api.kit.problems import Problem
@@ -32,7 +33,10 @@ from api.kit.ratelimit import (
     RateClass,
     alimit_ip,
     alimit_principal,
+    alimit_credentialed,
+    alimit_ip_then_guard,
     count_auth_failure,
+    count_use,
     limit_ip,
     limit_principal,
     refuse_if_failing,
@@ -137,8 +141,21 @@ def _make(requirement: AuthRequirement) -> Any:
             await alimit_ip(request, requirement.rate)
             return _anonymous(request)
         if requirement.kind == "scope" and requirement.feature is None:
-            return await _authenticate_scope(request, requirement)
+            principal = await _authenticate_scope(request, requirement)
+            if principal.kind == "api_key":
+                request.scope[FAST_READ_AUTHORIZE] = fast_authorize  # for a route that opts in (fastread)
+            return principal
         return await run_in_threadpool(_authenticate_flagged, request, requirement)
+
+    async def fast_authorize(request: Request) -> bool:
+        """This route's auth for a repeat answered before routing (``api.kit.fastread``): only for an API key
+        this process remembers (else False, nothing counted: the full path decides); then exactly
+        ``_authenticate_scope``: the same checks, in the same order, with the same answers."""
+        remembered = _remembered_key(request) if requirement.rate == "default" else None
+        if remembered is None:
+            return False
+        await _authenticate_scope(request, requirement, remembered)
+        return True
 
     setattr(dependency, AUTH_MARKER, requirement)
     dependency.__name__ = f"auth_{requirement.kind}_{(requirement.scope or '').replace(':', '_')}"
@@ -183,17 +200,27 @@ def _authenticate(request: Request, requirement: AuthRequirement) -> Principal:
     return principal
 
 
-async def _authenticate_scope(request: Request, requirement: AuthRequirement) -> Principal:
+async def _authenticate_scope(request: Request, requirement: AuthRequirement,
+                              remembered: Principal | None = None) -> Principal:
     """``_authenticate`` for unflagged scope routes (the integrators' reads), in the same order with the
-    same answers, but only the credential check in the thread pool: both rate-limit hits are awaited on the
-    event loop (pipelined with other requests' hits) instead of two blocking Redis round trips."""
-    await alimit_ip(request, requirement.rate)
-    creds = credentials(request)
-    if creds is None:
-        raise unauthorized(f"this route needs credentials ({requirement.describe()})")
-    principal = await run_in_threadpool(_identify, request, creds)
-    request.state.principal = principal
-    await alimit_principal(request, principal.rate_identity, requirement.rate)
+    same answers, but at most the database check of the credentials in the thread pool: the rate-limit hits
+    and the failed-authentication guard are awaited on the event loop (pipelined with other requests'
+    Redis commands) instead of blocking Redis round trips. An API key this process verified recently and
+    that is unchanged since (``api.identity.keycache``) needs no database, and its whole sequence (per-IP
+    hit, failure guard, use counted, per-principal hit) is one Redis command."""
+    if remembered is None and requirement.rate == "default":
+        remembered = _remembered_key(request)
+    usage = authenticator(request).remembered_use_counter(remembered) if remembered is not None else None
+    if remembered is not None and usage is not None and await alimit_credentialed(
+            request, remembered.rate_identity or "", usage):
+        principal = remembered
+        request.state.principal = principal
+    else:
+        creds = await alimit_ip_then_guard(request, requirement.rate,
+                                           lambda: _required_credentials(request, requirement))
+        principal = await _aidentify(request, creds)
+        request.state.principal = principal
+        await alimit_principal(request, principal.rate_identity, requirement.rate)
     if principal.kind == "user":
         _require_proofs(request, requirement, principal)
     elif requirement.step_up or requirement.mfa:
@@ -204,10 +231,36 @@ async def _authenticate_scope(request: Request, requirement: AuthRequirement) ->
     return principal
 
 
-def _identify(request: Request, creds: tuple[str, str]) -> Principal:
-    """The failed-authentication guard, then the credential check (database look-ups): one thread hop."""
-    refuse_if_failing(request)
-    return _counting_failures(request, lambda: principal_from(request, *creds))
+def _remembered_key(request: Request) -> Principal | None:
+    """The principal of the request's API key when this process remembers it (no I/O), else None."""
+    try:
+        creds = credentials(request)
+    except Problem:  # malformed: the usual path answers it, after the per-IP hit
+        return None
+    if creds is None or creds[0] != "api_key":
+        return None
+    return authenticator(request).remembered_api_key(creds[1])
+
+
+def _required_credentials(request: Request, requirement: AuthRequirement) -> tuple[str, str]:
+    creds = credentials(request)
+    if creds is None:
+        raise unauthorized(f"this route needs credentials ({requirement.describe()})")
+    return creds
+
+
+async def _aidentify(request: Request, creds: tuple[str, str]) -> Principal:
+    """The credential check (after the failed-authentication guard): an API key this process remembers is
+    answered from memory (its use counted with the next Redis command); otherwise the database look-ups,
+    in one thread hop."""
+    kind, value = creds
+    if kind == "api_key":
+        found = authenticator(request).remembered_api_key(value)
+        usage = authenticator(request).remembered_use_counter(found) if found is not None else None
+        if found is not None and usage is not None:
+            count_use(request, usage)
+            return found
+    return await run_in_threadpool(_counting_failures, request, lambda: principal_from(request, kind, value))
 
 
 def _make_public_read(requirement: AuthRequirement) -> Any:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select, update
 from api.auth import Principal
 from api.auth.authenticate import unauthorized
 from api.identity import service
+from api.identity.keycache import VerifiedKeys
 from api.identity.models import Session, TotpSecret, User
 from api.identity.tokens import TokenError, TokenSigner
 from api.settings import ApiSettings
@@ -25,6 +26,7 @@ class IdentityAuthenticator:
     redis: Redis
     settings: ApiSettings
     signer: TokenSigner
+    keys: VerifiedKeys | None = None  # verified keys remembered by this process (api.identity.keycache)
 
     def user_principal(self, token: str, ip: str) -> Principal:
         try:
@@ -54,7 +56,15 @@ class IdentityAuthenticator:
                          mfa_enrolled=row.totp_enabled_at is not None)
 
     def api_key_principal(self, key: str) -> Principal | None:
-        return service.authenticate_api_key(self.engine, self.redis, self.settings, key)
+        return service.authenticate_api_key(self.engine, self.redis, self.settings, key, self.keys)
+
+    def remembered_api_key(self, key: str) -> Principal | None:
+        if self.keys is None:
+            return None
+        return service.remembered_api_key(self.keys, key)
+
+    def remembered_use_counter(self, principal: Principal) -> tuple[str, str] | None:
+        return service.key_use_counter(self.settings, principal, datetime.now(UTC))
 
     def is_admin(self, user_id: uuid.UUID | None) -> bool:
         return service.user_is_admin(self.engine, self.settings, user_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 import string
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,11 +18,13 @@ from sqlalchemy.orm import Session as Db
 from api.audit import service as audit
 from api.auth import Principal
 from api.identity import apikeys, crypto, key_usage
+from api.identity.keycache import LAST_USED_EVERY, VerifiedKeys
 from api.identity.env import IdentityEnv
 from api.identity.models import ApiKey, RefreshToken, Session, TotpSecret, User, Wallet
 from api.identity.siwe_verify import SiweError, check_fields, check_signature, parse_message, parse_signature
 from api.identity.tokens import new_refresh_token
 from api.kit.problems import Problem
+from api.kit.versions import UNVERSIONED
 from api.settings import ApiSettings
 
 log = structlog.get_logger(__name__)
@@ -325,28 +328,66 @@ _KEY_LOOKUP = (select(ApiKey.id, ApiKey.user_id, ApiKey.prefix, ApiKey.secret_ha
                .join_from(ApiKey, User, User.id == ApiKey.user_id).where(ApiKey.prefix == bindparam("prefix")))
 
 
-def authenticate_api_key(engine: Engine, redis: Redis, settings: ApiSettings, presented: str) -> Principal | None:
+def authenticate_api_key(engine: Engine, redis: Redis, settings: ApiSettings, presented: str,
+                         keys: VerifiedKeys | None = None) -> Principal | None:
+    """The principal of a valid, unexpired, unrevoked key (its use counted); None otherwise. With ``keys``,
+    a key remembered and unchanged since is answered from memory (``api.identity.keycache``), and a key
+    the database accepts is remembered."""
     prefix = apikeys.parse_api_key(presented)
     if prefix is None:
         return None
     now = _now()
+    digest = crypto.token_hash(presented)
+    if keys is not None:
+        found = keys.get(digest, now)
+        if found is not None:
+            count_key_use(redis, settings, found, now)
+            return found
+    # Taken before the look-up: a change committed after it moves the version past this one.
+    version, checked = (keys.version(), time.monotonic()) if keys is not None else (None, 0.0)
     # Core rows, not ORM objects, in autocommit (no BEGIN and ROLLBACK round trips; the rare update of
-    # last_used_at commits by itself): this runs on every API-key request.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    # last_used_at commits by itself): this runs on every API-key request not answered from memory.
+    # last_used_at moves no data version: its commit leaves the read cache's version alone.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT", **{UNVERSIONED: True}) as conn:
         key = conn.execute(_KEY_LOOKUP, {"prefix": prefix}).first()
         if key is None:
-            crypto.equal(crypto.token_hash(presented), b"\0" * 32)  # same work either way
+            crypto.equal(digest, b"\0" * 32)  # same work either way
             return None
-        if not crypto.equal(crypto.token_hash(presented), key.secret_hash):
+        if not crypto.equal(digest, key.secret_hash):
             return None
         if key.revoked_at is not None or key.deleted_at is not None or (key.expires_at and key.expires_at <= now):
             return None
-        if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=60):
+        last_used = key.last_used_at
+        if last_used is None or now - last_used > LAST_USED_EVERY:
             conn.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
             conn.commit()
+            last_used = now
+    principal = Principal(kind="api_key", user_id=key.user_id, api_key_id=key.id, api_key_prefix=key.prefix,
+                          scopes=frozenset(key.scopes))
+    if keys is not None:
+        keys.put(digest, principal, version, checked, key.expires_at, last_used)
+    count_key_use(redis, settings, principal, now)
+    return principal
+
+
+def remembered_api_key(keys: VerifiedKeys, presented: str) -> Principal | None:
+    """A key answered from memory (no I/O: for the event loop; the caller counts its use, see
+    ``key_use_counter``); None when the database must check it (``authenticate_api_key``)."""
+    if apikeys.parse_api_key(presented) is None:
+        return None
+    return keys.get(crypto.token_hash(presented), _now())
+
+
+def key_use_counter(settings: ApiSettings, principal: Principal, now: datetime) -> tuple[str, str]:
+    """(Redis hash, field) of today's request counter of the principal's key."""
+    return key_usage.live_key(settings), f"{principal.api_key_id}|{now.date().isoformat()}"
+
+
+def count_key_use(redis: Redis, settings: ApiSettings, principal: Principal, now: datetime) -> None:
+    """One request of the key, in today's counter (flushed to api_key_usage by the scheduler)."""
     try:
-        redis.hincrby(key_usage.live_key(settings), f"{key.id}|{now.date().isoformat()}", 1)
+        redis.hincrby(*key_use_counter(settings, principal, now), 1)
     except Exception:
         log.warning("API key usage counter unavailable")
-    return Principal(kind="api_key", user_id=key.user_id, api_key_id=key.id, api_key_prefix=key.prefix,
-                     scopes=frozenset(key.scopes))
+
+

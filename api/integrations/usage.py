@@ -23,6 +23,7 @@ from starlette.types import Scope
 
 from api.integrations.models import ApiKeyRequest
 from api.kit.timing import route_template
+from api.kit.versions import UNVERSIONED
 from api.settings import ApiSettings
 
 log = structlog.get_logger(__name__)
@@ -77,7 +78,8 @@ class UsageRecorder:
             if not rows:
                 return 0
             try:
-                with self._engine.begin() as conn:
+                # Usage rows are behind no cached read: this commit leaves the read cache's version alone.
+                with self._engine.connect().execution_options(**{UNVERSIONED: True}) as conn, conn.begin():
                     for start in range(0, len(rows), 5000):
                         conn.execute(insert(ApiKeyRequest), [
                             {"api_key_id": k, "method": m, "route": r, "status_code": s, "latency_ms": ms,

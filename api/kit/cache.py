@@ -72,15 +72,18 @@ class Cached:
 
 class ReadCache:
     def __init__(self, engine: Engine, redis: Redis, prefix: str, *, version_ttl: float = 0.5,
-                 local_size: int = 4096, redis_ttl: int = 300) -> None:
+                 local_size: int = 4096, redis_ttl: int = 300, redis_versions: dict[str, str] | None = None) -> None:
         self.engine = engine
         self.redis = redis
+        # Counters kept in Redis (name -> key), folded into the version like the data versions: e.g. the
+        # attestation counter of reputation, so its answers can be keyed by the version alone.
+        self.redis_versions = dict(redis_versions or {})
         self.prefix = prefix
         self.version_ttl = version_ttl
         self.local_size = local_size
         self.redis_ttl = redis_ttl
         self._lock = threading.Lock()
-        self._version: tuple[float, str] | None = None
+        self._version: tuple[float, str, dict[str, int]] | None = None  # (read at, digest, data versions)
         self._generation = 0  # moved by stale(): a version read before it is not kept
         self._local: OrderedDict[str, Cached] = OrderedDict()
         self.raw = RawReads()  # raw URL -> cache key of anonymous reads (api.kit.fastread)
@@ -91,6 +94,15 @@ class ReadCache:
         if current is not None and now - current[0] < self.version_ttl:
             return current[1]
         return self._read_version()
+
+    def counter(self, name: str) -> int | None:
+        """One data version (``api.kit.versions``) as read with the current version, when that is fresh
+        (read less than ``version_ttl`` ago: the background refresher keeps it so); None otherwise, and
+        then a caller relying on it must check its data itself. No I/O: safe on the event loop."""
+        current = self._version
+        if current is None or time.monotonic() - current[0] >= self.version_ttl:
+            return None
+        return current[2].get(name, 0)
 
     def stale(self) -> None:
         """This process wrote app data: the next read takes the version from the database (a read of it
@@ -105,10 +117,20 @@ class ReadCache:
         # statement counts (the N+1 check) leave it out. Both are read before the data a caller then
         # builds, so what is filed under a version is never older than that version.
         with self.engine.connect().execution_options(lancer_cache_version=True) as conn:
-            value = data_versions(conn) + "|" + read_models.index_version(conn)
+            counters = data_versions(conn)
+            value = counters + "|" + read_models.index_version(conn)
+        parsed = {name: int(v) for name, _, v in (c.partition(":") for c in counters.split(",") if c)}
+        if self.redis_versions:
+            try:
+                found = self.redis.mget(list(self.redis_versions.values()))
+            except RedisError:  # the routes that read these counters themselves fail or fall back
+                log.warning("read cache: redis unavailable")
+                found = [b"?"] * len(self.redis_versions)
+            for name, raw in zip(self.redis_versions, found, strict=True):
+                value += f"|{name}:{(raw or b'0').decode()}"
         digest = hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
         if generation == self._generation:
-            self._version = (now, digest)
+            self._version = (now, digest, parsed)
         return digest
 
     async def keep_version_fresh(self) -> None:
@@ -116,11 +138,14 @@ class ReadCache:
         fresh instead of all missing at once when it expires (and queueing on the thread pool). The
         staleness bound is unchanged: a version is used at most ``version_ttl`` after it was read."""
         while True:
+            started = time.monotonic()
             try:
                 await run_in_threadpool(self._read_version)
             except Exception:  # the request path reads it itself meanwhile
                 log.warning("read cache: index version refresh failed", exc_info=True)
-            await asyncio.sleep(self.version_ttl / 2)
+            # Every half TTL from the start of the previous read, however long that read took (a busy
+            # process waits for a thread and the GIL): the version stays fresh between two reads.
+            await asyncio.sleep(max(self.version_ttl / 2 - (time.monotonic() - started), self.version_ttl / 10))
 
     def get(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
         full = f"{self.version()}:{key}"
@@ -155,6 +180,15 @@ class ReadCache:
         if current is None or time.monotonic() - current[0] >= self.version_ttl:
             return None
         return self._local_hit(f"{current[1]}:{key}")
+
+    def put(self, key: str, value: Cached, version: str) -> None:
+        """Keep ``value`` in the in-process LRU under ``key`` and ``version`` (read before the data it was
+        built from), where ``peek`` finds it while that version is the current one."""
+        self._remember(f"{version}:{key}", value)
+
+    def peek_under(self, key: str, version: str) -> Cached | None:
+        """The entry ``put`` under ``key`` and ``version`` (no I/O)."""
+        return self._local_hit(f"{version}:{key}")
 
     def lookup(self, key: str) -> Cached | None:
         """The in-process entry under a key the caller versioned itself (exactly: see ``store``)."""

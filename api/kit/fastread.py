@@ -1,4 +1,4 @@
-"""Repeated anonymous reads answered from the read cache before routing and parameter parsing.
+"""Repeated reads answered from the read cache before routing and parameter parsing.
 
 A cached read route (``api.kit.cache.cached_read``) builds its cache key from its parsed parameters; the
 parse is pure (addresses, chain names from the registry, limits, cursors), so one raw URL always yields
@@ -11,7 +11,12 @@ response object, with everything the full path enforces that does not depend on 
   never served past ``CACHE_VERSION_TTL_SECONDS`` of an index change, exactly as the route would;
 - the per-IP rate limit (the same bucket and script as ``public_read``; a 429 is answered here);
 - credentials: a request carrying ``Authorization`` or ``X-API-Key`` takes the full path (its principal,
-  scope and per-principal limit); so does a conditional one (``If-None-Match``: the route answers 304);
+  scope and per-principal limit), except on a URL a scope route taught with ``learn_credentialed``
+  (reputation: its answer names no caller): there only requests with credentials are answered, after
+  the route's own auth check run here (``AUTHORIZE``: an API key this process remembers, the per-IP
+  limit, the failed-authentication guard, the per-principal limit, the scope; its 401/403/429 answered
+  here), and anything it cannot decide without I/O (an unknown key, a JWT) takes the full path; a
+  conditional request (``If-None-Match``: the route answers 304) always does;
 - feature flags: only routes without a flag teach the map (a flag's configured state is per deployment;
   overrides apply to signed-in callers only, who never take this path).
 
@@ -21,6 +26,7 @@ when it can, teaches the map again. The map is bounded (oldest entries dropped f
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
@@ -30,28 +36,50 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.kit.problems import Problem, problem_response
 from api.kit.ratelimit import alimit_ip
 
-FAST_READS = Counter("lancer_fast_reads_total", "Anonymous reads answered from the read cache before routing")
+FAST_READS = Counter("lancer_fast_reads_total", "Reads answered from the read cache before routing")
 # Set by the public_read dependency on the anonymous path of a route without a feature flag.
 ELIGIBLE = "lancer.fast_read"
+# Set by a scope route's auth dependency (no flag) when an API key passed it: that route's check, rerun here.
+AUTHORIZE = "lancer.fast_authorize"
 _BYPASS = frozenset({b"authorization", b"x-api-key", b"if-none-match"})
+
+
+# A credentialed route's check for the fast path (set as AUTHORIZE by its auth dependency): False when it
+# cannot decide without the full path (nothing counted yet); True when the caller passed the route's auth
+# (its limits counted, its principal on the request state); raises the route's Problem otherwise.
+Authorize = Callable[[Request], Awaitable[bool]]
 
 
 class RawReads:
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._map: dict[tuple[str, bytes], tuple[Any, str]] = {}
+        self._map: dict[tuple[str, bytes], tuple[Any, str, Authorize | None]] = {}
 
     def learn(self, scope: Scope, key: str) -> None:
-        if not scope.get(ELIGIBLE) or scope.get("method") != "GET" or "route" not in scope:
+        """An anonymous answer of a route without a flag (``ELIGIBLE``): replayed to anonymous GETs."""
+        if scope.get(ELIGIBLE) is True:
+            self._learn(scope, key, None)
+
+    def learn_credentialed(self, scope: Scope, key: str) -> None:
+        """An answer to an API key on a scope route (``AUTHORIZE``, set by its auth dependency), replayed to
+        requests with credentials that pass that route's check. Only for a route whose answer does not
+        depend on who calls it (only on whether they may): ``key`` must not name the caller."""
+        authorize = scope.get(AUTHORIZE)
+        if callable(authorize):
+            self._learn(scope, key, authorize)
+
+    def _learn(self, scope: Scope, key: str, authorize: Authorize | None) -> None:
+        if scope.get("method") != "GET" or "route" not in scope:
             return
         raw = (scope["path"], scope.get("query_string", b""))
-        if raw in self._map:
+        entry = (scope["route"], key, authorize)
+        if self._map.get(raw) == entry:
             return
-        if len(self._map) >= self.size:
+        if raw not in self._map and len(self._map) >= self.size:
             self._map.pop(next(iter(self._map)))  # oldest first: dicts keep insertion order
-        self._map[raw] = (scope["route"], key)
+        self._map[raw] = entry  # a new key for the URL (e.g. one naming the hour) replaces the old one
 
-    def lookup(self, path: str, query: bytes) -> tuple[Any, str] | None:
+    def lookup(self, path: str, query: bytes) -> tuple[Any, str, Authorize | None] | None:
         return self._map.get((path, query))
 
 
@@ -68,22 +96,33 @@ class FastReadMiddleware:
         state = scope["app"].state
         cache = getattr(state, "read_cache", None)
         learned = cache.raw.lookup(scope["path"], scope.get("query_string", b"")) if cache is not None else None
-        if learned is None or any(name in _BYPASS for name, _ in scope["headers"]):
+        if learned is None:
             await self.app(scope, receive, send)
             return
-        route, key = learned
+        route, key, authorize = learned
+        sent = {name for name, _ in scope["headers"] if name in _BYPASS}
+        # Anonymous entries serve requests without credentials; credentialed ones (an API key on a scope
+        # route) requests with them, through the route's own check; a conditional request never.
+        if b"if-none-match" in sent or bool(sent) != (authorize is not None):
+            await self.app(scope, receive, send)
+            return
         found = cache.peek(key)
         if found is None or not found.body:  # stale version, evicted, or a cached 404: the route decides
             await self.app(scope, receive, send)
             return
-        scope["route"] = route  # the metrics label, as if routed
         request = Request(scope, receive)
         try:
-            await alimit_ip(request, "default")
+            if authorize is None:
+                await alimit_ip(request, "default")
+            elif not await authorize(request):  # e.g. a key this process has not verified lately
+                await self.app(scope, receive, send)
+                return
         except Problem as exc:
+            scope["route"] = route
             await problem_response(request, exc.status, exc.detail, type_=exc.type_, title=exc.title,
                                    headers=exc.headers, **exc.extra)(scope, receive, send)
             return
+        scope["route"] = route  # the metrics label, as if routed
         headers = [(b"content-length", str(len(found.body)).encode()), (b"content-type", b"application/json")]
         headers += [(k.lower().encode(), v.encode()) for k, v in
                     found.headers(state.settings.cache_max_age_seconds).items()]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
 
 import structlog
 from fastapi import Request
@@ -22,6 +23,7 @@ from api.kit.client import client_ip, rate_identity
 from api.kit.problems import Problem
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 _SCRIPT = """
 local count = redis.call('INCR', KEYS[1])
@@ -32,6 +34,33 @@ if ttl < 0 then
 end
 return {count, ttl}
 """
+# A credentialed request whose principal is known without I/O (a remembered API key), in one command with
+# the answers of the sequence it replaces: the per-IP hit (KEYS[1]); if allowed, the failed-authentication
+# guard's read (KEYS[2]); if under its budget, the key's use (HINCRBY KEYS[4] ARGV[4]) and the
+# per-principal hit (KEYS[3]). A step refused stops the sequence, as the 429 it gives would.
+_CREDENTIALED = """
+local function hit(key)
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then
+    redis.call('EXPIRE', key, ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  return count, ttl
+end
+local ip, ip_ttl = hit(KEYS[1])
+if ip > tonumber(ARGV[2]) then return {ip, ip_ttl} end
+local failures = tonumber(redis.call('GET', KEYS[2]) or '0')
+local failures_ttl = redis.call('TTL', KEYS[2])
+if failures >= tonumber(ARGV[3]) then return {ip, ip_ttl, failures, failures_ttl} end
+redis.call('HINCRBY', KEYS[4], ARGV[4], 1)
+local principal, principal_ttl = hit(KEYS[3])
+return {ip, ip_ttl, failures, failures_ttl, principal, principal_ttl}
+"""
+# The same hit on KEYS[1], and a read of another counter (KEYS[2]: failed authentications) with its ttl:
+# one command where a credentialed request needed three.
+_HIT_AND_READ = _SCRIPT.replace("return {count, ttl}", """local other = tonumber(redis.call('GET', KEYS[2]) or '0')
+return {count, ttl, other, redis.call('TTL', KEYS[2])}""")
 
 
 @dataclass(frozen=True)
@@ -58,6 +87,8 @@ class RateLimiter:
         self._redis = redis
         self._prefix = key_prefix
         self._script = redis.register_script(_SCRIPT)
+        self._hit_and_read = redis.register_script(_HIT_AND_READ)
+        self._credentialed = redis.register_script(_CREDENTIALED)
         # The same script on an asyncio client, for the event loop's hot paths: while one request waits
         # for Redis the loop serves the others, where a sync call would block them all. An asyncio
         # connection belongs to the loop that opened it, and one app can be driven by several loops
@@ -106,7 +137,7 @@ class RateLimiter:
             return self.hit(bucket, identity, limit, window)
         key = f"{self._prefix}rl:{bucket}:{identity}"
         try:
-            count, ttl = await batcher.run(key, window)
+            count, ttl = await batcher.run("EVALSHA", self._script.sha, 1, key, window)
         except RedisError:
             log.error("rate limiter unavailable; allowing request", bucket=bucket)
             return None
@@ -125,29 +156,89 @@ class RateLimiter:
         value, ttl = pipe.execute()
         return int(value or 0), max(int(ttl), 0)
 
+    async def afailures(self, bucket: str, identity: str) -> tuple[int, int]:
+        """``failures`` on the event loop, its two reads batched with the other hits; raises RedisError."""
+        key = f"{self._prefix}rl:{bucket}:{identity}"
+        batcher = self._batcher()
+        if batcher is None:
+            return self.failures(bucket, identity)
+        value, ttl = await asyncio.gather(batcher.run("GET", key), batcher.run("TTL", key))
+        return int(value or 0), max(int(ttl), 0)
+
+    async def ahit_and_failures(self, bucket: str, identity: str, limit: int, window: int,
+                                failures_bucket: str) -> tuple[Verdict | None, tuple[int, int] | None]:
+        """``ahit`` and ``afailures`` of the same identity in one batch (one round trip): the hit's verdict,
+        and the failure count and its ttl (None when Redis failed: the callers fail open, logged)."""
+        batcher = self._batcher()
+        if batcher is None:
+            verdict = self.hit(bucket, identity, limit, window)
+            try:
+                return verdict, self.failures(failures_bucket, identity)
+            except RedisError:
+                return verdict, None
+        key, failures_key = f"{self._prefix}rl:{bucket}:{identity}", f"{self._prefix}rl:{failures_bucket}:{identity}"
+        try:
+            count, ttl, failures, failures_ttl = await batcher.run("EVALSHA", self._hit_and_read.sha, 2, key,
+                                                                   failures_key, window)
+        except RedisError:
+            log.error("rate limiter unavailable; allowing request", bucket=bucket)
+            return None, None
+        return _verdict(limit, count, ttl), (int(failures), max(int(failures_ttl), 0))
+
+    async def acredentialed(self, ip: str, principal: str, usage: tuple[str, str], window: int, ip_limit: int,
+                            failures_limit: int) -> list[int] | None:
+        """The ``_CREDENTIALED`` sequence in one command: [ip count, ttl, (failures, ttl, (principal count,
+        ttl))] as far as it went; None when Redis failed (the callers fail open, logged)."""
+        keys = [f"{self._prefix}rl:ip:{ip}", f"{self._prefix}rl:auth-fail:{ip}", f"{self._prefix}rl:principal:{principal}",
+                usage[0]]
+        args = [window, ip_limit, failures_limit, usage[1]]
+        batcher = self._batcher()
+        try:
+            if batcher is None:
+                return [int(v) for v in self._credentialed(keys=keys, args=args)]
+            return [int(v) for v in await batcher.run("EVALSHA", self._credentialed.sha, 4, *keys, *args)]
+        except RedisError:
+            log.error("rate limiter unavailable; allowing request", bucket="ip")
+            return None
+
+    def send(self, *args: Any) -> Awaitable[Any]:
+        """Queue one Redis command on the event loop's batch (sent with the hits queued with it: no round
+        trip of its own) and return its future; raises RedisError when awaited. Without an asyncio
+        client, the command runs at once."""
+        batcher = self._batcher()
+        if batcher is None:
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            try:
+                future.set_result(self._redis.execute_command(*args))
+            except RedisError as exc:
+                future.set_exception(exc)
+            return future
+        return batcher.run(*args)
+
     def clear(self, bucket: str, identity: str) -> None:
         self._redis.delete(f"{self._prefix}rl:{bucket}:{identity}")
 
 
 class _Batcher:
-    """Runs the script for every hit of one event loop, pipelining the hits that arrive together.
+    """Runs the commands of one event loop (the hits' script, and any command handed to ``acommand``),
+    pipelining those that arrive together.
 
-    A hit is queued; one flush task sends everything queued as a single pipeline (one round trip,
+    A command is queued; one flush task sends everything queued as a single pipeline (one round trip,
     each hit still its own atomic script run, in arrival order) and, while that round trip is in
-    flight, the next hits queue for the following one. Under load this costs one round trip per
-    batch instead of per request; idle, a hit is sent on the next loop iteration.
+    flight, the next commands queue for the following one. Under load this costs one round trip per
+    batch instead of per request; idle, a command is sent on the next loop iteration.
     """
 
     def __init__(self, client: AsyncRedis, loop: asyncio.AbstractEventLoop, sha: str) -> None:
         self.client = client
         self.loop = loop
         self._sha = sha
-        self._queue: list[tuple[str, int, asyncio.Future[Any]]] = []
+        self._queue: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] = []
         self._flushing = False
 
-    def run(self, key: str, window: int) -> asyncio.Future[Any]:
+    def run(self, *args: Any) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = self.loop.create_future()
-        self._queue.append((key, window, future))
+        self._queue.append((args, future))
         if not self._flushing:
             self._flushing = True
             self.loop.create_task(self._flush())
@@ -167,27 +258,32 @@ class _Batcher:
                 self._settle(batch, results)
         finally:
             self._flushing = False
-            if self._queue:  # cancelled with hits still queued: don't leave them waiting
+            if self._queue:  # cancelled with commands still queued: don't leave them waiting
                 self._settle(self._queue, [RedisError("rate limiter stopped")] * len(self._queue))
                 self._queue = []
 
-    async def _send(self, batch: list[tuple[str, int, asyncio.Future[Any]]]) -> list[Any]:
-        for attempt in (1, 2):
-            pipe = self.client.pipeline(transaction=False)
-            for key, window, _ in batch:
-                pipe.execute_command("EVALSHA", self._sha, 1, key, window)
-            results = await pipe.execute(raise_on_error=False)
-            if attempt == 1 and any(isinstance(r, NoScriptError) for r in results):
-                # Redis restarted or flushed its scripts: load it and run the batch again. No hit of
-                # the batch ran (the script was missing for all of them: same connection, same order).
-                await self.client.script_load(_SCRIPT)
-                continue
-            return list(results)
-        return list(results)
+    async def _send(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> list[Any]:
+        results = await self._pipeline([args for args, _ in batch])
+        missing = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
+        if missing:
+            # Redis restarted or flushed its scripts: load it and send again the commands that did not
+            # run (only those: the batch's other commands, e.g. counters, ran and must not run twice).
+            for script in (_SCRIPT, _HIT_AND_READ, _CREDENTIALED):
+                await self.client.script_load(script)
+            again = await self._pipeline([batch[i][0] for i in missing])
+            for i, result in zip(missing, again, strict=True):
+                results[i] = result
+        return results
+
+    async def _pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        pipe = self.client.pipeline(transaction=False)
+        for args in commands:
+            pipe.execute_command(*args)
+        return list(await pipe.execute(raise_on_error=False))
 
     @staticmethod
-    def _settle(batch: list[tuple[str, int, asyncio.Future[Any]]], results: list[Any]) -> None:
-        for (_, _, future), result in zip(batch, results, strict=True):
+    def _settle(batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]], results: list[Any]) -> None:
+        for (_, future), result in zip(batch, results, strict=True):
             if future.done():  # the request went away meanwhile
                 continue
             if isinstance(result, BaseException):
@@ -292,12 +388,82 @@ def refuse_if_failing(request: Request) -> None:
     except RedisError:
         log.error("rate limiter unavailable; allowing request", bucket="auth-fail")
         return
-    limit = settings.ratelimit_auth_failures_per_window
+    _refuse_past(request, count, ttl)
+
+
+async def alimit_ip_then_guard(request: Request, rate: RateClass, between: Callable[[], T]) -> T:
+    """``alimit_ip``, then ``between()`` (e.g. reading the credentials), then ``refuse_if_failing``: the same
+    answers in the same order, with the per-IP hit and the failure counter's read sent in one Redis batch."""
+    settings = request.app.state.settings
+    if not settings.ratelimit_enabled:
+        return between()
+    ip = rate_identity(client_ip(request))
+    window = settings.ratelimit_window_seconds
+    if rate == "none":
+        value = between()
+        try:
+            count, ttl = await _limiter(request).afailures("auth-fail", ip)
+        except RedisError:
+            log.error("rate limiter unavailable; allowing request", bucket="auth-fail")
+            return value
+        _refuse_past(request, count, ttl)
+        return value
+    verdict, failures = await _limiter(request).ahit_and_failures("ip", ip, settings.ratelimit_ip_per_window,
+                                                                   window, "auth-fail")
+    verdicts = [verdict]
+    if rate == "auth":
+        verdicts.append(await _limiter(request).ahit("auth-ip", ip, settings.ratelimit_auth_ip_per_window, window))
+    _apply(request, verdicts)
+    value = between()
+    if failures is None:
+        log.error("rate limiter unavailable; allowing request", bucket="auth-fail")
+        return value
+    _refuse_past(request, *failures)
+    return value
+
+
+def _refuse_past(request: Request, count: int, ttl: int) -> None:
+    limit = request.app.state.settings.ratelimit_auth_failures_per_window
     if count >= limit:
         verdict = Verdict(limit=limit, remaining=0, reset=ttl, allowed=False)
         request.state.ratelimit = verdict
         raise Problem(429, f"too many failed authentications from this address; retry in {max(ttl, 1)} s",
                       type_="rate-limited", headers=verdict.headers())
+
+
+async def alimit_credentialed(request: Request, principal: str, usage: tuple[str, str]) -> bool:
+    """For a "default" rate route and a principal known without I/O (a remembered API key): the per-IP limit,
+    the failed-authentication guard, the key's use counted (``usage``: Redis hash and field) and the
+    per-principal limit, in one Redis command, with the answers (and verdict headers) of ``alimit_ip``,
+    ``refuse_if_failing``, the count and ``alimit_principal`` run one after the other. False when rate
+    limiting is off (nothing done: the caller runs the usual steps)."""
+    settings = request.app.state.settings
+    if not settings.ratelimit_enabled:
+        return False
+    found = await _limiter(request).acredentialed(
+        rate_identity(client_ip(request)), principal, usage, settings.ratelimit_window_seconds,
+        settings.ratelimit_ip_per_window, settings.ratelimit_auth_failures_per_window)
+    if found is None:  # fail open, as each step does alone (the use is not counted either)
+        return True
+    ip = _verdict(settings.ratelimit_ip_per_window, found[0], found[1])
+    if len(found) < 6:  # stopped by the per-IP limit (raises), or by the failure guard
+        _apply(request, [ip])
+        _refuse_past(request, found[2], found[3])
+    # Both verdicts at once: the most restrictive of the two, as applying them one after the other gives.
+    _apply(request, [ip, _verdict(settings.ratelimit_principal_per_window, found[4], found[5])])
+    return True
+
+
+def count_use(request: Request, counter: tuple[str, str]) -> None:
+    """HINCRBY ``counter`` (Redis hash, field) by one, queued with the request's next Redis command and not
+    awaited: a failure is logged, never refuses nor slows the request."""
+    future = asyncio.ensure_future(_limiter(request).send("HINCRBY", counter[0], counter[1], 1))
+    future.add_done_callback(_use_counted)
+
+
+def _use_counted(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("usage counter unavailable")
 
 
 def count_auth_failure(request: Request) -> None:

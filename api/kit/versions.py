@@ -24,6 +24,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.kit.db import Base
 
 _WROTE = "lancer_committed"
+# Execution option of a connection whose writes touch no table behind a data version or the index (API
+# key usage rows, ``last_used_at``): its commits leave the read cache's version as it is. Under load such
+# writers commit several times a second, and each commit would send every cached read to the database.
+UNVERSIONED = "lancer_unversioned_writes"
 
 
 class DataVersion(Base):
@@ -50,6 +54,8 @@ def watch_commits(engine: Engine, stale: Callable[[], None]) -> None:
     """Call ``stale`` when a connection of ``engine`` commits, and again when it is checked in after."""
 
     def on_commit(conn: Connection) -> None:
+        if conn.get_execution_options().get(UNVERSIONED):
+            return
         conn.info[_WROTE] = True
         stale()  # before the commit: a read meanwhile may still see the old data, hence the second call
 

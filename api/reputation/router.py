@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -27,11 +28,19 @@ Reader = Annotated[Principal, scope(Scope.READ_REPUTATION)]
 @router.get("/v1/reputation/{address}", response_model=ReputationOut,
             summary="Reputation score of a wallet, with its parts (formula named in the response)")
 async def reputation(address: Address, _: Reader, request: Request) -> Response:
-    # One thread-pool hop (version reads, then the remembered body or the score); the body is served as
-    # rendered, with an ETag (304 on If-None-Match) and no-cache.
+    # A repeat under the read cache's fresh version is answered on the event loop, without I/O; otherwise
+    # one thread-pool hop (exact version reads, then the remembered body or the score). The body is served
+    # as rendered, with an ETag (304 on If-None-Match) and no-cache.
     state = request.app.state
-    found = await run_in_threadpool(service.reputation_cached, state.engine, state.redis, state.settings,
-                                    read_cache(request), address)
+    cache = read_cache(request)
+    address = checksum(address)
+    found = service.remembered(cache, address)
+    if found is None:
+        found = await run_in_threadpool(service.reputation_cached, state.engine, state.redis, state.settings,
+                                        cache, address)
+    # The answer names no caller: API-key repeats of this URL may be answered before routing, after this
+    # route's own auth check (api.kit.fastread).
+    cache.raw.learn_credentialed(request.scope, service.gate_key(address, datetime.now(UTC)))
     return respond(request, found)
 
 

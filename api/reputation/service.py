@@ -169,21 +169,47 @@ def reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, addr
     return _reputation(db, engine, redis, settings, address, now, key, version, is_verifier, stakes)
 
 
+def gate_key(address: str, now: datetime) -> str:
+    """The read-cache key (under its version) of a wallet's answer; the hour is part of it as in the exact
+    key: decay moves on even when no data changes."""
+    return f"rep:{formula.FORMULA_VERSION}:{address}:{now:%Y%m%d%H}"
+
+
+def remembered(cache: ReadCache, address: str) -> Cached | None:
+    """The answer for a checksummed ``address`` already built under the read cache's current version, when
+    that version is fresh; no I/O, for the event loop. That version covers everything a score is computed
+    from (the index version, the data versions of linked wallets and offchain attestations, and the
+    attestation counter: ``api.app`` folds it in), so an answer is never staler than the other cached reads:
+    a change is seen within CACHE_VERSION_TTL_SECONDS by every process, at once by the one that wrote it."""
+    return cache.peek(gate_key(address, datetime.now(UTC)))
+
+
 def reputation_cached(engine: Engine, redis: Redis, settings: ApiSettings, cache: ReadCache, address: str) -> Cached:
     """The route's answer: ``reputation`` with its rendered body also kept in the process (the read cache's
     bounded LRU) under the same exact key, so a repeat costs the version reads and no Redis get, JSON
-    parse, validation or serialization. The first answer says ``cached: false``, repeats ``true``."""
+    parse, validation or serialization. The first answer says ``cached: false``, repeats ``true``.
+
+    The repeat is also filed under the read cache's version (read first: what is filed under it is never
+    older than it), for ``remembered``."""
     address = checksum(address)
+    gate_version = cache.version()
     now = datetime.now(UTC)
+    gate = gate_key(address, now)
+    found = cache.peek_under(gate, gate_version)  # answered under this version already (it was not fresh)
+    if found is not None:
+        return found
     key, version, is_verifier, stakes = _versions(engine, redis, settings, address, now)
     found = cache.lookup(key)
     if found is not None:
+        cache.put(gate, found, gate_version)
         return found
     with Db(engine) as db:
         out = _reputation(db, engine, redis, settings, address, now, key, version, is_verifier, stakes)
     repeat = out if out.cached else out.model_copy(update={"cached": True})
-    cache.store(key, Cached.of(repeat.model_dump_json().encode(), confirmed=False))
-    return Cached.of(out.model_dump_json().encode(), confirmed=False)
+    remembered_body = Cached.of(repeat.model_dump_json().encode(), confirmed=False)
+    cache.store(key, remembered_body)
+    cache.put(gate, remembered_body, gate_version)
+    return remembered_body if out.cached else Cached.of(out.model_dump_json().encode(), confirmed=False)
 
 
 def _reputation(db: Db, engine: Engine, redis: Redis, settings: ApiSettings, address: str, now: datetime, key: str,
