@@ -64,8 +64,10 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent], prepa
     done = prepared if prepared is not None else prepare(chain_id, events)
     if not done.transfers:
         return
+    # Transfers of a batch are new (written above the cursor, or replayed after a clear): COPYed
+    # straight in, with the conflict-skipping path as the fallback (``bulk.insert``).
     bulk.insert(conn, models.token_transfers, TRANSFER_COLUMNS, done.transfers,
-                conflict=("chain_id", "block_number", "log_index"))
+                conflict=("chain_id", "block_number", "log_index"), expect_new=True)
     bulk.insert(conn, models.token_balances, ("chain_id", "token", "holder", "balance", "block_number"),
                 done.balances, conflict=("chain_id", "token", "holder"), update={
         "balance": "t.balance + excluded.balance",

@@ -72,9 +72,14 @@ def insert_blocks(conn: Connection, chain_id: int, headers: list[Header]) -> Non
 
 
 def insert_raw(conn: Connection, event_data: bytes, transaction_data: bytes) -> None:
+    # A batch is written above the cursor, where no row of the chain can be (a reorg's rollback
+    # deletes everything above its ancestor in the transaction that moves the cursor back): the
+    # rows go straight in, and the conflict-skipping path runs only if one was there after all.
     bulk.insert(conn, models.events, EVENT_COLUMNS, event_data,
-                conflict=("chain_id", "block_number", "log_index"), order_by="block_number, log_index")
-    bulk.insert(conn, models.transactions, TRANSACTION_COLUMNS, transaction_data, conflict=("chain_id", "tx_hash"))
+                conflict=("chain_id", "block_number", "log_index"), order_by="block_number, log_index",
+                expect_new=True)
+    bulk.insert(conn, models.transactions, TRANSACTION_COLUMNS, transaction_data, conflict=("chain_id", "tx_hash"),
+                expect_new=True)
 
 
 def insert_native_balances(conn: Connection, chain_id: int, block: int, block_hash: str | None,
