@@ -40,6 +40,15 @@ def copy_text(value: str) -> str:
     return value if value.isalnum() else value.translate(_COPY_ESCAPES)
 
 
+class CopyTexts(dict[str, str]):
+    """``copy_text`` of each distinct string, computed once: ``texts[value]``. A batch's rows name
+    the same few thousand hashes and addresses again and again."""
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = copy_text(key)
+        return value
+
+
 def _copy_field(value: Any) -> str:
     if value is None:
         return NULL

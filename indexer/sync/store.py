@@ -38,16 +38,16 @@ def event_rows(events: list[DecodedEvent]) -> bytes:
     # msgspec: ~4x json's speed; the same JSON text for the args' types (str, bool, None, lists),
     # control characters escaped, non-ASCII left as UTF-8 (the COPY stream's encoding).
     dumps = msgspec.json.Encoder().encode
-    text = bulk.copy_text
+    text = bulk.CopyTexts()
     times: dict[datetime, str] = {}
     lines = []
     for ev in events:
         when = times.get(ev.block_time) or times.setdefault(ev.block_time, ev.block_time.isoformat())
         # json escapes every control character, so a backslash is the only COPY-special one left.
         args = dumps(ev.args).decode().replace("\\", "\\\\")
-        lines.append(f"{ev.chain_id:d}\t{ev.block_number:d}\t{text(ev.block_hash)}\t{when}\t{text(ev.tx_hash)}\t"
-                     f"{ev.tx_index:d}\t{ev.log_index:d}\t{text(ev.address)}\t{text(ev.contract)}\t"
-                     f"{text(ev.event_name)}\t{args}\n")
+        lines.append(f"{ev.chain_id:d}\t{ev.block_number:d}\t{text[ev.block_hash]}\t{when}\t{text[ev.tx_hash]}\t"
+                     f"{ev.tx_index:d}\t{ev.log_index:d}\t{text[ev.address]}\t{text[ev.contract]}\t"
+                     f"{text[ev.event_name]}\t{args}\n")
     return "".join(lines).encode()
 
 
