@@ -59,13 +59,13 @@ def tune_gc() -> None:
     args, rows) while each batch keeps tens of thousands alive, so with the default thresholds the
     cyclic collector runs every 700 allocations and re-scans the survivors again and again (~30% of
     decoding time in a micro-benchmark). Objects alive at start (modules, settings) are frozen out
-    of its scans, and young collections run every 50,000 allocations. Garbage without cycles is
+    of its scans, and young collections run every 10,000 allocations. Garbage without cycles is
     still freed at once (reference counting); only cycles wait a little longer."""
     if _gc_tuned.is_set():
         return
     _gc_tuned.set()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    gc.set_threshold(10_000, 10, 10)
 
 
 def run_chain(engine: Engine, chain: ChainConfig, contract_set: ContractSet, *, stop: threading.Event,
