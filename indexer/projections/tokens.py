@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, delete, select, text
 
@@ -27,7 +26,7 @@ class Prepared:
     """A batch's transfers, COPY-encoded, and its net balance change per (token, holder)."""
 
     transfers: bytes
-    balances: list[tuple[Any, ...]]  # (chain_id, token, holder, delta, last block), sorted
+    balances: bytes  # COPY-encoded (chain_id, token, holder, delta, last block), sorted by (token, holder)
 
 
 def prepare(chain_id: int, events: Sequence[DecodedEvent]) -> Prepared:
@@ -59,8 +58,9 @@ def prepare(chain_id: int, events: Sequence[DecodedEvent]) -> Prepared:
             net[key] = net.get(key, 0) + value
             last[key] = block
     # One row per (token, holder): the batch's net change, added to the stored balance.
-    return Prepared("".join(lines).encode(),
-                    [(chain_id, token, holder, d, last[(token, holder)]) for (token, holder), d in sorted(net.items())])
+    return Prepared("".join(lines).encode(), "".join(
+        f"{chain_id:d}\t{text_[token]}\t{text_[holder]}\t{d:d}\t{last[(token, holder)]:d}\n"
+        for (token, holder), d in sorted(net.items())).encode())
 
 
 def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent], prepared: Prepared | None = None) -> None:
