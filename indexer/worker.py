@@ -64,6 +64,7 @@ def tune_gc() -> None:
     if _gc_tuned.is_set():
         return
     _gc_tuned.set()
+    gc.collect()  # garbage left from start-up must not be frozen with the rest
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
 
