@@ -225,21 +225,21 @@ class EventDecoder:
         self.chain_id = contract_set.chain_id
         self._static = {c.address.lower(): (c.name, _shapes(c.abi)) for c in contract_set.contracts}
         self._child_shapes = {ch.name: _shapes(ch.abi) for ch in contract_set.children}
-        # Followed addresses as the node spells them -> (contract, shapes, checksummed address): one
-        # lookup per log instead of lowercasing and checksumming each time. Only followed ones are
-        # remembered (a child is followed for good once created), so it grows with the contracts.
+        # Static contracts as the node spells their address -> (contract, shapes, checksummed address):
+        # one lookup per log instead of lowercasing and checksumming each time. Children are not
+        # remembered here: ``children`` is the caller's and may lose one (a reorg orphaning its creation).
         self._known: dict[str, tuple[str, dict[str, _EventShape], str]] = {}
 
     def _contract(self, raw: str, children: dict[str, str]) -> tuple[str, dict[str, _EventShape], str] | None:
         address = raw.lower()
         found = self._static.get(address)
-        if found is None:
-            child = children.get(address)
-            if child is None:
-                return None
-            found = (child, self._child_shapes[child])
-        known = self._known[raw] = (found[0], found[1], checksum(raw))
-        return known
+        if found is not None:
+            known = self._known[raw] = (found[0], found[1], checksum(raw))
+            return known
+        child = children.get(address)
+        if child is None:
+            return None
+        return (child, self._child_shapes[child], checksum(raw))
 
     def decode(self, log: dict[str, Any], block_time: datetime, children: dict[str, str]) -> DecodedEvent | None:
         """``children`` maps lowercase child address -> child spec name."""
