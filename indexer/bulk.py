@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from psycopg import errors as pg_errors
 from sqlalchemy import Connection, Table
 
 
@@ -34,9 +35,21 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def copy_text(value: str) -> str:
-    """A string as a COPY text field. Hashes and addresses (alphanumeric) pass as they are; anything
-    else is escaped, so a string from a node can never split a field or a row."""
-    return value if value.isalnum() else value.translate(_COPY_ESCAPES)
+    """A string as a COPY text field: backslash, tab, newline and carriage return escaped, so a
+    string from a node can never split a field or a row. (Four substring scans: ~4x faster than
+    ``isalnum`` on a hash, which looks up every character's Unicode class.)"""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+class CopyTexts(dict[str, str]):
+    """``copy_text`` of each distinct string, computed once: ``texts[value]``. A batch's rows name
+    the same few thousand hashes and addresses again and again."""
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = copy_text(key)
+        return value
 
 
 def _copy_field(value: Any) -> str:
@@ -103,27 +116,47 @@ def stage(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
     if name not in _prepared(conn):
         # Not remembered: created in the caller's transaction, which may still roll back.
         _create_staging(conn, table)
+    _copy(conn, name, columns, rows)
+    return name
+
+
+def _copy(conn: Connection, target: str, columns: Sequence[str], rows: Iterable[Sequence[Any]] | bytes) -> None:
     cols = ", ".join(_quote(c) for c in columns)
-    with _raw_cursor(conn) as cur, cur.copy(f"COPY {name} ({cols}) FROM STDIN") as copy:
+    with _raw_cursor(conn) as cur, cur.copy(f"COPY {target} ({cols}) FROM STDIN") as copy:
         if isinstance(rows, bytes):
             copy.write(rows)
         else:
             for row in rows:
                 copy.write_row(row)
-    return name
 
 
 def insert(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]] | bytes, *,
-           conflict: Sequence[str], update: Sequence[str] | dict[str, str] = (), order_by: str = "") -> None:
+           conflict: Sequence[str], update: Sequence[str] | dict[str, str] = (), order_by: str = "",
+           expect_new: bool = False) -> None:
     """Insert ``rows`` into ``table``; rows whose ``conflict`` key exists are skipped, or, with
     ``update``, overwrite those columns (a dict maps a column to an SQL expression over ``t`` (the
     stored row) and ``excluded``).
 
     Rows sharing a conflict key within one call are not allowed with ``update`` (PostgreSQL refuses
     to update a row twice in one statement): merge them first.
+
+    ``expect_new`` (skip-only inserts): the caller knows no row can exist yet (e.g. the sync engine
+    writing above its cursor), so the rows are COPYed straight into ``table`` inside a savepoint,
+    which costs PostgreSQL about half the staged path's work (no staging table written and read
+    back, no sort). Should one exist after all, the savepoint is rolled back and the staged,
+    conflict-skipping path runs: the result is the same either way.
     """
     if not rows:
         return
+    if expect_new and not update:
+        savepoint = conn.begin_nested()
+        try:
+            _copy(conn, _quote(table.name), columns, rows)
+        except pg_errors.UniqueViolation:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+            return
     staged = stage(conn, table, columns, rows)
     cols = ", ".join(_quote(c) for c in columns)
     target = ", ".join(_quote(c) for c in conflict)

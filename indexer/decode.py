@@ -83,6 +83,7 @@ class MalformedLog(ValueError):
 
 
 WordDecoder = Callable[[str], Any]
+_WORD_CACHE = 65536
 
 
 def _word_decoder(kind: str) -> WordDecoder | None:
@@ -92,10 +93,20 @@ def _word_decoder(kind: str) -> WordDecoder | None:
     come in either case: outputs are lowercase hex (or checksummed, for addresses).
     """
     if kind == "address":
+        # Dense logs name the same few thousand addresses again and again: each word is checked and
+        # checksummed once (bounded: forgotten all at once when full).
+        seen: dict[str, str] = {}
+
         def address(word: str) -> str:
+            found = seen.get(word)
+            if found is not None:
+                return found
             if word[:24] != "0" * 24:
                 raise MalformedLog("address with non-zero padding")
-            return checksum("0x" + word[24:])
+            if len(seen) >= _WORD_CACHE:
+                seen.clear()
+            found = seen[word] = checksum("0x" + word[24:])
+            return found
         return address
     if kind == "bool":
         def boolean(word: str) -> bool:
@@ -214,37 +225,40 @@ class EventDecoder:
         self.chain_id = contract_set.chain_id
         self._static = {c.address.lower(): (c.name, _shapes(c.abi)) for c in contract_set.contracts}
         self._child_shapes = {ch.name: _shapes(ch.abi) for ch in contract_set.children}
+        # Static contracts as the node spells their address -> (contract, shapes, checksummed address):
+        # one lookup per log instead of lowercasing and checksumming each time. Children are not
+        # remembered here: ``children`` is the caller's and may lose one (a reorg orphaning its creation).
+        self._known: dict[str, tuple[str, dict[str, _EventShape], str]] = {}
+
+    def _contract(self, raw: str, children: dict[str, str]) -> tuple[str, dict[str, _EventShape], str] | None:
+        address = raw.lower()
+        found = self._static.get(address)
+        if found is not None:
+            known = self._known[raw] = (found[0], found[1], checksum(raw))
+            return known
+        child = children.get(address)
+        if child is None:
+            return None
+        return (child, self._child_shapes[child], checksum(raw))
 
     def decode(self, log: dict[str, Any], block_time: datetime, children: dict[str, str]) -> DecodedEvent | None:
         """``children`` maps lowercase child address -> child spec name."""
-        address = log["address"].lower()
-        found = self._static.get(address)
-        if found is None:
-            child = children.get(address)
-            if child is None:
-                return None
-            found = (child, self._child_shapes[child])
-        contract, shapes = found
+        raw = log["address"]
+        known = self._known.get(raw) or self._contract(raw, children)
+        if known is None:
+            return None
+        contract, shapes, address = known
         topics: list[str] = log["topics"]
         if not topics:
             return None
-        shape = shapes.get(topics[0].lower())
+        shape = shapes.get(topics[0]) or shapes.get(topics[0].lower())
         if shape is None or len(topics) != len(shape.topic_names) + 1:
             return None
         try:
             args = shape.decode_args(topics, log["data"])
         except (DecodingError, ValueError) as exc:  # bad hex, padding, size: not what the contract emits
             raise MalformedLog(f"{contract}.{shape.name} in block {log.get('blockNumber')}: {exc}") from None
-        return DecodedEvent(
-            chain_id=self.chain_id,
-            block_number=int(log["blockNumber"], 16),
-            block_hash=log["blockHash"],
-            block_time=block_time,
-            tx_hash=log["transactionHash"],
-            tx_index=int(log["transactionIndex"], 16),
-            log_index=int(log["logIndex"], 16),
-            address=checksum(log["address"]),
-            contract=contract,
-            event_name=shape.name,
-            args=args,
-        )
+        # Positional (in field order): the hot loop's one object per log.
+        return DecodedEvent(self.chain_id, int(log["blockNumber"], 16), log["blockHash"], block_time,
+                            log["transactionHash"], int(log["transactionIndex"], 16), int(log["logIndex"], 16),
+                            address, contract, shape.name, args)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, delete, select, text
 
@@ -27,35 +26,41 @@ class Prepared:
     """A batch's transfers, COPY-encoded, and its net balance change per (token, holder)."""
 
     transfers: bytes
-    balances: list[tuple[Any, ...]]  # (chain_id, token, holder, delta, last block), sorted
+    balances: bytes  # COPY-encoded (chain_id, token, holder, delta, last block), sorted by (token, holder)
 
 
 def prepare(chain_id: int, events: Sequence[DecodedEvent]) -> Prepared:
     """Everything ``apply`` does without the database: the fetcher's pool runs it, off the writer's
-    thread (the writer is the pipeline's bottleneck, and a dense token batch is ~10k transfers)."""
+    thread (the writer is the pipeline's bottleneck, and a dense token batch is ~10k transfers).
+    ``events`` are in chain order (as ``apply`` gets them)."""
     # Rows go COPY-encoded with one f-string each (in TRANSFER_COLUMNS order): a generic per-value
     # encoder costs more than the database's work.
     lines: list[str] = []
     times: dict[datetime, str] = {}
-    text_ = bulk.copy_text
-    deltas: dict[tuple[str, str], list[int]] = {}
+    text_ = bulk.CopyTexts()
+    net: dict[tuple[str, str], int] = {}
+    last: dict[tuple[str, str], int] = {}  # chain order: the last block seen is the highest
     for ev in events:
-        if ev.contract not in TOKEN_CONTRACTS or ev.event_name != "Transfer":
+        if ev.event_name != "Transfer" or ev.contract not in TOKEN_CONTRACTS:
             continue
-        src, dst, value = ev.args["from"], ev.args["to"], int(ev.args["value"])
+        args = ev.args
+        src, dst, value, token, block = args["from"], args["to"], int(args["value"]), ev.address, ev.block_number
         when = times.get(ev.block_time) or times.setdefault(ev.block_time, ev.block_time.isoformat())
-        lines.append(f"{chain_id:d}\t{ev.block_number:d}\t{ev.log_index:d}\t{when}\t{text_(ev.tx_hash)}\t"
-                     f"{text_(ev.address)}\t{text_(src)}\t{text_(dst)}\t{value:d}\n")
+        lines.append(f"{chain_id:d}\t{block:d}\t{ev.log_index:d}\t{when}\t{text_[ev.tx_hash]}\t{text_[token]}\t"
+                     f"{text_[src]}\t{text_[dst]}\t{value:d}\n")
         # The zero address is the mint source / burn sink, not a holder.
-        for holder, delta in ((src, -value), (dst, value)):
-            if holder == ZERO_ADDRESS:
-                continue
-            slot = deltas.setdefault((ev.address, holder), [0, 0])
-            slot[0] += delta
-            slot[1] = max(slot[1], ev.block_number)
+        if src != ZERO_ADDRESS:
+            key = (token, src)
+            net[key] = net.get(key, 0) - value
+            last[key] = block
+        if dst != ZERO_ADDRESS:
+            key = (token, dst)
+            net[key] = net.get(key, 0) + value
+            last[key] = block
     # One row per (token, holder): the batch's net change, added to the stored balance.
-    return Prepared("".join(lines).encode(),
-                    [(chain_id, token, holder, d, b) for (token, holder), (d, b) in sorted(deltas.items())])
+    return Prepared("".join(lines).encode(), "".join(
+        f"{chain_id:d}\t{text_[token]}\t{text_[holder]}\t{d:d}\t{last[(token, holder)]:d}\n"
+        for (token, holder), d in sorted(net.items())).encode())
 
 
 def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent], prepared: Prepared | None = None) -> None:
@@ -64,8 +69,10 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent], prepa
     done = prepared if prepared is not None else prepare(chain_id, events)
     if not done.transfers:
         return
+    # Transfers of a batch are new (written above the cursor, or replayed after a clear): COPYed
+    # straight in, with the conflict-skipping path as the fallback (``bulk.insert``).
     bulk.insert(conn, models.token_transfers, TRANSFER_COLUMNS, done.transfers,
-                conflict=("chain_id", "block_number", "log_index"))
+                conflict=("chain_id", "block_number", "log_index"), expect_new=True)
     bulk.insert(conn, models.token_balances, ("chain_id", "token", "holder", "balance", "block_number"),
                 done.balances, conflict=("chain_id", "token", "holder"), update={
         "balance": "t.balance + excluded.balance",

@@ -57,9 +57,29 @@ def blocks_by_tag(rpc: RpcClient, tags: list[str]) -> list[dict[str, Any] | None
     return rpc.batch([("eth_getBlockByNumber", [tag, False]) for tag in tags])
 
 
+class _HeaderFields(msgspec.Struct):
+    """The fields of a block the index keeps; the rest (~20 others) is skipped unparsed."""
+
+    number: str
+    hash: str
+    parentHash: str
+    timestamp: str
+    logsBloom: str | None = None
+
+
 def headers(rpc: RpcClient, numbers: list[int]) -> dict[int, Header]:
-    replies = blocks_by_tag(rpc, [hex(n) for n in numbers])
-    return {n: Header.from_rpc(r, n) for n, r in zip(numbers, replies, strict=True)}
+    # Typed: a backfill reads every block's header, and building a dict of every field costs more
+    # than reading the five it needs.
+    replies = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers], result_type=_HeaderFields)
+    out: dict[int, Header] = {}
+    for n, r in zip(numbers, replies, strict=True):
+        if r is None:
+            raise InvalidResponse(f"no block {n}")
+        header = Header(int(r.number, 16), r.hash, r.parentHash, int(r.timestamp, 16), int(r.logsBloom or "0x0", 16))
+        if header.number != n:
+            raise InvalidResponse(f"asked for block {n}, got {header.number}")
+        out[n] = header
+    return out
 
 
 def logs(rpc: RpcClient, start: int, end: int, **flt: Any) -> list[dict[str, Any]]:

@@ -38,16 +38,16 @@ def event_rows(events: list[DecodedEvent]) -> bytes:
     # msgspec: ~4x json's speed; the same JSON text for the args' types (str, bool, None, lists),
     # control characters escaped, non-ASCII left as UTF-8 (the COPY stream's encoding).
     dumps = msgspec.json.Encoder().encode
-    text = bulk.copy_text
+    text = bulk.CopyTexts()
     times: dict[datetime, str] = {}
     lines = []
     for ev in events:
         when = times.get(ev.block_time) or times.setdefault(ev.block_time, ev.block_time.isoformat())
         # json escapes every control character, so a backslash is the only COPY-special one left.
         args = dumps(ev.args).decode().replace("\\", "\\\\")
-        lines.append(f"{ev.chain_id:d}\t{ev.block_number:d}\t{text(ev.block_hash)}\t{when}\t{text(ev.tx_hash)}\t"
-                     f"{ev.tx_index:d}\t{ev.log_index:d}\t{text(ev.address)}\t{text(ev.contract)}\t"
-                     f"{text(ev.event_name)}\t{args}\n")
+        lines.append(f"{ev.chain_id:d}\t{ev.block_number:d}\t{text[ev.block_hash]}\t{when}\t{text[ev.tx_hash]}\t"
+                     f"{ev.tx_index:d}\t{ev.log_index:d}\t{text[ev.address]}\t{text[ev.contract]}\t"
+                     f"{text[ev.event_name]}\t{args}\n")
     return "".join(lines).encode()
 
 
@@ -72,9 +72,14 @@ def insert_blocks(conn: Connection, chain_id: int, headers: list[Header]) -> Non
 
 
 def insert_raw(conn: Connection, event_data: bytes, transaction_data: bytes) -> None:
+    # A batch is written above the cursor, where no row of the chain can be (a reorg's rollback
+    # deletes everything above its ancestor in the transaction that moves the cursor back): the
+    # rows go straight in, and the conflict-skipping path runs only if one was there after all.
     bulk.insert(conn, models.events, EVENT_COLUMNS, event_data,
-                conflict=("chain_id", "block_number", "log_index"), order_by="block_number, log_index")
-    bulk.insert(conn, models.transactions, TRANSACTION_COLUMNS, transaction_data, conflict=("chain_id", "tx_hash"))
+                conflict=("chain_id", "block_number", "log_index"), order_by="block_number, log_index",
+                expect_new=True)
+    bulk.insert(conn, models.transactions, TRANSACTION_COLUMNS, transaction_data, conflict=("chain_id", "tx_hash"),
+                expect_new=True)
 
 
 def insert_native_balances(conn: Connection, chain_id: int, block: int, block_hash: str | None,

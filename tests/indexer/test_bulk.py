@@ -51,3 +51,20 @@ def test_conflicts_skip_or_merge_and_staging_is_consumed(fresh_engine: Engine) -
             bulk.insert(conn, t, [c.name for c in t.columns], [_transfer(0, "0x2", 2)],
                         conflict=("chain_id", "block_number", "log_index"))
             assert conn.execute(select(t.c.tx_hash)).scalars().all() == ["0x1"]
+
+
+def test_expected_new_rows_go_straight_in_and_a_conflict_falls_back_to_skipping(fresh_engine: Engine) -> None:
+    t = models.token_transfers
+    columns = [c.name for c in t.columns]
+    key = ("chain_id", "block_number", "log_index")
+    with fresh_engine.connect() as conn:
+        with conn.begin():
+            bulk.insert(conn, t, columns, bulk.encode([_transfer(0, "0x1", 1), _transfer(1, "0x1", 2)]),
+                        conflict=key, expect_new=True)
+            # One row exists already: the straight COPY fails on it, is rolled back to its
+            # savepoint, and the staged path skips the old row and adds the new one.
+            bulk.insert(conn, t, columns, bulk.encode([_transfer(1, "0x2", 3), _transfer(2, "0x2", 4)]),
+                        conflict=key, expect_new=True)
+            # The transaction is still usable, and nothing of the failed COPY is left.
+            rows = conn.execute(select(t.c.log_index, t.c.tx_hash, t.c.value).order_by(t.c.log_index)).all()
+        assert [(r.log_index, r.tx_hash, int(r.value)) for r in rows] == [(0, "0x1", 1), (1, "0x1", 2), (2, "0x2", 4)]

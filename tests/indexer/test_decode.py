@@ -13,7 +13,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 
 from contracts.artifacts import load_artifact
-from indexer.sources.spec import ContractSet, ContractSpec
+from indexer.sources.spec import ChildSpec, ContractSet, ContractSpec
 from indexer.decode import EventDecoder, MalformedLog, _is_dynamic, _normalize, _type_string
 
 ADDRESS = "0x" + "12" * 20
@@ -102,3 +102,24 @@ def test_malformed_logs_are_rejected() -> None:
         with pytest.raises(MalformedLog):
             decoder.decode(_raw(bad_topics, bad_data), datetime.now(UTC), {})
     assert decoder.decode(_raw(topics[:2], data), datetime.now(UTC), {}) is None  # another event's shape
+
+
+def test_a_child_is_decoded_only_while_the_caller_follows_it() -> None:
+    # The caller's children may lose one (a reorg orphaning its creation): the decoder must not
+    # remember it as followed, while static contracts are resolved once per spelling.
+    abi = tuple(load_artifact("Escrow")["abi"])
+    decoder = EventDecoder(ContractSet(chain_id=1, contracts=(), children=(
+        ChildSpec("Escrow", abi, "EscrowFactory", "EscrowCreated", "escrow"),)))
+    item = next(i for i in abi if i["type"] == "event" and not i.get("anonymous"))
+    topics, data = _log(item, random.Random(2))
+    children = {ADDRESS: "Escrow"}
+    ev = decoder.decode(_raw(topics, data), datetime.now(UTC), children)
+    assert ev is not None and ev.contract == "Escrow" and ev.address == to_checksum_address(ADDRESS)
+    children.clear()
+    assert decoder.decode(_raw(topics, data), datetime.now(UTC), children) is None
+    token = _decoder("LancerToken")
+    transfer = next(i for i in load_artifact("LancerToken")["abi"] if i.get("name") == "Transfer")
+    topics, data = _log(transfer, random.Random(3))
+    for spelling in (ADDRESS, ADDRESS.upper().replace("0X", "0x"), to_checksum_address(ADDRESS)):
+        ev = token.decode(dict(_raw(topics, data), address=spelling), datetime.now(UTC), {})
+        assert ev is not None and ev.address == to_checksum_address(ADDRESS)
