@@ -20,8 +20,9 @@ SEARCH_EXPRESSION = ("setweight(to_tsvector('english', coalesce(title, '')), 'A'
 class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (
-        Index("ix_projects_search", "search", postgresql_using="gin"),
-        Index("ix_projects_skill_ids", "skill_ids", postgresql_using="gin"),
+        # fastupdate off: no pending list for searches to scan between vacuums (migration a0025).
+        Index("ix_projects_search", "search", postgresql_using="gin", postgresql_with={"fastupdate": "off"}),
+        Index("ix_projects_skill_ids", "skill_ids", postgresql_using="gin", postgresql_with={"fastupdate": "off"}),
         Index("ix_projects_created", "created_at", "id"),
         Index("ix_projects_budget", "budget"),  # min_budget/max_budget filters (tests/api/test_query_indexes.py)
         # Open public projects' skills without their wide rows: the dashboards' skill-overlap ranking reads

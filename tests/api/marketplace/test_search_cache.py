@@ -85,3 +85,19 @@ def test_triggers_move_only_their_version(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM user_wallets WHERE address = :a"), {"a": address})
     assert _versions(engine)["reputation"] == before["reputation"] + 2
+
+
+def test_the_apis_connections_plan_each_search_for_its_own_words(client: TestClient) -> None:
+    """A prepared statement (psycopg prepares one after its 5th run on a connection) must not fall back to a
+    generic plan: one plan for every ``q`` walked the newest-first index for rare words and AND-ed big GIN
+    bitmaps for common ones, 3-5x the PostgreSQL CPU of a full-text search (README "Project search")."""
+    sql = ("SELECT id FROM projects WHERE search @@ websearch_to_tsquery('english', %(q)s) "
+           "ORDER BY created_at DESC, id DESC LIMIT 21")
+    with client.app.state.engine.connect() as conn:  # type: ignore[attr-defined]
+        for i in range(12):
+            conn.exec_driver_sql(sql, {"q": f"word{i}"}).all()
+        generic, custom = conn.execute(text("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                                            "WHERE statement LIKE '%websearch_to_tsquery%'")).one()
+        cost = conn.execute(text("SHOW random_page_cost")).scalar()
+    assert generic == 0 and custom >= 5, (generic, custom)  # prepared from the 6th run on
+    assert cost == "1.1"
