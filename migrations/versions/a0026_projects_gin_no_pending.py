@@ -8,8 +8,8 @@ updates the posting trees directly: about 0.06-0.2 ms more per inserted project 
 rows, the bench's COPY of 100,000), paid at the rate people post projects.
 The existing pending lists are merged here, since turning the option off does not flush them.
 
-Revision ID: a0025_projects_gin_no_pending
-Revises: a0024_read_versions
+Revision ID: a0026_projects_gin_no_pending
+Revises: a0025_api_key_version
 Create Date: 2026-12-01
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "a0025_projects_gin_no_pending"
-down_revision: str | Sequence[str] | None = "a0024_read_versions"
+revision: str = "a0026_projects_gin_no_pending"
+down_revision: str | Sequence[str] | None = "a0025_api_key_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
