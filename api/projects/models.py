@@ -20,7 +20,7 @@ SEARCH_EXPRESSION = ("setweight(to_tsvector('english', coalesce(title, '')), 'A'
 class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (
-        # fastupdate off: no pending list for searches to scan between vacuums (migration a0025).
+        # fastupdate off: no pending list for searches to scan between vacuums (migration a0026).
         Index("ix_projects_search", "search", postgresql_using="gin", postgresql_with={"fastupdate": "off"}),
         Index("ix_projects_skill_ids", "skill_ids", postgresql_using="gin", postgresql_with={"fastupdate": "off"}),
         Index("ix_projects_created", "created_at", "id"),
