@@ -5,6 +5,7 @@ indexer run on demand and an rq worker; plus escrows taken to completion. The ``
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,9 @@ class Env:
         run_chain(self.engine, self.chain, platform_contract_set(self.platform.deployment, self.chain),
                   stop=threading.Event(), options=SyncOptions(initial_range=50, max_range=500, poll_interval=0.05),
                   stop_at_head=True)
+        # The indexer is another writer: the API's reads follow it within CACHE_VERSION_TTL_SECONDS (its
+        # documented bound), so the test reads after that bound as a client of a real deployment would.
+        time.sleep(self.settings.cache_version_ttl_seconds)
 
     def run_jobs(self) -> None:
         SimpleWorker([jobs.get_queue(self.settings, self.redis)], connection=self.redis).work(burst=True)
