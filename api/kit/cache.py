@@ -33,7 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.kit.fastread import RawReads
 from api.kit.problems import Problem
-from api.kit.versions import data_versions
+from api.kit.versions import CREDENTIAL_VERSIONS, data_versions
 from indexer import read_models
 
 log = structlog.get_logger(__name__)
@@ -118,8 +118,9 @@ class ReadCache:
         # builds, so what is filed under a version is never older than that version.
         with self.engine.connect().execution_options(lancer_cache_version=True) as conn:
             counters = data_versions(conn)
-            value = counters + "|" + read_models.index_version(conn)
+            index = read_models.index_version(conn)
         parsed = {name: int(v) for name, _, v in (c.partition(":") for c in counters.split(",") if c)}
+        value = ",".join(f"{name}:{v}" for name, v in parsed.items() if name not in CREDENTIAL_VERSIONS) + "|" + index
         if self.redis_versions:
             try:
                 found = self.redis.mget(list(self.redis_versions.values()))

@@ -1,11 +1,12 @@
 """Data versions of the app tables behind cached public reads.
 
 ``data_versions`` holds one counter per kind of data (``projects``: what the project search shows;
-``reputation``: linked wallets and Lancer's offchain attestations), bumped by statement-level triggers
+``reputation``: linked wallets and Lancer's offchain attestations; ``api_keys`` and ``sessions``: whether
+a credential is still good, see ``CREDENTIAL_VERSIONS``), bumped by statement-level triggers
 in the writing transaction (migration a0024_read_versions): every write path is covered (ORM, SQL,
 COPY, cascades) and a reader that takes the version before the data never files new data under an old
-version. ``api.kit.cache.ReadCache`` folds these counters into its version with the index version, so
-every cached read is keyed by both.
+version. ``api.kit.cache.ReadCache`` folds these counters (but the credential ones) into its version with the
+index version, so every cached read is keyed by both.
 
 A process learns of its own writes at once: :func:`watch_commits` marks the read cache's version stale
 when a connection of this process commits (and again when that connection is back in the pool, after the
@@ -28,6 +29,11 @@ _WROTE = "lancer_committed"
 # key usage rows, ``last_used_at``): its commits leave the read cache's version as it is. Under load such
 # writers commit several times a second, and each commit would send every cached read to the database.
 UNVERSIONED = "lancer_unversioned_writes"
+# Counters that only say whether a credential is still good (migrations a0025, a0027): read with the
+# others for the caches of verified API keys and live sessions, but no cached answer is built from them,
+# so they stay out of the read cache's version: a sign-out or a revoked key must not drop every cached
+# search page and reputation answer of every process.
+CREDENTIAL_VERSIONS = frozenset({"api_keys", "sessions"})
 
 
 class DataVersion(Base):
