@@ -34,6 +34,7 @@ from api.health.router import router as health_router
 from api.attestations.service import version_key as attestation_version_key
 from api.identity.authenticator import IdentityAuthenticator
 from api.identity.keycache import VerifiedKeys
+from api.identity.sessioncache import LiveSessions
 from api.kit.crypto import data_key_ring, totp_key_ring
 from api.kit.encrypted import attach_key_ring
 from api.identity.router import router as identity_router
@@ -123,8 +124,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         # Verified API keys are remembered under the api_keys data version the read cache keeps fresh.
         read_cache = app.state.read_cache
         keys = VerifiedKeys(lambda: read_cache.counter("api_keys"), settings.api_key_cache_seconds)
+        # Likewise signed-in users' access tokens, under the sessions data version (api.identity.sessioncache).
+        sessions = LiveSessions(lambda: read_cache.counter("sessions"), settings.session_cache_seconds)
         app.state.authenticator = IdentityAuthenticator(app.state.engine, app.state.redis, settings,
-                                                        app.state.token_signer, keys)
+                                                        app.state.token_signer, keys, sessions)
         app.state.feature_overrides = OverrideStore(app.state.engine, settings.feature_override_cache_seconds)
         # A write of this process is seen by its next cached read at once (api.kit.versions).
         watch_commits(app.state.engine, app.state.read_cache.stale)

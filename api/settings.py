@@ -311,6 +311,11 @@ class ApiSettings(ChainSettings):
         10.0, ge=0, le=60, description="Longest an API process serves a verified API key from memory (0: never; a "
         "revocation is seen within CACHE_VERSION_TTL_SECONDS anyway, see api.identity.keycache)")
 
+    session_cache_seconds: float = Field(
+        10.0, ge=0, le=60, description="Longest an API process serves a verified access token's live session from "
+        "memory (0: never; a revocation is seen within CACHE_VERSION_TTL_SECONDS anyway, see "
+        "api.identity.sessioncache)")
+
     api_key_usage_batch: int = Field(500, ge=1, le=50_000, description="API key request rows per batch insert")
     api_key_usage_flush_seconds: float = Field(2.0, gt=0, le=300, description="Longest wait before a batch is written")
     api_key_usage_retention_days: int = Field(90, ge=1, le=3650, description="Per-request API key usage rows kept")

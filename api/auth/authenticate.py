@@ -25,6 +25,11 @@ class Authenticator(Protocol):
     def user_principal(self, token: str, ip: str) -> Principal:
         """The principal of a valid, live access token; raises a 401 Problem otherwise."""
 
+    def remembered_user(self, token: str) -> Principal | None:
+        """The principal of an access token this process verified recently, unexpired, whose session is
+        still live as far as this process knows (no I/O; see ``api.identity.sessioncache``); None when
+        ``user_principal`` must check it."""
+
     def api_key_principal(self, key: str) -> Principal | None:
         """The principal of a valid, unexpired, unrevoked API key; None otherwise."""
 

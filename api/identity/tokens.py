@@ -20,6 +20,9 @@ ALGORITHM = "HS256"
 ACCESS_AUDIENCE = "lancer-api"
 MFA_AUDIENCE = "lancer-mfa"
 REFRESH_PREFIX = "lnr_"
+# Seconds of clock skew allowed on exp/iat; a token is expired once ``exp + LEEWAY_SECONDS <= now`` (PyJWT's
+# rule, which ``api.identity.sessioncache`` applies to the tokens it remembers).
+LEEWAY_SECONDS = 5
 
 
 class TokenError(Exception):
@@ -72,7 +75,7 @@ class TokenSigner:
         try:
             return jwt.decode(
                 token, self._keys[kid], algorithms=[ALGORITHM], audience=audience, issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"]}, leeway=5,
+                options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"]}, leeway=LEEWAY_SECONDS,
             )
         except jwt.ExpiredSignatureError:
             raise TokenError("token expired") from None
