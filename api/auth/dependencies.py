@@ -145,6 +145,13 @@ def _make(requirement: AuthRequirement) -> Any:
             if principal.kind == "api_key":
                 request.scope[FAST_READ_AUTHORIZE] = fast_authorize  # for a route that opts in (fastread)
             return principal
+        if requirement.kind == "user" and requirement.feature is None:
+            # A signed-in user this process remembers: ``_authenticate``'s answers without its thread hop,
+            # database look-up and three blocking Redis round trips (one command on the event loop).
+            remembered = await _remembered_and_limited(request, requirement)
+            if remembered is not None:
+                _require_proofs(request, requirement, remembered)
+                return remembered
         return await run_in_threadpool(_authenticate_flagged, request, requirement)
 
     async def fast_authorize(request: Request) -> bool:
@@ -205,16 +212,13 @@ async def _authenticate_scope(request: Request, requirement: AuthRequirement,
     """``_authenticate`` for unflagged scope routes (the integrators' reads), in the same order with the
     same answers, but at most the database check of the credentials in the thread pool: the rate-limit hits
     and the failed-authentication guard are awaited on the event loop (pipelined with other requests'
-    Redis commands) instead of blocking Redis round trips. An API key this process verified recently and
-    that is unchanged since (``api.identity.keycache``) needs no database, and its whole sequence (per-IP
-    hit, failure guard, use counted, per-principal hit) is one Redis command."""
-    if remembered is None and requirement.rate == "default":
-        remembered = _remembered_key(request)
-    usage = authenticator(request).remembered_use_counter(remembered) if remembered is not None else None
-    if remembered is not None and usage is not None and await alimit_credentialed(
-            request, remembered.rate_identity or "", usage):
-        principal = remembered
-        request.state.principal = principal
+    Redis commands) instead of blocking Redis round trips. An API key or access token this process verified
+    recently and that is unchanged since (``api.identity.keycache``, ``api.identity.sessioncache``) needs no
+    database, and its whole sequence (per-IP hit, failure guard, a key's use counted, per-principal hit) is
+    one Redis command."""
+    found = await _remembered_and_limited(request, requirement, remembered)
+    if found is not None:
+        principal = found
     else:
         creds = await alimit_ip_then_guard(request, requirement.rate,
                                            lambda: _required_credentials(request, requirement))
@@ -228,6 +232,51 @@ async def _authenticate_scope(request: Request, requirement: AuthRequirement,
     if principal.kind == "api_key" and not holds(principal.scopes, requirement.scope):
         raise Problem(403, f"API key lacks the scope {requirement.scope!r}", type_="insufficient-scope",
                       required_scope=requirement.scope)
+    return principal
+
+
+def _remembered(request: Request) -> tuple[Principal, tuple[str, str] | None] | None:
+    """The principal of the request's credentials when this process remembers them (no I/O), with the Redis
+    counter of an API key's uses (None for a user's token); None when they must be checked."""
+    try:
+        creds = credentials(request)
+    except Problem:  # malformed: the usual path answers it, after the per-IP hit
+        return None
+    if creds is None:
+        return None
+    if creds[0] == "jwt":
+        user_principal = authenticator(request).remembered_user(creds[1])
+        return None if user_principal is None else (user_principal, None)
+    key = authenticator(request).remembered_api_key(creds[1])
+    usage = authenticator(request).remembered_use_counter(key) if key is not None else None
+    return None if key is None or usage is None else (key, usage)
+
+
+async def _remembered_and_limited(request: Request, requirement: AuthRequirement,
+                                  key: Principal | None = None) -> Principal | None:
+    """For a "default" rate route: the remembered principal of the request's credentials (``key``: an API key
+    the caller already found remembered), once its per-IP hit, failure guard, use and per-principal hit went
+    through in one Redis command (``alimit_credentialed``; raises its 429s). None, with nothing done, when
+    the usual path must run: nothing remembered, rate limiting off, or a principal this route refuses
+    before its per-principal hit (an API key on a user route; on a public read, a key without the scope)."""
+    if requirement.rate != "default":
+        return None
+    if key is not None:
+        usage = authenticator(request).remembered_use_counter(key)
+        found = None if usage is None else (key, usage)
+    else:
+        found = _remembered(request)
+    if found is None:
+        return None
+    principal, usage = found
+    if requirement.kind == "user" and principal.kind != "user":
+        return None
+    if requirement.kind == "public_read" and principal.kind == "api_key" and not holds(principal.scopes,
+                                                                                     requirement.scope):
+        return None
+    if not await alimit_credentialed(request, principal.rate_identity or "", usage):
+        return None
+    request.state.principal = principal
     return principal
 
 
@@ -250,9 +299,9 @@ def _required_credentials(request: Request, requirement: AuthRequirement) -> tup
 
 
 async def _aidentify(request: Request, creds: tuple[str, str]) -> Principal:
-    """The credential check (after the failed-authentication guard): an API key this process remembers is
-    answered from memory (its use counted with the next Redis command); otherwise the database look-ups,
-    in one thread hop."""
+    """The credential check (after the failed-authentication guard): an API key or access token this process
+    remembers is answered from memory (a key's use counted with the next Redis command); otherwise the
+    database look-ups, in one thread hop."""
     kind, value = creds
     if kind == "api_key":
         found = authenticator(request).remembered_api_key(value)
@@ -260,6 +309,10 @@ async def _aidentify(request: Request, creds: tuple[str, str]) -> Principal:
         if found is not None and usage is not None:
             count_use(request, usage)
             return found
+    else:
+        remembered = authenticator(request).remembered_user(value)
+        if remembered is not None:
+            return remembered
     return await run_in_threadpool(_counting_failures, request, lambda: principal_from(request, kind, value))
 
 
@@ -267,6 +320,13 @@ def _make_public_read(requirement: AuthRequirement) -> Any:
     async def dependency(request: Request) -> Principal:
         # The per-IP bucket first, always: sending credentials (even made-up ones) must not buy a way
         # around it. One Redis round trip, awaited on the event loop.
+        if requirement.feature is None:
+            # Credentials this process remembers (a signed-in user's token, an API key with the scope): that
+            # per-IP hit first too, then the failure guard, the per-principal hit (and a key's use), in one
+            # Redis command with the same answers; no thread-pool hop, no database.
+            remembered = await _remembered_and_limited(request, requirement)
+            if remembered is not None:
+                return remembered
         await alimit_ip(request, requirement.rate)
         creds = credentials(request)
         if creds is None:

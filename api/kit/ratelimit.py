@@ -35,10 +35,11 @@ if ttl < 0 then
 end
 return {count, ttl}
 """
-# A credentialed request whose principal is known without I/O (a remembered API key), in one command with
-# the answers of the sequence it replaces: the per-IP hit (KEYS[1]); if allowed, the failed-authentication
-# guard's read (KEYS[2]); if under its budget, the key's use (HINCRBY KEYS[4] ARGV[4]) and the
-# per-principal hit (KEYS[3]). A step refused stops the sequence, as the 429 it gives would.
+# A credentialed request whose principal is known without I/O (a remembered API key or access token), in
+# one command with the answers of the sequence it replaces: the per-IP hit (KEYS[1]); if allowed, the
+# failed-authentication guard's read (KEYS[2]); if under its budget, an API key's use (HINCRBY KEYS[4]
+# ARGV[4]; no KEYS[4] for a user's token, whose uses are not counted) and the per-principal hit (KEYS[3]).
+# A step refused stops the sequence, as the 429 it gives would.
 _CREDENTIALED = """
 local function hit(key)
   local count = redis.call('INCR', key)
@@ -54,7 +55,7 @@ if ip > tonumber(ARGV[2]) then return {ip, ip_ttl} end
 local failures = tonumber(redis.call('GET', KEYS[2]) or '0')
 local failures_ttl = redis.call('TTL', KEYS[2])
 if failures >= tonumber(ARGV[3]) then return {ip, ip_ttl, failures, failures_ttl} end
-redis.call('HINCRBY', KEYS[4], ARGV[4], 1)
+if KEYS[4] then redis.call('HINCRBY', KEYS[4], ARGV[4], 1) end
 local principal, principal_ttl = hit(KEYS[3])
 return {ip, ip_ttl, failures, failures_ttl, principal, principal_ttl}
 """
@@ -186,18 +187,21 @@ class RateLimiter:
             return None, None
         return _verdict(limit, count, ttl), (int(failures), max(int(failures_ttl), 0))
 
-    async def acredentialed(self, ip: str, principal: str, usage: tuple[str, str], window: int, ip_limit: int,
-                            failures_limit: int) -> list[int] | None:
+    async def acredentialed(self, ip: str, principal: str, usage: tuple[str, str] | None, window: int,
+                            ip_limit: int, failures_limit: int) -> list[int] | None:
         """The ``_CREDENTIALED`` sequence in one command: [ip count, ttl, (failures, ttl, (principal count,
-        ttl))] as far as it went; None when Redis failed (the callers fail open, logged)."""
-        keys = [f"{self._prefix}rl:ip:{ip}", f"{self._prefix}rl:auth-fail:{ip}", f"{self._prefix}rl:principal:{principal}",
-                usage[0]]
-        args = [window, ip_limit, failures_limit, usage[1]]
+        ttl))] as far as it went; None when Redis failed (the callers fail open, logged). ``usage``: the
+        Redis hash and field counting an API key's uses (None: nothing counted)."""
+        keys = [f"{self._prefix}rl:ip:{ip}", f"{self._prefix}rl:auth-fail:{ip}", f"{self._prefix}rl:principal:{principal}"]
+        args: list[int | str] = [window, ip_limit, failures_limit]
+        if usage is not None:
+            keys.append(usage[0])
+            args.append(usage[1])
         batcher = self._batcher()
         try:
             if batcher is None:
                 return [int(v) for v in self._credentialed(keys=keys, args=args)]
-            return [int(v) for v in await batcher.run("EVALSHA", self._credentialed.sha, 4, *keys, *args)]
+            return [int(v) for v in await batcher.run("EVALSHA", self._credentialed.sha, len(keys), *keys, *args)]
         except RedisError:
             log.error("rate limiter unavailable; allowing request", bucket="ip")
             return None
@@ -359,12 +363,12 @@ def _refuse_past(request: Request, count: int, ttl: int) -> None:
                       type_="rate-limited", headers=verdict.headers())
 
 
-async def alimit_credentialed(request: Request, principal: str, usage: tuple[str, str]) -> bool:
-    """For a "default" rate route and a principal known without I/O (a remembered API key): the per-IP limit,
-    the failed-authentication guard, the key's use counted (``usage``: Redis hash and field) and the
-    per-principal limit, in one Redis command, with the answers (and verdict headers) of ``alimit_ip``,
-    ``refuse_if_failing``, the count and ``alimit_principal`` run one after the other. False when rate
-    limiting is off (nothing done: the caller runs the usual steps)."""
+async def alimit_credentialed(request: Request, principal: str, usage: tuple[str, str] | None) -> bool:
+    """For a "default" rate route and a principal known without I/O (a remembered API key or access token):
+    the per-IP limit, the failed-authentication guard, an API key's use counted (``usage``: Redis hash and
+    field; None for a user) and the per-principal limit, in one Redis command, with the answers (and
+    verdict headers) of ``alimit_ip``, ``refuse_if_failing``, the count and ``alimit_principal`` run one
+    after the other. False when rate limiting is off (nothing done: the caller runs the usual steps)."""
     settings = request.app.state.settings
     if not settings.ratelimit_enabled:
         return False
