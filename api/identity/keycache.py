@@ -64,7 +64,11 @@ class VerifiedKeys:
         if entry is None:
             return None
         current = self._version()
-        if (current is None or current != entry.version or time.monotonic() - entry.checked >= self.ttl
+        if current is None:
+            # Not known fresh (this process just wrote something, and the refresher has not re-read it yet):
+            # not served, but kept, as it may be good again under the version read next.
+            return None
+        if (current != entry.version or time.monotonic() - entry.checked >= self.ttl
                 or (entry.expires_at is not None and entry.expires_at <= now)
                 or now - entry.last_used_at > LAST_USED_EVERY):
             with self._lock:
