@@ -47,6 +47,14 @@ def count_queries(engine: Engine) -> Iterator[QueryLog]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+def is_session_check(statement: str) -> bool:
+    """The signed-in request's session check (``api.identity.authenticator``) or its throttled last-seen
+    update: sent or not depending on whether this process remembers the token at that moment
+    (``api.identity.sessioncache``; a write of this process interrupts it for up to half a version TTL)."""
+    return "FROM user_sessions JOIN users" in statement or (
+        statement.startswith("UPDATE user_sessions SET") and "last_seen_at" in statement)
+
+
 def assert_no_n_plus_one(engine: Engine, call: Callable[[], Any], grow: Callable[[], Any], *, slack: int = 0) -> None:
     """``call`` sends as many statements after ``grow`` (which adds rows it lists) as before, ± ``slack``."""
     call()  # warm-up: caches, first-use look-ups
