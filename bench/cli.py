@@ -1,6 +1,7 @@
 """`lancer bench indexer` (floor vs full backfill, reorg recovery), `lancer bench api` (read routes vs a
 constant-JSON ceiling), `lancer bench messages` (WebSocket fan-out latency), `lancer bench search`
-(project search on one API process), `lancer bench matching` (ranking quality and feed latency),
+(project search on one API process), `lancer bench auth` (CPU of authenticating one request),
+`lancer bench matching` (ranking quality and feed latency),
 `lancer bench dashboards`, `lancer bench webhooks` (delivery throughput and latency), `lancer bench soak`
 (API + two indexers + worker under mixed load for N minutes) and `lancer bench web` (the web app's
 first-load JS budget). Thin wiring: each benchmark lives in its own module."""
@@ -90,6 +91,17 @@ def search_bench(admin_url: str, projects: int, users: int, seconds: float, conn
 
     click.echo(run(admin_url, projects=projects, users=users, seconds=seconds, connections=connections,
                    log=click.echo).report())
+
+
+@bench_command.command("auth")
+@admin_url_option
+@click.option("--requests", default=10_000, show_default=True, help="Requests per mode")
+def auth_bench(admin_url: str, requests: int) -> None:
+    """CPU per request of an anonymous public read, the same read signed in, and a signed-in user's route:
+    one app in this process through its ASGI interface, one request at a time (what credentials cost)."""
+    from bench.auth import run
+
+    click.echo(run(admin_url, requests=requests, log=click.echo).report())
 
 
 @bench_command.command("matching")
