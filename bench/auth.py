@@ -5,7 +5,9 @@ its ASGI interface by Starlette's test client, one request at a time, on two tri
 measure (their handlers do nothing): a public read (``public_read``, the project search's declaration) and
 a signed-in user's route (``user()``). Each mode sends ``requests`` requests after a warm-up; the figure
 is the process CPU (``time.process_time``: client, event loop and thread pool together) per request, so
-the difference between a signed-in mode and the anonymous one is what the credentials cost.
+the difference between a signed-in mode and the anonymous one is what the credentials cost; it also counts
+the session checks sent to PostgreSQL (with remembered sessions: those made while the process's data
+versions were not known fresh, e.g. its refresher delayed on a saturated machine).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class AuthCost:
     requests: int
     cpu_us: dict[str, float]  # mode -> process CPU µs per request
     load: tuple[float, float, float]
+    checks: dict[str, int]  # mode -> session checks sent to PostgreSQL during the measured requests
 
     def report(self) -> str:
         base = self.cpu_us["anonymous public read"]
@@ -35,7 +38,8 @@ class AuthCost:
                  f"load average before: {' '.join(f'{v:.2f}' for v in self.load)}"]
         for mode, us in self.cpu_us.items():
             extra = "" if us == base else f"  ({us - base:+.0f} µs vs anonymous)"
-            lines.append(f"  {us:8.0f} µs CPU per request  {mode}{extra}")
+            lines.append(f"  {us:8.0f} µs CPU per request  {mode}{extra}; session checks in PostgreSQL: "
+                         f"{self.checks[mode]}")
         return "\n".join(lines)
 
 
@@ -52,7 +56,8 @@ def _app(database_url: str) -> Any:
         jwt_keys=json.dumps({"b1": uuid.uuid4().hex * 2}), jwt_active_kid="b1", siwe_domain=DOMAIN, siwe_uri=URI,
         # On, with budgets this run cannot exhaust: each request pays its Redis hits as in production.
         ratelimit_ip_per_window=1_000_000_000, ratelimit_principal_per_window=1_000_000_000,
-        ratelimit_auth_ip_per_window=1_000_000_000, slow_query_ms=0)
+        ratelimit_auth_ip_per_window=1_000_000_000, slow_query_ms=0,
+        access_token_ttl_seconds=3600)  # the run outlasts the default 300 s on a loaded machine
     app: FastAPI = create_app(settings)
 
     @app.get("/_bench/read")
@@ -66,13 +71,26 @@ def _app(database_url: str) -> Any:
     return app
 
 
-def _cpu_per_request(send: Callable[[], Any], requests: int) -> float:
+def _cpu_per_request(send: Callable[[], Any], requests: int, engine: Any) -> tuple[float, int]:
+    """(process CPU µs per request, session checks sent to PostgreSQL) over ``requests`` calls of ``send``."""
+    from sqlalchemy import event
+
     for _ in range(min(500, requests)):  # warm-up: pools, caches, the remembered credentials
         send()
-    started = time.process_time()
-    for _ in range(requests):
-        send()
-    return (time.process_time() - started) / requests * 1e6
+    checks = 0
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        nonlocal checks
+        checks += "FROM user_sessions JOIN users" in statement
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        started = time.process_time()
+        for _ in range(requests):
+            send()
+        return (time.process_time() - started) / requests * 1e6, checks
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def run(admin_url: str, *, requests: int = 10_000, log: Callable[[str], None] = print) -> AuthCost:
@@ -95,9 +113,10 @@ def run(admin_url: str, *, requests: int = 10_000, log: Callable[[str], None] = 
                     assert r.status_code == 200, r.text
                 return send
 
-            cpu = {
-                "anonymous public read": _cpu_per_request(get("/_bench/read", None), requests),
-                "signed-in public read": _cpu_per_request(get("/_bench/read", signed), requests),
-                "signed-in user route": _cpu_per_request(get("/_bench/me", signed), requests),
-            }
-            return AuthCost(requests, cpu, load)
+            engine = client.app.state.engine  # type: ignore[attr-defined]
+            modes = {"anonymous public read": ("/_bench/read", None), "signed-in public read": ("/_bench/read", signed),
+                     "signed-in user route": ("/_bench/me", signed)}
+            measured = {mode: _cpu_per_request(get(path, headers), requests, engine)
+                        for mode, (path, headers) in modes.items()}
+            return AuthCost(requests, {m: v[0] for m, v in measured.items()}, load,
+                            {m: v[1] for m, v in measured.items()})
