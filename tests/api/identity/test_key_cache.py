@@ -150,3 +150,23 @@ def test_usage_of_a_remembered_key_is_still_counted(two: tuple[TestClient, TestC
     for _ in range(5):
         assert a.get(PROBE, headers={"X-API-Key": key}).status_code == 200
     _until(lambda: a.get(f"/v1/me/api-keys/{key_id}/usage", headers=owner).json()[0]["requests"] == before + 5)
+
+
+def test_a_remembered_key_on_a_public_read_keeps_the_scope_rule_and_counts_its_use(
+        two: tuple[TestClient, TestClient]) -> None:
+    """Public reads (the project search) take the one-command path for a remembered key holding the scope;
+    a remembered key without it still gets the 403 before any per-principal hit, as on the usual path."""
+    a, _ = two
+    search = "/v1/projects?limit=1"
+    key, key_id, owner = _key(a, ["read:marketplace", "read:reputation"])
+    unscoped, _, _ = _key(a, ["read:reputation"])
+    _until(lambda: _remembered(a, key) and _remembered(a, unscoped))
+    usage: Any = a.get(f"/v1/me/api-keys/{key_id}/usage", headers=owner).json()
+    before = usage[0]["requests"]
+    for _ in range(4):
+        r = a.get(search, headers={"X-API-Key": key})
+        assert r.status_code == 200 and "ratelimit-remaining" in r.headers
+    assert a.app.state.authenticator.remembered_api_key(key) is not None  # type: ignore[attr-defined]
+    _until(lambda: a.get(f"/v1/me/api-keys/{key_id}/usage", headers=owner).json()[0]["requests"] == before + 4)
+    denied = a.get(search, headers={"X-API-Key": unscoped})
+    assert denied.status_code == 403 and denied.json()["type"] == "/problems/insufficient-scope"
