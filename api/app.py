@@ -47,6 +47,7 @@ from api.orgs.router import router as orgs_router
 from api.privacy.router import router as privacy_router
 from api.profiles.router import router as profiles_router
 from api.projects.router import router as projects_router
+from api.projects.search_index import ProjectIndex, load_search_index
 from api.proposals.router import router as proposals_router
 from api.kit.problems import install_problem_handlers
 from api.kit.realtime import Hub
@@ -140,6 +141,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         gc.freeze()
         refresher = (asyncio.create_task(app.state.read_cache.keep_version_fresh())
                      if settings.cache_version_ttl_seconds > 0 else None)
+        # Project search's in-memory filters: loaded in the background (searches run in SQL until then).
+        app.state.project_index = ProjectIndex(app.state.engine) if settings.project_search_index else None
+        loading = (asyncio.create_task(asyncio.to_thread(load_search_index, app.state.project_index))
+                   if app.state.project_index is not None else None)
         try:
             yield
         finally:
@@ -147,6 +152,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 refresher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await refresher
+            if loading is not None:
+                await loading  # a thread: it ends on its own, before the engine it reads is disposed
             await app.state.hub.stop()
             await asyncio.to_thread(app.state.key_usage.close)  # the last batch is written, not lost
             app.state.redis.close()
