@@ -219,12 +219,18 @@ def search(db: Db | Connection, tokens: TokenResolver, viewer: uuid.UUID | None,
         except ValueError:
             raise Problem(400, "cursor is not one this API issued; start again without it",
                           type_="invalid-cursor") from None
-    rows = _indexed_rows(db, index, version, viewer, mine, params) if indexed else None  # type: ignore[arg-type]
-    SEARCHES.labels(path="sql" if rows is None else "index").inc()
-    if rows is None:
-        rows = list(db.execute(_page_statement(frozenset(params), viewer is not None, mine), params).all())
-    page, next_cursor = page_of(rows, limit, lambda r: [r.created_at.isoformat(), str(r.id)])
-    return s.ProjectPage(items=[_row_out(r, viewer) for r in page], next_cursor=next_cursor)
+    items = _indexed_page(db, index, version, viewer, mine, params) if indexed else None  # type: ignore[arg-type]
+    SEARCHES.labels(path="sql" if items is None else "index").inc()
+    if items is None:
+        rows = db.execute(_page_statement(frozenset(params), viewer is not None, mine), params).all()
+        items = [(r.client_user_id, _row_out(r)) for r in rows]
+    page, next_cursor = page_of(items, limit, lambda it: [it[1].created_at.isoformat(), str(it[1].id)])
+    return s.ProjectPage(items=[_as_seen_by(out, client, viewer) for client, out in page], next_cursor=next_cursor)
+
+
+def _as_seen_by(out: s.ProjectOut, client: uuid.UUID, viewer: uuid.UUID | None) -> s.ProjectOut:
+    # Rows are built (and remembered by the search index) as anyone sees them; the owner's copy says so.
+    return out.model_copy(update={"is_owner": True}) if viewer is not None and viewer == client else out
 
 
 SEARCHES = Counter("lancer_project_searches_total", "Project searches by path: the in-memory index, SQL alone, "
@@ -232,10 +238,14 @@ SEARCHES = Counter("lancer_project_searches_total", "Project searches by path: t
 _REFILLS = 3  # candidate rounds before a page whose candidates keep dropping out is left to SQL alone
 
 
-def _indexed_rows(db: Db | Connection, index: ProjectIndex, version: int, viewer: uuid.UUID | None, mine: bool,
-                  params: dict[str, Any]) -> list[Any] | None:
-    """The page's rows (up to ``page_limit``) read by the index's candidates, or None when the index cannot
-    answer (a phrase query) or keeps proposing rows changed since it was synced."""
+def _indexed_page(db: Db | Connection, index: ProjectIndex, version: int, viewer: uuid.UUID | None, mine: bool,
+                  params: dict[str, Any]) -> list[tuple[uuid.UUID, s.ProjectOut]] | None:
+    """The page's rows (up to ``page_limit``, each with its client) by the index's candidates, or None when
+    the index cannot answer (a phrase query) or keeps proposing rows changed since it was synced.
+
+    Rows the index remembers as of ``version`` are taken as they are, like a cached page; the others are
+    read with the page's whole WHERE clause, so a row changed since the sync drops out (and the page is
+    refilled from the next candidates)."""
     words = None
     if "q" in params:
         words = index.queries.compile(db, params["q"])  # type: ignore[arg-type]
@@ -248,15 +258,22 @@ def _indexed_rows(db: Db | Connection, index: ProjectIndex, version: int, viewer
               state=params.get("state"), viewer=viewer, mine=mine, after=after,
               orgs=() if viewer is None else index.orgs_of(db, viewer, version))  # type: ignore[arg-type]
     statement = _page_statement(frozenset(params) | {"ids"}, viewer is not None, mine)
-    want, rows = params["page_limit"], []
+    want, page = params["page_limit"], []
     for _ in range(_REFILLS):
-        keys = index.first(ask, want - len(rows))
+        keys = index.first(ask, want - len(page))
         if not keys:
-            return rows
-        found = db.execute(statement, {**params, "ids": [pid for _, pid in keys]}).all()
-        rows.extend(found)
-        if len(found) == len(keys):  # none changed since the sync: the page (or all there is)
-            return rows
+            return page
+        ids = [pid for _, pid in keys]
+        known = index.rendered(ids, version)
+        missing = [pid for pid in ids if pid not in known]
+        if missing:
+            read = [(r.id, r.client_user_id, _row_out(r))
+                    for r in db.execute(statement, {**params, "ids": missing}).all()]
+            index.remember(version, read)
+            known.update((pid, (client, out)) for pid, client, out in read)
+        page.extend(known[pid] for pid in ids if pid in known)
+        if len(known) == len(ids):  # none changed since the sync: the page (or all there is)
+            return page
         SEARCHES.labels(path="refill").inc()
         ask = replace(ask, after=keys[-1])
     return None
@@ -308,7 +325,7 @@ _PAGE_COLUMNS = (Project.id, Project.client_user_id, Project.title, Project.desc
                  Project.state, Project.attachments, Project.created_at, Project.updated_at)
 
 
-def _row_out(r: Any, viewer: uuid.UUID | None) -> s.ProjectOut:
+def _row_out(r: Any) -> s.ProjectOut:
     # Constructed, not validated: every value comes typed from our own columns (the database enforces
     # them; attachments were validated on the way in and are re-parsed for their URL type). Validating
     # 20 rows field by field was a fifth of the uncached search's route CPU.
@@ -319,4 +336,4 @@ def _row_out(r: Any, viewer: uuid.UUID | None) -> s.ProjectOut:
                     for m in r.milestones],
         visibility=r.visibility, deadline=r.deadline, state=r.state,
         attachments=[s.Attachment.model_validate(a) for a in r.attachments],
-        is_owner=viewer is not None and viewer == r.client_user_id, created_at=r.created_at, updated_at=r.updated_at)
+        is_owner=False, created_at=r.created_at, updated_at=r.updated_at)

@@ -172,13 +172,17 @@ def test_writes_reach_the_index_through_the_change_feed(scratch: tuple[Engine, d
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         first = service.search(conn, tokens, None, **newest, index=index, version=data_version(conn, "projects"))
-        top = first.items[0].id
-        # Before a sync: the newest project made a draft is dropped by the SQL re-check and the page refilled.
+        # Asked at the version it is synced at (as a request that read the version just before this write
+        # would): the rows it remembers are that version's, as a cached page would be; a row it has not read
+        # yet is read with the page's WHERE clause, so the twelfth newest, now a draft, drops out and the page
+        # is refilled from the next candidates.
+        longer = {**newest, "limit": 16}
+        top = service.search(conn, tokens, None, **longer).items[12].id
         _write(engine, "UPDATE projects SET state = 'draft' WHERE id = :i", i=top)
         refills = _searches("refill")
-        stale = service.search(conn, tokens, None, **newest, index=index, version=index.version)
-        assert top not in [x.id for x in stale.items] and len(stale.items) == 10
-        assert stale.model_dump() == service.search(conn, tokens, None, **newest).model_dump()
+        stale = service.search(conn, tokens, None, **longer, index=index, version=index.version)
+        assert top not in [x.id for x in stale.items] and len(stale.items) == 16
+        assert stale.model_dump() == service.search(conn, tokens, None, **longer).model_dump()
         assert _searches("refill") == refills + 1
         # A new project, a new word, a deletion, an organization joined, a skill and a budget changed.
         client = conn.execute(text("SELECT user_id FROM profiles ORDER BY user_id LIMIT 1")).scalar_one()
