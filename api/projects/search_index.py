@@ -17,14 +17,15 @@ is marked dead) until the overlay outgrows ``overlay_limit``, then everything is
 from __future__ import annotations
 
 import bisect
+from array import array
 import gc
 import heapq
 import logging
 import threading
 import time
 import uuid
-from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 COLUMNS = ("id, created_at, state, visibility, chain_id, budget::text AS budget, skill_ids, client_user_id, "
            "org_id, invitees, tsvector_to_array(search) AS lexemes")
+_ALL = text(f"SELECT {COLUMNS} FROM projects ORDER BY created_at DESC, id DESC")
 CHANGES = changefeed.changes_sql("projects", COLUMNS, "project_deletions", "project_id")
 _MEMBERSHIPS = text("SELECT org_id FROM org_members WHERE user_id = :u")
 _SKILLS = text("SELECT slug, id FROM skills WHERE is_active")
@@ -74,36 +76,74 @@ class Ask:
     after: Key | None = None
 
 
-def _postings(pairs: Iterable[tuple[Any, int]]) -> dict[Any, np.ndarray]:
-    lists: dict[Any, list[int]] = defaultdict(list)
-    for key, row in pairs:
-        lists[key].append(row)
-    return {key: np.array(rows, dtype=np.int32) for key, rows in lists.items()}
+class _Postings:
+    """Posting lists built from (key, row) pairs added in row order, kept as compact arrays meanwhile:
+    a Python list per key would hold an int object per entry (millions of lexeme entries at 100k rows)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[Any, int] = {}
+        self.key_of = array("i")
+        self.row_of = array("i")
+
+    def add(self, key: Any, row: int) -> None:
+        k = self.keys.get(key)
+        if k is None:
+            k = self.keys[key] = len(self.keys)
+        self.key_of.append(k)
+        self.row_of.append(row)
+
+    def build(self) -> dict[Any, np.ndarray]:
+        """key -> its rows, ascending (views of one array: the rows grouped by key, stable)."""
+        if not self.keys:
+            return {}
+        keys = np.frombuffer(self.key_of, np.int32)
+        rows = np.frombuffer(self.row_of, np.int32)[np.argsort(keys, kind="stable")]
+        bounds = np.cumsum(np.bincount(keys, minlength=len(self.keys)))[:-1]
+        return dict(zip(self.keys, np.split(rows, bounds), strict=True))
 
 
 class Segment:
-    """Rows sorted by (created_at, id) descending; immutable but for ``alive``."""
+    """Rows in the search's order, (created_at, id) descending; immutable but for ``alive``."""
 
-    def __init__(self, rows: Sequence[Any]) -> None:
-        rows = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
-        self.size = len(rows)
-        self.ids: list[uuid.UUID] = [r.id for r in rows]
+    def __init__(self, rows: Iterable[Any]) -> None:
+        """``rows`` in the search's order (the full load streams them so from PostgreSQL)."""
+        self.ids: list[uuid.UUID] = []
+        created, state, chain, public, budgets = array("q"), array("B"), array("q"), array("B"), []
+        lexemes, skills, clients, orgs, invited = _Postings(), _Postings(), _Postings(), _Postings(), _Postings()
+        for i, r in enumerate(rows):
+            self.ids.append(r.id)
+            created.append(micros(r.created_at))
+            state.append(_STATE.get(r.state, 255))
+            chain.append(r.chain_id)
+            public.append(r.visibility == "public")
+            budgets.append(int(r.budget))  # wei: beyond int64, so compared by rank
+            for lex in r.lexemes or ():
+                lexemes.add(lex, i)
+            for skill in r.skill_ids or ():
+                skills.add(skill, i)
+            clients.add(r.client_user_id, i)
+            if r.org_id is not None:
+                orgs.add(r.org_id, i)
+            for user in r.invitees or ():
+                invited.add(user, i)
+        self.size = len(self.ids)
         self.where = {pid: i for i, pid in enumerate(self.ids)}
-        self.created = np.fromiter((micros(r.created_at) for r in rows), np.int64, self.size)
+        self.created = np.frombuffer(created, np.int64)
         self._newer = -self.created  # ascending, for searchsorted
-        self.state = np.fromiter((_STATE.get(r.state, 255) for r in rows), np.uint8, self.size)
-        self.chain = np.fromiter((r.chain_id for r in rows), np.int64, self.size)
-        budgets = [int(r.budget) for r in rows]  # wei: beyond int64, so compared by rank
+        self.state = np.frombuffer(state, np.uint8)
+        self.chain = np.frombuffer(chain, np.int64)
         self.budget_values = sorted(set(budgets))
         rank = {value: i for i, value in enumerate(self.budget_values)}
         self.budget = np.fromiter((rank[b] for b in budgets), np.int32, self.size)
-        self.listed = (self.state != _DRAFT) & np.fromiter((r.visibility == "public" for r in rows), bool, self.size)
+        self.listed = (self.state != _DRAFT) & np.frombuffer(public, np.uint8).astype(bool)
         self.alive = np.ones(self.size, bool)
-        self.lexemes = _postings((lex, i) for i, r in enumerate(rows) for lex in (r.lexemes or ()))
-        self.skills = _postings((s, i) for i, r in enumerate(rows) for s in (r.skill_ids or ()))
-        self.clients = _postings((r.client_user_id, i) for i, r in enumerate(rows))
-        self.orgs = _postings((r.org_id, i) for i, r in enumerate(rows) if r.org_id is not None)
-        self.invited = _postings((u, i) for i, r in enumerate(rows) for u in (r.invitees or ()))
+        self.lexemes, self.skills, self.clients = lexemes.build(), skills.build(), clients.build()
+        self.orgs, self.invited = orgs.build(), invited.build()
+
+    @classmethod
+    def of(cls, rows: Iterable[Any]) -> Segment:
+        """A segment of rows in any order (the overlay's changed rows)."""
+        return cls(sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True))
 
     def _any(self, postings: dict[Any, np.ndarray], keys: Iterable[Any], lo: int, hi: int) -> np.ndarray:
         """Rows ``lo:hi`` holding any of ``keys`` (posting lists are sorted: a slice each)."""
@@ -186,7 +226,7 @@ class ProjectIndex:
         self.overlay_limit = overlay_limit
         self.queries = tq.QueryCache()
         self.main: Segment | None = None  # None until loaded: searches run in SQL meanwhile
-        self.overlay = Segment([])
+        self.overlay = Segment(())
         self._changed: dict[uuid.UUID, Any] = {}
         self._snapshot = changefeed.Snapshot(0, [])
         self._loaded_at = 0.0
@@ -222,13 +262,14 @@ class ProjectIndex:
         paused = gc.isenabled()
         gc.disable()
         try:
-            main = Segment(conn.execute(text(f"SELECT {COLUMNS} FROM projects")).all())
+            # Streamed in the search's order: a few thousand rows' objects at a time, never all of them.
+            main = Segment(conn.execution_options(stream_results=True, max_row_buffer=2000).execute(_ALL))
         finally:
             if paused:
                 gc.enable()
         gc.collect()
         gc.freeze()
-        self.main, self.overlay, self._changed = main, Segment([]), {}
+        self.main, self.overlay, self._changed = main, Segment(()), {}
         self._snapshot, self.version, self._loaded_at = snapshot, version, time.monotonic()
         INDEXED.labels(segment="main").set(main.size)
         INDEXED.labels(segment="overlay").set(0)
@@ -257,7 +298,7 @@ class ProjectIndex:
             if len(self._changed) > self.overlay_limit:
                 self._load(conn, version)
                 return True
-            self.overlay = Segment(list(self._changed.values()))
+            self.overlay = Segment.of(self._changed.values())
             INDEXED.labels(segment="overlay").set(self.overlay.size)
             self._snapshot, self.version = found.snapshot, version
         return True
