@@ -35,6 +35,7 @@ from prometheus_client import Gauge
 from sqlalchemy import Connection, Engine, text
 
 from api.kit import changefeed
+from api.kit.versions import data_version
 from api.projects import textquery as tq
 
 log = logging.getLogger(__name__)
@@ -247,26 +248,28 @@ class ProjectIndex:
     def ready(self) -> bool:
         return self.main is not None
 
-    def load(self, version: int | None = None) -> None:
+    def load(self) -> None:
         """Read every project (the version and snapshot first: the rows are then at least that new)."""
-        with self.engine.connect() as conn, self._lock:
-            self._load(conn, version)
+        with self._lock:
+            self._load(None)
 
-    def _load(self, conn: Connection, version: int | None) -> None:
+    def _load(self, version: int | None) -> None:
         started = time.monotonic()
-        if version is None:
-            version = int(conn.execute(text("SELECT version FROM data_versions WHERE name = 'projects'")).scalar() or 0)
-        snapshot = changefeed.snapshot(conn)
-        # Paused collector while the rows' objects are made, then moved out of its reach: a full collection
-        # walking them in some later request would be that request's latency (as the matching store does).
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            # Streamed in the search's order: a few thousand rows' objects at a time, never all of them.
-            main = Segment(conn.execution_options(stream_results=True, max_row_buffer=2000).execute(_ALL))
-        finally:
-            if paused:
-                gc.enable()
+        # A connection of its own, in a transaction: the rows stream through a server-side cursor.
+        with self.engine.connect() as conn:
+            if version is None:
+                version = data_version(conn, "projects")
+            snapshot = changefeed.snapshot(conn)
+            # Paused collector while the rows' objects are made, then moved out of its reach: a full
+            # collection walking them in some later request would be that request's latency.
+            paused = gc.isenabled()
+            gc.disable()
+            try:
+                # Streamed in the search's order: a few thousand rows' objects at a time, never all of them.
+                main = Segment(conn.execution_options(stream_results=True, max_row_buffer=2000).execute(_ALL))
+            finally:
+                if paused:
+                    gc.enable()
         gc.collect()
         gc.freeze()
         self.main, self.overlay, self._changed = main, Segment(()), {}
@@ -286,7 +289,7 @@ class ProjectIndex:
             if version <= self.version:
                 return True
             if time.monotonic() - self._loaded_at > changefeed.DELETIONS_KEEP_HOURS * 3600 / 2:
-                self._load(conn, version)  # deletions it has not seen may be pruned from the log by now
+                self._load(version)  # deletions it has not seen may be pruned from the log by now
                 return True
             found = changefeed.changes(conn, CHANGES, self._snapshot, "id")
             for pid in [*found.gone, *(r.id for r in found.rows)]:
@@ -296,7 +299,7 @@ class ProjectIndex:
                 self._changed.pop(pid, None)
             self._changed.update((r.id, r) for r in found.rows)
             if len(self._changed) > self.overlay_limit:
-                self._load(conn, version)
+                self._load(version)
                 return True
             self.overlay = Segment.of(self._changed.values())
             INDEXED.labels(segment="overlay").set(self.overlay.size)
