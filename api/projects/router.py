@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import TypeAdapter
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session as Db
 from starlette.concurrency import run_in_threadpool
@@ -73,7 +72,7 @@ async def search_projects(principal: Annotated[Principal, public_read(Scope.READ
         # the parsed query, as the fast path requires.
         key = "projects:" + json.dumps([q, sorted(set(skills)), low, high, chain, state, limit, cursor])
 
-        def build(conn: Connection) -> s.ProjectPage:
+        def build(conn: Connection) -> bytes:
             # Autocommit (set before the first statement): no BEGIN and ROLLBACK round trips around the query.
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             return service.search(conn, tokens(request), None, q=q, skills=skills, min_budget=low, max_budget=high,
@@ -83,20 +82,15 @@ async def search_projects(principal: Annotated[Principal, public_read(Scope.READ
         return await cached_read(request, key, build, confirmed=False)
 
     # Signed in (own, organization and invited projects): one thread-pool hop for the connection, the query
-    # and the JSON, the page serialized once by its own schema instead of FastAPI's dump, re-validation
-    # and re-encoding of the returned model. A plain connection in autocommit: one round trip for the page
-    # (plus one for skill slugs when filtering by skills), no BEGIN/ROLLBACK, no ORM session.
+    # and the JSON (the service writes the page's JSON itself: no FastAPI dump, re-validation or
+    # re-encoding of a returned model). A plain connection in autocommit: no BEGIN/ROLLBACK, no ORM session.
     def page() -> bytes:
         with request.app.state.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            out = service.search(conn, tokens(request), principal.user_id, q=q, skills=skills, min_budget=low,
-                                 max_budget=high, chain=chain, state=state, mine=mine, limit=limit, cursor=cursor,
-                                 **_index_at(request, conn))
-        return _PAGE_JSON.dump_json(out)
+            return service.search(conn, tokens(request), principal.user_id, q=q, skills=skills, min_budget=low,
+                                  max_budget=high, chain=chain, state=state, mine=mine, limit=limit, cursor=cursor,
+                                  **_index_at(request, conn))
 
     return Response(await run_in_threadpool(page), media_type="application/json")
-
-
-_PAGE_JSON = TypeAdapter(s.ProjectPage)
 
 
 def _index_at(request: Request, conn: Connection) -> dict[str, Any]:

@@ -236,10 +236,10 @@ class ProjectIndex:
         self._memberships: dict[uuid.UUID, tuple[int, tuple[uuid.UUID, ...]]] = {}
         self._memberships_limit = memberships
         self._skills: tuple[int, dict[str, int]] = (-1, {})  # (version, active skill slug -> id)
-        # id -> (the projects version read before the row, its client, the row as a page shows it): a search
+        # id.int -> (the projects version read before the row, the row as a page shows it: bytes): a search
         # that misses the read cache still finds most of its page's rows here (newest projects are on many
-        # pages), and reads only the others.
-        self._rendered: OrderedDict[uuid.UUID, tuple[int, uuid.UUID, Any]] = OrderedDict()
+        # pages), and reads only the others. Ints and bytes: nothing for the garbage collector to walk.
+        self._rendered: OrderedDict[int, tuple[int, Any]] = OrderedDict()
         self._rendered_limit = rendered
         self._rendered_lock = threading.Lock()
         self._lock = threading.Lock()
@@ -324,22 +324,22 @@ class ProjectIndex:
             self._skills = found
         return found[1]
 
-    def rendered(self, ids: Iterable[uuid.UUID], version: int) -> dict[uuid.UUID, tuple[uuid.UUID, Any]]:
-        """The rows remembered for ``ids`` as of ``version`` or later: id -> (client, row)."""
-        found: dict[uuid.UUID, tuple[uuid.UUID, Any]] = {}
+    def rendered(self, ids: Iterable[uuid.UUID], version: int) -> dict[int, Any]:
+        """The rows remembered for ``ids`` as of ``version`` or later, by ``id.int``."""
+        found: dict[int, Any] = {}
         with self._rendered_lock:
             for pid in ids:
-                entry = self._rendered.get(pid)
+                entry = self._rendered.get(pid.int)
                 if entry is not None and entry[0] >= version:
-                    self._rendered.move_to_end(pid)
-                    found[pid] = (entry[1], entry[2])
+                    self._rendered.move_to_end(pid.int)
+                    found[pid.int] = entry[1]
         return found
 
-    def remember(self, version: int, rows: Iterable[tuple[uuid.UUID, uuid.UUID, Any]]) -> None:
-        """Keep rows (id, client, row) read after ``version`` was read."""
+    def remember(self, version: int, rows: dict[int, Any]) -> None:
+        """Keep rows (``id.int`` -> row) read after ``version`` was read."""
         with self._rendered_lock:
-            for pid, client, row in rows:
-                self._rendered[pid] = (version, client, row)
+            for pid, row in rows.items():
+                self._rendered[pid] = (version, row)
                 self._rendered.move_to_end(pid)
             while len(self._rendered) > self._rendered_limit:
                 self._rendered.popitem(last=False)

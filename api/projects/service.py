@@ -16,11 +16,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Session as Db
 
 from api.kit import outbox
-from api.kit.pagination import decode_cursor, page_of
+from api.kit.pagination import decode_cursor
 from api.kit.problems import Problem
 from api.profiles.models import Profile
 from api.projects import schemas as s
-from api.projects import textquery
+from api.projects import pages, textquery
 from api.projects.models import Project
 from api.projects.search_index import Ask, ProjectIndex, micros
 from api.kit.tokens import TokenResolver
@@ -189,8 +189,9 @@ def skill_slugs(db: Db, ids: list[int]) -> dict[int, str]:
 def search(db: Db | Connection, tokens: TokenResolver, viewer: uuid.UUID | None, *, q: str | None,
            skills: list[str], min_budget: int | None, max_budget: int | None, chain: str | None,
            state: str | None, mine: bool, limit: int, cursor: str | None,
-           index: ProjectIndex | None = None, version: int | None = None) -> s.ProjectPage:
-    """Newest first, keyset on (created_at, id); full-text ``q`` against the GIN-indexed tsvector.
+           index: ProjectIndex | None = None, version: int | None = None) -> bytes:
+    """The page (a ``ProjectPage`` as JSON): newest first, keyset on (created_at, id); full-text ``q``
+    against the GIN-indexed tsvector.
 
     ``db`` may be a plain connection (Core rows only; the routes pass one in autocommit: no BEGIN and
     ROLLBACK round trips). The viewer's organizations are a subquery of the page's query, not a query
@@ -222,15 +223,9 @@ def search(db: Db | Connection, tokens: TokenResolver, viewer: uuid.UUID | None,
     items = _indexed_page(db, index, version, viewer, mine, params) if indexed else None  # type: ignore[arg-type]
     SEARCHES.labels(path="sql" if items is None else "index").inc()
     if items is None:
-        rows = db.execute(_page_statement(frozenset(params), viewer is not None, mine), params).all()
-        items = [(r.client_user_id, _row_out(r)) for r in rows]
-    page, next_cursor = page_of(items, limit, lambda it: [it[1].created_at.isoformat(), str(it[1].id)])
-    return s.ProjectPage(items=[_as_seen_by(out, client, viewer) for client, out in page], next_cursor=next_cursor)
-
-
-def _as_seen_by(out: s.ProjectOut, client: uuid.UUID, viewer: uuid.UUID | None) -> s.ProjectOut:
-    # Rows are built (and remembered by the search index) as anyone sees them; the owner's copy says so.
-    return out.model_copy(update={"is_owner": True}) if viewer is not None and viewer == client else out
+        items = [pages.item(r) for r in db.execute(_page_statement(frozenset(params), viewer is not None, mine),
+                                                   params).all()]
+    return pages.page_json(items, limit, viewer)
 
 
 SEARCHES = Counter("lancer_project_searches_total", "Project searches by path: the in-memory index, SQL alone, "
@@ -239,8 +234,8 @@ _REFILLS = 3  # candidate rounds before a page whose candidates keep dropping ou
 
 
 def _indexed_page(db: Db | Connection, index: ProjectIndex, version: int, viewer: uuid.UUID | None, mine: bool,
-                  params: dict[str, Any]) -> list[tuple[uuid.UUID, s.ProjectOut]] | None:
-    """The page's rows (up to ``page_limit``, each with its client) by the index's candidates, or None when
+                  params: dict[str, Any]) -> list[pages.Item] | None:
+    """The page's rows (up to ``page_limit``) by the index's candidates, or None when
     the index cannot answer (a phrase query) or keeps proposing rows changed since it was synced.
 
     Rows the index remembers as of ``version`` are taken as they are, like a cached page; the others are
@@ -265,13 +260,12 @@ def _indexed_page(db: Db | Connection, index: ProjectIndex, version: int, viewer
             return page
         ids = [pid for _, pid in keys]
         known = index.rendered(ids, version)
-        missing = [pid for pid in ids if pid not in known]
+        missing = [pid for pid in ids if pid.int not in known]
         if missing:
-            read = [(r.id, r.client_user_id, _row_out(r))
-                    for r in db.execute(statement, {**params, "ids": missing}).all()]
+            read = {r.id.int: pages.item(r) for r in db.execute(statement, {**params, "ids": missing}).all()}
             index.remember(version, read)
-            known.update((pid, (client, out)) for pid, client, out in read)
-        page.extend(known[pid] for pid in ids if pid in known)
+            known.update(read)
+        page.extend(known[pid.int] for pid in ids if pid.int in known)
         if len(known) == len(ids):  # none changed since the sync: the page (or all there is)
             return page
         SEARCHES.labels(path="refill").inc()
@@ -323,17 +317,3 @@ def _page_statement(given: frozenset[str], signed_in: bool, mine: bool) -> Selec
 _PAGE_COLUMNS = (Project.id, Project.client_user_id, Project.title, Project.description, Project.budget,
                  Project.chain_id, Project.token, Project.milestones, Project.visibility, Project.deadline,
                  Project.state, Project.attachments, Project.created_at, Project.updated_at)
-
-
-def _row_out(r: Any) -> s.ProjectOut:
-    # Constructed, not validated: every value comes typed from our own columns (the database enforces
-    # them; attachments were validated on the way in and are re-parsed for their URL type). Validating
-    # 20 rows field by field was a fifth of the uncached search's route CPU.
-    return s.ProjectOut.model_construct(
-        id=r.id, client=r.handle, org=r.org_slug, title=r.title, description=r.description, skills=list(r.slugs),
-        budget=int(r.budget), chain_id=r.chain_id, token=r.token,
-        milestones=[s.PlannedMilestoneOut.model_construct(title=m["title"], amount=int(m["amount"]))
-                    for m in r.milestones],
-        visibility=r.visibility, deadline=r.deadline, state=r.state,
-        attachments=[s.Attachment.model_validate(a) for a in r.attachments],
-        is_owner=False, created_at=r.created_at, updated_at=r.updated_at)

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, event, text
 
 from api.kit.deployments import DeploymentDirectory
@@ -19,12 +20,14 @@ from api.kit.pagination import encode_cursor
 from api.kit.tokens import TokenResolver
 from api.kit.versions import data_version
 from api.projects import service, textquery
+from api.projects.schemas import ProjectPage
 from api.projects.search_index import ProjectIndex
 from bench.search import distinct_queries, involve, populate
 from indexer.core.db import make_engine
 from indexer.core.registry import load_registry
 
 pytestmark = pytest.mark.xdist_group("search_index")
+_PAGE = TypeAdapter(ProjectPage)
 
 
 @pytest.fixture(scope="module")
@@ -85,15 +88,25 @@ def _both(conn: Connection, tokens: TokenResolver, index: ProjectIndex, viewer: 
     return plain, fast
 
 
+def _page(body: bytes) -> ProjectPage:
+    page = ProjectPage.model_validate_json(body)
+    assert _PAGE.dump_json(page) == body  # the page's JSON is what its schema writes, byte for byte
+    return page
+
+
 def _same_pages(conn: Connection, tokens: TokenResolver, index: ProjectIndex, viewer: uuid.UUID | None,
                 ask: dict[str, Any], *, version: int | None = None) -> int:
-    """First and second page equal; returns how many rows the first page had."""
+    """First and second page equal, byte for byte; returns how many rows the first page had."""
     plain, fast = _both(conn, tokens, index, viewer, ask, version=version)
-    assert fast.model_dump() == plain.model_dump(), (viewer, ask)
-    if plain.next_cursor:
-        plain2, fast2 = _both(conn, tokens, index, viewer, ask, plain.next_cursor, version=version)
-        assert fast2.model_dump() == plain2.model_dump(), (viewer, ask, "page 2")
-    return len(plain.items)
+    assert fast == plain, (viewer, ask)
+    first = _page(plain)
+    if first.next_cursor:
+        plain2, fast2 = _both(conn, tokens, index, viewer, ask, first.next_cursor, version=version)
+        assert fast2 == plain2, (viewer, ask, "page 2")
+    if viewer is not None:  # the owner's copy of a row says so, and only theirs
+        handle = conn.execute(text("SELECT handle FROM profiles WHERE user_id = :u"), {"u": viewer}).scalar_one()
+        assert all(x.is_owner == (x.client == handle) for x in first.items)
+    return len(first.items)
 
 
 def test_generated_searches_give_the_sql_pages(scratch: tuple[Engine, dict[str, list[str]], list[uuid.UUID]],
@@ -144,9 +157,10 @@ def test_ties_in_created_at_page_by_id(scratch: tuple[Engine, dict[str, list[str
         cursor = encode_cursor([tied.created_at.isoformat(), str(tied.id)])
         for _ in range(10):
             plain, fast = _both(conn, tokens, index, None, ask, cursor, version=version)
-            assert fast.model_dump() == plain.model_dump()
-            seen += [x.id for x in fast.items]
-            cursor = plain.next_cursor
+            assert fast == plain
+            page = _page(plain)
+            seen += [x.id for x in page.items]
+            cursor = page.next_cursor
         assert len(seen) == len(set(seen)) == 70
 
 
@@ -171,18 +185,18 @@ def test_writes_reach_the_index_through_the_change_feed(scratch: tuple[Engine, d
     mine = {**newest, "mine": True}
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        first = service.search(conn, tokens, None, **newest, index=index, version=data_version(conn, "projects"))
+        first = _page(service.search(conn, tokens, None, **newest, index=index, version=data_version(conn, "projects")))
         # Asked at the version it is synced at (as a request that read the version just before this write
         # would): the rows it remembers are that version's, as a cached page would be; a row it has not read
         # yet is read with the page's WHERE clause, so the twelfth newest, now a draft, drops out and the page
         # is refilled from the next candidates.
         longer = {**newest, "limit": 16}
-        top = service.search(conn, tokens, None, **longer).items[12].id
+        top = _page(service.search(conn, tokens, None, **longer)).items[12].id
         _write(engine, "UPDATE projects SET state = 'draft' WHERE id = :i", i=top)
         refills = _searches("refill")
         stale = service.search(conn, tokens, None, **longer, index=index, version=index.version)
-        assert top not in [x.id for x in stale.items] and len(stale.items) == 16
-        assert stale.model_dump() == service.search(conn, tokens, None, **longer).model_dump()
+        assert top not in [x.id for x in _page(stale).items] and len(_page(stale).items) == 16
+        assert stale == service.search(conn, tokens, None, **longer)
         assert _searches("refill") == refills + 1
         # A new project, a new word, a deletion, an organization joined, a skill and a budget changed.
         client = conn.execute(text("SELECT user_id FROM profiles ORDER BY user_id LIMIT 1")).scalar_one()
@@ -200,9 +214,9 @@ def test_writes_reach_the_index_through_the_change_feed(scratch: tuple[Engine, d
         _write(engine, "UPDATE projects SET skill_ids = '{1}', budget = 10^40 WHERE id = :i", i=first.items[2].id)
         version = data_version(conn, "projects")
         refills = _searches("refill")
-        fresh = service.search(conn, tokens, None, **word, index=index, version=version)
+        fresh = _page(service.search(conn, tokens, None, **word, index=index, version=version))
         assert [x.id for x in fresh.items] == [new_id]
-        listed = service.search(conn, tokens, None, **newest, index=index, version=version)
+        listed = _page(service.search(conn, tokens, None, **newest, index=index, version=version))
         assert listed.items[0].id == new_id and gone not in [x.id for x in listed.items]
         for ask in [newest, word, mine, {**newest, "min_budget": 10**39}, {**newest, "skills": [vocabulary["skills"][0]]},
                     {**newest, "state": "draft"}]:
@@ -212,7 +226,7 @@ def test_writes_reach_the_index_through_the_change_feed(scratch: tuple[Engine, d
         # The new project (in the overlay) deleted: gone from the overlay too.
         _write(engine, "DELETE FROM projects WHERE id = :i", i=new_id)
         version = data_version(conn, "projects")
-        assert service.search(conn, tokens, None, **word, index=index, version=version).items == []
+        assert _page(service.search(conn, tokens, None, **word, index=index, version=version)).items == []
         _same_pages(conn, tokens, index, viewer, _no_cursor(newest), version=version)
         assert _searches("refill") == refills  # synced: the index's candidates were the pages
         # More changes than the overlay keeps: everything is loaded again, and still the same pages.
