@@ -85,7 +85,7 @@ register("dashboard_volume_rollup", dashboard_volume.refresh_job)
 # Modules that register jobs of their own when imported (hooks: rewards epochs, reputation recompute,
 # the matching store's deletions log).
 # A module that is not installed yet (its domain has not landed) is skipped.
-HOOK_MODULES = ("api.rewards.jobs", "api.reputation.jobs", "api.matching.jobs")
+HOOK_MODULES = ("api.rewards.jobs", "api.reputation.jobs", "api.matching.jobs", "api.projects.jobs")
 
 
 def load_hooks() -> list[str]:

@@ -138,6 +138,9 @@ class ApiSettings(ChainSettings):
     # --- Read API: HTTP caching of confirmed data, the index-version poll, readiness lag -----------
     cache_max_age_seconds: int = Field(5, ge=0, le=86_400, description="max-age of confirmed-only responses")
     cache_version_ttl_seconds: float = Field(0.5, ge=0, le=60, description="How long an API process reuses the index version it read")
+    project_search_index: bool = Field(
+        True, description="Each API process keeps project search's filters in memory (api.projects.search_index); "
+        "off: every search that misses the read cache runs in SQL alone")
     readiness_max_lag_blocks: int = Field(100, ge=0, description="Not ready when an indexer is this many blocks behind its head")
     readiness_max_lag_seconds: float = Field(300, ge=0, description="...or when its last update is this old (0: no check)")
 

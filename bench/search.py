@@ -66,6 +66,7 @@ class SearchBench:
     distinct_paths: int = 0  # > 0: every request a different search, taken from this many
     pg_cpu_share: float | None = None  # CPU of the database's PostgreSQL backends / wall time, when measured
     pg_backends_ended: int = 0  # backends that ended during the run: their CPU is missing from pg_cpu_share
+    paths: dict[str, float] | None = None  # searches built per path (index, sql, refill) during the run
 
     @property
     def api_cpu_ms(self) -> float:
@@ -90,6 +91,9 @@ class SearchBench:
                 lines.append(f"  (PostgreSQL figures are a lower bound: {self.pg_backends_ended} backends ended during "
                              "the run, their CPU unknown; the API's pool opened and closed connections)")
         lines.append(f"load average before the run: {' '.join(f'{x:.2f}' for x in self.load_average)}")
+        if self.paths:
+            lines.append("searches built (api.projects.service.SEARCHES): "
+                         + ", ".join(f"{name} {count:.0f}" for name, count in sorted(self.paths.items())))
         if self.distinct_paths:
             repeated = max(0, r.sent_distinct - self.distinct_paths)
             lines.append(f"{min(r.sent_distinct, self.distinct_paths)} different searches sent, none twice"
@@ -318,6 +322,25 @@ class Runs:
         return "\n\n".join(parts)
 
 
+def _metric(base: str, name: str) -> dict[str, float]:
+    """A labelled Prometheus series of the API (one label), by label value."""
+    found: dict[str, float] = {}
+    for line in httpx.get(f"{base}/metrics", timeout=10).text.splitlines():
+        if line.startswith(name + "{"):
+            label, _, value = line.partition("} ")
+            found[label.split('"')[1]] = float(value)
+    return found
+
+
+def wait_for_search_index(base: str, projects: int, timeout: float = 600) -> None:
+    """Until the API's project search index holds the scratch database (it loads in the background)."""
+    deadline = time.monotonic() + timeout
+    while _metric(base, "lancer_project_search_index_rows").get("main", 0) < projects:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the API's project search index did not load")
+        time.sleep(0.5)
+
+
 def measure_all(base: str, pid: int, database_url: str, vocabulary: dict[str, list[str]], *, projects: int,
                 users: int, seconds: float, connections: int, distinct: int, log: Callable[[str], None]) -> Runs:
     """The three runs against the API at ``base`` (process ``pid``) serving ``database_url``."""
@@ -343,15 +366,17 @@ def measure_all(base: str, pid: int, database_url: str, vocabulary: dict[str, li
         if warm:
             run_mix(base, paths, min(3.0, seconds), connections)  # pools, plans, caches
         load = os.getloadavg()
+        paths0 = _metric(base, "lancer_project_searches_total")
         pg0, cpu0, wall0 = _pg_cpu(database_url), process_tree_cpu(pid), time.perf_counter()
         result = run_mix(base, paths, seconds, connections, distinct=distinct_paths, headers=headers,
                          label=label if distinct_paths else None)
         cpu1, wall = process_tree_cpu(pid), time.perf_counter() - wall0
         pg1 = _pg_cpu(database_url)
         pg_share = sum(t - pg0.get(p, 0.0) for p, t in pg1.items()) / wall
+        built = {k: v - paths0.get(k, 0.0) for k, v in _metric(base, "lancer_project_searches_total").items()}
         return SearchBench(projects, users, connections, seconds, result, (cpu1 - cpu0) / wall, load,
                            distinct_paths=len(paths) if distinct_paths else 0, pg_cpu_share=pg_share,
-                           pg_backends_ended=len(set(pg0) - set(pg1)))
+                           pg_backends_ended=len(set(pg0) - set(pg1)), paths=built)
 
     runs = [("cached: anonymous, a fixed mix of 11 typical searches (all but the first of each from "
              "the versioned cache)", measure(fixed, distinct_paths=False, headers=None,
@@ -394,6 +419,8 @@ def run(admin_url: str, *, projects: int = 100_000, users: int = 20_000, seconds
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(base, 300)  # a loaded machine imports web3 slowly
+            if os.environ.get("PROJECT_SEARCH_INDEX", "true").lower() not in ("false", "0"):
+                wait_for_search_index(base, projects)
             return measure_all(base, api.pid, database_url, vocabulary, projects=projects, users=users,
                                seconds=seconds, connections=connections, distinct=distinct, log=log)
         finally:

@@ -244,15 +244,15 @@ def respond_model(request: Request, out: BaseModel, *, confirmed: bool) -> Respo
     return respond(request, Cached.of(out.model_dump_json().encode(), confirmed=confirmed))
 
 
-async def cached_read(request: Request, key: str, build: Callable[[Connection], BaseModel | None], *,
+async def cached_read(request: Request, key: str, build: Callable[[Connection], BaseModel | bytes | None], *,
                       confirmed: bool | Callable[[Any], bool], shared: bool = False,
                       not_found: Problem | None = None) -> Response:
     """The read routes' one path: the cached body for ``key`` under the current index version, or
     ``build`` run on a fresh connection (in the thread pool) and remembered; then ETag / 304.
 
-    ``confirmed`` (a flag, or a test of the built model) decides ``Cache-Control``; ``shared`` keeps the
-    entry in Redis too (hot aggregates). When ``build`` returns None the absence is cached as well and
-    ``not_found`` is raised."""
+    ``build`` returns the response model, or its JSON already written (project search). ``confirmed`` (a
+    flag, or a test of the built model) decides ``Cache-Control``; ``shared`` keeps the entry in Redis too
+    (hot aggregates). When ``build`` returns None the absence is cached as well and ``not_found`` is raised."""
     engine = request.app.state.engine
 
     def render() -> Cached:
@@ -260,8 +260,8 @@ async def cached_read(request: Request, key: str, build: Callable[[Connection], 
             out = build(conn)
         if out is None:
             return Cached(b"", "", False)
-        return Cached.of(out.model_dump_json().encode(),
-                         confirmed=confirmed(out) if callable(confirmed) else confirmed)
+        body = out if isinstance(out, bytes) else out.model_dump_json().encode()
+        return Cached.of(body, confirmed=confirmed(out) if callable(confirmed) else confirmed)
 
     cache = read_cache(request)
     found = await cache.fetch(key, render, shared=shared)

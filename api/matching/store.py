@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session as Db
 
+from api.kit import changefeed
 from api.matching import embeddings, scoring
 from api.matching import features as fx
 
@@ -34,7 +35,7 @@ COLUMNS = ("user_id, skill_ids, skill_levels, verified_skill_ids, reputation, co
            "tsvector_to_array(search) AS lexemes")
 # The deletions log is pruned after DELETIONS_KEEP_HOURS (scheduler job ``matching_deletions_prune``); a
 # store that has not synced for half that long reloads instead of trusting the log.
-DELETIONS_KEEP_HOURS = 24
+DELETIONS_KEEP_HOURS = changefeed.DELETIONS_KEEP_HOURS
 OVERLAY_LIMIT = 2000  # changed rows kept beside the posting lists before they are rebuilt
 TS_WEIGHT_D = 0.1  # ts_rank_cd's default weight of an unlabelled lexeme (the proxy of the text feature)
 # Embedding pre-score: from this many rows on, the cosine of every row is approximated in a
@@ -267,13 +268,6 @@ _stores: dict[str, Store] = {}
 lock = threading.Lock()  # sync and pre-scoring of one process's store: one request at a time
 
 
-def _snapshot(db: Db) -> tuple[int, list[int]]:
-    """The current snapshot's xmax (the first transaction id not yet started) and its in-progress ids."""
-    row = db.execute(sql("SELECT pg_snapshot_xmax(s)::text::bigint, "
-                         "ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) x) FROM pg_current_snapshot() s")).one()
-    return int(row[0]), list(row[1])
-
-
 def synced(db: Db) -> Store:
     """The process's store for this database, brought up to date (call with ``lock`` held).
 
@@ -288,7 +282,7 @@ def synced(db: Db) -> Store:
     if store is not None and time.monotonic() - store.synced_at > DELETIONS_KEEP_HOURS * 3600 / 2:
         store = None  # deletions it has not seen may be pruned from the log by now: read everything again
     if store is None:
-        xmax, running = _snapshot(db)
+        xmax, running = changefeed.snapshot(db)
         store = Store()
         # A few Python objects per row (ids, page briefs): loaded with the collector paused (each full
         # collection during the load would walk them all), then moved out of its reach (gc.freeze), or
@@ -304,10 +298,8 @@ def synced(db: Db) -> Store:
         gc.freeze()
         _stores[key] = store
     else:
-        since = {"x": store.xmax, "running": store.running}
-        found = db.execute(sql(CHANGES), since).all()
-        xmax, running, gone = int(found[0].snap_xmax), list(found[0].snap_running), list(found[0].gone)
-        changed = [r for r in found if r.user_id is not None]
+        found = changefeed.changes(db, CHANGES, changefeed.Snapshot(store.xmax, store.running), "user_id")
+        (xmax, running), gone, changed = found
         if gone:
             store.drop(gone)  # before the upserts: a row deleted then written again is alive
         if changed:
@@ -319,20 +311,12 @@ def synced(db: Db) -> Store:
 def prune_deletions(db: Db, keep_hours: int = DELETIONS_KEEP_HOURS) -> int:
     """Drop the deletions log's rows older than ``keep_hours`` (every store syncs, or reloads, well within
     that time: see ``synced``); returns how many went."""
-    gone = db.execute(sql("DELETE FROM match_freelancer_deletions WHERE deleted_at < now() - make_interval(hours => :h)"),
-                      {"h": keep_hours}).rowcount
+    gone = changefeed.prune(db, "match_freelancer_deletions", keep_hours)
     db.commit()
-    return int(gone or 0)
+    return gone
 
 
-# One round trip per sync: this statement's snapshot, the deletions and the rows written since the last
-# (at least one row: the changed rows' columns are NULL when nothing changed).
-_SINCE = "xid >= :x OR xid = ANY(CAST(:running AS bigint[]))"
-CHANGES = (f"WITH s AS (SELECT pg_snapshot_xmax(c)::text::bigint AS snap_xmax, "
-           f"ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(c) x) AS snap_running FROM pg_current_snapshot() c), "
-           f"d AS (SELECT ARRAY(SELECT user_id FROM match_freelancer_deletions WHERE {_SINCE}) AS gone) "
-           f"SELECT s.snap_xmax, s.snap_running, d.gone, f.* FROM s CROSS JOIN d LEFT JOIN LATERAL "
-           f"(SELECT {COLUMNS} FROM match_freelancers WHERE {_SINCE}) f ON true")
+CHANGES = changefeed.changes_sql("match_freelancers", COLUMNS, "match_freelancer_deletions", "user_id")
 
 
 @dataclass

@@ -24,7 +24,8 @@ class Project(Base):
         Index("ix_projects_search", "search", postgresql_using="gin", postgresql_with={"fastupdate": "off"}),
         Index("ix_projects_skill_ids", "skill_ids", postgresql_using="gin", postgresql_with={"fastupdate": "off"}),
         Index("ix_projects_created", "created_at", "id"),
-        Index("ix_projects_budget", "budget"),  # min_budget/max_budget filters (tests/api/test_query_indexes.py)
+        Index("ix_projects_budget", "budget"),
+        Index("ix_projects_xid", "xid"),  # min_budget/max_budget filters (tests/api/test_query_indexes.py)
         # Open public projects' skills without their wide rows: the dashboards' skill-overlap ranking reads
         # this index only (api/dashboard/feed.py).
         Index("ix_projects_open_skills", "created_at", "id", postgresql_include=["skill_ids", "client_user_id"],
@@ -52,3 +53,15 @@ class Project(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Deferred: only the WHERE clause uses it; loading it with every row would ship each row's lexemes.
     search: Mapped[Any] = mapped_column(TSVECTOR, Computed(SEARCH_EXPRESSION, persisted=True), deferred=True)
+    # The last writing transaction's id, set by a trigger (migration a0028): the search index's change feed.
+    xid: Mapped[int] = mapped_column(BigInteger, server_default=text("0"), deferred=True)
+
+
+class ProjectDeletion(Base):
+    """One row per deleted project (a trigger writes it), so per-process search indexes drop it."""
+
+    __tablename__ = "project_deletions"
+
+    xid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(server_default=text("now()"))

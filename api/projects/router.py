@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import TypeAdapter
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session as Db
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, Scope, public_read, user
-from api.kit.cache import cached_read
+from api.kit.cache import cached_read, read_cache
+from api.kit.versions import data_version
 from api.kit.deps import get_db
 from api.matching import service as matching
 from api.kit import idempotency
@@ -21,6 +21,7 @@ from api.kit.idempotency import IdemKey
 from api.kit.pagination import Cursor, Limit
 from api.projects import schemas as s
 from api.projects import service
+from api.projects.search_index import ProjectIndex
 from api.kit.tokens import TokenResolver
 
 router = APIRouter(tags=["marketplace"])
@@ -71,28 +72,37 @@ async def search_projects(principal: Annotated[Principal, public_read(Scope.READ
         # the parsed query, as the fast path requires.
         key = "projects:" + json.dumps([q, sorted(set(skills)), low, high, chain, state, limit, cursor])
 
-        def build(conn: Connection) -> s.ProjectPage:
+        def build(conn: Connection) -> bytes:
             # Autocommit (set before the first statement): no BEGIN and ROLLBACK round trips around the query.
-            return service.search(conn.execution_options(isolation_level="AUTOCOMMIT"), tokens(request), None,
-                                  q=q, skills=skills, min_budget=low, max_budget=high, chain=chain, state=state,
-                                  mine=False, limit=limit, cursor=cursor)
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            return service.search(conn, tokens(request), None, q=q, skills=skills, min_budget=low, max_budget=high,
+                                  chain=chain, state=state, mine=False, limit=limit, cursor=cursor,
+                                  **_index_at(request, conn))
 
         return await cached_read(request, key, build, confirmed=False)
 
     # Signed in (own, organization and invited projects): one thread-pool hop for the connection, the query
-    # and the JSON, the page serialized once by its own schema instead of FastAPI's dump, re-validation
-    # and re-encoding of the returned model. A plain connection in autocommit: one round trip for the page
-    # (plus one for skill slugs when filtering by skills), no BEGIN/ROLLBACK, no ORM session.
+    # and the JSON (the service writes the page's JSON itself: no FastAPI dump, re-validation or
+    # re-encoding of a returned model). A plain connection in autocommit: no BEGIN/ROLLBACK, no ORM session.
     def page() -> bytes:
         with request.app.state.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            out = service.search(conn, tokens(request), principal.user_id, q=q, skills=skills, min_budget=low,
-                                 max_budget=high, chain=chain, state=state, mine=mine, limit=limit, cursor=cursor)
-        return _PAGE_JSON.dump_json(out)
+            return service.search(conn, tokens(request), principal.user_id, q=q, skills=skills, min_budget=low,
+                                  max_budget=high, chain=chain, state=state, mine=mine, limit=limit, cursor=cursor,
+                                  **_index_at(request, conn))
 
     return Response(await run_in_threadpool(page), media_type="application/json")
 
 
-_PAGE_JSON = TypeAdapter(s.ProjectPage)
+def _index_at(request: Request, conn: Connection) -> dict[str, Any]:
+    """The process's search index with the ``projects`` data version to sync it to (taken now, before the
+    page's data): the read cache's, kept fresh in the background, or read here when that one is stale."""
+    index: ProjectIndex | None = getattr(request.app.state, "project_index", None)
+    if index is None or not index.ready:
+        return {}
+    version = read_cache(request).counter("projects")
+    if version is None:
+        version = data_version(conn, "projects")
+    return {"index": index, "version": version}
 
 
 @router.get("/v1/projects/{project_id}", response_model=s.ProjectOut, summary="One project",

@@ -26,7 +26,7 @@ def hooks() -> Iterator[list[str]]:
 
 def test_the_jobs_include_the_sweeps_and_flush() -> None:
     assert {"deletion_sweep", "export_purge", "audit_retention", "apikey_usage_flush"} <= set(scheduler.JOBS)
-    assert scheduler.HOOK_MODULES == ("api.rewards.jobs", "api.reputation.jobs", "api.matching.jobs")
+    assert scheduler.HOOK_MODULES == ("api.rewards.jobs", "api.reputation.jobs", "api.matching.jobs", "api.projects.jobs")
     assert scheduler.load_hooks() == [m for m in scheduler.HOOK_MODULES if m in sys.modules]
     with pytest.raises(ValueError):
         scheduler.register("bad name!", lambda e, r, s: 0)

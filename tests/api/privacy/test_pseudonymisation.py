@@ -75,7 +75,7 @@ def test_scheduler_runs_every_sweep_once_per_tick_with_one_leader(engine: Engine
         "deletion_sweep", "export_purge", "audit_retention", "apikey_usage_flush", "outbox_prune",
         "webhook_log_retention", "apikey_request_retention", "support_sla_sweep", "reputation_recompute",
         "dashboard_volume_rollup",
-        "rewards_epoch", "matching_deletions_prune"}
+        "rewards_epoch", "matching_deletions_prune", "project_deletions_prune"}
     outcomes = scheduler.run_once(engine, redis, api_settings)
     # Every-tick jobs always run; a job with a cadence runs unless another test ran it on this database lately.
     every_tick = {name for name, job in scheduler.JOBS.items() if job.every_seconds is None}
