@@ -8,6 +8,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -146,6 +147,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                      if settings.cache_version_ttl_seconds > 0 else None)
         # Project search's in-memory filters: loaded in the background (searches run in SQL until then).
         app.state.project_index = ProjectIndex(app.state.engine) if settings.project_search_index else None
+        app.state.search_threads = anyio.CapacityLimiter(settings.project_search_threads)
         loading = (asyncio.create_task(asyncio.to_thread(load_search_index, app.state.project_index))
                    if app.state.project_index is not None else None)
         try:

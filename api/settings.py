@@ -141,6 +141,9 @@ class ApiSettings(ChainSettings):
     project_search_index: bool = Field(
         True, description="Each API process keeps project search's filters in memory (api.projects.search_index); "
         "off: every search that misses the read cache runs in SQL alone")
+    project_search_threads: int = Field(
+        4, ge=1, le=64, description="Searches that miss the read cache built in threads at once, per API process "
+        "(CPU-bound work: more threads only queue for the interpreter lock, and the tail latency grows)")
     readiness_max_lag_blocks: int = Field(100, ge=0, description="Not ready when an indexer is this many blocks behind its head")
     readiness_max_lag_seconds: float = Field(300, ge=0, description="...or when its last update is this old (0: no check)")
 

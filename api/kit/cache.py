@@ -14,6 +14,7 @@ the body) and whether they hold pending data, which decides ``Cache-Control``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import threading
 import time
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 from dataclasses import dataclass
 
+import anyio.to_thread
 import structlog
 from fastapi import Request, Response
 from pydantic import BaseModel
@@ -210,13 +212,14 @@ class ReadCache:
             _LOCAL_HITS.inc()
         return found
 
-    async def fetch(self, key: str, build: Callable[[], Cached], *, shared: bool = False) -> Cached:
+    async def fetch(self, key: str, build: Callable[[], Cached], *, shared: bool = False,
+                    limiter: anyio.CapacityLimiter | None = None) -> Cached:
         """``get`` for async routes: a local hit is answered inline; the version read, Redis and
-        ``build`` (database queries) run in the thread pool."""
+        ``build`` (database queries) run in the thread pool (at most ``limiter``'s tokens at once)."""
         found = self.peek(key)
         if found is not None:
             return found
-        return await run_in_threadpool(self.get, key, build, shared=shared)
+        return await anyio.to_thread.run_sync(functools.partial(self.get, key, build, shared=shared), limiter=limiter)
 
     def _remember(self, key: str, value: Cached) -> None:
         with self._lock:
@@ -246,13 +249,14 @@ def respond_model(request: Request, out: BaseModel, *, confirmed: bool) -> Respo
 
 async def cached_read(request: Request, key: str, build: Callable[[Connection], BaseModel | bytes | None], *,
                       confirmed: bool | Callable[[Any], bool], shared: bool = False,
-                      not_found: Problem | None = None) -> Response:
+                      not_found: Problem | None = None, limiter: anyio.CapacityLimiter | None = None) -> Response:
     """The read routes' one path: the cached body for ``key`` under the current index version, or
     ``build`` run on a fresh connection (in the thread pool) and remembered; then ETag / 304.
 
     ``build`` returns the response model, or its JSON already written (project search). ``confirmed`` (a
     flag, or a test of the built model) decides ``Cache-Control``; ``shared`` keeps the entry in Redis too
-    (hot aggregates). When ``build`` returns None the absence is cached as well and ``not_found`` is raised."""
+    (hot aggregates). When ``build`` returns None the absence is cached as well and ``not_found`` is raised.
+    ``limiter`` bounds how many such builds run in threads at once (default: the shared thread pool's)."""
     engine = request.app.state.engine
 
     def render() -> Cached:
@@ -264,7 +268,7 @@ async def cached_read(request: Request, key: str, build: Callable[[Connection], 
         return Cached.of(body, confirmed=confirmed(out) if callable(confirmed) else confirmed)
 
     cache = read_cache(request)
-    found = await cache.fetch(key, render, shared=shared)
+    found = await cache.fetch(key, render, shared=shared, limiter=limiter)
     if not found.body and not_found is not None:
         raise not_found
     cache.raw.learn(request.scope, key)  # anonymous and unflagged only (the scope says): see api.kit.fastread

@@ -6,10 +6,10 @@ import json
 import uuid
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session as Db
-from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, Scope, public_read, user
 from api.kit.cache import cached_read, read_cache
@@ -79,7 +79,7 @@ async def search_projects(principal: Annotated[Principal, public_read(Scope.READ
                                   chain=chain, state=state, mine=False, limit=limit, cursor=cursor,
                                   **_index_at(request, conn))
 
-        return await cached_read(request, key, build, confirmed=False)
+        return await cached_read(request, key, build, confirmed=False, limiter=request.app.state.search_threads)
 
     # Signed in (own, organization and invited projects): one thread-pool hop for the connection, the query
     # and the JSON (the service writes the page's JSON itself: no FastAPI dump, re-validation or
@@ -90,7 +90,8 @@ async def search_projects(principal: Annotated[Principal, public_read(Scope.READ
                                   max_budget=high, chain=chain, state=state, mine=mine, limit=limit, cursor=cursor,
                                   **_index_at(request, conn))
 
-    return Response(await run_in_threadpool(page), media_type="application/json")
+    return Response(await anyio.to_thread.run_sync(page, limiter=request.app.state.search_threads),
+                    media_type="application/json")
 
 
 def _index_at(request: Request, conn: Connection) -> dict[str, Any]:
