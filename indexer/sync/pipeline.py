@@ -49,6 +49,7 @@ class Fetcher(threading.Thread):
         self.chain = reader.chain.name
         self.scanning: tuple[int, int, Future[list[Chunk]]] | None = None  # (start, end, chunks)
         self.inflight: deque[tuple[Chunk, Future[Batch]]] = deque()
+        self.made = 0  # chunks cut so far (the first ones are smaller: ChainReader._cut)
         self.scanner = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"scan-{self.chain}")
         self.pool = ThreadPoolExecutor(max_workers=options.fetch_workers, thread_name_prefix=f"complete-{self.chain}")
 
@@ -84,7 +85,7 @@ class Fetcher(threading.Thread):
                     else:
                         self._wait()
                     continue
-                if len(self.inflight) >= self.options.pipeline_depth:
+                if self._inflight_full():
                     self._wait()
                     continue
                 if tip is None or self.next > tip.head:
@@ -99,7 +100,7 @@ class Fetcher(threading.Thread):
                         continue
                 end = min(self.next + self.range_size - 1, tip.head)
                 self.scanning = (self.next, end, self.scanner.submit(self.reader.scan, self.next, end, tip,
-                                                                     self.children))
+                                                                     self.children, self.made))
             except ReorgRace as exc:
                 # The chain moved under a read: no fault. Read again from the last handed-over block;
                 # the writer finds the common ancestor if what it wrote is orphaned.
@@ -135,8 +136,19 @@ class Fetcher(threading.Thread):
             return
         for chunk in chunks:
             self.inflight.append((chunk, self.pool.submit(self.reader.complete, chunk)))
+        self.made += len(chunks)
         self.next = end + 1
         self._adapt(end - start + 1, sum(len(c.log_hashes) for c in chunks))
+
+    def _inflight_full(self) -> bool:
+        """Whether scanning must wait: ``pipeline_depth`` full batches are being completed (memory is
+        bounded by events in flight, so the small first and last chunks let more of them overlap),
+        or twice that many chunks whatever their size."""
+        depth, batch = self.options.pipeline_depth, self.options.batch_events
+        if len(self.inflight) >= 2 * depth:
+            return True
+        smallest = max(1, batch >> ChainReader.RAMP)
+        return sum(max(len(chunk.events), smallest) for chunk, _ in self.inflight) >= depth * batch
 
     def _adapt(self, blocks: int, logs: int) -> None:
         # Grow after a success, but towards range_events logs per range: dense ranges would make
