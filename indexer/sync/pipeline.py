@@ -50,6 +50,10 @@ class Fetcher(threading.Thread):
         self.scanning: tuple[int, int, Future[list[Chunk]]] | None = None  # (start, end, chunks)
         self.inflight: deque[tuple[Chunk, Future[Batch]]] = deque()
         self.made = 0  # chunks cut so far (the first ones are smaller: ChainReader._cut)
+        # Holders the deep batches handed over so far marked pending (None past PARTIES_CAP): the first
+        # batch above the confirmed block carries their native balances, read while the writer still
+        # writes the batches before it, instead of the writer reading them alone once it is done.
+        self.parties: set[str] | None = set()
         self.scanner = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"scan-{self.chain}")
         self.pool = ThreadPoolExecutor(max_workers=options.fetch_workers, thread_name_prefix=f"complete-{self.chain}")
 
@@ -170,11 +174,36 @@ class Fetcher(threading.Thread):
                 # What was read after this chunk may rest on the same bad answer: read it all again.
                 self._drop_inflight()
                 raise
+            self._carry_parties(batch)
             self._put(batch)
             self.inflight.popleft()
             self.handed = chunk.end + 1
             moved = True
         return moved
+
+    PARTIES_CAP = 200_000  # holders remembered (~20 MB); beyond, the writer settles them as before
+
+    def _carry_parties(self, batch: Batch) -> None:
+        """Remember a deep batch's pending holders; give the first batch above the confirmed block
+        their native balances at its end block (by hash). A failed read raises before anything
+        changed: the batch is handed over on a later try, or read again."""
+        if batch.pending_natives:
+            if self.parties is not None:
+                self.parties.update(batch.pending_natives)
+                if len(self.parties) > self.PARTIES_CAP:
+                    self.parties = None
+            return
+        if not self.parties or batch.end <= self.reader.confirmed(batch.tip):
+            return
+        missing = sorted(self.parties.difference(batch.native_balances))
+        end_hash = batch.headers[batch.end].hash
+        if batch.native_balances and (batch.native_block, batch.native_hash) != (batch.end, end_hash):
+            return  # not read at its end block: leave the holders to the writer
+        balances = self.reader.native_balances(missing, batch.end, end_hash)
+        batch.native_balances = {**batch.native_balances, **balances}
+        batch.native_block, batch.native_hash = batch.end, end_hash
+        batch.settles = sorted(self.parties)
+        self.parties = set()
 
     def _wait(self) -> None:
         """Until the oldest chunk is complete or the scan is done (or a moment passed)."""
