@@ -69,7 +69,6 @@ blocks = Table(
 events = Table(
     "events",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=True),
     Column("chain_id", BigInteger, nullable=False),
     Column("block_number", BigInteger, nullable=False),
     Column("block_hash", Hash, nullable=False),
@@ -85,7 +84,9 @@ events = Table(
     # chain's rows above the cursor are deleted before anything is written there (reorg rollback),
     # so one block number holds one block's logs. Reads by transaction go through the block number
     # (the transaction's block), so there is no index on tx_hash (migration i0011_events_lean_indexes).
-    UniqueConstraint("chain_id", "block_number", "log_index", name="uq_events_chain_number_log"),
+    # No surrogate id (migration i0012_events_natural_key): a sequence call and one more btree per
+    # raw event, and no read used it.
+    PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
     Index("ix_events_chain_address", "chain_id", "address", "block_number"),
     # Payouts of an escrow (earnings, invoices) without visiting its other events.
     Index("ix_events_escrow_payouts", "chain_id", "address", "block_number",

@@ -184,10 +184,18 @@ def apply(conn: Connection, chain_id: int, events: Sequence[DecodedEvent]) -> No
     e, m = models.escrows, models.escrow_milestones
     state: dict[str, dict[str, Any] | None] = {addr: None for addr in touched}
     milestones: dict[str, dict[int, dict[str, Any]]] = {addr: {} for addr in touched}
-    for row in conn.execute(select(e).where(e.c.chain_id == chain_id, e.c.address.in_(touched))).mappings():
-        state[row["address"]] = dict(row)
-    for row in conn.execute(select(m).where(m.c.chain_id == chain_id, m.c.escrow.in_(touched))).mappings():
-        milestones[row["escrow"]][row["index"]] = dict(row)
+    # An escrow created in this batch folds from its EscrowCreated (which sets the row and milestones
+    # afresh), so only the escrows created before it are read back: in a backfill most escrows a batch
+    # touches are created in it.
+    first: dict[str, str] = {}
+    for addr, ev in mine:
+        first.setdefault(addr, ev.event_name)
+    stored = [addr for addr in touched if first[addr] != "EscrowCreated"]
+    if stored:
+        for row in conn.execute(select(e).where(e.c.chain_id == chain_id, e.c.address.in_(stored))).mappings():
+            state[row["address"]] = dict(row)
+        for row in conn.execute(select(m).where(m.c.chain_id == chain_id, m.c.escrow.in_(stored))).mappings():
+            milestones[row["escrow"]][row["index"]] = dict(row)
     config = _FactoryConfig(conn, chain_id, [ev for _, ev in mine if ev.contract == FACTORY])
     for addr, ev in mine:
         state[addr] = _fold(state[addr], milestones[addr], ev, config, chain_id)

@@ -198,7 +198,7 @@ def platform_volume(conn: Connection, *, months: int = 12) -> list[VolumeFigure]
 def volume_between(conn: Connection, ranges: Sequence[tuple[int, int, int]]) -> list[VolumeFigure]:
     """GMV and fees per chain, token and UTC month of the events in blocks ``(after, upto]`` of each
     ``(chain_id, after, upto)``, all months: the increments a rollup of confirmed volume adds as a chain's
-    confirmed block moves (``uq_events_chain_number_log`` reads only the new blocks). One query."""
+    confirmed block moves (the key of ``events``, ``events_pkey``, reads only the new blocks). One query."""
     if not ranges:
         return []
     rows = conn.execute(text("""

@@ -217,7 +217,12 @@ class ChainSyncer:
                 fresh = [h for h in batch.pending_natives if h not in self._marked]
                 store.add_pending_natives(self.conn, self.chain_id, fresh)
                 self._natives_pending = True
+            if batch.settles:
+                # Their balances came with this batch (read by the fetcher at its end block).
+                store.drop_pending_natives(self.conn, self.chain_id, batch.settles)
         self.cursor = Cursor(batch.end, end_hash)
+        if batch.settles:
+            self._marked.difference_update(batch.settles)  # their activity must mark them again
         if batch.pending_natives:
             if len(self._marked) > self.MARKED_CACHE:
                 self._marked.clear()  # bounded memory; at worst some holders are marked twice

@@ -49,6 +49,11 @@ class Fetcher(threading.Thread):
         self.chain = reader.chain.name
         self.scanning: tuple[int, int, Future[list[Chunk]]] | None = None  # (start, end, chunks)
         self.inflight: deque[tuple[Chunk, Future[Batch]]] = deque()
+        self.made = 0  # chunks cut so far (the first ones are smaller: ChainReader._cut)
+        # Holders the deep batches handed over so far marked pending (None past PARTIES_CAP): the first
+        # batch above the confirmed block carries their native balances, read while the writer still
+        # writes the batches before it, instead of the writer reading them alone once it is done.
+        self.parties: set[str] | None = set()
         self.scanner = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"scan-{self.chain}")
         self.pool = ThreadPoolExecutor(max_workers=options.fetch_workers, thread_name_prefix=f"complete-{self.chain}")
 
@@ -84,7 +89,7 @@ class Fetcher(threading.Thread):
                     else:
                         self._wait()
                     continue
-                if len(self.inflight) >= self.options.pipeline_depth:
+                if self._inflight_full():
                     self._wait()
                     continue
                 if tip is None or self.next > tip.head:
@@ -99,7 +104,7 @@ class Fetcher(threading.Thread):
                         continue
                 end = min(self.next + self.range_size - 1, tip.head)
                 self.scanning = (self.next, end, self.scanner.submit(self.reader.scan, self.next, end, tip,
-                                                                     self.children))
+                                                                     self.children, self.made))
             except ReorgRace as exc:
                 # The chain moved under a read: no fault. Read again from the last handed-over block;
                 # the writer finds the common ancestor if what it wrote is orphaned.
@@ -135,8 +140,19 @@ class Fetcher(threading.Thread):
             return
         for chunk in chunks:
             self.inflight.append((chunk, self.pool.submit(self.reader.complete, chunk)))
+        self.made += len(chunks)
         self.next = end + 1
         self._adapt(end - start + 1, sum(len(c.log_hashes) for c in chunks))
+
+    def _inflight_full(self) -> bool:
+        """Whether scanning must wait: ``pipeline_depth`` full batches are being completed (memory is
+        bounded by events in flight, so the small first and last chunks let more of them overlap),
+        or twice that many chunks whatever their size."""
+        depth, batch = self.options.pipeline_depth, self.options.batch_events
+        if len(self.inflight) >= 2 * depth:
+            return True
+        smallest = max(1, batch >> ChainReader.RAMP)
+        return sum(max(len(chunk.events), smallest) for chunk, _ in self.inflight) >= depth * batch
 
     def _adapt(self, blocks: int, logs: int) -> None:
         # Grow after a success, but towards range_events logs per range: dense ranges would make
@@ -158,11 +174,36 @@ class Fetcher(threading.Thread):
                 # What was read after this chunk may rest on the same bad answer: read it all again.
                 self._drop_inflight()
                 raise
+            self._carry_parties(batch)
             self._put(batch)
             self.inflight.popleft()
             self.handed = chunk.end + 1
             moved = True
         return moved
+
+    PARTIES_CAP = 200_000  # holders remembered (~20 MB); beyond, the writer settles them as before
+
+    def _carry_parties(self, batch: Batch) -> None:
+        """Remember a deep batch's pending holders; give the first batch above the confirmed block
+        their native balances at its end block (by hash). A failed read raises before anything
+        changed: the batch is handed over on a later try, or read again."""
+        if batch.pending_natives:
+            if self.parties is not None:
+                self.parties.update(batch.pending_natives)
+                if len(self.parties) > self.PARTIES_CAP:
+                    self.parties = None
+            return
+        if not self.parties or batch.end <= self.reader.confirmed(batch.tip):
+            return
+        missing = sorted(self.parties.difference(batch.native_balances))
+        end_hash = batch.headers[batch.end].hash
+        if batch.native_balances and (batch.native_block, batch.native_hash) != (batch.end, end_hash):
+            return  # not read at its end block: leave the holders to the writer
+        balances = self.reader.native_balances(missing, batch.end, end_hash)
+        batch.native_balances = {**batch.native_balances, **balances}
+        batch.native_block, batch.native_hash = batch.end, end_hash
+        batch.settles = sorted(self.parties)
+        self.parties = set()
 
     def _wait(self) -> None:
         """Until the oldest chunk is complete or the scan is done (or a moment passed)."""

@@ -39,6 +39,9 @@ class Batch:
     pending_natives: list[str] = field(default_factory=list)
     # The projections' work that needs no database, done off the writer's thread (projections.prepare_all).
     prepared: dict[str, Any] | None = None
+    # Holders that earlier batches of this pipeline marked pending and whose native balance this
+    # batch carries (read at its end block): the writer drops their marks in the batch's transaction.
+    settles: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

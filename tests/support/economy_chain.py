@@ -95,7 +95,7 @@ def assert_economy_index_matches_chain(engine: Any, platform: Platform, accounts
                 SELECT t.block_number, t.log_index FROM {table} t LEFT JOIN events e ON e.chain_id = t.chain_id
                    AND e.block_number = t.block_number AND e.log_index = t.log_index
                    AND e.contract = :k AND e.event_name = ANY(:n)
-                 WHERE t.chain_id = :c AND e.id IS NULL"""), {"c": chain_id, "k": contract, "n": list(names)}).all()
+                 WHERE t.chain_id = :c AND e.chain_id IS NULL"""), {"c": chain_id, "k": contract, "n": list(names)}).all()
             assert not stray, f"{table} rows without their event: {stray[:5]}"
             rows = conn.execute(text(f"SELECT count(*) FROM {table} WHERE chain_id = :c"), {"c": chain_id}).scalar()
             evs = conn.execute(text("SELECT count(*) FROM events WHERE chain_id = :c AND contract = :k "
