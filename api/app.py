@@ -143,6 +143,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         # it and stalls the event loop for tens of ms (the p99 of the read routes under load).
         gc.collect()
         gc.freeze()
+        # Young collections every 10,000 allocations instead of 700: with a dozen requests in flight each
+        # young collection promoted their live objects, which then died in the old generation and set off
+        # a full collection every second or two (15-50 ms each, on the event loop: the search's p99).
+        # Project search, lab server, 15 s of uncached searches: 674 req/s, p99 64 ms at 700; 754 req/s,
+        # p99 53 ms at 10,000, no pause over 5 ms.
+        gc.set_threshold(10_000, 10, 10)
         refresher = (asyncio.create_task(app.state.read_cache.keep_version_fresh())
                      if settings.cache_version_ttl_seconds > 0 else None)
         # Project search's in-memory filters: loaded in the background (searches run in SQL until then).

@@ -184,6 +184,13 @@ class ReadCache:
             return None
         return self._local_hit(f"{current[1]}:{key}")
 
+    def fresh(self) -> tuple[str, dict[str, int]] | None:
+        """The current version and its data versions when fresh (no I/O), else None."""
+        current = self._version
+        if current is None or time.monotonic() - current[0] >= self.version_ttl:
+            return None
+        return current[1], current[2]
+
     def put(self, key: str, value: Cached, version: str) -> None:
         """Keep ``value`` in the in-process LRU under ``key`` and ``version`` (read before the data it was
         built from), where ``peek`` finds it while that version is the current one."""
@@ -249,14 +256,17 @@ def respond_model(request: Request, out: BaseModel, *, confirmed: bool) -> Respo
 
 async def cached_read(request: Request, key: str, build: Callable[[Connection], BaseModel | bytes | None], *,
                       confirmed: bool | Callable[[Any], bool], shared: bool = False,
-                      not_found: Problem | None = None, limiter: anyio.CapacityLimiter | None = None) -> Response:
+                      not_found: Problem | None = None, limiter: anyio.CapacityLimiter | None = None,
+                      inline: Callable[[dict[str, int]], bytes | None] | None = None) -> Response:
     """The read routes' one path: the cached body for ``key`` under the current index version, or
     ``build`` run on a fresh connection (in the thread pool) and remembered; then ETag / 304.
 
     ``build`` returns the response model, or its JSON already written (project search). ``confirmed`` (a
     flag, or a test of the built model) decides ``Cache-Control``; ``shared`` keeps the entry in Redis too
     (hot aggregates). When ``build`` returns None the absence is cached as well and ``not_found`` is raised.
-    ``limiter`` bounds how many such builds run in threads at once (default: the shared thread pool's)."""
+    ``limiter`` bounds how many such builds run in threads at once (default: the shared thread pool's).
+    ``inline``, given the fresh data versions, may answer a miss on the event loop without I/O (project
+    search from its in-memory index: no thread hop), or return None when it needs the database."""
     engine = request.app.state.engine
 
     def render() -> Cached:
@@ -268,7 +278,14 @@ async def cached_read(request: Request, key: str, build: Callable[[Connection], 
         return Cached.of(body, confirmed=confirmed(out) if callable(confirmed) else confirmed)
 
     cache = read_cache(request)
-    found = await cache.fetch(key, render, shared=shared, limiter=limiter)
+    found = cache.peek(key)
+    fresh = cache.fresh() if found is None and inline is not None else None
+    body = inline(fresh[1]) if fresh is not None and inline is not None else None
+    if body is not None and fresh is not None:
+        found = Cached.of(body, confirmed=confirmed if isinstance(confirmed, bool) else False)
+        cache.put(key, found, fresh[0])
+    if found is None:
+        found = await cache.fetch(key, render, shared=shared, limiter=limiter)
     if not found.body and not_found is not None:
         raise not_found
     cache.raw.learn(request.scope, key)  # anonymous and unflagged only (the scope says): see api.kit.fastread

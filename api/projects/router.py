@@ -79,7 +79,12 @@ async def search_projects(principal: Annotated[Principal, public_read(Scope.READ
                                   chain=chain, state=state, mine=False, limit=limit, cursor=cursor,
                                   **_index_at(request, conn))
 
-        return await cached_read(request, key, build, confirmed=False, limiter=request.app.state.search_threads)
+        def inline(versions: dict[str, int]) -> bytes | None:
+            return _search_inline(request, None, versions, q=q, skills=skills, min_budget=low, max_budget=high,
+                                  chain=chain, state=state, mine=False, limit=limit, cursor=cursor)
+
+        return await cached_read(request, key, build, confirmed=False, limiter=request.app.state.search_threads,
+                                 inline=inline)
 
     # Signed in (own, organization and invited projects): one thread-pool hop for the connection, the query
     # and the JSON (the service writes the page's JSON itself: no FastAPI dump, re-validation or
@@ -90,8 +95,21 @@ async def search_projects(principal: Annotated[Principal, public_read(Scope.READ
                                   max_budget=high, chain=chain, state=state, mine=mine, limit=limit, cursor=cursor,
                                   **_index_at(request, conn))
 
-    return Response(await anyio.to_thread.run_sync(page, limiter=request.app.state.search_threads),
-                    media_type="application/json")
+    fresh = read_cache(request).fresh()
+    body = None if fresh is None else _search_inline(
+        request, principal.user_id, fresh[1], q=q, skills=skills, min_budget=low, max_budget=high, chain=chain,
+        state=state, mine=mine, limit=limit, cursor=cursor)
+    if body is None:
+        body = await anyio.to_thread.run_sync(page, limiter=request.app.state.search_threads)
+    return Response(body, media_type="application/json")
+
+
+def _search_inline(request: Request, viewer: uuid.UUID | None, versions: dict[str, int], **ask: Any) -> bytes | None:
+    """The page from memory alone, on the event loop, or None (see ``service.search_inline``)."""
+    index: ProjectIndex | None = getattr(request.app.state, "project_index", None)
+    if index is None or not index.ready:
+        return None
+    return service.search_inline(tokens(request), viewer, index=index, version=versions.get("projects", 0), **ask)
 
 
 def _index_at(request: Request, conn: Connection) -> dict[str, Any]:
