@@ -28,6 +28,7 @@ from indexer.core.registry import load_registry
 
 pytestmark = pytest.mark.xdist_group("search_index")
 _PAGE = TypeAdapter(ProjectPage)
+INLINE: list[int] = []  # searches answered by service.search_inline
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,11 @@ def _both(conn: Connection, tokens: TokenResolver, index: ProjectIndex, viewer: 
     version = data_version(conn, "projects") if version is None else version
     plain = service.search(conn, tokens, viewer, cursor=cursor, **ask)
     fast = service.search(conn, tokens, viewer, cursor=cursor, index=index, version=version, **ask)
+    # The same search from memory alone (the route's event-loop path), when it needs no statement.
+    inline = service.search_inline(tokens, viewer, cursor=cursor, index=index, version=version, **ask)
+    if inline is not None:
+        assert inline == plain, (viewer, ask, "inline")
+        INLINE.append(1)
     return plain, fast
 
 
@@ -124,7 +130,7 @@ def test_generated_searches_give_the_sql_pages(scratch: tuple[Engine, dict[str, 
              {"q": "e-mail wallet"}, {"limit": 3}, {"state": "open", "limit": 1}]
     base = {"q": None, "skills": [], "min_budget": None, "max_budget": None, "chain": None, "state": None,
             "mine": False, "limit": 20}
-    refills = _searches("refill")
+    refills, inline = _searches("refill"), len(INLINE)
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         found = 0
@@ -134,6 +140,7 @@ def test_generated_searches_give_the_sql_pages(scratch: tuple[Engine, dict[str, 
             found += _same_pages(conn, tokens, index, users[i % len(users)], ask)
     statements.close()
     assert found > 1000  # the searches find rows: equal pages of nothing would prove little
+    assert len(INLINE) - inline > 100  # and many were answered from memory alone (each checked against SQL)
     # Nothing changed meanwhile: every candidate the index proposed was on the page (the SQL re-check,
     # which would hide a wrong candidate behind a refill, never had to drop one).
     assert _searches("refill") == refills
@@ -213,6 +220,10 @@ def test_writes_reach_the_index_through_the_change_feed(scratch: tuple[Engine, d
                o=org, u=viewer)
         _write(engine, "UPDATE projects SET skill_ids = '{1}', budget = 10^40 WHERE id = :i", i=first.items[2].id)
         version = data_version(conn, "projects")
+        # From memory alone the index cannot catch up (that takes a statement): no answer, nothing changed.
+        synced_at = index.version
+        assert service.search_inline(tokens, None, **word, index=index, version=version) is None
+        assert index.version == synced_at < version
         refills = _searches("refill")
         fresh = _page(service.search(conn, tokens, None, **word, index=index, version=version))
         assert [x.id for x in fresh.items] == [new_id]
