@@ -65,6 +65,8 @@ async def search_projects(principal: Annotated[Principal, public_read(Scope.READ
                           mine: Annotated[bool, Query(description="Only my projects (signed in)")] = False,
                           limit: Limit = 50, cursor: Cursor = None) -> Response:
     low, high = None if min_budget is None else int(min_budget), None if max_budget is None else int(max_budget)
+    ask: dict[str, Any] = {"q": q, "skills": skills, "min_budget": low, "max_budget": high, "chain": chain,
+                           "state": state, "limit": limit, "cursor": cursor}
     if principal.user_id is None and not mine:
         # Anonymous: the same page for everyone, cached under the index and projects data versions (a
         # write to projects, handles, organization or skill slugs moves the latter: api.kit.versions); a
@@ -75,39 +77,38 @@ async def search_projects(principal: Annotated[Principal, public_read(Scope.READ
         def build(conn: Connection) -> bytes:
             # Autocommit (set before the first statement): no BEGIN and ROLLBACK round trips around the query.
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            return service.search(conn, tokens(request), None, q=q, skills=skills, min_budget=low, max_budget=high,
-                                  chain=chain, state=state, mine=False, limit=limit, cursor=cursor,
-                                  **_index_at(request, conn))
+            return service.search(conn, tokens(request), None, mine=False, **ask, **_index_at(request, conn))
 
         def inline(versions: dict[str, int]) -> bytes | None:
-            return _search_inline(request, None, versions, q=q, skills=skills, min_budget=low, max_budget=high,
-                                  chain=chain, state=state, mine=False, limit=limit, cursor=cursor)
+            return _search_inline(request, None, versions, mine=False, **ask)
 
         return await cached_read(request, key, build, confirmed=False, limiter=request.app.state.search_threads,
                                  inline=inline)
 
-    # Signed in (own, organization and invited projects): one thread-pool hop for the connection, the query
-    # and the JSON (the service writes the page's JSON itself: no FastAPI dump, re-validation or
-    # re-encoding of a returned model). A plain connection in autocommit: no BEGIN/ROLLBACK, no ORM session.
+    # Signed in (own, organization and invited projects): from memory on the event loop when it can be, else
+    # one thread-pool hop for the connection, the query and the JSON (the service writes the page's JSON
+    # itself). A plain connection in autocommit: no BEGIN/ROLLBACK, no ORM session.
     def page() -> bytes:
         with request.app.state.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return service.search(conn, tokens(request), principal.user_id, q=q, skills=skills, min_budget=low,
-                                  max_budget=high, chain=chain, state=state, mine=mine, limit=limit, cursor=cursor,
+            return service.search(conn, tokens(request), principal.user_id, mine=mine, **ask,
                                   **_index_at(request, conn))
 
     fresh = read_cache(request).fresh()
-    body = None if fresh is None else _search_inline(
-        request, principal.user_id, fresh[1], q=q, skills=skills, min_budget=low, max_budget=high, chain=chain,
-        state=state, mine=mine, limit=limit, cursor=cursor)
+    body = None if fresh is None else _search_inline(request, principal.user_id, fresh[1], mine=mine, **ask)
     if body is None:
         body = await anyio.to_thread.run_sync(page, limiter=request.app.state.search_threads)
     return Response(body, media_type="application/json")
 
 
+def _ready_index(request: Request) -> ProjectIndex | None:
+    index: ProjectIndex | None = getattr(request.app.state, "project_index", None)
+    return index if index is not None and index.ready else None
+
+
 def _search_inline(request: Request, viewer: uuid.UUID | None, versions: dict[str, int], **ask: Any) -> bytes | None:
     """The page from memory alone, on the event loop, or None (see ``service.search_inline``)."""
-    index: ProjectIndex | None = getattr(request.app.state, "project_index", None)
-    if index is None or not index.ready:
+    index = _ready_index(request)
+    if index is None:
         return None
     return service.search_inline(tokens(request), viewer, index=index, version=versions.get("projects", 0), **ask)
 
@@ -115,8 +116,8 @@ def _search_inline(request: Request, viewer: uuid.UUID | None, versions: dict[st
 def _index_at(request: Request, conn: Connection) -> dict[str, Any]:
     """The process's search index with the ``projects`` data version to sync it to (taken now, before the
     page's data): the read cache's, kept fresh in the background, or read here when that one is stale."""
-    index: ProjectIndex | None = getattr(request.app.state, "project_index", None)
-    if index is None or not index.ready:
+    index = _ready_index(request)
+    if index is None:
         return {}
     version = read_cache(request).counter("projects")
     if version is None:
