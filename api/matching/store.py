@@ -271,12 +271,8 @@ lock = threading.Lock()  # sync and pre-scoring of one process's store: one requ
 def synced(db: Db) -> Store:
     """The process's store for this database, brought up to date (call with ``lock`` held).
 
-    The first call reads the snapshot *before* the rows: every transaction below its xmax and not in
-    progress then had ended, so the rows read next include its writes; the others (in progress, or
-    started later) are what the next sync reads: ``xid >= xmax OR xid = ANY(in progress)``. A later
-    sync is one statement: the snapshot it reports is the one its own reads used, so the same holds.
-    Transaction ids are cluster-wide, so the in-progress list, not the snapshot's xmin, keeps other
-    databases' long transactions from making every sync re-read everything."""
+    The first call reads the snapshot, then every row; a later sync is one statement of the change feed
+    (``api.kit.changefeed``: why no late commit is missed)."""
     key = db.get_bind().url.render_as_string(hide_password=True)
     store = _stores.get(key)
     if store is not None and time.monotonic() - store.synced_at > DELETIONS_KEEP_HOURS * 3600 / 2:

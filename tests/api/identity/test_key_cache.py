@@ -5,11 +5,9 @@ processes."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
@@ -18,27 +16,9 @@ from sqlalchemy import Engine, text
 from api.app import create_app
 from api.settings import ApiSettings
 from tests.support.api_client import bearer
+from tests.support.cache_bounds import until
 
-# Longer than CACHE_VERSION_TTL_SECONDS (0.5 s: the bound) with room for a loaded machine, and shorter
-# than API_KEY_CACHE_SECONDS (10 s): a refusal seen before it came from the data version, not the TTL.
-DEADLINE = 5.0
 PROBE = "/v1/reputation/0x0000000000000000000000000000000000000001"  # scope read:reputation, cached answer
-
-
-def _until(check: Callable[[], bool], seconds: float = DEADLINE) -> float:
-    """Seconds until ``check()`` held (polling); fails past ``seconds``."""
-    start = time.monotonic()
-    while not check():
-        assert time.monotonic() - start < seconds, "not within the deadline"
-        time.sleep(0.02)
-    return time.monotonic() - start
-
-
-@pytest.fixture(scope="module")
-def two(api_settings: ApiSettings) -> Iterator[tuple[TestClient, TestClient]]:
-    with TestClient(create_app(api_settings), raise_server_exceptions=False) as a, \
-            TestClient(create_app(api_settings), raise_server_exceptions=False) as b:
-        yield a, b
 
 
 def _key(client: TestClient, scopes: list[str]) -> tuple[str, str, dict[str, str]]:
@@ -60,12 +40,12 @@ def _remembered(client: TestClient, key: str) -> bool:
 def test_a_key_revoked_in_one_process_is_refused_by_the_other(two: tuple[TestClient, TestClient]) -> None:
     a, b = two
     key, key_id, owner = _key(a, ["read:reputation"])
-    _until(lambda: _remembered(a, key) and _remembered(b, key))  # both serve it from memory
+    until(lambda: _remembered(a, key) and _remembered(b, key))  # both serve it from memory
     assert a.delete(f"/v1/me/api-keys/{key_id}", headers=owner).status_code == 204
     # The process that revoked it: at once (its commit marks its version stale).
     assert a.get(PROBE, headers={"X-API-Key": key}).status_code == 401
     # The other: once its version moved (the api_keys trigger), well before its 10 s TTL.
-    _until(lambda: b.get(PROBE, headers={"X-API-Key": key}).status_code == 401)
+    until(lambda: b.get(PROBE, headers={"X-API-Key": key}).status_code == 401)
     assert b.app.state.authenticator.remembered_api_key(key) is None  # type: ignore[attr-defined]
 
 
@@ -73,19 +53,19 @@ def test_reduced_scopes_and_a_deleted_user_are_seen_by_every_process(two: tuple[
                                                                        engine: Engine) -> None:
     a, b = two
     key, key_id, _ = _key(a, ["read:reputation", "read:chain"])
-    _until(lambda: _remembered(a, key) and _remembered(b, key))
+    until(lambda: _remembered(a, key) and _remembered(b, key))
     with engine.begin() as conn:  # another process's write: plain SQL, no app involved
         conn.execute(text("UPDATE api_keys SET scopes = ARRAY['read:chain'] WHERE id = :i"), {"i": key_id})
     for client in (a, b):
-        _until(lambda c=client: c.get(PROBE, headers={"X-API-Key": key}).status_code == 403)  # type: ignore[misc]
+        until(lambda c=client: c.get(PROBE, headers={"X-API-Key": key}).status_code == 403)  # type: ignore[misc]
 
     other, other_id, _ = _key(a, ["read:reputation"])
-    _until(lambda: _remembered(a, other) and _remembered(b, other))
+    until(lambda: _remembered(a, other) and _remembered(b, other))
     with engine.begin() as conn:
         conn.execute(text("UPDATE users SET deleted_at = now() WHERE id = (SELECT user_id FROM api_keys "
                           "WHERE id = :i)"), {"i": other_id})
     for client in (a, b):
-        _until(lambda c=client: c.get(PROBE, headers={"X-API-Key": other}).status_code == 401)  # type: ignore[misc]
+        until(lambda c=client: c.get(PROBE, headers={"X-API-Key": other}).status_code == 401)  # type: ignore[misc]
 
 
 def test_the_ttl_bounds_a_write_that_escaped_the_triggers(settings_factory: Callable[..., ApiSettings],
@@ -94,11 +74,11 @@ def test_the_ttl_bounds_a_write_that_escaped_the_triggers(settings_factory: Call
     still refused once API_KEY_CACHE_SECONDS have passed since the key was checked."""
     with TestClient(create_app(settings_factory(api_key_cache_seconds=1)), raise_server_exceptions=False) as c:
         key, key_id, _ = _key(c, ["read:reputation"])
-        _until(lambda: _remembered(c, key))
+        until(lambda: _remembered(c, key))
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL session_replication_role = replica"))  # no trigger fires
             conn.execute(text("UPDATE api_keys SET revoked_at = now() WHERE id = :i"), {"i": key_id})
-        _until(lambda: c.get(PROBE, headers={"X-API-Key": key}).status_code == 401, seconds=3)
+        until(lambda: c.get(PROBE, headers={"X-API-Key": key}).status_code == 401, seconds=3)
 
 
 def test_nothing_is_served_from_memory_without_a_fresh_version(settings_factory: Callable[..., ApiSettings],
@@ -125,7 +105,7 @@ def test_a_repeat_answered_before_routing_still_needs_the_routes_auth(two: tuple
     a, _ = two
     key, _, _ = _key(a, ["read:reputation"])
     unscoped, _, _ = _key(a, ["read:chain"])
-    _until(lambda: _remembered(a, key) and a.get(PROBE, headers={"X-API-Key": unscoped}).status_code == 403
+    until(lambda: _remembered(a, key) and a.get(PROBE, headers={"X-API-Key": unscoped}).status_code == 403
            and a.app.state.authenticator.remembered_api_key(unscoped) is not None)  # type: ignore[attr-defined]
     full = a.get(PROBE, headers={"X-API-Key": key})
     before = _fast_reads()
@@ -144,12 +124,12 @@ def test_a_repeat_answered_before_routing_still_needs_the_routes_auth(two: tuple
 def test_usage_of_a_remembered_key_is_still_counted(two: tuple[TestClient, TestClient]) -> None:
     a, _ = two
     key, key_id, owner = _key(a, ["read:reputation"])
-    _until(lambda: _remembered(a, key))
+    until(lambda: _remembered(a, key))
     usage: Any = a.get(f"/v1/me/api-keys/{key_id}/usage", headers=owner).json()
     before = usage[0]["requests"]
     for _ in range(5):
         assert a.get(PROBE, headers={"X-API-Key": key}).status_code == 200
-    _until(lambda: a.get(f"/v1/me/api-keys/{key_id}/usage", headers=owner).json()[0]["requests"] == before + 5)
+    until(lambda: a.get(f"/v1/me/api-keys/{key_id}/usage", headers=owner).json()[0]["requests"] == before + 5)
 
 
 def test_a_remembered_key_on_a_public_read_keeps_the_scope_rule_and_counts_its_use(
@@ -160,13 +140,13 @@ def test_a_remembered_key_on_a_public_read_keeps_the_scope_rule_and_counts_its_u
     search = "/v1/projects?limit=1"
     key, key_id, owner = _key(a, ["read:marketplace", "read:reputation"])
     unscoped, _, _ = _key(a, ["read:reputation"])
-    _until(lambda: _remembered(a, key) and _remembered(a, unscoped))
+    until(lambda: _remembered(a, key) and _remembered(a, unscoped))
     usage: Any = a.get(f"/v1/me/api-keys/{key_id}/usage", headers=owner).json()
     before = usage[0]["requests"]
     for _ in range(4):
         r = a.get(search, headers={"X-API-Key": key})
         assert r.status_code == 200 and "ratelimit-remaining" in r.headers
     assert a.app.state.authenticator.remembered_api_key(key) is not None  # type: ignore[attr-defined]
-    _until(lambda: a.get(f"/v1/me/api-keys/{key_id}/usage", headers=owner).json()[0]["requests"] == before + 4)
+    until(lambda: a.get(f"/v1/me/api-keys/{key_id}/usage", headers=owner).json()[0]["requests"] == before + 4)
     denied = a.get(search, headers={"X-API-Key": unscoped})
     assert denied.status_code == 403 and denied.json()["type"] == "/problems/insufficient-scope"

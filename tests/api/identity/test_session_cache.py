@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -20,28 +19,10 @@ from api.app import create_app
 from api.identity import totp
 from api.settings import ApiSettings
 from tests.support.api_client import bearer, login
+from tests.support.cache_bounds import until
 
-# Longer than CACHE_VERSION_TTL_SECONDS (0.5 s: the bound) with room for a loaded machine, and shorter
-# than SESSION_CACHE_SECONDS (10 s): a refusal seen before it came from the data version, not the TTL.
-DEADLINE = 5.0
 ME = "/v1/me"  # user()
 SEARCH = "/v1/projects?limit=1"  # public_read(read:marketplace): the signed-in search
-
-
-def _until(check: Callable[[], bool], seconds: float = DEADLINE) -> float:
-    """Seconds until ``check()`` held (polling); fails past ``seconds``."""
-    start = time.monotonic()
-    while not check():
-        assert time.monotonic() - start < seconds, "not within the deadline"
-        time.sleep(0.02)
-    return time.monotonic() - start
-
-
-@pytest.fixture(scope="module")
-def two(api_settings: ApiSettings) -> Iterator[tuple[TestClient, TestClient]]:
-    with TestClient(create_app(api_settings), raise_server_exceptions=False) as a, \
-            TestClient(create_app(api_settings), raise_server_exceptions=False) as b:
-        yield a, b
 
 
 def _memory(client: TestClient, token: str) -> Any:
@@ -55,7 +36,7 @@ def _remembered(client: TestClient, token: str) -> bool:
 
 
 def _both(a: TestClient, b: TestClient, token: str) -> None:
-    _until(lambda: _remembered(a, token) and _remembered(b, token))
+    until(lambda: _remembered(a, token) and _remembered(b, token))
 
 
 def _refused(client: TestClient, token: str) -> bool:
@@ -74,7 +55,7 @@ def test_sign_out_is_refused_at_once_here_and_promptly_elsewhere(two: tuple[Test
     assert a.get(ME, headers=bearer(token)).status_code == 401
     assert _refused(a, token)
     # The other: once its version moved (the sessions trigger), well before its 10 s TTL.
-    _until(lambda: _refused(b, token))
+    until(lambda: _refused(b, token))
 
 
 def test_revoking_other_sessions_and_refresh_reuse(two: tuple[TestClient, TestClient]) -> None:
@@ -85,7 +66,7 @@ def test_revoking_other_sessions_and_refresh_reuse(two: tuple[TestClient, TestCl
     r = a.post("/v1/me/sessions/revoke-others", headers=bearer(mine["access_token"]))
     assert r.status_code == 200 and r.json()["revoked"] == 1, r.text
     assert _refused(a, theirs["access_token"])
-    _until(lambda: _refused(b, theirs["access_token"]))
+    until(lambda: _refused(b, theirs["access_token"]))
     assert _remembered(b, mine["access_token"])  # the session kept is still served
 
     # A refresh token used twice revokes its session (theft): its access tokens are refused with it.
@@ -97,7 +78,7 @@ def test_revoking_other_sessions_and_refresh_reuse(two: tuple[TestClient, TestCl
     assert reuse.status_code == 401 and reuse.json()["type"] == "/problems/refresh-token-reuse"
     for token in (fresh, mine["access_token"]):
         assert _refused(a, token)
-        _until(lambda t=token: _refused(b, t))  # type: ignore[misc]
+        until(lambda t=token: _refused(b, t))  # type: ignore[misc]
 
 
 def test_writes_of_another_process_are_seen_within_the_bound(two: tuple[TestClient, TestClient],
@@ -116,7 +97,7 @@ def test_writes_of_another_process_are_seen_within_the_bound(two: tuple[TestClie
         with engine.begin() as conn:
             conn.execute(text(statement), {"s": tokens["session_id"], "u": tokens["user_id"]})
         for client in (a, b):
-            _until(lambda c=client: _refused(c, token))  # type: ignore[misc]
+            until(lambda c=client: _refused(c, token))  # type: ignore[misc]
 
 
 def test_enabling_2fa_is_seen_in_the_remembered_principal(two: tuple[TestClient, TestClient]) -> None:
@@ -131,7 +112,7 @@ def test_enabling_2fa_is_seen_in_the_remembered_principal(two: tuple[TestClient,
     code = totp.code_at(setup.json()["secret"], totp.current_step())
     assert a.post("/v1/me/2fa/enable", json={"code": code}, headers=bearer(token)).status_code == 200
     for client in (a, b):
-        _until(lambda c=client: _remembered(c, token) and _memory(c, token).mfa_enrolled)  # type: ignore[misc]
+        until(lambda c=client: _remembered(c, token) and _memory(c, token).mfa_enrolled)  # type: ignore[misc]
 
 
 def _short_token(client: TestClient, tokens: dict[str, Any], ttl: int) -> tuple[str, int]:
@@ -150,7 +131,7 @@ def test_an_expired_token_is_refused_though_remembered(two: tuple[TestClient, Te
     a, _ = two
     tokens = login(a, Account.create())["tokens"]
     token, exp = _short_token(a, tokens, ttl=4 - LEEWAY_SECONDS)  # acceptable for about 4 more seconds
-    _until(lambda: _remembered(a, token), seconds=2.5)
+    until(lambda: _remembered(a, token), seconds=2.5)
     assert a.app.state.token_signer.verify_access(token)  # type: ignore[attr-defined]
     while time.time() < exp + LEEWAY_SECONDS - 0.3:
         assert a.get(ME, headers=bearer(token)).status_code == 200
@@ -172,7 +153,7 @@ def test_the_sessions_own_expiry_holds_exactly(two: tuple[TestClient, TestClient
         ends = conn.execute(text("UPDATE user_sessions SET expires_at = now() + interval '2 seconds' "
                                  "WHERE id = :s RETURNING extract(epoch FROM expires_at)"),
                             {"s": tokens["session_id"]}).scalar_one()
-    _until(lambda: _remembered(a, token))
+    until(lambda: _remembered(a, token))
     while time.time() < float(ends) - 0.3:
         assert a.get(ME, headers=bearer(token)).status_code == 200
         time.sleep(0.05)
@@ -187,11 +168,11 @@ def test_the_ttl_bounds_a_write_that_escaped_the_triggers(settings_factory: Call
     is still refused once SESSION_CACHE_SECONDS have passed since the token was checked."""
     with TestClient(create_app(settings_factory(session_cache_seconds=1)), raise_server_exceptions=False) as c:
         tokens = login(c, Account.create())["tokens"]
-        _until(lambda: _remembered(c, tokens["access_token"]))
+        until(lambda: _remembered(c, tokens["access_token"]))
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL session_replication_role = replica"))  # no trigger fires
             conn.execute(text("UPDATE user_sessions SET revoked_at = now() WHERE id = :s"), {"s": tokens["session_id"]})
-        _until(lambda: c.get(ME, headers=bearer(tokens["access_token"])).status_code == 401, seconds=3)
+        until(lambda: c.get(ME, headers=bearer(tokens["access_token"])).status_code == 401, seconds=3)
 
 
 def test_nothing_is_served_from_memory_without_a_fresh_version(settings_factory: Callable[..., ApiSettings],
@@ -212,13 +193,13 @@ def test_nothing_is_served_from_memory_without_a_fresh_version(settings_factory:
 def test_a_token_differing_in_any_byte_is_checked_afresh(two: tuple[TestClient, TestClient]) -> None:
     a, _ = two
     token = login(a, Account.create())["tokens"]["access_token"]
-    _until(lambda: _remembered(a, token))
+    until(lambda: _remembered(a, token))
     forged = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
     assert a.get(ME, headers=bearer(forged)).status_code == 401
     assert a.get(SEARCH, headers=bearer(forged)).status_code == 401
     # Two remembered tokens, each answered with its own principal.
     other = login(a, Account.create())["tokens"]
-    _until(lambda: _remembered(a, other["access_token"]))
+    until(lambda: _remembered(a, other["access_token"]))
     assert a.get(ME, headers=bearer(other["access_token"])).json()["user_id"] == str(other["user_id"])
     assert a.get(ME, headers=bearer(token)).json()["user_id"] != str(other["user_id"])
 
@@ -233,7 +214,7 @@ def test_a_remembered_user_still_pays_the_per_user_limit_and_the_failure_guard(
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         tokens = login(c, Account.create())["tokens"]
         h = bearer(tokens["access_token"])
-        _until(lambda: _remembered(c, tokens["access_token"]))  # database path hits, counted in the bucket
+        until(lambda: _remembered(c, tokens["access_token"]))  # database path hits, counted in the bucket
         left = int(c.get(SEARCH, headers=h).headers["ratelimit-remaining"])
         assert 0 < left < 40
         answers = [c.get(SEARCH if i % 2 else ME, headers=h) for i in range(left + 1)]
@@ -248,7 +229,7 @@ def test_a_remembered_user_still_pays_the_per_user_limit_and_the_failure_guard(
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         tokens = login(c, Account.create())["tokens"]
         h = bearer(tokens["access_token"])
-        _until(lambda: _remembered(c, tokens["access_token"]))
+        until(lambda: _remembered(c, tokens["access_token"]))
         for _ in range(3):
             assert c.get(ME, headers=bearer("not-a-token")).status_code == 401
         for path in (ME, SEARCH):
