@@ -40,7 +40,7 @@ from api.kit.crypto import data_key_ring, totp_key_ring
 from api.kit.encrypted import attach_key_ring
 from api.identity.router import router as identity_router
 from api.identity.tokens import TokenSigner
-from api.kit.fastread import FastReadMiddleware
+from api.kit.fastread import DirectReads, FastReadMiddleware
 from api.kit.metrics import observe_request
 from api.kit.timing import TimingMiddleware
 from api.integrations.usage import UsageRecorder, record_key_usage
@@ -48,6 +48,7 @@ from api.kit.middleware import install_middleware
 from api.orgs.router import router as orgs_router
 from api.privacy.router import router as privacy_router
 from api.profiles.router import router as profiles_router
+from api.projects.router import direct_search
 from api.projects.router import router as projects_router
 from api.projects.search_index import ProjectIndex, load_search_index
 from api.proposals.router import router as proposals_router
@@ -261,6 +262,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(features_router)
     app.include_router(notifications_router)
     app.include_router(dashboard_router)
+    # Project search answered before routing by its own handler (api.kit.fastread): same model, auth, answer.
+    app.state.direct_reads = DirectReads()
+    app.state.direct_reads.add(projects_router, "/v1/projects", direct_search)
     install_openapi(app)
     telemetry.instrument_app(app)
     if settings.serve_docs:

@@ -22,6 +22,12 @@ response object, with everything the full path enforces that does not depend on 
 
 Anything else (a miss, a version change, a 404 entry) goes through the full app, which answers and,
 when it can, teaches the map again. The map is bounded (oldest entries dropped first).
+
+A route can also be answered here whole (``DirectReads``: project search, the marketplace's hot read):
+its own handler reads the parameters with the route's model, runs the route's auth dependency and answers
+exactly as the route would, or returns None before any side effect (a query the route refuses: FastAPI
+answers it, with its 422). What it skips is the per-request routing and parameter solving. Its exceptions
+meet the app's handlers as the route's would.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, FastAPI, Request
 from prometheus_client import Counter
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.kit.problems import Problem, problem_response
@@ -48,6 +55,29 @@ _BYPASS = frozenset({b"authorization", b"x-api-key", b"if-none-match"})
 # cannot decide without the full path (nothing counted yet); True when the caller passed the route's auth
 # (its limits counted, its principal on the request state); raises the route's Problem otherwise.
 Authorize = Callable[[Request], Awaitable[bool]]
+
+
+# A route's handler run before routing: its response, or None for the full path (nothing done yet).
+DirectRead = Callable[[Request], Awaitable[Response | None]]
+
+
+class DirectReads:
+    """GET routes answered whole by their own handler before routing, by exact path."""
+
+    def __init__(self) -> None:
+        self._by_path: dict[str, tuple[Any, DirectRead]] = {}
+
+    def add(self, router: APIRouter, path: str, handler: DirectRead) -> None:
+        """``handler`` answers ``router``'s GET route at ``path`` (included without a prefix; the route
+        labels the metrics as if routed)."""
+        route = next((r for r in router.routes if getattr(r, "path", None) == path
+                      and "GET" in (getattr(r, "methods", None) or ())), None)
+        if route is None:
+            raise ValueError(f"no GET route {path} to answer directly")
+        self._by_path[path] = (route, handler)
+
+    def lookup(self, path: str) -> tuple[Any, DirectRead] | None:
+        return self._by_path.get(path)
 
 
 class RawReads:
@@ -97,7 +127,11 @@ class FastReadMiddleware:
         cache = getattr(state, "read_cache", None)
         learned = cache.raw.lookup(scope["path"], scope.get("query_string", b"")) if cache is not None else None
         if learned is None:
-            await self.app(scope, receive, send)
+            direct = state.direct_reads.lookup(scope["path"]) if hasattr(state, "direct_reads") else None
+            if direct is None:
+                await self.app(scope, receive, send)
+            else:
+                await self._direct(scope, receive, send, *direct)
             return
         route, key, authorize = learned
         sent = {name for name, _ in scope["headers"] if name in _BYPASS}
@@ -130,3 +164,29 @@ class FastReadMiddleware:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": found.body})
 
+
+    async def _direct(self, scope: Scope, receive: Receive, send: Send, route: Any, handler: DirectRead) -> None:
+        request = Request(scope, receive)
+        scope["route"] = route  # the metrics label, as if routed (FastAPI sets it again if it takes over)
+        try:
+            response = await handler(request)
+        except Exception as exc:
+            handle = _handler_for(scope["app"], exc)
+            if handle is None:
+                raise  # to the server-error middleware, as from a route
+            response = await handle(request, exc)
+        if response is None:
+            await self.app(scope, receive, send)
+        else:
+            await response(scope, receive, send)
+
+
+def _handler_for(app: FastAPI, exc: Exception) -> Any:
+    """The app's handler for ``exc`` (its Problem, validation and database handlers), the exception
+    middleware's choice; None for the catch-all ``Exception`` one, which the outer middleware applies."""
+    for cls in type(exc).__mro__:
+        if cls is Exception:
+            return None
+        if cls in app.exception_handlers:
+            return app.exception_handlers[cls]
+    return None

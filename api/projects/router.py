@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import ValidationError
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session as Db
 
@@ -18,7 +19,6 @@ from api.kit.deps import get_db
 from api.matching import service as matching
 from api.kit import idempotency
 from api.kit.idempotency import IdemKey
-from api.kit.pagination import Cursor, Limit
 from api.projects import schemas as s
 from api.projects import service
 from api.projects.search_index import ProjectIndex
@@ -26,7 +26,6 @@ from api.kit.tokens import TokenResolver
 
 router = APIRouter(tags=["marketplace"])
 DbDep = Annotated[Db, Depends(get_db)]
-Amount = Annotated[str | None, Query(pattern=r"^[0-9]{1,78}$", description="Base units, decimal string")]
 
 
 def tokens(request: Request) -> TokenResolver:
@@ -54,25 +53,42 @@ def create_project(body: s.ProjectIn, principal: Annotated[Principal, user()], r
     return out  # type: ignore[return-value]
 
 
+# Declared once: the route's auth, and the direct path's (it runs this same dependency).
+SEARCH_AUTH = public_read(Scope.READ_MARKETPLACE)
+
+
 @router.get("/v1/projects", response_model=s.ProjectPage,
             summary="Search projects: full text (`q`), skills, budget range, chain, state; newest first")
-async def search_projects(principal: Annotated[Principal, public_read(Scope.READ_MARKETPLACE)], request: Request,
-                          q: Annotated[str | None, Query(max_length=200, description="Words to search")] = None,
-                          skills: Annotated[list[str], Query(max_length=20, description="Skill slugs (any of)")] = [],  # noqa: B006
-                          min_budget: Amount = None, max_budget: Amount = None,
-                          chain: Annotated[str | None, Query(max_length=64)] = None,
-                          state: Annotated[s.State | None, Query()] = None,
-                          mine: Annotated[bool, Query(description="Only my projects (signed in)")] = False,
-                          limit: Limit = 50, cursor: Cursor = None) -> Response:
-    low, high = None if min_budget is None else int(min_budget), None if max_budget is None else int(max_budget)
-    ask: dict[str, Any] = {"q": q, "skills": skills, "min_budget": low, "max_budget": high, "chain": chain,
-                           "state": state, "limit": limit, "cursor": cursor}
+async def search_projects(principal: Annotated[Principal, SEARCH_AUTH], request: Request,
+                          ask: Annotated[s.SearchQuery, Query()]) -> Response:
+    return await _search(request, principal, ask)
+
+
+async def direct_search(request: Request) -> Response | None:
+    """The route answered before routing (``api.kit.fastread``): the same parameters, auth and answer
+    without FastAPI's per-request parameter solving (a third of an uncached search's CPU). None, before
+    anything is counted, for a query the route must refuse: it answers that with its 422."""
+    try:
+        ask = s.SearchQuery.from_query(request.query_params)
+    except ValidationError:
+        return None
+    principal: Principal = await SEARCH_AUTH.dependency(request)
+    return await _search(request, principal, ask)
+
+
+async def _search(request: Request, principal: Principal, query: s.SearchQuery) -> Response:
+    mine = query.mine
+    low = None if query.min_budget is None else int(query.min_budget)
+    high = None if query.max_budget is None else int(query.max_budget)
+    ask: dict[str, Any] = {"q": query.q, "skills": query.skills, "min_budget": low, "max_budget": high,
+                           "chain": query.chain, "state": query.state, "limit": query.limit, "cursor": query.cursor}
     if principal.user_id is None and not mine:
         # Anonymous: the same page for everyone, cached under the index and projects data versions (a
         # write to projects, handles, organization or skill slugs moves the latter: api.kit.versions); a
         # repeated URL is then answered before routing (api.kit.fastread). The key is a pure function of
         # the parsed query, as the fast path requires.
-        key = "projects:" + json.dumps([q, sorted(set(skills)), low, high, chain, state, limit, cursor])
+        key = "projects:" + json.dumps([query.q, sorted(set(query.skills)), low, high, query.chain, query.state,
+                                        query.limit, query.cursor])
 
         def build(conn: Connection) -> bytes:
             # Autocommit (set before the first statement): no BEGIN and ROLLBACK round trips around the query.

@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from starlette.datastructures import QueryParams
 
 from api.kit.money import BaseUnits, BaseUnitsIn
+from api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 State = Literal["draft", "open", "in_progress", "completed", "cancelled"]
 Visibility = Literal["public", "invite_only"]
@@ -68,6 +70,33 @@ class ProjectPatch(BaseModel):
 class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: Literal["open", "cancelled", "completed"]
+
+
+class SearchQuery(BaseModel):
+    """The search's query parameters: the route's (FastAPI reads them into this model) and the direct path's
+    (``from_query``: the same reading of the same raw query, so both accept and refuse the same URLs)."""
+
+    q: str | None = Field(None, max_length=200, description="Words to search")
+    skills: list[str] = Field([], max_length=20, description="Skill slugs (any of)")
+    min_budget: str | None = Field(None, pattern=r"^[0-9]{1,78}$", description="Base units, decimal string")
+    max_budget: str | None = Field(None, pattern=r"^[0-9]{1,78}$", description="Base units, decimal string")
+    chain: str | None = Field(None, max_length=64)
+    state: State | None = None
+    mine: bool = Field(False, description="Only my projects (signed in)")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Page size (1-{MAX_LIMIT})")
+    cursor: str | None = Field(None, max_length=512, description="Opaque cursor from the previous page's `next_cursor`")
+
+    @classmethod
+    def from_query(cls, params: QueryParams) -> SearchQuery:
+        """As FastAPI reads a query parameter model: a list field takes every value (none: its default), any
+        other field the last one; other names are ignored. Raises pydantic's ValidationError."""
+        values: dict[str, object] = {}
+        for name in params:
+            if name == "skills":
+                values[name] = params.getlist(name)
+            elif name in cls.model_fields:
+                values[name] = params[name]
+        return cls.model_validate(values)
 
 
 class ProjectOut(BaseModel):
