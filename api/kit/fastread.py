@@ -164,7 +164,6 @@ class FastReadMiddleware:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": found.body})
 
-
     async def _direct(self, scope: Scope, receive: Receive, send: Send, route: Any, handler: DirectRead) -> None:
         request = Request(scope, receive)
         scope["route"] = route  # the metrics label, as if routed (FastAPI sets it again if it takes over)
