@@ -78,8 +78,11 @@ class SyncOptions:
     # range becomes several transactions that the pipeline overlaps with reading the next ones.
     batch_events: int = 10_000
     # Ranges shrink towards this many logs per eth_getLogs (dense chains), and a fetcher's first
-    # range is at most probe_range blocks: the density is unknown until one range was read.
-    range_events: int = 40_000
+    # range is at most probe_range blocks: the density is unknown until one range was read. About
+    # one batch: a range is scanned whole before any of its chunks is completed, so a range of 40k
+    # logs kept the completion pool, then the writer, waiting while it was read and decoded (escrow
+    # bench: the backfill 12% faster, peak RSS ~80 MB lower, than with 40k).
+    range_events: int = 10_000
     probe_range: int = 100
     # Threads completing chunks (headers, receipts) in parallel, ahead of the writer.
     fetch_workers: int = 3
