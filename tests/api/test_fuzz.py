@@ -113,6 +113,7 @@ def _no_server_error(case: Any, response: Any) -> None:
     assert "Traceback" not in response.text
 
 
+@pytest.mark.timeout(1200)  # one item, every operation with a cursor as subtests: minutes on a loaded machine
 @cursors.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_forged_cursors_never_500(case: Any, fuzz_tokens: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import Engine, text
 
 from api.auth import iter_routes
@@ -136,11 +137,20 @@ def _indexed(indexes: dict[str, list[list[str]]], table: str, column: str) -> bo
                for cols in indexes.get(table, []))
 
 
+def _query_names(route: APIRoute) -> list[str]:
+    """The route's query parameters; a parameter model (``Annotated[Model, Query()]``) counts as its fields."""
+    names = []
+    for param in route.dependant.query_params:
+        model = param.field_info.annotation
+        names += list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else [param.name]
+    return names
+
+
 def test_every_filter_parameter_is_declared(client: TestClient) -> None:
     found = set()
     for path, route, _ in iter_routes(list(client.app.routes)):
         if isinstance(route, APIRoute) and "GET" in route.methods and route.include_in_schema:
-            params = [p.name for p in route.dependant.query_params]
+            params = _query_names(route)
             if params and any(p not in NOT_FILTERS for p in params):
                 params += [p.name for p in route.dependant.path_params if p.name == "address"]
             found |= {(path, p) for p in params if p not in NOT_FILTERS}

@@ -26,6 +26,9 @@ def read_schema(stack: Stack) -> Any:
     return schemathesis.openapi.from_asgi("/openapi.json", stack.client.app).exclude(path_regex="^/(metrics|health)")
 
 
+# One test item runs every operation as subtests: minutes on a loaded 2-core machine, more than the suite's
+# per-test timeout (which is there for hangs).
+@pytest.mark.timeout(1200)
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_schema_conformance(case: Any) -> None:
