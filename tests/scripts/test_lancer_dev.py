@@ -20,35 +20,9 @@ from devtools.anvil import free_port
 from devtools.embedded import start_embedded
 from indexer.core.migrate import is_current, upgrade
 from indexer.core.registry import ChainRegistry, load_registry, registry_json
+from tests.support.processes import alive, descendants
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    found: set[int] = set()
-    stack = [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.add(child)
-            stack.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_lancer_dev_runs_and_stops_on_sigint(database_factory: Callable[[str], str], redis_url: str,
@@ -91,7 +65,7 @@ def test_lancer_dev_runs_and_stops_on_sigint(database_factory: Callable[[str], s
         # `lancer dev` deployed the token economy on both chains: the staking contract is known to the API.
         staking = [u for u in urls if "/v1/staking/" in u]
         assert len(staking) == 2 and all(len(httpx.get(u, timeout=10).json()["chains"]) == 1 for u in staking)
-        children = _descendants(proc.pid)
+        children = descendants(proc.pid)
         assert len(children) >= 6  # two anvils, two indexers, the worker, the API
     finally:
         proc.send_signal(signal.SIGINT)
@@ -102,9 +76,9 @@ def test_lancer_dev_runs_and_stops_on_sigint(database_factory: Callable[[str], s
             raise
     assert proc.returncode == 0, "".join(output[-20:])
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(p) for p in children):
+    while time.monotonic() < deadline and any(alive(p) for p in children):
         time.sleep(0.2)
-    assert not [p for p in children if _alive(p)], "child processes survived SIGINT"
+    assert not [p for p in children if alive(p)], "child processes survived SIGINT"
 
 
 def test_embedded_services_start(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ the journaled transaction instead of sending a second one."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,27 +15,10 @@ from web3 import Web3
 from api.kit.txonce import journal_entry
 from api.sustainability import onchain
 from tests.api.sustainability.conftest import Env
+from tests.support.processes import kill_tree
 
 REPO = Path(__file__).resolve().parents[3]
 
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (Linux /proc). rq's work horse calls setsid(), so it is not in the
-    worker's process group: killpg alone leaves it running, holding the journal lock until its receipt
-    wait times out."""
-    found = [pid]
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        for child in (task / "children").read_text().split():
-            found += _tree(int(child))
-    return found
-
-
-def _kill_tree(pid: int) -> None:
-    for member in _tree(pid):
-        try:
-            os.kill(member, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def test_killed_worker_then_retry_records_once(env: Env) -> None:
@@ -66,12 +48,12 @@ def test_killed_worker_then_retry_records_once(env: Env) -> None:
             entry = journal_entry(led.engine, f"offset:{offset_id}")
         assert entry is not None and entry.status == "signed", "the worker never journaled its transaction"
         time.sleep(0.5)  # let it broadcast; it now waits for a receipt that cannot come
-        _kill_tree(worker.pid)
+        kill_tree(worker.pid)  # with rq's work horse, which left the process group (setsid)
         worker.wait(timeout=10)
         node.rpc("anvil_dropTransaction", [entry.tx_hash])  # and the node forgot the transaction too
     finally:
         if worker.poll() is None:
-            _kill_tree(worker.pid)
+            kill_tree(worker.pid)
         node.rpc("evm_setAutomine", [True])
     assert onchain.process_offset(led.engine, led.settings, uuid.UUID(offset_id)) == "recorded"  # the retry
     cid = Web3.keccak(text=ref)
