@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup dev test bench fuzz clean
+.PHONY: setup dev test bench fuzz fuzz-api clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ fuzz: setup
 	bash scripts/ensure_services.sh
 	PATH="$(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin:$$PATH" \
 		$(BIN)/python -m tests.support.reorg_fuzz --seed $(SEED) --rounds $(ROUNDS)
+
+# The schemathesis property tests over the whole API, searching SCALE times as many examples as `make test`.
+SCALE ?= 5
+fuzz-api: setup
+	bash scripts/ensure_services.sh
+	FUZZ_SCALE=$(SCALE) bash scripts/run_tests.sh tests/api/test_fuzz.py tests/api/test_fuzz_stateful.py \
+		tests/api/reads/test_schema.py
 
 clean:
 	rm -rf $(VENV) node_modules web/node_modules web/.next .pytest_cache .hypothesis

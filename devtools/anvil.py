@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,6 +128,20 @@ class AnvilProcess:
 
     def mine(self, blocks: int = 1) -> None:
         self.rpc("anvil_mine", [hex(blocks)])
+
+    @contextmanager
+    def instant_mining(self) -> Iterator[None]:
+        """Each transaction mined at once for the duration (set-up work: deployments, the demo), then back
+        to the chain's block time. Only whole-second block times can be restored (evm_setIntervalMining)."""
+        interval = self.block_time
+        if not interval or interval != int(interval):
+            yield
+            return
+        self.rpc("evm_setAutomine", [True])
+        try:
+            yield
+        finally:
+            self.rpc("evm_setIntervalMining", [int(interval)])
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None

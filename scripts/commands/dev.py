@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlparse
@@ -215,8 +216,13 @@ def dev_command(port: int, timeout: float, web_port: int) -> None:
         for chain in chains:
             nodes.append(start_local_chain(chain, settings.data_dir))
             console.print(f"chain {chain.name} ({chain.chain_id}) at {chain.rpc_url_strings[0]}")
-        run_deploy(",".join(c.name for c in chains), console=console)
-        demos = {c.name: d for c in chains if (d := demo_once(c, settings, console)) is not None}
+        # One block a second is the chains' pace from here on; the ~50 set-up transactions per chain need not
+        # wait for it (a minute of start-up).
+        with ExitStack() as instant:
+            for node in nodes:
+                instant.enter_context(node.instant_mining())
+            run_deploy(",".join(c.name for c in chains), console=console)
+            demos = {c.name: d for c in chains if (d := demo_once(c, settings, console)) is not None}
 
         env = {**os.environ, "DATABASE_URL": services.database_url, "REDIS_URL": services.redis_url,
                "DEPLOYMENTS_DIR": str(settings.deployments_dir)}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from tests.support.api_client import bearer, login
+from tests.support.fuzz_depth import examples
 
 # Filters go on the pytest (lazy) schema: schemathesis replaces the fixture schema's own filters by these.
 # A filter function sees the operation's raw OpenAPI definition (its parameter sets are not resolved yet).
@@ -49,11 +49,11 @@ def fuzz_schema(client: TestClient) -> Any:
     return found
 
 
-# One test item runs every operation (~75) as subtests: on a loaded 2-core machine that is minutes, more
+# One test item runs every operation (~190) as subtests: on a loaded 2-core machine that is minutes, more
 # than the suite's per-test timeout.
 @pytest.mark.timeout(1200)
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(5), deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: Any, fuzz_tokens: dict[str, str]) -> None:
     for headers in (bearer(fuzz_tokens["access_token"]), {}):
         response = case.call(headers=headers)
@@ -115,7 +115,7 @@ def _no_server_error(case: Any, response: Any) -> None:
 
 @pytest.mark.timeout(1200)  # one item, every operation with a cursor as subtests: minutes on a loaded machine
 @cursors.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=list(HealthCheck))
 def test_forged_cursors_never_500(case: Any, fuzz_tokens: dict[str, str]) -> None:
     _no_server_error(case, case.call(headers=bearer(fuzz_tokens["access_token"])))
 
@@ -144,7 +144,7 @@ def negative_schema(client: TestClient) -> Any:
 
 @pytest.mark.timeout(1200)
 @negative.parametrize()
-@settings(max_examples=int(os.environ.get("FUZZ_NEGATIVE_EXAMPLES", "10")), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(5), deadline=None, suppress_health_check=list(HealthCheck))
 def test_malformed_input_is_a_4xx_problem(case: Any, fuzz_tokens: dict[str, str]) -> None:
     for headers in (bearer(fuzz_tokens["access_token"]), {}):
         response = case.call(headers=headers)

@@ -33,6 +33,10 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = WEB / "test-artifacts"
 # The smallest step-up window the API accepts; web/e2e/run.mjs waits past it (PAST_STEP_UP_WINDOW_MS).
 STEP_UP_MAX_AGE_SECONDS = 30
+# Per-test timeout of the browser modules (their `pytestmark`): a module's first test also pays for the
+# session's stack, the wait for `next build` and the whole browser run, many minutes on a loaded 2-core
+# machine; the suite's 300 s default is there for hangs.
+WEB_TEST_TIMEOUT = pytest.mark.timeout(1200)
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,9 @@ from api.support.models import Agent, BotAnswer, Ticket, TicketMessage
 from api.support.schemas import ArticleIn
 from indexer.core.db import make_engine
 from devtools.signin import bearer, login
-from tests.web.conftest import CHROMIUM, WEB, WebApp
+from tests.web.conftest import CHROMIUM, WEB, WEB_TEST_TIMEOUT, WebApp
+
+pytestmark = WEB_TEST_TIMEOUT
 
 # Fresh wallets: signing in and posting need no ether, and A surely holds no LNC (anvil's keys are all taken:
 # the demo, the other browser runs and the attester).
@@ -91,7 +93,7 @@ def run(web_app: WebApp, artifacts: Path, seeded: dict) -> dict:
            "RPC_URL": chain.node.url, "WALLET_A": USER_A.key.to_0x_hex(), "WALLET_B": USER_B.key.to_0x_hex(),
            "SEARCH_WORD": seeded["word"], "EVENT_TITLE": seeded["event_title"], "PAST_EVENT_TITLE": seeded["past_title"],
            "QUESTION": QUESTION, "VIEWER_TIME_ZONE": TIME_ZONE}
-    proc = subprocess.run(["node", "e2e/community.mjs"], cwd=WEB, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(["node", "e2e/community.mjs"], cwd=WEB, env=env, capture_output=True, text=True, timeout=900)
     results = json.loads((artifacts / "community-results.json").read_text())
     assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}\n{json.dumps(results, indent=1)[:3000]}"
     results["api_url"] = web_app.api_url

@@ -19,7 +19,9 @@ import pyotp
 import pytest
 from eth_account import Account
 
-from tests.web.conftest import CHROMIUM, WEB, WebApp
+from tests.web.conftest import CHROMIUM, WEB, WEB_TEST_TIMEOUT, WebApp
+
+pytestmark = WEB_TEST_TIMEOUT
 
 # anvil's account 1 (from its public test mnemonic): the demo scenario's client.
 CLIENT_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
@@ -34,7 +36,7 @@ def run(web_app: WebApp, artifacts: Path) -> dict:
     assert Account.from_key(CLIENT_KEY).address == chain.demo.accounts["client"]
     env = {**os.environ, "WEB_URL": web_app.url, "WALLET_KEY": CLIENT_KEY, "CHAIN_ID": "31337",
            "RPC_URL": chain.node.url, "ARTIFACTS_DIR": str(artifacts), "CHROMIUM": CHROMIUM}
-    proc = subprocess.run(["node", "e2e/run.mjs"], cwd=WEB, env=env, capture_output=True, text=True, timeout=420)
+    proc = subprocess.run(["node", "e2e/run.mjs"], cwd=WEB, env=env, capture_output=True, text=True, timeout=900)
     results = json.loads((artifacts / "results.json").read_text())
     assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\n{json.dumps(results, indent=1)[:3000]}"
     results["api_url"] = web_app.api_url

@@ -27,7 +27,9 @@ from api.notifications import consumer
 from api.verification import banks
 from devtools.accounts import local_dev_account
 from indexer.core.db import make_engine
-from tests.web.conftest import CHROMIUM, WEB, WebApp
+from tests.web.conftest import CHROMIUM, WEB, WEB_TEST_TIMEOUT, WebApp
+
+pytestmark = WEB_TEST_TIMEOUT
 
 # Accounts no other web test signs in with (test_e2e.py turns 2FA on for anvil account 1).
 CLIENT, FREELANCER, ARBITER = local_dev_account(4), local_dev_account(5), local_dev_account(6)

@@ -43,7 +43,9 @@ from indexer.core.deployments import load_deployment
 from tests.support.chainkit import Platform
 from tests.support.easkit import add_eas
 from tests.support.webhook_receiver import Receiver, running_receiver
-from tests.web.conftest import CHROMIUM, WEB, WebApp
+from tests.web.conftest import CHROMIUM, WEB, WEB_TEST_TIMEOUT, WebApp
+
+pytestmark = WEB_TEST_TIMEOUT
 
 # An account no other web test signs in with (the demo uses 0-5, the marketplace run 4-6).
 USER = local_dev_account(7)

@@ -29,7 +29,9 @@ from api.verification.storage import storage_for
 from devtools.accounts import local_dev_account
 from indexer.core.db import make_engine
 from tests.support.github_oauth import ACCOUNT, GithubOAuthServer
-from tests.web.conftest import CHROMIUM, WEB, WebApp
+from tests.web.conftest import CHROMIUM, WEB, WEB_TEST_TIMEOUT, WebApp
+
+pytestmark = WEB_TEST_TIMEOUT
 
 # An account no other web test signs in with (the demo uses 0-5, the marketplace run 4-6, the platform run 7).
 USER = local_dev_account(8)

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
 from tests.support.chainkit import Platform
@@ -15,6 +16,9 @@ from tests.support.economy_chain import deploy_economy
 from tests.support.reorg_fuzz import ReorgFuzz
 
 
+# 20 rounds with reorgs, SIGKILLs and a catch-up each: minutes on a loaded 2-core machine (165 s on an idle
+# one), past the suite's 300 s default, which is there for hangs.
+@pytest.mark.timeout(900)
 def test_reorgs_and_kills_at_random_moments_index_equals_chain(
         fresh_engine: Engine, platform_factory: Callable[..., Platform], tmp_path: Path) -> None:
     seed = int(os.environ.get("REORG_FUZZ_SEED", "7"))
