@@ -40,7 +40,7 @@ from prometheus_client import Counter
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.kit.problems import Problem, problem_response
+from api.kit.problems import Problem
 from api.kit.ratelimit import alimit_ip
 
 FAST_READS = Counter("lancer_fast_reads_total", "Reads answered from the read cache before routing")
@@ -127,7 +127,7 @@ class FastReadMiddleware:
         cache = getattr(state, "read_cache", None)
         learned = cache.raw.lookup(scope["path"], scope.get("query_string", b"")) if cache is not None else None
         if learned is None:
-            direct = state.direct_reads.lookup(scope["path"]) if hasattr(state, "direct_reads") else None
+            direct = state.direct_reads.lookup(scope["path"])
             if direct is None:
                 await self.app(scope, receive, send)
             else:
@@ -153,8 +153,7 @@ class FastReadMiddleware:
                 return
         except Problem as exc:
             scope["route"] = route
-            await problem_response(request, exc.status, exc.detail, type_=exc.type_, title=exc.title,
-                                   headers=exc.headers, **exc.extra)(scope, receive, send)
+            await _answer_error(request, exc, scope, receive, send)
             return
         scope["route"] = route  # the metrics label, as if routed
         headers = [(b"content-length", str(len(found.body)).encode()), (b"content-type", b"application/json")]
@@ -170,14 +169,22 @@ class FastReadMiddleware:
         try:
             response = await handler(request)
         except Exception as exc:
-            handle = _handler_for(scope["app"], exc)
-            if handle is None:
-                raise  # to the server-error middleware, as from a route
-            response = await handle(request, exc)
+            await _answer_error(request, exc, scope, receive, send)
+            return
         if response is None:
             await self.app(scope, receive, send)
         else:
             await response(scope, receive, send)
+
+
+async def _answer_error(request: Request, exc: Exception, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer ``exc`` as the route would have: with the app's own handler (its Problem, validation and
+    database ones), or re-raised to the server-error middleware when only the catch-all takes it."""
+    handle = _handler_for(scope["app"], exc)
+    if handle is None:
+        raise exc
+    response: Response = await handle(request, exc)
+    await response(scope, receive, send)
 
 
 def _handler_for(app: FastAPI, exc: Exception) -> Any:
