@@ -1,8 +1,7 @@
 """How many examples the property tests over the whole API draw.
 
-The defaults keep `make test` inside its time bound on a loaded 2-core machine (the whole-schema items
-were 40% of the suite's time at two to three times these numbers); ``FUZZ_SCALE`` multiplies them, and
-`make fuzz-api` runs the same tests with FUZZ_SCALE=5 for a deeper search.
+The defaults are what `make test` runs; ``FUZZ_SCALE`` multiplies them, and `make fuzz-api` runs the same
+tests with FUZZ_SCALE=5 for a deeper search than the suite's time bound allows.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def read_schema(stack: Stack) -> Any:
 # per-test timeout (which is there for hangs).
 @pytest.mark.timeout(1200)
 @schema.parametrize()
-@settings(max_examples=examples(6), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=list(HealthCheck))
 def test_schema_conformance(case: Any) -> None:
     response = case.call()
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance, status_code_conformance,
