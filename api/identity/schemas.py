@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from api.auth import API_SCOPES
 
-SiweText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+# EIP-4361 sets no bound; wallets' messages are a few hundred characters (EIP-5573 capabilities included).
+# The bound keeps the ABNF parse of a sign-in short (api.identity.siwe_verify.parse_message).
+SiweText = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 SignatureHex = Annotated[str, StringConstraints(min_length=4, max_length=8192, pattern=r"^(0[xX])?[0-9a-fA-F]+$")]
 TotpCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 BackupCodeText = Annotated[str, StringConstraints(min_length=10, max_length=16, pattern=r"^[A-Za-z0-9 -]+$")]

@@ -1,6 +1,7 @@
 """EIP-4361 (Sign-In with Ethereum) verification.
 
-Parsing uses the ``siwe`` library's ABNF parser (the grammar in the EIP). The signature is checked
+Parsing uses the ``siwe`` library's ABNF parser (the grammar in the EIP), behind its linear regular-
+expression parser and a length bound (see ``parse_message``). The signature is checked
 over the *exact* text that was sent (what the wallet showed and signed), never over a re-serialised
 copy: first ``ecrecover`` (EOA), then, if that does not give the message's address, EIP-1271
 ``isValidSignature(bytes32,bytes)`` on the RPC of the message's chain. Each failed check raises a
@@ -41,9 +42,22 @@ class VerifiedSiwe:
     method: str  # "eoa" | "eip1271"
 
 
+# siwe's ABNF parser takes time that grows with the square of the message's length (8 ms for a usual 230
+# characters, 0.3 s for 3.7 KB of resources, 3.3 s for 4 KB of junk), and sign-in is open to anyone. Its
+# regular-expression parser is linear and accepts everything the ABNF one accepts (and a little more:
+# tabs in the statement, some malformed URIs), so it goes first and refuses junk in microseconds; the
+# ABNF parser, the EIP's own grammar, then judges only well-shaped messages of bounded fields.
+MAX_DOMAIN = 255  # an RFC 1035 host name and a port
+
+
 def parse_message(text: str) -> SiweMessage:
     try:
+        shaped = SiweMessage.from_message(text, abnf=False)
+        if len(shaped.domain) > MAX_DOMAIN:
+            raise SiweError("siwe-malformed", f"the domain is longer than {MAX_DOMAIN} characters", status=400)
         message = SiweMessage.from_message(text, abnf=True)
+    except SiweError:
+        raise
     except Exception as exc:  # ABNF ParseError (as ValueError) or pydantic ValidationError
         reason = ""
         errors = getattr(exc, "errors", None)

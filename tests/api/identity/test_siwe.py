@@ -72,6 +72,13 @@ def test_malformed_input_is_a_4xx_problem(client: TestClient, account: Any) -> N
         ({"message": message, "signature": "0x" + "11" * 65, "extra": 1}, 422),
         ({"message": 5, "signature": []}, 422),
         ({"message": "x" * 5000, "signature": "0x11"}, 422),
+        ({"message": "x" * 2049, "signature": "0x11"}, 422),  # past the bound (SiweText)
+        ({"message": "x" * 2048, "signature": "0x" + "11" * 65}, 400),  # junk: refused by the linear parser
+        # Over-long domain: refused before the (quadratic) ABNF parse.
+        ({"message": message.replace(DOMAIN, "a" * 300, 1), "signature": "0x" + "11" * 65}, 400),
+        # Well shaped for the regular-expression parser, not for the EIP's ABNF (a tab in the statement):
+        # the ABNF parser still judges.
+        ({"message": message.replace("Sign in to Lancer", "Sign in\tto Lancer"), "signature": "0x" + "11" * 65}, 400),
     ]:
         r = _post(client, body)
         assert r.status_code == status, (body, r.text)
