@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from tests.support.api_client import bearer, login
-from tests.support.fuzz_depth import examples
+from tests.support.fuzz_depth import WHOLE_SCHEMA_TIMEOUT, examples
 
 # Filters go on the pytest (lazy) schema: schemathesis replaces the fixture schema's own filters by these.
 # A filter function sees the operation's raw OpenAPI definition (its parameter sets are not resolved yet).
@@ -49,9 +49,7 @@ def fuzz_schema(client: TestClient) -> Any:
     return found
 
 
-# One test item runs every operation (~190) as subtests: on a loaded 2-core machine that is minutes, more
-# than the suite's per-test timeout.
-@pytest.mark.timeout(1200)
+@WHOLE_SCHEMA_TIMEOUT
 @schema.parametrize()
 @settings(max_examples=examples(12), deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: Any, fuzz_tokens: dict[str, str]) -> None:
@@ -118,7 +116,7 @@ def _no_server_error(case: Any, response: Any) -> None:
     assert "Traceback" not in response.text
 
 
-@pytest.mark.timeout(1200)  # one item, every operation with a cursor as subtests: minutes on a loaded machine
+@WHOLE_SCHEMA_TIMEOUT
 @cursors.parametrize()
 @settings(max_examples=examples(30), deadline=None, suppress_health_check=list(HealthCheck), phases=GENERATED_ONLY)
 def test_forged_cursors_never_500(case: Any, fuzz_tokens: dict[str, str]) -> None:
@@ -147,7 +145,7 @@ def negative_schema(client: TestClient) -> Any:
     return found
 
 
-@pytest.mark.timeout(1200)
+@WHOLE_SCHEMA_TIMEOUT
 @negative.parametrize()
 @settings(max_examples=examples(10), deadline=None, suppress_health_check=list(HealthCheck), phases=GENERATED_ONLY)
 def test_malformed_input_is_a_4xx_problem(case: Any, fuzz_tokens: dict[str, str]) -> None:

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
+# The per-test timeout of a whole-schema item: one test item runs every operation (~190) as subtests,
+# minutes on a loaded 2-core machine, more than the suite's 300 s (which is there for hangs).
+WHOLE_SCHEMA_TIMEOUT = pytest.mark.timeout(1200)
+
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 
 

@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.support.fuzz_depth import examples
+from tests.support.fuzz_depth import WHOLE_SCHEMA_TIMEOUT, examples
 from tests.support.read_stack import Stack
 
 schema = schemathesis.pytest.from_fixture("read_schema")
@@ -27,9 +27,7 @@ def read_schema(stack: Stack) -> Any:
     return schemathesis.openapi.from_asgi("/openapi.json", stack.client.app).exclude(path_regex="^/(metrics|health)")
 
 
-# One test item runs every operation as subtests: minutes on a loaded 2-core machine, more than the suite's
-# per-test timeout (which is there for hangs).
-@pytest.mark.timeout(1200)
+@WHOLE_SCHEMA_TIMEOUT
 @schema.parametrize()
 @settings(max_examples=examples(15), deadline=None, suppress_health_check=list(HealthCheck))
 def test_schema_conformance(case: Any) -> None:
